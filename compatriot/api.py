@@ -1,0 +1,100 @@
+"""The REST API under /api/v1: mounts each app's router and maps errors to answers.
+
+Every error answer has the shape {"code", "field", "message"}; input-shape errors add "errors"
+with every problem pydantic found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from compatriot.auth import BearerToken
+from compatriot.core.api import router as core_router
+from compatriot.core.errors import DomainError
+from compatriot.people.api import router as people_router
+
+api = NinjaAPI(
+    title="Compatriot API",
+    version="1",
+    description=(
+        "Coordination API for diaspora organisations, international organisations, consulates, "
+        "NGOs and referral mechanisms. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `compatriot token create`). Identifiers are UUIDs. Anything outside "
+        "your organisation's scope answers 404, exactly as if it did not exist."
+    ),
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+)
+api.add_router("/", core_router)
+api.add_router("/", people_router)
+
+
+def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
+    # Drop the transport prefix ("body", "payload"/"data", "query") that ninja adds.
+    parts = [str(part) for part in location]
+    while parts and parts[0] in {"body", "query", "path", "data", "payload", "filters"}:
+        parts.pop(0)
+    return ".".join(parts)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": _field_of(item.get("loc", [])),
+            "message": str(item.get("msg", "invalid")).removeprefix("Value error, "),
+            "type": item.get("type", ""),
+        }
+        for item in error.errors
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid input"}
+    body = {"code": "INVALID", "field": first["field"] or None, "message": first["message"], "errors": errors}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    return api.create_response(request, error.as_dict(), status=error.status)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    body = {"code": "UNAUTHENTICATED", "field": None, "message": "A valid bearer token is required."}
+    response = api.create_response(request, body, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+    body = {"code": "TOO_LARGE", "field": None, "message": "The request body is too large."}
+    return api.create_response(request, body, status=413)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    body = {"code": "HTTP_ERROR", "field": None, "message": str(error)}
+    return api.create_response(request, body, status=error.status_code)
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, tags=["health"])
+def health(request: HttpRequest) -> tuple[int, dict[str, str]]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure is reported, not raised  # noqa: BLE001
+        return 503, {"status": "unavailable", "database": "unreachable"}
+    return 200, {"status": "ok", "database": connection.vendor}

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from compatriot.core.models import (
+    ApiToken,
+    AuditEntry,
+    Crisis,
+    Membership,
+    Organisation,
+    SharingAgreement,
+)
+
+
+@admin.register(Crisis)
+class CrisisAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "phase", "started_on", "ended_on"]
+    list_filter = ["kind", "phase"]
+    search_fields = ["name"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_verified", "verified_at"]
+    list_filter = ["kind", "is_verified"]
+    search_fields = ["name", "org_identifier"]
+    readonly_fields = ["verified_by", "verified_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["user__username", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created with `compatriot token create` or the API (the secret is shown once)."""
+
+    list_display = ["name", "prefix", "user", "organisation", "created_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    readonly_fields = ["user", "organisation", "name", "prefix", "key_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SharingAgreement)
+class SharingAgreementAdmin(admin.ModelAdmin):
+    list_display = ["provider", "recipient", "crisis", "purpose", "created_at", "revoked_at"]
+    autocomplete_fields = ["provider", "recipient", "crisis"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only and hash-chained."""
+
+    list_display = ["id", "at", "action", "object_type", "object_id", "actor_user_id", "purpose"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,149 @@
+"""The hash-chained audit log: append and verify.
+
+Each entry's hash covers its content and the previous entry's hash, so editing or deleting any
+entry breaks every link after it. Appends are serialised (a PostgreSQL advisory lock; SQLite
+already serialises write transactions) and happen last in the caller's transaction, so the lock is
+held only for the insert and the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from compatriot.core.models import AuditAction, AuditEntry
+from compatriot.core.viewer import Viewer
+
+GENESIS_HASH = "0" * 64
+AUDIT_LOCK_KEY = 7_414_226_131  # arbitrary constant naming the audit-chain advisory lock
+
+
+def entry_digest(
+    *,
+    at: datetime,
+    actor_user_id: int | None,
+    actor_organisation_id: object,
+    action: str,
+    object_type: str,
+    object_id: str,
+    purpose: str,
+    details: dict[str, Any],
+    previous_hash: str,
+) -> str:
+    payload = json.dumps(
+        [
+            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            actor_user_id,
+            str(actor_organisation_id) if actor_organisation_id else None,
+            action,
+            object_type,
+            object_id,
+            purpose,
+            details,
+            previous_hash,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+
+
+def audit_record(
+    actor: Viewer,
+    *,
+    action: AuditAction,
+    object_type: str,
+    object_id: object = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. Call it last inside the transaction of the change it records."""
+    with transaction.atomic():
+        _lock_chain()
+        previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor_user_id=actor.user_id,
+            actor_organisation_id=actor.organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id or ""),
+            purpose=actor.purpose[:100],
+            details=details or {},
+            previous_hash=previous or GENESIS_HASH,
+        )
+        entry.entry_hash = entry_digest(
+            at=entry.at,
+            actor_user_id=entry.actor_user_id,
+            actor_organisation_id=entry.actor_organisation_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            purpose=entry.purpose,
+            details=entry.details,
+            previous_hash=entry.previous_hash,
+        )
+        entry.save(force_insert=True)
+        return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    first_broken_id: int | None
+    reason: str
+
+    @property
+    def is_intact(self) -> bool:
+        return self.first_broken_id is None
+
+
+def _entries(batch_size: int) -> Iterator[AuditEntry]:
+    last_id = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        last_id = batch[-1].id
+
+
+def audit_verify(*, batch_size: int = 5000, progress: Any = None) -> ChainReport:
+    """Walk the chain in order and report the first entry whose link or content does not hold."""
+    expected_previous = GENESIS_HASH
+    checked = 0
+    for entry in _entries(batch_size):
+        if entry.previous_hash != expected_previous:
+            return ChainReport(checked, entry.id, "previous_hash does not match the entry before")
+        recomputed = entry_digest(
+            at=entry.at,
+            actor_user_id=entry.actor_user_id,
+            actor_organisation_id=entry.actor_organisation_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            purpose=entry.purpose,
+            details=entry.details,
+            previous_hash=entry.previous_hash,
+        )
+        if recomputed != entry.entry_hash:
+            return ChainReport(checked, entry.id, "content does not match its hash")
+        expected_previous = entry.entry_hash
+        checked += 1
+        if progress is not None:
+            progress.update(1)
+    return ChainReport(checked, None, "intact")

@@ -1,0 +1,123 @@
+"""Reads of crises, organisations, memberships, tokens and sharing agreements."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from compatriot.core.errors import NotFoundError
+from compatriot.core.models import (
+    ApiToken,
+    Crisis,
+    Membership,
+    Organisation,
+    SharingAgreement,
+)
+from compatriot.core.tokens import hash_token
+from compatriot.core.viewer import Viewer
+
+
+def crisis_list(viewer: Viewer) -> QuerySet[Crisis]:
+    return Crisis.objects.all()
+
+
+def crisis_get(viewer: Viewer, *, crisis_id: uuid.UUID) -> Crisis:
+    crisis = Crisis.objects.filter(id=crisis_id).first()
+    if crisis is None:
+        raise NotFoundError("No such crisis.", field="crisis_id")
+    return crisis
+
+
+def organisation_list(
+    viewer: Viewer, *, kind: str | None = None, country: str | None = None
+) -> QuerySet[Organisation]:
+    """Organisations are not personal data: every signed-in user sees the directory of them."""
+    organisations = Organisation.objects.all()
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    if country:
+        organisations = organisations.filter(operating_countries__icontains=f'"{country}"')
+    return organisations
+
+
+def organisation_get(viewer: Viewer, *, organisation_id: uuid.UUID) -> Organisation:
+    organisation = Organisation.objects.filter(id=organisation_id).first()
+    if organisation is None:
+        raise NotFoundError("No such organisation.", field="organisation_id")
+    return organisation
+
+
+def membership_list(viewer: Viewer, *, organisation_id: uuid.UUID) -> QuerySet[Membership]:
+    """Members are visible to the organisation's own members and to platform administrators."""
+    if viewer.organisation_id != organisation_id and not viewer.is_platform_admin:
+        raise NotFoundError("No such organisation.", field="organisation_id")
+    return Membership.objects.filter(organisation_id=organisation_id).select_related("user")
+
+
+def token_list(viewer: Viewer) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=viewer.user_id).order_by("-created_at")
+
+
+def sharing_agreement_list(viewer: Viewer) -> QuerySet[SharingAgreement]:
+    from django.db.models import Q
+
+    return SharingAgreement.objects.filter(
+        Q(provider_id=viewer.organisation_id) | Q(recipient_id=viewer.organisation_id)
+    ).order_by("-created_at")
+
+
+def viewer_for_token(secret: str, *, purpose: str = "") -> tuple[Viewer, ApiToken] | None:
+    """Resolve a bearer secret to the Viewer it acts as; None when unknown, revoked or expired."""
+    token = (
+        ApiToken.objects.select_related("user", "organisation")
+        .filter(key_hash=hash_token(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.expires_at and token.expires_at <= timezone.now():
+        return None
+    membership = Membership.objects.filter(
+        user_id=token.user_id, organisation_id=token.organisation_id, is_active=True
+    ).first()
+    if membership is None:
+        return None
+    viewer = Viewer(
+        user_id=token.user_id,
+        organisation_id=token.organisation_id,
+        organisation_kind=token.organisation.kind,
+        role=membership.role,
+        is_platform_admin=token.user.is_superuser,
+        purpose=purpose,
+    )
+    return viewer, token
+
+
+def viewer_for_membership(
+    *, user_id: int, organisation_id: uuid.UUID | None, purpose: str = ""
+) -> Viewer:
+    """The Viewer a signed-in user acts as for one of their organisations (CLI, web)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(id=user_id, is_active=True).first()
+    if user is None:
+        raise NotFoundError("No such user.", field="user")
+    if organisation_id is None:
+        return Viewer(user.id, None, None, None, user.is_superuser, purpose)
+    membership = (
+        Membership.objects.select_related("organisation")
+        .filter(user_id=user_id, organisation_id=organisation_id, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise NotFoundError("Not a member of this organisation.", field="organisation")
+    return Viewer(
+        user_id=user.id,
+        organisation_id=membership.organisation_id,
+        organisation_kind=membership.organisation.kind,
+        role=membership.role,
+        is_platform_admin=user.is_superuser,
+        purpose=purpose,
+    )

@@ -1,0 +1,62 @@
+"""Partial dates of birth: a year, a year and month, or a full date, stored with their precision.
+
+A partial date is stored as its first day (1990 -> 1990-01-01, precision "year") so that it sorts
+and compares; the precision says how much of it is known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from compatriot.normalise import NormalisationError
+
+EARLIEST_YEAR = 1900
+_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class DatePrecision(StrEnum):
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    value: dt.date
+    precision: DatePrecision
+
+    def __str__(self) -> str:
+        if self.precision == DatePrecision.YEAR:
+            return f"{self.value.year:04d}"
+        if self.precision == DatePrecision.MONTH:
+            return f"{self.value.year:04d}-{self.value.month:02d}"
+        return self.value.isoformat()
+
+
+def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDate:
+    """Parse YYYY, YYYY-MM or YYYY-MM-DD; refuse impossible dates and dates in the future."""
+    match = _PATTERN.match(text.strip())
+    if not match:
+        raise NormalisationError("must be YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    assert year is not None  # noqa: S101  the pattern makes the year mandatory
+    precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+    try:
+        value = dt.date(year, month or 1, day or 1)
+    except ValueError as error:
+        raise NormalisationError(f"is not a real date ({error})") from error
+    today = today or dt.datetime.now(tz=dt.UTC).date()
+    if year < EARLIEST_YEAR:
+        raise NormalisationError(f"is before {EARLIEST_YEAR}")
+    if value > today:
+        raise NormalisationError("is in the future")
+    return PartialDate(value, precision)
+
+
+def format_partial_date(value: dt.date | None, precision: str) -> str | None:
+    if value is None:
+        return None
+    return str(PartialDate(value, DatePrecision(precision)))

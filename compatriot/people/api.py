@@ -1,0 +1,178 @@
+"""Persons, households, needs, vulnerabilities and consent."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from compatriot.core.api import viewer_of
+from compatriot.normalise.dates import format_partial_date
+from compatriot.pagination import Page, PageParams
+from compatriot.people import selectors, services
+from compatriot.people.models import Consent, Household, Person, VulnerabilityCode
+from compatriot.people.schemas import (
+    ConsentIn,
+    ConsentOut,
+    HouseholdIn,
+    HouseholdMemberAdd,
+    HouseholdOut,
+    HouseholdPatch,
+    NeedIn,
+    NeedOut,
+    NeedPatch,
+    PersonFilter,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    VulnerabilityIn,
+    VulnerabilityOut,
+)
+
+router = Router(tags=["persons"])
+
+
+def consent_out(consent: Consent) -> dict[str, object]:
+    return {
+        "id": consent.id,
+        "scope": consent.scope,
+        "method": consent.method,
+        "partner_kinds": consent.partner_kinds,
+        "given_at": consent.given_at,
+        "withdrawn_at": consent.withdrawn_at,
+        "is_active": consent.withdrawn_at is None,
+    }
+
+
+def person_out(person: Person) -> dict[str, object]:
+    fields = PersonOut.model_fields.keys() - {"birth_date", "vulnerabilities", "needs", "consents"}
+    out: dict[str, object] = {name: getattr(person, name) for name in fields}
+    out["birth_date"] = format_partial_date(person.birth_date, person.birth_date_precision)
+    out["vulnerabilities"] = list(person.vulnerabilities.all())
+    out["needs"] = list(person.needs.all())
+    out["consents"] = [consent_out(consent) for consent in person.consents.all()]
+    return out
+
+
+def _reloaded(request: HttpRequest, person: Person) -> dict[str, object]:
+    """The answer to a write: the record as the caller now sees it (not audited as a read)."""
+    return person_out(selectors.person_get(viewer_of(request), person_id=person.id))
+
+
+@router.post("/persons", response={201: PersonOut})
+def register_person(request: HttpRequest, data: PersonIn) -> tuple[int, dict[str, object]]:
+    person = services.person_register(viewer_of(request), data=data)
+    return 201, _reloaded(request, person)
+
+
+@router.get("/persons", response=Page[PersonOut])
+def list_persons(
+    request: HttpRequest, filters: Query[PersonFilter], page: Query[PageParams]
+) -> dict[str, object]:
+    count, persons = selectors.person_list(
+        viewer_of(request), filters=filters, offset=page.offset, limit=page.limit
+    )
+    return {
+        "count": count,
+        "offset": page.offset,
+        "limit": page.limit,
+        "items": [person_out(person) for person in persons],
+    }
+
+
+@router.get("/persons/{person_id}", response=PersonOut)
+def get_person(request: HttpRequest, person_id: uuid.UUID) -> dict[str, object]:
+    return person_out(selectors.person_get(viewer_of(request), person_id=person_id))
+
+
+@router.patch("/persons/{person_id}", response=PersonOut)
+def update_person(request: HttpRequest, person_id: uuid.UUID, data: PersonPatch) -> dict[str, object]:
+    person = services.person_update(viewer_of(request), person_id=person_id, data=data)
+    return _reloaded(request, person)
+
+
+@router.post("/persons/{person_id}/needs", response={201: NeedOut})
+def add_need(request: HttpRequest, person_id: uuid.UUID, data: NeedIn) -> tuple[int, object]:
+    return 201, services.need_add(viewer_of(request), person_id=person_id, data=data)
+
+
+@router.patch("/persons/{person_id}/needs/{need_id}", response=NeedOut)
+def update_need(
+    request: HttpRequest, person_id: uuid.UUID, need_id: uuid.UUID, data: NeedPatch
+) -> object:
+    return services.need_update(viewer_of(request), person_id=person_id, need_id=need_id, data=data)
+
+
+@router.post("/persons/{person_id}/vulnerabilities", response={201: VulnerabilityOut})
+def add_vulnerability(
+    request: HttpRequest, person_id: uuid.UUID, data: VulnerabilityIn
+) -> tuple[int, object]:
+    return 201, services.vulnerability_add(viewer_of(request), person_id=person_id, data=data)
+
+
+@router.delete("/persons/{person_id}/vulnerabilities/{code}", response={204: None})
+def remove_vulnerability(
+    request: HttpRequest, person_id: uuid.UUID, code: VulnerabilityCode
+) -> tuple[int, None]:
+    services.vulnerability_remove(viewer_of(request), person_id=person_id, code=code)
+    return 204, None
+
+
+@router.post("/persons/{person_id}/consents", response={201: ConsentOut})
+def record_consent(
+    request: HttpRequest, person_id: uuid.UUID, data: ConsentIn
+) -> tuple[int, dict[str, object]]:
+    consent = services.consent_record(viewer_of(request), person_id=person_id, data=data)
+    return 201, consent_out(consent)
+
+
+@router.post("/persons/{person_id}/consents/{consent_id}/withdraw", response=ConsentOut)
+def withdraw_consent(
+    request: HttpRequest, person_id: uuid.UUID, consent_id: uuid.UUID
+) -> dict[str, object]:
+    consent = services.consent_withdraw(viewer_of(request), person_id=person_id, consent_id=consent_id)
+    return consent_out(consent)
+
+
+def household_out(household: Household, members: list[Person]) -> dict[str, object]:
+    return {
+        "id": household.id,
+        "crisis_id": household.crisis_id,
+        "registered_by_id": household.registered_by_id,
+        "label": household.label,
+        "created_at": household.created_at,
+        "members": [person_out(member) for member in members],
+    }
+
+
+def _household(request: HttpRequest, household_id: uuid.UUID) -> dict[str, object]:
+    household, members = selectors.household_get(viewer_of(request), household_id=household_id)
+    return household_out(household, members)
+
+
+@router.post("/households", response={201: HouseholdOut}, tags=["households"])
+def register_household(request: HttpRequest, data: HouseholdIn) -> tuple[int, dict[str, object]]:
+    household = services.household_register(viewer_of(request), data=data)
+    return 201, _household(request, household.id)
+
+
+@router.get("/households/{household_id}", response=HouseholdOut, tags=["households"])
+def get_household(request: HttpRequest, household_id: uuid.UUID) -> dict[str, object]:
+    return _household(request, household_id)
+
+
+@router.patch("/households/{household_id}", response=HouseholdOut, tags=["households"])
+def update_household(
+    request: HttpRequest, household_id: uuid.UUID, data: HouseholdPatch
+) -> dict[str, object]:
+    services.household_update(viewer_of(request), household_id=household_id, data=data)
+    return _household(request, household_id)
+
+
+@router.post("/households/{household_id}/members", response=HouseholdOut, tags=["households"])
+def add_household_member(
+    request: HttpRequest, household_id: uuid.UUID, data: HouseholdMemberAdd
+) -> dict[str, object]:
+    services.household_member_add(viewer_of(request), household_id=household_id, data=data)
+    return _household(request, household_id)

@@ -1,0 +1,171 @@
+"""Scoped reads of persons and households. The only door to personal data.
+
+A person is visible to the organisation that registered them, and to a recipient organisation
+when (1) the registering organisation shares with it under an active agreement (for the person's
+crisis or for all crises), (2) the person's active sharing consent covers the recipient's kind, and
+(3) the recipient does not act for a state of origin while the person is a refugee or asylum
+seeker. Consent is checked inside every query, so a withdrawal takes effect at once. What is out of
+scope is reported as not found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from compatriot.core.audit import audit_record
+from compatriot.core.errors import NotFoundError, PermissionDeniedError
+from compatriot.core.models import STATE_OF_ORIGIN_KINDS, AuditAction, SharingAgreement
+from compatriot.core.viewer import Viewer
+from compatriot.normalise.names import query_terms
+from compatriot.people.models import (
+    Consent,
+    ConsentScope,
+    Household,
+    Person,
+    PersonCategory,
+)
+from compatriot.people.schemas import PersonFilter
+
+
+def _shared_with(viewer: Viewer) -> Q | None:
+    agreements = SharingAgreement.objects.filter(
+        recipient_id=viewer.organisation_id, revoked_at__isnull=True
+    ).values_list("provider_id", "crisis_id")
+    clauses = [
+        Q(registered_by_id=provider_id) & (Q(crisis_id=crisis_id) if crisis_id else Q())
+        for provider_id, crisis_id in agreements
+    ]
+    if not clauses:
+        return None
+    shared = clauses[0]
+    for clause in clauses[1:]:
+        shared |= clause
+    consent = Exists(
+        Consent.objects.filter(
+            person_id=OuterRef("pk"),
+            scope=ConsentScope.SHARING,
+            withdrawn_at__isnull=True,
+            partner_kinds__icontains=f'"{viewer.organisation_kind}"',
+        )
+    )
+    shared &= Q(consent)
+    if viewer.organisation_kind in STATE_OF_ORIGIN_KINDS:
+        shared &= ~Q(category=PersonCategory.REFUGEE_OR_ASYLUM_SEEKER)
+    return shared
+
+
+def visible_persons(viewer: Viewer) -> QuerySet[Person]:
+    if viewer.organisation_id is None:
+        return Person.objects.none()
+    scope = Q(registered_by_id=viewer.organisation_id)
+    shared = _shared_with(viewer)
+    if shared is not None:
+        scope |= shared
+    return Person.objects.filter(scope)
+
+
+def _with_details(persons: QuerySet[Person]) -> QuerySet[Person]:
+    return persons.prefetch_related(
+        "vulnerabilities", "needs", Prefetch("consents", queryset=Consent.objects.order_by("given_at"))
+    )
+
+
+def _filtered(persons: QuerySet[Person], filters: PersonFilter) -> QuerySet[Person]:
+    if filters.crisis:
+        persons = persons.filter(crisis_id=filters.crisis)
+    if filters.nationality:
+        persons = persons.filter(nationalities__icontains=f'"{filters.nationality}"')
+    if filters.journey_stage:
+        persons = persons.filter(journey_stage=filters.journey_stage)
+    if filters.category:
+        persons = persons.filter(category=filters.category)
+    if filters.country:
+        persons = persons.filter(country=filters.country)
+    if filters.household:
+        persons = persons.filter(household_id=filters.household)
+    if filters.vulnerability:
+        persons = persons.filter(vulnerabilities__code=filters.vulnerability)
+    if filters.need:
+        persons = persons.filter(needs__category=filters.need, needs__status__in=["open", "in_progress"])
+    if filters.q:
+        for token, key in query_terms(filters.q):
+            persons = persons.filter(
+                Q(search_text__contains=" " + token) | Q(search_text__contains=" ~" + key + " ")
+            )
+    return persons.distinct() if (filters.vulnerability or filters.need) else persons
+
+
+def _audited_filters(filters: PersonFilter) -> dict[str, Any]:
+    """The filter as audited: a name query is personal data, so only its length is kept."""
+    recorded = filters.model_dump(mode="json", exclude_none=True)
+    if "q" in recorded:
+        recorded["q"] = f"<name query, {len(filters.q or '')} characters>"
+    return recorded
+
+
+def person_list(
+    viewer: Viewer, *, filters: PersonFilter, offset: int = 0, limit: int = 50
+) -> tuple[int, list[Person]]:
+    persons = _filtered(visible_persons(viewer), filters)
+    count = persons.count()
+    page = list(_with_details(persons.order_by("-created_at", "id"))[offset : offset + limit])
+    with transaction.atomic():
+        audit_record(
+            viewer,
+            action=AuditAction.LIST,
+            object_type="person",
+            details={"filters": _audited_filters(filters), "count": count, "returned": len(page)},
+        )
+    return count, page
+
+
+def person_get(viewer: Viewer, *, person_id: uuid.UUID) -> Person:
+    person = _with_details(visible_persons(viewer)).filter(id=person_id).first()
+    if person is None:
+        raise NotFoundError("No such person.", field="person_id")
+    with transaction.atomic():
+        audit_record(viewer, action=AuditAction.READ, object_type="person", object_id=person.id)
+    return person
+
+
+def person_for_write(viewer: Viewer, *, person_id: uuid.UUID, field: str = "person_id") -> Person:
+    """Lock a person for change. Only the registering organisation changes a record; a partner
+    who can see it is told so (403), anyone else that it does not exist (404)."""
+    person = visible_persons(viewer).select_for_update().filter(id=person_id).first()
+    if person is None:
+        raise NotFoundError("No such person.", field=field)
+    if person.registered_by_id != viewer.organisation_id:
+        raise PermissionDeniedError(
+            "Only the organisation that registered this person may change the record.", field=field
+        )
+    return person
+
+
+def household_for_write(viewer: Viewer, *, household_id: uuid.UUID, field: str = "household_id") -> Household:
+    household = (
+        Household.objects.select_for_update()
+        .filter(id=household_id, registered_by_id=viewer.organisation_id)
+        .first()
+    )
+    if household is None:
+        raise NotFoundError("No such household.", field=field)
+    return household
+
+
+def household_get(viewer: Viewer, *, household_id: uuid.UUID) -> tuple[Household, list[Person]]:
+    """A household and the members the viewer may see; a household with none visible is not found."""
+    household = Household.objects.filter(id=household_id).first()
+    members = (
+        list(_with_details(visible_persons(viewer).filter(household_id=household_id)).order_by("created_at", "id"))
+        if household
+        else []
+    )
+    if household is None or (household.registered_by_id != viewer.organisation_id and not members):
+        raise NotFoundError("No such household.", field="household_id")
+    with transaction.atomic():
+        audit_record(viewer, action=AuditAction.READ, object_type="household", object_id=household.id, details={"members": len(members)})
+    return household, members

@@ -1,0 +1,298 @@
+"""Every write to persons, households, needs, vulnerabilities and consent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from compatriot.core.audit import audit_record
+from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
+from compatriot.core.models import AuditAction, Crisis
+from compatriot.core.validation import validated_save
+from compatriot.core.viewer import Viewer
+from compatriot.people.models import (
+    Consent,
+    ConsentScope,
+    Household,
+    Need,
+    Person,
+    Vulnerability,
+)
+from compatriot.people.records import patch_values, person_values
+from compatriot.people.schemas import (
+    ConsentIn,
+    HouseholdIn,
+    HouseholdMemberAdd,
+    HouseholdPatch,
+    NeedIn,
+    NeedPatch,
+    PersonFields,
+    PersonIn,
+    PersonPatch,
+    VulnerabilityIn,
+    normalise_phones,
+)
+from compatriot.people.selectors import household_for_write, person_for_write
+
+
+def _require_crisis(crisis_id: uuid.UUID) -> None:
+    if not Crisis.objects.filter(id=crisis_id).exists():
+        raise InvalidInputError("No such crisis.", field="crisis_id")
+
+
+def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
+    Vulnerability.objects.bulk_create(
+        Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities
+    )
+    Need.objects.bulk_create(
+        Need(person=person, category=n.category, urgency=n.urgency, status=n.status, details=n.details)
+        for n in data.needs
+    )
+    Consent.objects.bulk_create(_consent(actor, person, c) for c in data.consents)
+
+
+def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
+    return Consent(
+        person=person,
+        scope=data.scope,
+        method=data.method,
+        partner_kinds=[str(kind) for kind in data.partner_kinds],
+        given_at=data.given_at or timezone.now(),
+        recorded_by_id=actor.user_id,
+        recorded_by_organisation_id=actor.organisation_id,
+    )
+
+
+def _create_person(
+    actor: Viewer,
+    *,
+    data: PersonFields,
+    crisis_id: uuid.UUID,
+    household: Household | None,
+    relationship: str,
+) -> Person:
+    if data.source_record_id and Person.objects.filter(
+        registered_by_id=actor.organisation_id, source_record_id=data.source_record_id
+    ).exists():
+        raise ConflictError(
+            "A person with this source_record_id is already registered by your organisation.",
+            field="source_record_id",
+            code=ErrorCode.DUPLICATE_SOURCE_RECORD,
+        )
+    person = Person(
+        **person_values(data),
+        crisis_id=crisis_id,
+        registered_by_id=actor.organisation_id,
+        registered_by_user_id=actor.user_id,
+        household=household,
+        relationship=relationship,
+    )
+    try:
+        with transaction.atomic():
+            validated_save(person)
+    except IntegrityError as error:  # a concurrent registration of the same source record
+        raise ConflictError(
+            "This source record was registered at the same moment.",
+            field="source_record_id",
+            code=ErrorCode.DUPLICATE_SOURCE_RECORD,
+        ) from error
+    _add_details(actor, person, data)
+    audit_record(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
+    return person
+
+
+@transaction.atomic
+def person_register(actor: Viewer, *, data: PersonIn) -> Person:
+    actor.require_people_write()
+    _require_crisis(data.crisis_id)
+    household = None
+    if data.household_id:
+        household = household_for_write(actor, household_id=data.household_id, field="household_id")
+        if household.crisis_id != data.crisis_id:
+            raise InvalidInputError("The household belongs to another crisis.", field="household_id")
+    if (household is None) != (data.relationship is None):
+        raise InvalidInputError(
+            "household_id and relationship come together.", field="relationship"
+        )
+    return _create_person(
+        actor,
+        data=data,
+        crisis_id=data.crisis_id,
+        household=household,
+        relationship=data.relationship or "",
+    )
+
+
+@transaction.atomic
+def person_update(actor: Viewer, *, person_id: uuid.UUID, data: PersonPatch) -> Person:
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    if data.version is not None and data.version != person.version:
+        raise ConflictError(
+            f"The record changed since version {data.version}; it is now {person.version}.",
+            field="version",
+            code=ErrorCode.STALE_VERSION,
+        )
+    current = {name: getattr(person, name) for name in ("given_name", "family_name", "given_name_latin", "family_name_latin")}
+    values = patch_values(data, current)
+    if "phones" in values:
+        regions = tuple(c for c in [values.get("country", person.country), *values.get("nationalities", person.nationalities)] if c)
+        try:
+            values["phones"] = normalise_phones(values["phones"], regions)
+        except ValueError as error:
+            raise InvalidInputError(str(error), field="phones") from error
+    changed = [name for name, value in values.items() if getattr(person, name) != value]
+    if not changed:
+        return person
+    for name in changed:
+        setattr(person, name, values[name])
+    person.version = F("version") + 1
+    validated_save(person, update_fields=[*changed, "version", "updated_at"])
+    person.refresh_from_db(fields=["version"])
+    audit_record(
+        actor,
+        action=AuditAction.UPDATE,
+        object_type="person",
+        object_id=person.id,
+        details={"fields": sorted(changed)},  # names of fields, never their values
+    )
+    return person
+
+
+def _bump(person: Person) -> None:
+    Person.objects.filter(id=person.id).update(version=F("version") + 1, updated_at=timezone.now())
+
+
+@transaction.atomic
+def need_add(actor: Viewer, *, person_id: uuid.UUID, data: NeedIn) -> Need:
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    need = Need.objects.create(
+        person=person, category=data.category, urgency=data.urgency, status=data.status, details=data.details
+    )
+    _bump(person)
+    audit_record(actor, action=AuditAction.CREATE, object_type="need", object_id=need.id, details={"person": str(person.id)})
+    return need
+
+
+@transaction.atomic
+def need_update(actor: Viewer, *, person_id: uuid.UUID, need_id: uuid.UUID, data: NeedPatch) -> Need:
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    need = Need.objects.select_for_update().filter(id=need_id, person=person).first()
+    if need is None:
+        raise NotFoundError("No such need.", field="need_id")
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude_none=True)
+    changed = [name for name, value in changes.items() if getattr(need, name) != value]
+    for name in changed:
+        setattr(need, name, changes[name])
+    if changed:
+        need.save(update_fields=[*changed, "updated_at"])
+        _bump(person)
+        audit_record(actor, action=AuditAction.UPDATE, object_type="need", object_id=need.id, details={"fields": sorted(changed)})
+    return need
+
+
+@transaction.atomic
+def vulnerability_add(actor: Viewer, *, person_id: uuid.UUID, data: VulnerabilityIn) -> Vulnerability:
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    vulnerability, created = Vulnerability.objects.get_or_create(
+        person=person, code=data.code, defaults={"note": data.note}
+    )
+    if not created:
+        raise ConflictError("This vulnerability is already recorded.", field="code")
+    _bump(person)
+    audit_record(actor, action=AuditAction.CREATE, object_type="vulnerability", object_id=vulnerability.id, details={"person": str(person.id)})
+    return vulnerability
+
+
+@transaction.atomic
+def vulnerability_remove(actor: Viewer, *, person_id: uuid.UUID, code: str) -> None:
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    vulnerability = Vulnerability.objects.filter(person=person, code=code).first()
+    if vulnerability is None:
+        raise NotFoundError("This vulnerability is not recorded.", field="code")
+    vulnerability.delete()
+    _bump(person)
+    audit_record(actor, action=AuditAction.DELETE, object_type="vulnerability", object_id=vulnerability.id, details={"person": str(person.id)})
+
+
+@transaction.atomic
+def consent_record(actor: Viewer, *, person_id: uuid.UUID, data: ConsentIn) -> Consent:
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    consent = _consent(actor, person, data)
+    consent.save(force_insert=True)
+    _bump(person)
+    audit_record(actor, action=AuditAction.CREATE, object_type="consent", object_id=consent.id, details={"person": str(person.id), "scope": consent.scope})
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(actor: Viewer, *, person_id: uuid.UUID, consent_id: uuid.UUID) -> Consent:
+    """Withdrawal takes effect at once: scoped reads check active consent on every query."""
+    actor.require_people_write()
+    person = person_for_write(actor, person_id=person_id)
+    consent = Consent.objects.select_for_update().filter(id=consent_id, person=person).first()
+    if consent is None:
+        raise NotFoundError("No such consent.", field="consent_id")
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by_id = actor.user_id
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        _bump(person)
+        audit_record(actor, action=AuditAction.UPDATE, object_type="consent", object_id=consent.id, details={"fields": ["withdrawn_at"], "scope": consent.scope})
+    return consent
+
+
+@transaction.atomic
+def household_register(actor: Viewer, *, data: HouseholdIn) -> Household:
+    """A household and all its members in one transaction: all of them, or none."""
+    actor.require_people_write()
+    _require_crisis(data.crisis_id)
+    household = Household.objects.create(
+        crisis_id=data.crisis_id, registered_by_id=actor.organisation_id, label=data.label
+    )
+    for index, member in enumerate(data.members):
+        try:
+            _create_person(
+                actor, data=member, crisis_id=data.crisis_id, household=household, relationship=member.relationship
+            )
+        except (InvalidInputError, ConflictError) as error:
+            error.field = f"members[{index}].{error.field}" if error.field else f"members[{index}]"
+            raise
+    audit_record(actor, action=AuditAction.CREATE, object_type="household", object_id=household.id, details={"members": len(data.members)})
+    return household
+
+
+@transaction.atomic
+def household_update(actor: Viewer, *, household_id: uuid.UUID, data: HouseholdPatch) -> Household:
+    actor.require_people_write()
+    household = household_for_write(actor, household_id=household_id)
+    if data.label is not None and data.label != household.label:
+        household.label = data.label
+        household.save(update_fields=["label", "updated_at"])
+        audit_record(actor, action=AuditAction.UPDATE, object_type="household", object_id=household.id, details={"fields": ["label"]})
+    return household
+
+
+@transaction.atomic
+def household_member_add(actor: Viewer, *, household_id: uuid.UUID, data: HouseholdMemberAdd) -> Person:
+    actor.require_people_write()
+    household = household_for_write(actor, household_id=household_id)
+    person = person_for_write(actor, person_id=data.person_id, field="person_id")
+    if person.crisis_id != household.crisis_id:
+        raise InvalidInputError("The person belongs to another crisis.", field="person_id")
+    person.household = household
+    person.relationship = data.relationship
+    person.version = F("version") + 1
+    person.save(update_fields=["household", "relationship", "version", "updated_at"])
+    person.refresh_from_db(fields=["version"])
+    audit_record(actor, action=AuditAction.UPDATE, object_type="person", object_id=person.id, details={"fields": ["household", "relationship"]})
+    return person
