@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "compatriot.core",
     "compatriot.people",
+    "compatriot.scenario",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from compatriot.core import selectors, services
 from compatriot.core.models import ApiToken, Membership, OrganisationKind
@@ -36,8 +36,8 @@ def viewer_of(request: HttpRequest) -> Viewer:
 
 
 @router.post("/crises", response={201: CrisisOut}, tags=["crises"])
-def create_crisis(request: HttpRequest, data: CrisisIn) -> tuple[int, object]:
-    return 201, services.crisis_create(viewer_of(request), data=data)
+def create_crisis(request: HttpRequest, data: CrisisIn) -> Status:
+    return Status(201, services.crisis_create(viewer_of(request), data=data))
 
 
 @router.get("/crises", response=Page[CrisisOut], tags=["crises"])
@@ -56,8 +56,8 @@ def update_crisis(request: HttpRequest, crisis_id: uuid.UUID, data: CrisisPatch)
 
 
 @router.post("/organisations", response={201: OrganisationOut}, tags=["organisations"])
-def create_organisation(request: HttpRequest, data: OrganisationIn) -> tuple[int, object]:
-    return 201, services.organisation_create(viewer_of(request), data=data)
+def create_organisation(request: HttpRequest, data: OrganisationIn) -> Status:
+    return Status(201, services.organisation_create(viewer_of(request), data=data))
 
 
 @router.get("/organisations", response=Page[OrganisationOut], tags=["organisations"])
@@ -119,11 +119,11 @@ def list_members(request: HttpRequest, organisation_id: uuid.UUID) -> list[dict[
 )
 def add_member(
     request: HttpRequest, organisation_id: uuid.UUID, data: MembershipIn
-) -> tuple[int, dict[str, object]]:
+) -> Status:
     membership = services.membership_add(
         viewer_of(request), organisation_id=organisation_id, data=data
     )
-    return 201, _membership_out(membership)
+    return Status(201, _membership_out(membership))
 
 
 @router.patch(
@@ -159,9 +159,9 @@ def list_tokens(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, tags=["tokens"])
-def create_token(request: HttpRequest, data: TokenIn) -> tuple[int, dict[str, object]]:
+def create_token(request: HttpRequest, data: TokenIn) -> Status:
     created = services.token_create(viewer_of(request), data=data)
-    return 201, {**_token_out(created.token), "token": created.secret}
+    return Status(201, {**_token_out(created.token), "token": created.secret})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, tags=["tokens"])
@@ -175,8 +175,8 @@ def list_sharing_agreements(request: HttpRequest) -> object:
 
 
 @router.post("/sharing-agreements", response={201: SharingAgreementOut}, tags=["sharing"])
-def create_sharing_agreement(request: HttpRequest, data: SharingAgreementIn) -> tuple[int, object]:
-    return 201, services.sharing_agreement_create(viewer_of(request), data=data)
+def create_sharing_agreement(request: HttpRequest, data: SharingAgreementIn) -> Status:
+    return Status(201, services.sharing_agreement_create(viewer_of(request), data=data))
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from compatriot.core.api import viewer_of
 from compatriot.normalise.dates import format_partial_date
@@ -61,9 +61,9 @@ def _reloaded(request: HttpRequest, person: Person) -> dict[str, object]:
 
 
 @router.post("/persons", response={201: PersonOut})
-def register_person(request: HttpRequest, data: PersonIn) -> tuple[int, dict[str, object]]:
+def register_person(request: HttpRequest, data: PersonIn) -> Status:
     person = services.person_register(viewer_of(request), data=data)
-    return 201, _reloaded(request, person)
+    return Status(201, _reloaded(request, person))
 
 
 @router.get("/persons", response=Page[PersonOut])
@@ -93,8 +93,8 @@ def update_person(request: HttpRequest, person_id: uuid.UUID, data: PersonPatch)
 
 
 @router.post("/persons/{person_id}/needs", response={201: NeedOut})
-def add_need(request: HttpRequest, person_id: uuid.UUID, data: NeedIn) -> tuple[int, object]:
-    return 201, services.need_add(viewer_of(request), person_id=person_id, data=data)
+def add_need(request: HttpRequest, person_id: uuid.UUID, data: NeedIn) -> Status:
+    return Status(201, services.need_add(viewer_of(request), person_id=person_id, data=data))
 
 
 @router.patch("/persons/{person_id}/needs/{need_id}", response=NeedOut)
@@ -107,24 +107,24 @@ def update_need(
 @router.post("/persons/{person_id}/vulnerabilities", response={201: VulnerabilityOut})
 def add_vulnerability(
     request: HttpRequest, person_id: uuid.UUID, data: VulnerabilityIn
-) -> tuple[int, object]:
-    return 201, services.vulnerability_add(viewer_of(request), person_id=person_id, data=data)
+) -> Status:
+    return Status(201, services.vulnerability_add(viewer_of(request), person_id=person_id, data=data))
 
 
 @router.delete("/persons/{person_id}/vulnerabilities/{code}", response={204: None})
 def remove_vulnerability(
     request: HttpRequest, person_id: uuid.UUID, code: VulnerabilityCode
-) -> tuple[int, None]:
+) -> Status:
     services.vulnerability_remove(viewer_of(request), person_id=person_id, code=code)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/persons/{person_id}/consents", response={201: ConsentOut})
 def record_consent(
     request: HttpRequest, person_id: uuid.UUID, data: ConsentIn
-) -> tuple[int, dict[str, object]]:
+) -> Status:
     consent = services.consent_record(viewer_of(request), person_id=person_id, data=data)
-    return 201, consent_out(consent)
+    return Status(201, consent_out(consent))
 
 
 @router.post("/persons/{person_id}/consents/{consent_id}/withdraw", response=ConsentOut)
@@ -152,9 +152,9 @@ def _household(request: HttpRequest, household_id: uuid.UUID) -> dict[str, objec
 
 
 @router.post("/households", response={201: HouseholdOut}, tags=["households"])
-def register_household(request: HttpRequest, data: HouseholdIn) -> tuple[int, dict[str, object]]:
+def register_household(request: HttpRequest, data: HouseholdIn) -> Status:
     household = services.household_register(viewer_of(request), data=data)
-    return 201, _household(request, household.id)
+    return Status(201, _household(request, household.id))
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, tags=["households"])
