@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -44,6 +46,14 @@ class ApiClient:
 
     def delete(self, path: str) -> Any:
         return self._send("delete", path)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """One PostgreSQL test database per test process, so that runs side by side never meet."""
+    for database in settings.DATABASES.values():
+        if database["ENGINE"].endswith("postgresql"):
+            database.setdefault("TEST", {})["NAME"] = f"test_compatriot_{os.getpid()}"
 
 
 @pytest.fixture
@@ -85,7 +95,9 @@ def make_member(db: None) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_client(make_member: Callable[..., Any]) -> Callable[..., ApiClient]:
-    def make(organisation: Organisation, role: str = Role.CASEWORKER, *, superuser: bool = False) -> ApiClient:
+    def make(
+        organisation: Organisation, role: str = Role.CASEWORKER, *, superuser: bool = False
+    ) -> ApiClient:
         user = make_member(organisation, role, superuser=superuser)
         actor = Viewer(user.id, organisation.id, organisation.kind, role, superuser)
         created = token_create(actor, data=TokenIn(name="test"))

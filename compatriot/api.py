@@ -55,7 +55,12 @@ def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpR
         for item in error.errors
     ]
     first = errors[0] if errors else {"field": "", "message": "invalid input"}
-    body = {"code": "INVALID", "field": first["field"] or None, "message": first["message"], "errors": errors}
+    body = {
+        "code": "INVALID",
+        "field": first["field"] or None,
+        "message": first["message"],
+        "errors": errors,
+    }
     return api.create_response(request, body, status=422)
 
 
@@ -66,7 +71,11 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    body = {"code": "UNAUTHENTICATED", "field": None, "message": "A valid bearer token is required."}
+    body = {
+        "code": "UNAUTHENTICATED",
+        "field": None,
+        "message": "A valid bearer token is required.",
+    }
     response = api.create_response(request, body, status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
@@ -95,6 +104,6 @@ def health(request: HttpRequest) -> Status:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # any database failure is reported, not raised  # noqa: BLE001
+    except Exception:  # any database failure is reported, not raised
         return Status(503, {"status": "unavailable", "database": "unreachable"})
     return Status(200, {"status": "ok", "database": connection.vendor})

@@ -84,7 +84,9 @@ TEMPLATES = [
 def database_config() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+        config = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+        )
         config.setdefault("TEST", {})
         if os.environ.get("TEST_DATABASE_NAME"):
             config["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
@@ -103,7 +105,8 @@ def database_config() -> dict[str, object]:
                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000;"
             ),
         },
-        "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(VAR_DIR / "test.sqlite3"))},
+        # Tests use an in-memory database unless a file is asked for.
+        "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
     }
 
 
@@ -132,6 +135,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing directory
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -49,7 +49,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     list_display = ["name", "prefix", "user", "organisation", "created_at", "revoked_at"]
     list_filter = ["revoked_at"]
-    readonly_fields = ["user", "organisation", "name", "prefix", "key_hash", "created_at", "last_used_at"]
+    readonly_fields = [
+        "user",
+        "organisation",
+        "name",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -117,9 +117,7 @@ def list_members(request: HttpRequest, organisation_id: uuid.UUID) -> list[dict[
     response={201: MembershipOut},
     tags=["organisations"],
 )
-def add_member(
-    request: HttpRequest, organisation_id: uuid.UUID, data: MembershipIn
-) -> Status:
+def add_member(request: HttpRequest, organisation_id: uuid.UUID, data: MembershipIn) -> Status:
     membership = services.membership_add(
         viewer_of(request), organisation_id=organisation_id, data=data
     )
@@ -132,7 +130,10 @@ def add_member(
     tags=["organisations"],
 )
 def update_member(
-    request: HttpRequest, organisation_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipPatch
+    request: HttpRequest,
+    organisation_id: uuid.UUID,
+    membership_id: uuid.UUID,
+    data: MembershipPatch,
 ) -> dict[str, object]:
     membership = services.membership_update(
         viewer_of(request), organisation_id=organisation_id, membership_id=membership_id, data=data

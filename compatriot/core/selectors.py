@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from compatriot.core.errors import NotFoundError
@@ -61,34 +62,32 @@ def token_list(viewer: Viewer) -> QuerySet[ApiToken]:
 
 
 def sharing_agreement_list(viewer: Viewer) -> QuerySet[SharingAgreement]:
-    from django.db.models import Q
-
     return SharingAgreement.objects.filter(
         Q(provider_id=viewer.organisation_id) | Q(recipient_id=viewer.organisation_id)
     ).order_by("-created_at")
 
 
 def viewer_for_token(secret: str, *, purpose: str = "") -> tuple[Viewer, ApiToken] | None:
-    """Resolve a bearer secret to the Viewer it acts as; None when unknown, revoked or expired."""
+    """Resolve a bearer secret to the Viewer it acts as, in one query; None when the token is
+    unknown, revoked or expired, or its user or membership is no longer active."""
+    active_role = Membership.objects.filter(
+        user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id"), is_active=True
+    ).values("role")[:1]
     token = (
         ApiToken.objects.select_related("user", "organisation")
-        .filter(key_hash=hash_token(secret), revoked_at__isnull=True)
+        .annotate(role=Subquery(active_role))
+        .filter(key_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if token is None or not token.user.is_active:
+    if token is None or token.role is None:  # type: ignore[attr-defined]  # annotated
         return None
     if token.expires_at and token.expires_at <= timezone.now():
-        return None
-    membership = Membership.objects.filter(
-        user_id=token.user_id, organisation_id=token.organisation_id, is_active=True
-    ).first()
-    if membership is None:
         return None
     viewer = Viewer(
         user_id=token.user_id,
         organisation_id=token.organisation_id,
         organisation_kind=token.organisation.kind,
-        role=membership.role,
+        role=token.role,  # type: ignore[attr-defined]  # annotated
         is_platform_admin=token.user.is_superuser,
         purpose=purpose,
     )
@@ -99,8 +98,6 @@ def viewer_for_membership(
     *, user_id: int, organisation_id: uuid.UUID | None, purpose: str = ""
 ) -> Viewer:
     """The Viewer a signed-in user acts as for one of their organisations (CLI, web)."""
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(id=user_id, is_active=True).first()
     if user is None:
         raise NotFoundError("No such user.", field="user")

@@ -213,7 +213,9 @@ def token_create(
         user_id=user_id, organisation_id=organisation_id, is_active=True
     ).first()
     if membership is None:
-        raise InvalidInputError("The user is not an active member of this organisation.", field="organisation")
+        raise InvalidInputError(
+            "The user is not an active member of this organisation.", field="organisation"
+        )
     if data.expires_at and data.expires_at <= timezone.now():
         raise InvalidInputError("must be in the future", field="expires_at")
     secret = generate_token()
@@ -244,7 +246,13 @@ def token_revoke(actor: Viewer, *, token_id: uuid.UUID) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor, action=AuditAction.UPDATE, object_type="api_token", object_id=token.id, details={"fields": ["revoked_at"]})
+        audit_record(
+            actor,
+            action=AuditAction.UPDATE,
+            object_type="api_token",
+            object_id=token.id,
+            details={"fields": ["revoked_at"]},
+        )
     return token
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "cpt_"
+TOKEN_PREFIX = "cpt_"  # noqa: S105  a recognisable prefix, not a secret
 
 
 def generate_token() -> str:

@@ -42,7 +42,9 @@ def _language(value: str) -> str:
 ShortText = Annotated[str, StringConstraints(max_length=800), _clean(200)]
 NameText = Annotated[str, StringConstraints(max_length=800), _clean(200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000), _clean(5000, multiline=True)]
-CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=3), AfterValidator(_country)]
+CountryCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=3), AfterValidator(_country)
+]
 LanguageCode = Annotated[
     str, StringConstraints(min_length=2, max_length=3), AfterValidator(_language)
 ]

@@ -13,7 +13,7 @@ def validated_save(obj: models.Model, *, update_fields: list[str] | None = None)
     try:
         obj.full_clean()
     except ValidationError as error:
-        raise_domain_error(error) 
+        raise_domain_error(error)
     if update_fields is None:
         obj.save(force_insert=obj._state.adding)
     else:
@@ -22,7 +22,11 @@ def validated_save(obj: models.Model, *, update_fields: list[str] | None = None)
 
 def raise_domain_error(error: ValidationError) -> None:
     for field, messages in error.message_dict.items():
-        codes = [e.code for e in error.error_dict.get(field, [])] if hasattr(error, "error_dict") else []
+        codes = (
+            [e.code for e in error.error_dict.get(field, [])]
+            if hasattr(error, "error_dict")
+            else []
+        )
         message = "; ".join(messages)
         name = None if field == NON_FIELD_ERRORS else field
         if "unique" in codes or "unique_together" in codes or "already exists" in message:

@@ -55,15 +55,10 @@ def person_out(person: Person) -> dict[str, object]:
     return out
 
 
-def _reloaded(request: HttpRequest, person: Person) -> dict[str, object]:
-    """The answer to a write: the record as the caller now sees it (not audited as a read)."""
-    return person_out(selectors.person_get(viewer_of(request), person_id=person.id))
-
-
 @router.post("/persons", response={201: PersonOut})
 def register_person(request: HttpRequest, data: PersonIn) -> Status:
     person = services.person_register(viewer_of(request), data=data)
-    return Status(201, _reloaded(request, person))
+    return Status(201, person_out(person))
 
 
 @router.get("/persons", response=Page[PersonOut])
@@ -89,7 +84,7 @@ def get_person(request: HttpRequest, person_id: uuid.UUID) -> dict[str, object]:
 @router.patch("/persons/{person_id}", response=PersonOut)
 def update_person(request: HttpRequest, person_id: uuid.UUID, data: PersonPatch) -> dict[str, object]:
     person = services.person_update(viewer_of(request), person_id=person_id, data=data)
-    return _reloaded(request, person)
+    return person_out(person)
 
 
 @router.post("/persons/{person_id}/needs", response={201: NeedOut})

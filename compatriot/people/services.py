@@ -16,7 +16,6 @@ from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import (
     Consent,
-    ConsentScope,
     Household,
     Need,
     Person,
@@ -45,14 +44,27 @@ def _require_crisis(crisis_id: uuid.UUID) -> None:
 
 
 def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
-    Vulnerability.objects.bulk_create(
+    """Create the person's details and keep them on the instance, so that the answer to the
+    write is built without reading the record back."""
+    vulnerabilities = Vulnerability.objects.bulk_create(
         Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities
     )
-    Need.objects.bulk_create(
-        Need(person=person, category=n.category, urgency=n.urgency, status=n.status, details=n.details)
+    needs = Need.objects.bulk_create(
+        Need(
+            person=person,
+            category=n.category,
+            urgency=n.urgency,
+            status=n.status,
+            details=n.details,
+        )
         for n in data.needs
     )
-    Consent.objects.bulk_create(_consent(actor, person, c) for c in data.consents)
+    consents = Consent.objects.bulk_create(_consent(actor, person, c) for c in data.consents)
+    person._prefetched_objects_cache = {  # type: ignore[attr-defined]  # Django's own cache
+        "vulnerabilities": vulnerabilities,
+        "needs": needs,
+        "consents": consents,
+    }
 
 
 def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
@@ -91,9 +103,10 @@ def _create_person(
         household=household,
         relationship=relationship,
     )
+    # The input was validated by its schema, and the database enforces the constraints: no
+    # full_clean() here, which would cost a query per foreign key and per check constraint.
     try:
-        with transaction.atomic():
-            validated_save(person)
+        person.save(force_insert=True)
     except IntegrityError as error:  # a concurrent registration of the same source record
         raise ConflictError(
             "This source record was registered at the same moment.",

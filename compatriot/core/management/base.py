@@ -50,10 +50,14 @@ class CompatriotCommand(BaseCommand):
         organisation = _by_name_or_id(Organisation, org, "organisation")
         try:
             return viewer_for_membership(
-                user_id=user.id, organisation_id=organisation.id, purpose=options.get("purpose") or "cli"
+                user_id=user.id,
+                organisation_id=organisation.id,
+                purpose=options.get("purpose") or "cli",
             )
         except DomainError as error:
-            raise CommandError(f"{username} cannot act for {organisation.name}: {error.message}") from error
+            raise CommandError(
+                f"{username} cannot act for {organisation.name}: {error.message}"
+            ) from error
 
     def crisis(self, options: dict[str, Any], *, required: bool = True) -> Crisis | None:
         value = options.get("crisis")

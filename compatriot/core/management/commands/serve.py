@@ -22,13 +22,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
-        self.stdout.write(f"Compatriot on http://{options['host']}:{options['port']}/ (API docs at /api/v1/docs)")
+        self.stdout.write(
+            f"Compatriot on http://{options['host']}:{options['port']}/ (API docs at /api/v1/docs)"
+        )
         self.stdout.flush()
         arguments = [
-            sys.executable, "-m", "gunicorn", "compatriot.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--access-logfile", "-",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "compatriot.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
         ]
         os.execv(sys.executable, arguments)  # noqa: S606  replaces this process with gunicorn

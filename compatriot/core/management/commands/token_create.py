@@ -35,5 +35,7 @@ class Command(CompatriotCommand):
             created = token_create(actor, data=TokenIn(name=options["name"], expires_at=expires))
         except DomainError as error:
             raise CommandError(error.message) from error
-        self.stderr.write(f"Token '{created.token.name}' created; store it now, it is not shown again.")
+        self.stderr.write(
+            f"Token '{created.token.name}' created; store it now, it is not shown again."
+        )
         return created.secret
