@@ -14,10 +14,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from compatriot.core.models import Crisis, Membership, Organisation, OrganisationKind, Role
+from compatriot.core.models import (
+    ApiToken,
+    AuditEntry,
+    Crisis,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    SharingAgreement,
+)
 from compatriot.core.schemas import TokenIn
 from compatriot.core.services import token_create
 from compatriot.core.viewer import Viewer
+from compatriot.people.models import Consent, Household, Need, Person, Vulnerability
 
 
 class ApiClient:
@@ -154,3 +164,47 @@ def person_payload(crisis: Crisis) -> Callable[..., dict[str, Any]]:
         return data
 
     return payload
+
+
+@pytest.fixture
+def register_person(
+    person_payload: Callable[..., dict[str, Any]],
+) -> Callable[..., dict[str, Any]]:
+    """POST /persons as `client` and return the created person."""
+
+    def register(client: ApiClient, **overrides: Any) -> dict[str, Any]:
+        response = client.post("/persons", person_payload(**overrides))
+        assert response.status_code == 201, response.json()
+        return response.json()  # type: ignore[no-any-return]
+
+    return register
+
+
+@pytest.fixture
+def row_counts(db: None) -> Callable[[], dict[str, int]]:
+    """The number of rows of every table a request may write: compare before and after a
+    rejection to show that nothing was written."""
+    tables = (
+        Crisis,
+        Organisation,
+        Membership,
+        ApiToken,
+        SharingAgreement,
+        AuditEntry,
+        Person,
+        Household,
+        Need,
+        Vulnerability,
+        Consent,
+    )
+
+    def counts() -> dict[str, int]:
+        return {table.__name__: table.objects.count() for table in tables}
+
+    return counts
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Test users' passwords need no strength, and PBKDF2 would cost ~0.2 s per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

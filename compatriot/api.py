@@ -6,6 +6,7 @@ with every problem pydantic found.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -36,24 +37,37 @@ api.add_router("/", core_router)
 api.add_router("/", people_router)
 
 
-def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
+# A model-level validator cannot give pydantic a location, so it names the field it blames at the
+# start of its message: "longitude: latitude and longitude come together".
+_BLAMED_FIELD = re.compile(r"^(?P<field>[a-z_]+)(?: or [a-z_]+)*: ")
+
+
+def _field_of(location: tuple[Any, ...] | list[Any], message: str, kind: str) -> str:
+    """A field path in the form the services use too: `members[2].birth_date`."""
     # Drop the transport prefix ("body", "payload"/"data", "query") that ninja adds.
-    parts = [str(part) for part in location]
+    parts = list(location)
     while parts and parts[0] in {"body", "query", "path", "data", "payload", "filters"}:
         parts.pop(0)
-    return ".".join(parts)
+    blamed = _BLAMED_FIELD.match(message) if kind == "value_error" else None
+    if blamed:
+        parts.append(blamed["field"])
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
 
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
-    errors = [
-        {
-            "field": _field_of(item.get("loc", [])),
-            "message": str(item.get("msg", "invalid")).removeprefix("Value error, "),
-            "type": item.get("type", ""),
-        }
-        for item in error.errors
-    ]
+    errors = []
+    for item in error.errors:
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        kind = item.get("type", "")
+        field = _field_of(item.get("loc", []), message, kind)
+        errors.append({"field": field, "message": message, "type": kind})
     first = errors[0] if errors else {"field": "", "message": "invalid input"}
     body = {
         "code": "INVALID",

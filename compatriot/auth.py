@@ -9,13 +9,15 @@ from ninja.security import HttpBearer
 from compatriot.core.selectors import viewer_for_token
 from compatriot.core.services import token_touch
 from compatriot.core.viewer import Viewer
+from compatriot.normalise.text import without_controls
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Viewer | None:
         if not token or len(token) > 200:
             return None
-        found = viewer_for_token(token, purpose=request.headers.get("X-Purpose", "api")[:100])
+        purpose = without_controls(request.headers.get("X-Purpose", "api")[:200])[:100]
+        found = viewer_for_token(token, purpose=purpose)
         if found is None:
             return None
         viewer, api_token = found

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from compatriot.core import selectors, services
-from compatriot.core.models import ApiToken, Membership, OrganisationKind
+from compatriot.core.models import ApiToken, Membership
 from compatriot.core.schemas import (
     CrisisIn,
     CrisisOut,
@@ -16,6 +16,7 @@ from compatriot.core.schemas import (
     MembershipIn,
     MembershipOut,
     MembershipPatch,
+    OrganisationFilter,
     OrganisationIn,
     OrganisationOut,
     OrganisationPatch,
@@ -62,12 +63,11 @@ def create_organisation(request: HttpRequest, data: OrganisationIn) -> Status:
 
 @router.get("/organisations", response=Page[OrganisationOut], tags=["organisations"])
 def list_organisations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    kind: OrganisationKind | None = None,
-    country: str | None = None,
+    request: HttpRequest, filters: Query[OrganisationFilter], page: Query[PageParams]
 ) -> dict[str, object]:
-    organisations = selectors.organisation_list(viewer_of(request), kind=kind, country=country)
+    organisations = selectors.organisation_list(
+        viewer_of(request), kind=filters.kind, country=filters.country
+    )
     return paginate(organisations, page)
 
 

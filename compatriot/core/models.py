@@ -32,7 +32,7 @@ class Crisis(models.Model):
         max_length=20, choices=CrisisPhase.choices, default=CrisisPhase.EMERGENCY
     )
     # ISO 3166-1 alpha-2 codes.
-    affected_countries = models.JSONField(default=list)
+    affected_countries = models.JSONField(default=list, blank=True)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     description = models.TextField(blank=True)
@@ -78,9 +78,9 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=40, choices=OrganisationKind.choices)
     # org-id.guide identifier where known, e.g. "GB-CHC-1234567".
     org_identifier = models.CharField(max_length=100, blank=True)
-    origin_countries = models.JSONField(default=list)  # communities it serves, alpha-2
-    operating_countries = models.JSONField(default=list)  # where it works, alpha-2
-    languages = models.JSONField(default=list)  # BCP 47 primary subtags
+    origin_countries = models.JSONField(default=list, blank=True)  # communities it serves, alpha-2
+    operating_countries = models.JSONField(default=list, blank=True)  # where it works, alpha-2
+    languages = models.JSONField(default=list, blank=True)  # BCP 47 primary subtags
     website = models.URLField(blank=True)
     is_verified = models.BooleanField(default=False)
     verified_by = models.ForeignKey(

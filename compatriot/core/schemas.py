@@ -17,6 +17,12 @@ class StrictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
+class OutSchema(BaseModel):
+    """An answer, read from a model instance's attributes as well as from a dict."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class CrisisIn(StrictIn):
     name: ShortText = Field(min_length=1)
     kind: CrisisKind
@@ -29,7 +35,7 @@ class CrisisIn(StrictIn):
     @model_validator(mode="after")
     def _ends_after_start(self) -> CrisisIn:
         if self.ended_on and self.ended_on < self.started_on:
-            raise ValueError("ended_on cannot be before started_on")
+            raise ValueError("ended_on: cannot be before started_on")
         return self
 
 
@@ -43,7 +49,7 @@ class CrisisPatch(StrictIn):
     description: LongText | None = None
 
 
-class CrisisOut(BaseModel):
+class CrisisOut(OutSchema):
     id: uuid.UUID
     name: str
     kind: str
@@ -76,7 +82,7 @@ class OrganisationPatch(StrictIn):
     website: HttpUrl | None = None
 
 
-class OrganisationOut(BaseModel):
+class OrganisationOut(OutSchema):
     id: uuid.UUID
     name: str
     kind: str
@@ -90,6 +96,11 @@ class OrganisationOut(BaseModel):
     created_at: dt.datetime
 
 
+class OrganisationFilter(BaseModel):
+    kind: OrganisationKind | None = None
+    country: CountryCode | None = Field(default=None, description="Where it operates")
+
+
 class MembershipIn(StrictIn):
     username: ShortText = Field(min_length=1)
     role: Role
@@ -100,7 +111,7 @@ class MembershipPatch(StrictIn):
     is_active: bool | None = None
 
 
-class MembershipOut(BaseModel):
+class MembershipOut(OutSchema):
     id: uuid.UUID
     username: str
     role: str
@@ -113,7 +124,7 @@ class TokenIn(StrictIn):
     expires_at: dt.datetime | None = None
 
 
-class TokenOut(BaseModel):
+class TokenOut(OutSchema):
     id: uuid.UUID
     name: str
     prefix: str
@@ -134,7 +145,7 @@ class SharingAgreementIn(StrictIn):
     purpose: ShortText = Field(min_length=1)
 
 
-class SharingAgreementOut(BaseModel):
+class SharingAgreementOut(OutSchema):
     id: uuid.UUID
     provider_id: uuid.UUID
     recipient_id: uuid.UUID

@@ -60,6 +60,8 @@ def crisis_update(actor: Viewer, *, crisis_id: uuid.UUID, data: CrisisPatch) -> 
     if crisis is None:
         raise NotFoundError("No such crisis.", field="crisis_id")
     changed = _apply(crisis, data.model_dump(exclude_unset=True))
+    if crisis.ended_on and crisis.ended_on < crisis.started_on:
+        raise InvalidInputError("cannot be before started_on", field="ended_on")
     if changed:
         validated_save(crisis, update_fields=[*changed, "updated_at"])
         audit_record(

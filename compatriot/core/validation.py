@@ -8,10 +8,18 @@ from django.db import models
 from compatriot.core.errors import ConflictError, InvalidInputError
 
 
-def validated_save(obj: models.Model, *, update_fields: list[str] | None = None) -> None:
-    """`full_clean()` then `save()`; a unique clash is a 409, anything else a 422."""
+def validated_save(
+    obj: models.Model,
+    *,
+    update_fields: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> None:
+    """`full_clean()` then `save()`; a unique clash is a 409, anything else a 422.
+
+    `exclude` names fields not to validate, such as a counter set to an `F()` expression.
+    """
     try:
-        obj.full_clean()
+        obj.full_clean(exclude=exclude)
     except ValidationError as error:
         raise_domain_error(error)
     if update_fields is None:

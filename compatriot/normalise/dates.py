@@ -43,9 +43,15 @@ def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDat
         raise NormalisationError("must be YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(part) if part else None for part in match.groups())
     assert year is not None  # noqa: S101  the pattern makes the year mandatory
-    precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+    # "is not None", not truthiness: month 00 and day 00 are impossible, not missing.
+    if day is not None:
+        precision = DatePrecision.DAY
+    elif month is not None:
+        precision = DatePrecision.MONTH
+    else:
+        precision = DatePrecision.YEAR
     try:
-        value = dt.date(year, month or 1, day or 1)
+        value = dt.date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError as error:
         raise NormalisationError(f"is not a real date ({error})") from error
     today = today or dt.datetime.now(tz=dt.UTC).date()

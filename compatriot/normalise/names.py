@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -37,6 +38,9 @@ _REPEATS = re.compile(r"(.)\1+")
 _NON_LETTERS = re.compile(r"[^a-z]+")
 
 
+# Pure functions of a string, called for every name of every person (bulk imports call them
+# millions of times); names repeat, so a bounded memo saves most of the transliteration work.
+@lru_cache(maxsize=1 << 16)
 def to_latin(name: str) -> str:
     """Transliterate to ASCII Latin, keeping word boundaries and capitalisation of the source."""
     latin = anyascii(unicodedata.normalize("NFC", name))
@@ -53,9 +57,10 @@ def tokens(name: str) -> list[str]:
     return [token for token in _NON_LETTERS.split(to_latin(name).lower()) if token]
 
 
+@lru_cache(maxsize=1 << 16)
 def skeleton(token: str) -> str:
-    """The consonant skeleton of one lower-case Latin token."""
-    folded = token
+    """The consonant skeleton of one Latin token, whatever its case."""
+    folded = token.lower()
     for pattern, replacement in _FOLDS:
         folded = folded.replace(pattern, replacement)
     consonants = _VOWELS.sub("", folded)

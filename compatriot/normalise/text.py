@@ -28,3 +28,10 @@ def clean_text(value: str, *, max_length: int, multiline: bool = False) -> str:
     if len(text) > max_length:
         raise NormalisationError(f"is longer than {max_length} characters")
     return text
+
+
+def without_controls(value: str) -> str:
+    """`value` without control characters or bidi overrides, for free text that is recorded
+    rather than validated (a request header). PostgreSQL refuses NUL in text."""
+    text = _BIDI_CONTROLS.sub("", unicodedata.normalize("NFC", value))
+    return "".join(char for char in text if unicodedata.category(char) not in {"Cc", "Cs"})

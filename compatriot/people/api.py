@@ -26,6 +26,7 @@ from compatriot.people.schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    PersonSearch,
     VulnerabilityIn,
     VulnerabilityOut,
 )
@@ -72,6 +73,20 @@ def list_persons(
         "count": count,
         "offset": page.offset,
         "limit": page.limit,
+        "items": [person_out(person) for person in persons],
+    }
+
+
+@router.post("/persons/search", response=Page[PersonOut])
+def search_persons(request: HttpRequest, data: PersonSearch) -> dict[str, object]:
+    """The list with its filters in the body: use this for name searches (`q`)."""
+    count, persons = selectors.person_list(
+        viewer_of(request), filters=data, offset=data.offset, limit=data.limit
+    )
+    return {
+        "count": count,
+        "offset": data.offset,
+        "limit": data.limit,
         "items": [person_out(person) for person in persons],
     }
 

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -19,7 +20,7 @@ from pydantic import (
 )
 
 from compatriot.core.models import OrganisationKind
-from compatriot.core.schemas import StrictIn
+from compatriot.core.schemas import OutSchema, StrictIn
 from compatriot.core.types import CountryCode, LanguageCode, NameText, ShortText
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.dates import PartialDate, parse_partial_date
@@ -149,8 +150,10 @@ class PersonFields(StrictIn):
     def _has_name_and_whole_coordinates(self) -> PersonFields:
         if not (self.given_name or self.family_name):
             raise ValueError("given_name or family_name: a person needs at least one name")
-        if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("latitude and longitude come together")
+        if self.latitude is not None and self.longitude is None:
+            raise ValueError("longitude: latitude and longitude come together")
+        if self.latitude is None and self.longitude is not None:
+            raise ValueError("latitude: latitude and longitude come together")
         codes = [v.code for v in self.vulnerabilities]
         if len(codes) != len(set(codes)):
             raise ValueError("vulnerabilities: each code once")
@@ -212,13 +215,13 @@ class HouseholdMemberAdd(StrictIn):
     relationship: Relationship
 
 
-class VulnerabilityOut(BaseModel):
+class VulnerabilityOut(OutSchema):
     code: str
     note: str
     recorded_at: dt.datetime
 
 
-class NeedOut(BaseModel):
+class NeedOut(OutSchema):
     id: uuid.UUID
     category: str
     urgency: str
@@ -228,7 +231,7 @@ class NeedOut(BaseModel):
     updated_at: dt.datetime
 
 
-class ConsentOut(BaseModel):
+class ConsentOut(OutSchema):
     id: uuid.UUID
     scope: str
     method: str
@@ -238,7 +241,7 @@ class ConsentOut(BaseModel):
     is_active: bool
 
 
-class PersonOut(BaseModel):
+class PersonOut(OutSchema):
     id: uuid.UUID
     crisis_id: uuid.UUID
     registered_by_id: uuid.UUID
@@ -272,7 +275,7 @@ class PersonOut(BaseModel):
     updated_at: dt.datetime
 
 
-class HouseholdOut(BaseModel):
+class HouseholdOut(OutSchema):
     id: uuid.UUID
     crisis_id: uuid.UUID
     registered_by_id: uuid.UUID
@@ -293,3 +296,13 @@ class PersonFilter(BaseModel):
     q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Name search in any script"
     )
+
+
+class PersonSearch(PersonFilter):
+    """A list query sent in the body, so that a name being searched for never appears in a URL
+    (URLs end up in access logs, browser history and proxies)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=10_000_000)

@@ -140,6 +140,13 @@ def person_register(actor: Viewer, *, data: PersonIn) -> Person:
     )
 
 
+def _require_whole_coordinates(latitude: float | None, longitude: float | None) -> None:
+    if latitude is not None and longitude is None:
+        raise InvalidInputError("latitude and longitude come together", field="longitude")
+    if latitude is None and longitude is not None:
+        raise InvalidInputError("latitude and longitude come together", field="latitude")
+
+
 @transaction.atomic
 def person_update(actor: Viewer, *, person_id: uuid.UUID, data: PersonPatch) -> Person:
     actor.require_people_write()
@@ -161,10 +168,17 @@ def person_update(actor: Viewer, *, person_id: uuid.UUID, data: PersonPatch) -> 
     changed = [name for name, value in values.items() if getattr(person, name) != value]
     if not changed:
         return person
+    given_name = values.get("given_name", person.given_name)
+    if not (given_name or values.get("family_name", person.family_name)):
+        raise InvalidInputError("a person needs at least one name", field="given_name")
+    _require_whole_coordinates(
+        values.get("latitude", person.latitude), values.get("longitude", person.longitude)
+    )
     for name in changed:
         setattr(person, name, values[name])
     person.version = F("version") + 1
-    validated_save(person, update_fields=[*changed, "version", "updated_at"])
+    # The version is an expression until saved: validate every other field.
+    validated_save(person, update_fields=[*changed, "version", "updated_at"], exclude=["version"])
     person.refresh_from_db(fields=["version"])
     audit_record(
         actor,

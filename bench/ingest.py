@@ -1,0 +1,258 @@
+#!/usr/bin/env python
+"""Bulk import throughput: `compatriot import persons` against PostgreSQL's own COPY.
+
+1. generates N persons with the scenario generator (`compatriot.scenario.generator`) and writes
+   them as an import CSV to bench/out/;
+2. drops and recreates a dedicated PostgreSQL database (default `compatriot_bench`), migrates it,
+   and creates a crisis, an organisation and a volunteer;
+3. times (a) PostgreSQL's own `COPY ... FROM STDIN (FORMAT csv)` of the same file into a plain
+   table with the file's columns, all text (the ceiling: no parsing, no validation, no indexes);
+   (b) `import_persons` end to end on the empty table (normalisation, COPY, upsert, details,
+   audit chain); (c) the same import again (every row unchanged); and (d) `audit verify`;
+4. prints one markdown table, the figures docs/benchmarks.md quotes.
+
+Nothing is written into the repository: the CSV, the database and the printed table are all.
+
+    .venv/bin/python bench/ingest.py --persons 1000000
+    .venv/bin/python bench/ingest.py --persons 200000 --workers 2 --batch-size 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import platform
+import random
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/compatriot_bench"
+    )
+    parser.add_argument("--workers", type=int, default=None, help="default: the importer's")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the importer's")
+    parser.add_argument("--skip-reimport", action="store_true")
+    parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import (slower)")
+    return parser.parse_args()
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg  # noqa: PLC0415  after argument parsing: --help needs no database driver
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def _generated_rows(persons: int, seed: int) -> tuple[Iterator[dict[str, Any]], str]:
+    try:
+        from compatriot.scenario.generator import ScenarioConfig, generate_rows  # noqa: PLC0415
+    except ImportError:
+        return _stand_in_rows(persons, seed), "stand-in generator (bench/ingest.py)"
+    return generate_rows(ScenarioConfig(persons=persons, seed=seed)), "compatriot.scenario.generator"
+
+
+def _stand_in_rows(persons: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Used only until compatriot.scenario.generator exists: varied names and scripts, national
+    and international phones, households, needs and consents."""
+    rng = random.Random(seed)
+    given = ["Chukwuemeka", "Ngozi", "Олександр", "Марія", "محمد", "فاطمة", "राहुल", "Kwame", "Aisha", "Rahul"]
+    family = ["Okafor", "Adeyemi", "Шевченко", "Алиев", "الحسن", "शर्मा", "Mensah", "Sharma", "Moyo"]
+    nationalities = ["NG", "GH", "IN", "MA", "EG", "AZ", "UZ", "CM", "ZW", "NP"]
+    for index in range(persons):
+        nationality = rng.choice(nationalities)
+        household = f"H{index // 3}" if index % 4 == 0 else ""
+        yield {
+            "source_record_id": f"bench-{index}",
+            "given_name": rng.choice(given),
+            "family_name": rng.choice(family),
+            "sex": rng.choice(["female", "male", "unknown"]),
+            "birth_date": f"{rng.randint(1950, 2015)}-{rng.randint(1, 12):02d}"
+            if rng.random() < 0.7
+            else str(rng.randint(1950, 2015)),
+            "nationalities": nationality,
+            "languages": "en ru" if rng.random() < 0.5 else "en",
+            "phones": f"+38067{rng.randint(1_000_000, 9_999_999)}"
+            if rng.random() < 0.5
+            else f"067 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+            "country": "UA",
+            "admin_area": "Kharkiv Oblast",
+            "place_name": "Kharkiv",
+            "journey_stage": rng.choice(["in_crisis_country", "in_transit", "at_border"]),
+            "category": rng.choice(["student", "worker", "visitor"]),
+            "household_ref": household,
+            "relationship": "head" if household else "",
+            "needs": rng.choice(["evacuation:high", "food shelter", "documents", ""]),
+            **(
+                {"consent": "registration sharing", "sharing_partner_kinds": "ngo"}
+                if rng.random() < 0.6
+                else {"consent": "registration", "sharing_partner_kinds": ""}
+            ),
+        }
+
+
+def _write_csv(rows: Iterator[dict[str, Any]], path: Path) -> int:
+    from compatriot.people.imports.columns import COLUMNS  # noqa: PLC0415  needs django.setup()
+
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([_text(row.get(name)) for name in COLUMNS])
+            count += 1
+    return count
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(str(item) for item in value)
+    return str(value)
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def _copy_ceiling(path: Path) -> float:
+    """PostgreSQL's own COPY of the CSV into a plain all-text table with the same columns."""
+    from django.db import connection  # noqa: PLC0415
+
+    with path.open(encoding="utf-8") as stream:
+        columns = next(csv.reader(stream))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_ingest_copy")
+        cursor.execute(
+            "CREATE TABLE bench_ingest_copy ("
+            + ", ".join(f'"{name}" text' for name in columns)
+            + ")"
+        )
+    raw = connection.connection
+    started = time.perf_counter()
+    with raw.transaction(), raw.cursor() as cursor, path.open("rb") as stream:
+        with cursor.copy("COPY bench_ingest_copy FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            while block := stream.read(1 << 20):
+                copy.write(block)
+    return time.perf_counter() - started
+
+
+def _setup_world() -> dict[str, str]:
+    import datetime as dt  # noqa: PLC0415
+
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from compatriot.core.models import Crisis, Membership, Organisation, Role  # noqa: PLC0415
+
+    crisis = Crisis.objects.create(
+        name="Bench crisis", kind="conflict", affected_countries=["UA"], started_on=dt.date(2022, 2, 24)
+    )
+    organisation = Organisation.objects.create(name="Bench organisation", kind="ngo")
+    user = get_user_model().objects.create_user(username="bench", password="bench-not-used-1")
+    Membership.objects.create(user=user, organisation=organisation, role=Role.VOLUNTEER)
+    return {"crisis": str(crisis.id), "org": str(organisation.id), "as_user": user.username}
+
+
+def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tuple[float, str]:
+    from django.core.management import call_command  # noqa: PLC0415
+
+    options: dict[str, Any] = dict(world)
+    if args.workers is not None:
+        options["workers"] = args.workers
+    if args.batch_size is not None:
+        options["batch_size"] = args.batch_size
+    out, err = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    if args.profile:
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+
+        profiler = cProfile.Profile()
+        profiler.runcall(call_command, "import_persons", str(path), stdout=out, stderr=err, **options)
+        elapsed = time.perf_counter() - started
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    else:
+        call_command("import_persons", str(path), stdout=out, stderr=err, **options)
+        elapsed = time.perf_counter() - started
+    return elapsed, out.getvalue().splitlines()[0]
+
+
+def _verify() -> tuple[float, str]:
+    from compatriot.core.audit import audit_verify  # noqa: PLC0415
+
+    started = time.perf_counter()
+    report = audit_verify()
+    return time.perf_counter() - started, f"{report.checked} entries, {report.reason}"
+
+
+def _machine() -> str:
+    from django.db import connection  # noqa: PLC0415
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, "
+        f"PostgreSQL {server.split()[0]}"
+    )
+
+
+def main() -> None:
+    args = _arguments()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compatriot.settings")
+    _recreate_database(args.database_url)
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"ingest-{args.persons}-{args.seed}.csv"
+    started = time.perf_counter()
+    rows, source = _generated_rows(args.persons, args.seed)
+    count = _write_csv(rows, path)
+    print(f"generated {count} rows with {source} into {path} in {time.perf_counter() - started:.1f} s")
+    world = _setup_world()
+
+    results: list[tuple[str, float, str]] = []
+    results.append(("(a) PostgreSQL COPY of the CSV into a plain text table", _copy_ceiling(path), ""))
+    elapsed, summary = _import(path, world, args)
+    results.append(("(b) `import persons`, empty table", elapsed, summary))
+    if not args.skip_reimport:
+        elapsed, summary = _import(path, world, args)
+        results.append(("(c) `import persons` again, same file", elapsed, summary))
+    if not args.skip_verify:
+        elapsed, summary = _verify()
+        results.append(("(d) `audit verify` over the chain", elapsed, summary))
+
+    print(f"\n{count:,} rows; {_machine()}\n")
+    print("| step | seconds | rows/s | outcome |")
+    print("| --- | ---: | ---: | --- |")
+    for label, seconds, outcome in results:
+        print(f"| {label} | {seconds:.1f} | {count / seconds:,.0f} | {outcome} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""The audit log: every change and every read of personal data leaves one hash-chained entry that
+names fields, filters and counts but never personal values."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from compatriot.core.audit import audit_verify, entry_digest
+from compatriot.core.models import ApiToken, AuditEntry, Role
+
+
+def new_entries(since):
+    return list(
+        AuditEntry.objects.filter(id__gt=since).order_by("id").values_list("action", "object_type")
+    )
+
+
+def last_id():
+    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@pytest.fixture
+def person(client_a, register_person):
+    return register_person(
+        client_a,
+        vulnerabilities=[{"code": "disability"}],
+        needs=[{"category": "health"}],
+        consents=[{"scope": "registration", "method": "verbal"}],
+    )
+
+
+PERSON = "/persons/{person}"
+WRITES = [
+    # _case, method, path, body, status, the one entry written: "action object_type"
+    ("register person", "post", "/persons", "payload", 201, "create person"),
+    ("update person", "patch", PERSON, {"place_name": "Lviv"}, 200, "update person"),
+    ("add need", "post", PERSON + "/needs", {"category": "food"}, 201, "create need"),
+    ("update need", "patch", PERSON + "/needs/{need}", {"status": "met"}, 200, "update need"),
+    ("add vulnerability", "post", PERSON + "/vulnerabilities", {"code": "pregnant"}, 201,
+     "create vulnerability"),
+    ("remove vulnerability", "delete", PERSON + "/vulnerabilities/disability", None, 204,
+     "delete vulnerability"),
+    ("record consent", "post", PERSON + "/consents", {"scope": "alerts", "method": "verbal"}, 201,
+     "create consent"),
+    ("withdraw consent", "post", PERSON + "/consents/{consent}/withdraw", {}, 200,
+     "update consent"),
+    ("create token", "post", "/tokens", {"name": "phone"}, 201, "create api_token"),
+    ("revoke token", "post", "/tokens/{token}/revoke", {}, 200, "update api_token"),
+    ("create organisation", "post", "/organisations", {"name": "New", "kind": "ngo"}, 201,
+     "create organisation"),
+    ("update organisation", "patch", "/organisations/{org_a}", {"languages": ["pl"]}, 200,
+     "update organisation"),
+    ("share", "post", "/sharing-agreements", {"recipient_id": "{org_b}", "purpose": "x"}, 201,
+     "create sharing_agreement"),
+    ("read person", "get", PERSON, None, 200, "read person"),
+    ("list persons", "get", "/persons", None, 200, "list person"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("_case", "method", "path", "body", "status", "expected"), WRITES)
+def test_every_change_and_read_writes_one_entry(
+    _case, method, path, body, status, expected, make_client, org_a, org_b, person, person_payload
+):
+    admin = make_client(org_a, Role.ADMIN)
+    values = {
+        "person": person["id"],
+        "need": person["needs"][0]["id"],
+        "consent": person["consents"][0]["id"],
+        "token": ApiToken.objects.get(user=admin.user).id,
+        "org_a": org_a.id,
+        "org_b": org_b.id,
+    }
+    if body == "payload":
+        body = person_payload()
+    elif isinstance(body, dict):
+        body = {
+            key: value.format(**values) if isinstance(value, str) else value
+            for key, value in body.items()
+        }
+    since = last_id()
+
+    response = getattr(admin, method)(path.format(**values), *([] if body is None else [body]))
+
+    assert response.status_code == status
+    assert new_entries(since) == [tuple(expected.split())]
+    entry = AuditEntry.objects.get(id__gt=since)
+    assert (entry.actor_user_id, entry.actor_organisation_id, entry.purpose) == (
+        admin.user.id,
+        org_a.id,
+        "api",
+    )
+
+
+def test_a_read_names_the_person(client_a, person):
+    since = last_id()
+
+    client_a.get(f"/persons/{person['id']}")
+
+    entry = AuditEntry.objects.get(id__gt=since)
+    assert (entry.action, entry.object_type, entry.object_id) == ("read", "person", person["id"])
+
+
+def test_a_list_records_filter_and_count_but_not_the_name_searched(
+    client_a, client_b, person, register_person
+):
+    register_person(client_a, given_name="Олена", family_name="Коваленко")
+    register_person(client_b, given_name="Olena", family_name="Kovalenko")
+    since = last_id()
+
+    response = client_a.get("/persons", q="Kovalenko", country="ua", limit=10)
+
+    assert response.json()["count"] == 1
+    entry = AuditEntry.objects.get(id__gt=since)
+    assert (entry.action, entry.object_type, entry.object_id) == ("list", "person", "")
+    assert entry.details == {
+        "filters": {"country": "UA", "q": "<name query, 9 characters>"},
+        "count": 1,
+        "returned": 1,
+    }
+
+
+def test_personal_values_never_reach_the_log(client_a, person_payload):
+    created = client_a.post(
+        "/persons",
+        person_payload(
+            given_name="Олена",
+            family_name="Коваленко",
+            email="olena@example.org",
+            needs=[{"category": "health", "details": "insulin daily"}],
+        ),
+    ).json()
+    client_a.patch(
+        f"/persons/{created['id']}", {"place_name": "Przemyśl", "phones": ["+48 512 345 678"]}
+    )
+    client_a.get(f"/persons/{created['id']}")
+    client_a.get("/persons", q="Коваленко")
+    client_a.post("/persons/search", {"q": "Olena Kovalenko"})
+
+    logged = json.dumps(
+        list(AuditEntry.objects.values("details", "object_id", "purpose")), ensure_ascii=False
+    ).lower()
+
+    personal = [
+        "олена",
+        "коваленко",
+        "olena",
+        "kovalenko",
+        "olena@example.org",
+        "insulin",
+        "przemyśl",
+        "512",
+    ]
+    assert [value for value in personal if value in logged] == []
+    searches = AuditEntry.objects.filter(action="list").values_list("details", flat=True)
+    assert [details["filters"]["q"] for details in searches] == [
+        "<name query, 9 characters>",
+        "<name query, 15 characters>",
+    ]
+
+
+def test_the_purpose_header_is_recorded_without_control_characters(client_a, db):
+    client_a.headers["X-Purpose"] = "evacuation\x00 \x1b[2Jplanning"
+
+    assert client_a.get("/persons").status_code == 200
+
+    assert AuditEntry.objects.get(action="list").purpose == "evacuation [2Jplanning"
+
+
+def test_the_chain_is_intact_after_activity(client_a, client_b, person, register_person):
+    register_person(client_b)
+    client_a.patch(f"/persons/{person['id']}", {"place_name": "Lviv"})
+    client_a.get("/persons", q="Okafor")
+
+    report = audit_verify()
+
+    assert report.is_intact
+    assert (report.checked, report.first_broken_id, report.reason) == (
+        AuditEntry.objects.count(),
+        None,
+        "intact",
+    )
+    assert report.checked == 6  # two tokens, two persons, an update and a list
+
+
+def test_the_chain_verifies_in_small_batches(client_a, register_person):
+    for index in range(4):
+        register_person(client_a, given_name=f"Name{index}")
+
+    report = audit_verify(batch_size=2)
+
+    assert (report.is_intact, report.checked) == (True, AuditEntry.objects.count())
+
+
+@pytest.fixture
+def chain(client_a, register_person):
+    for index in range(4):
+        register_person(client_a, given_name=f"Name{index}")
+    return list(AuditEntry.objects.order_by("id").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("_case", "change"),
+    [
+        ("details edited", {"details": {"fields": ["given_name"]}}),
+        ("actor changed", {"actor_user_id": 999}),
+        ("action changed", {"action": "read"}),
+        ("object changed", {"object_id": "00000000-0000-4000-8000-000000000000"}),
+    ],
+)
+def test_an_edited_entry_breaks_the_chain_at_that_entry(_case, change, chain):
+    middle = chain[2]
+    AuditEntry.objects.filter(id=middle).update(**change)
+
+    report = audit_verify()
+
+    assert (report.first_broken_id, report.checked) == (middle, 2)
+    assert report.reason == "content does not match its hash"
+    assert not report.is_intact
+
+
+def test_a_deleted_entry_breaks_the_chain_at_the_next(chain):
+    AuditEntry.objects.filter(id=chain[2]).delete()
+
+    report = audit_verify()
+
+    assert (report.first_broken_id, report.checked) == (chain[3], 2)
+    assert report.reason == "previous_hash does not match the entry before"
+
+
+def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
+    """Editing an entry and recomputing its own hash moves the break to the entry after it."""
+    entry = AuditEntry.objects.get(id=chain[1])
+    entry.details = {"forged": True}
+    entry.entry_hash = entry_digest(
+        at=entry.at, actor_user_id=entry.actor_user_id,
+        actor_organisation_id=entry.actor_organisation_id, action=entry.action,
+        object_type=entry.object_type, object_id=entry.object_id, purpose=entry.purpose,
+        details=entry.details, previous_hash=entry.previous_hash,
+    )  # fmt: skip
+    AuditEntry.objects.filter(id=entry.id).update(
+        details=entry.details, entry_hash=entry.entry_hash
+    )
+
+    report = audit_verify()
+
+    assert (report.first_broken_id, report.checked) == (chain[2], 2)

@@ -1,0 +1,90 @@
+"""The CLI: the console script's dispatch, `token create` and `audit verify`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
+
+from compatriot.cli import resolve
+from compatriot.core.audit import audit_record
+from compatriot.core.models import ApiToken, AuditAction, AuditEntry, Role
+from compatriot.core.selectors import viewer_for_token
+from compatriot.core.tokens import hash_token
+from compatriot.core.viewer import Viewer
+
+
+@pytest.mark.parametrize(
+    ("_case", "argv", "expected"),
+    [
+        ("noun verb", ["token", "create", "--name", "x"], ["token_create", "--name", "x"]),
+        ("dashed verb", ["audit", "verify"], ["audit_verify"]),
+        ("plain command", ["migrate", "--noinput"], ["migrate", "--noinput"]),
+        ("unknown pair", ["help", "migrate"], ["help", "migrate"]),
+    ],
+)
+def test_resolve_maps_noun_verb_to_command(
+    _case: str, argv: list[str], expected: list[str]
+) -> None:
+    assert resolve(argv, set(get_commands())) == expected
+
+
+def test_console_script_runs_a_command() -> None:
+    script = Path(sys.executable).with_name("compatriot")
+    result = subprocess.run(  # noqa: S603  our own console script
+        [str(script), "help", "audit_verify"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Verify the audit log's hash chain" in result.stdout
+
+
+def test_token_create_prints_a_working_secret_once(make_member, org_a, capsys) -> None:
+    user = make_member(org_a, Role.VOLUNTEER)
+    call_command(
+        "token_create", "--as-user", user.username, "--org", org_a.name, "--name", "laptop"
+    )
+    secret = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get(user=user)
+    assert token.name == "laptop"
+    assert token.key_hash == hash_token(secret)
+    assert secret not in token.key_hash
+    found = viewer_for_token(secret)
+    assert found is not None
+    assert found[0].organisation_id == org_a.id
+    assert found[0].role == Role.VOLUNTEER
+
+
+@pytest.mark.parametrize(
+    ("_case", "arguments", "message"),
+    [
+        ("no user", ["--org", "Nigerian Community in Poland"], "Give --as-user"),
+        ("unknown org", ["--as-user", "{user}", "--org", "Nobody"], "No organisation named"),
+        ("not a member", ["--as-user", "{user}", "--org", "Other Helpers"], "cannot act for"),
+    ],
+)
+def test_token_create_refuses_without_a_membership(
+    _case: str, arguments: list[str], message: str, make_member, org_a, org_b
+) -> None:
+    user = make_member(org_a, Role.VOLUNTEER)
+    arguments = [argument.replace("{user}", user.username) for argument in arguments]
+    with pytest.raises(CommandError, match=message):
+        call_command("token_create", *arguments)
+    assert ApiToken.objects.count() == 0
+
+
+def test_audit_verify_reports_intact_then_the_first_broken_entry(org_a, capsys) -> None:
+    actor = Viewer(None, org_a.id, org_a.kind, Role.ADMIN, False, "test")
+    entries = [
+        audit_record(actor, action=AuditAction.CREATE, object_type="thing", object_id=str(n))
+        for n in range(5)
+    ]
+    call_command("audit_verify")
+    assert capsys.readouterr().out.strip() == "audit chain intact: 5 entries"
+
+    AuditEntry.objects.filter(id=entries[2].id).update(object_id="forged")
+    with pytest.raises(CommandError, match=f"broken at entry #{entries[2].id}: content"):
+        call_command("audit_verify")

@@ -1,0 +1,126 @@
+"""Settings come from the environment and refuse an unsafe production start; the health check and
+the API description answer without a token."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from compatriot.settings import DEVELOPMENT_SECRET_KEY
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+PRINT_SETTINGS = (
+    "import json, compatriot.settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'], "
+    "'name': str(s.DATABASES['default']['NAME']), 'host': s.DATABASES['default'].get('HOST'), "
+    "'port': s.DATABASES['default'].get('PORT'), 'secure_cookies': s.SESSION_COOKIE_SECURE}))"
+)
+
+
+def import_settings(tmp_path: Path, **environment: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter with only `environment` set, so that this
+    process's settings are untouched and the developer's environment does not leak in."""
+    env = {"COMPATRIOT_VAR_DIR": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1", **environment}
+    return subprocess.run(  # noqa: S603  our own interpreter and a fixed script
+        [sys.executable, "-c", PRINT_SETTINGS],
+        env=env,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("_case", "environment"),
+    [
+        ("no SECRET_KEY", {"DEBUG": "0"}),
+        ("DEBUG=false, no SECRET_KEY", {"DEBUG": "false"}),
+        ("the development key", {"DEBUG": "0", "SECRET_KEY": DEVELOPMENT_SECRET_KEY}),
+    ],
+)
+def test_production_refuses_the_development_secret_key(_case, environment, tmp_path):
+    result = import_settings(tmp_path, **environment)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert (
+        "django.core.exceptions.ImproperlyConfigured: Refusing to start with DEBUG=0"
+        in result.stderr
+    )
+
+
+def test_production_starts_with_a_secret_key(tmp_path):
+    result = import_settings(tmp_path, DEBUG="0", SECRET_KEY="a-real-secret-" + "x" * 40)
+
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert (loaded["debug"], loaded["secure_cookies"]) == (False, True)
+
+
+def test_development_defaults_to_sqlite_in_the_var_directory(tmp_path):
+    result = import_settings(tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert (loaded["debug"], loaded["secure_cookies"]) == (True, False)
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert loaded["name"] == str(tmp_path / "compatriot.sqlite3")
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_database_url_selects_postgresql(scheme, tmp_path):
+    result = import_settings(
+        tmp_path, DATABASE_URL=f"{scheme}://compatriot:secret@db.internal:6543/registry"
+    )
+
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert (loaded["name"], loaded["host"], loaded["port"]) == ("registry", "db.internal", 6543)
+
+
+def test_health_needs_no_token(anonymous, db):
+    response = anonymous.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": connection.vendor}
+
+
+def test_health_reports_an_unreachable_database(anonymous):
+    # Without the `db` fixture pytest-django refuses every connection, as a dead server would.
+    response = anonymous.get("/health")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_openapi_describes_the_person_endpoints(anonymous, db):
+    response = anonymous.get("/openapi.json")
+
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["info"]["title"] == "Compatriot API"
+    paths = schema["paths"]
+    assert set(paths["/api/v1/persons"]) == {"get", "post"}
+    assert set(paths["/api/v1/persons/{person_id}"]) == {"get", "patch"}
+    assert set(paths["/api/v1/households"]) == {"post"}
+    assert "/api/v1/health" in paths
+    assert schema["components"]["securitySchemes"]["BearerToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+    }
+
+
+def test_docs_page(anonymous, db):
+    response = anonymous.get("/docs")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"/api/v1/openapi.json" in response.content

@@ -1,0 +1,234 @@
+"""The person file format: its columns, their HXL hashtags, and how a row's cells become input.
+
+One row is one person. Cells are text; multi-valued cells hold items separated by spaces or
+semicolons (phones by semicolons, commas, or a space before a "+"). `needs` items are `category`
+or `category:urgency`; `consent` lists consent scopes, and `sharing_partner_kinds` the kinds of
+organisation the `sharing` consent covers. Empty cells take the API's defaults; `source` defaults
+to "import". See docs/formats.md for the full description.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# In the order files are written. An import needs only the required ones, in any order.
+COLUMNS: tuple[str, ...] = (
+    "source_record_id",
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "sex",
+    "birth_date",
+    "nationalities",
+    "languages",
+    "phones",
+    "email",
+    "country",
+    "admin_area",
+    "place_name",
+    "latitude",
+    "longitude",
+    "journey_stage",
+    "category",
+    "source",
+    "household_ref",
+    "relationship",
+    "vulnerabilities",
+    "needs",
+    "consent",
+    "sharing_partner_kinds",
+)
+# Read when present, never written: without it consent is recorded as given in writing.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("consent_method",)
+REQUIRED_COLUMNS: tuple[str, ...] = ("source_record_id", "journey_stage", "category")
+NAME_COLUMNS: tuple[str, ...] = ("given_name", "family_name")
+
+DEFAULT_SOURCE = "import"
+DEFAULT_CONSENT_METHOD = "written"
+
+# Humanitarian Exchange Language hashtags for the row under the header of an HXL export.
+HXL_TAGS: dict[str, str] = {
+    "source_record_id": "#meta+id",
+    "given_name": "#affected+name+first",
+    "family_name": "#affected+name+last",
+    "given_name_latin": "#affected+name+first+latin",
+    "family_name_latin": "#affected+name+last+latin",
+    "sex": "#sex",
+    "birth_date": "#date+birth",
+    "nationalities": "#country+code+nationality",
+    "languages": "#language+code",
+    "phones": "#contact+phone",
+    "email": "#contact+email",
+    "country": "#country+code+current",
+    "admin_area": "#adm1+name",
+    "place_name": "#loc+name",
+    "latitude": "#geo+lat",
+    "longitude": "#geo+lon",
+    "journey_stage": "#status+stage",
+    "category": "#group+category",
+    "source": "#meta+source",
+    "household_ref": "#group+household",
+    "relationship": "#group+relationship",
+    "vulnerabilities": "#impact+vulnerable",
+    "needs": "#need",
+    "consent": "#meta+consent",
+    "sharing_partner_kinds": "#meta+consent+sharing",
+}
+
+_ITEMS = re.compile(r"[;,\s]+")
+# Phones may hold spaces ("+380 50 123 4567"), so spaces separate phones only before a "+" or
+# between pieces that are each a whole number (seven digits or more).
+_PHONE_LISTS = re.compile(r"[;,]")
+_BEFORE_PLUS = re.compile(r"\s+(?=\+)")
+_DIGIT = re.compile(r"\d")
+_WHOLE_NUMBER_DIGITS = 7
+_TEXT_FIELDS = (
+    "given_name",
+    "family_name",
+    "given_name_latin",
+    "family_name_latin",
+    "email",
+    "admin_area",
+    "place_name",
+    "household_ref",
+)
+_CODE_FIELDS = ("sex", "journey_stage", "category", "relationship")
+_VERBATIM_FIELDS = ("birth_date", "country", "latitude", "longitude")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row not imported, and why: the column at fault and a message without its value."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+class HeaderError(ValueError):
+    """The file cannot be imported at all: its header lacks a required column."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where each known column is in a row; unknown columns are not looked at."""
+
+    positions: dict[str, int]
+
+    @classmethod
+    def parse(cls, names: Sequence[object]) -> Header:
+        positions: dict[str, int] = {}
+        for index, raw in enumerate(names):
+            name = str(raw if raw is not None else "").strip().lstrip("\ufeff").lower()
+            if name in positions:
+                raise HeaderError(f"the header names the column '{name}' twice")
+            if name in COLUMNS or name in OPTIONAL_COLUMNS:
+                positions[name] = index
+        for name in REQUIRED_COLUMNS:
+            if name not in positions:
+                raise HeaderError(
+                    f"the header has no '{name}' column (required: "
+                    f"{', '.join(REQUIRED_COLUMNS)}, and given_name or family_name)"
+                )
+        if not any(name in positions for name in NAME_COLUMNS):
+            raise HeaderError("the header has neither a 'given_name' nor a 'family_name' column")
+        return cls(positions)
+
+    @classmethod
+    def full(cls) -> Header:
+        """Every column in its written order: rows given as dicts are laid out like this."""
+        return cls({name: index for index, name in enumerate(COLUMNS + OPTIONAL_COLUMNS)})
+
+    def cells(self, row: Sequence[str]) -> dict[str, str]:
+        size = len(row)
+        return {
+            name: row[index].strip() for name, index in self.positions.items() if index < size
+        }
+
+
+def split_items(cell: str) -> list[str]:
+    return [item for item in _ITEMS.split(cell) if item]
+
+
+def split_phones(cell: str) -> list[str]:
+    phones: list[str] = []
+    for part in _PHONE_LISTS.split(cell):
+        for piece in _BEFORE_PLUS.split(part.strip()):
+            tokens = piece.split()
+            if len(tokens) > 1 and all(
+                len(_DIGIT.findall(token)) >= _WHOLE_NUMBER_DIGITS for token in tokens
+            ):
+                phones += tokens
+            elif tokens:
+                phones.append(" ".join(tokens))
+    return phones
+
+
+def needs_input(cell: str) -> list[dict[str, str]]:
+    needs = []
+    for item in split_items(cell.lower()):
+        category, _, urgency = item.partition(":")
+        needs.append({"category": category, "urgency": urgency} if urgency else {"category": category})
+    return needs
+
+
+def consents_input(scopes: str, partner_kinds: str, method: str) -> list[dict[str, Any]]:
+    kinds = split_items(partner_kinds.lower())
+    return [
+        {
+            "scope": scope,
+            "method": method,
+            "partner_kinds": kinds if scope == "sharing" else [],
+        }
+        for scope in dict.fromkeys(split_items(scopes.lower()))
+    ]
+
+
+def person_input(cells: dict[str, str]) -> dict[str, Any]:
+    """The input of `ImportPersonFields` for one row's cells. Conveniences of the file format
+    only (splitting, lower-casing codes, defaults): every rule is the schema's."""
+    data: dict[str, Any] = {"source": cells.get("source", "").lower() or DEFAULT_SOURCE}
+    if cells.get("source_record_id"):
+        data["source_record_id"] = cells["source_record_id"]
+    for name in _TEXT_FIELDS:
+        if cells.get(name):
+            data[name] = cells[name]
+    for name in _CODE_FIELDS:
+        if cells.get(name):
+            data[name] = cells[name].lower()
+    for name in _VERBATIM_FIELDS:
+        if cells.get(name):
+            data[name] = cells[name]
+    for name in ("nationalities", "languages"):
+        if cells.get(name):
+            data[name] = split_items(cells[name])
+    if cells.get("phones"):
+        data["phones"] = split_phones(cells["phones"])
+    return data
+
+
+def field_of(location: Sequence[object], message: str) -> tuple[str, str]:
+    """The import column a schema error belongs to, and its message without the column name."""
+    message = message.removeprefix("Value error, ")
+    if not location:
+        column, separator, rest = message.partition(": ")
+        if separator and " " not in column.replace(" or ", "_"):
+            return column, rest
+        return ("latitude", message) if message.startswith("latitude") else ("row", message)
+    head = str(location[0])
+    if head == "consents":
+        if "partner_kinds" in location or message.startswith("partner_kinds: "):
+            return "sharing_partner_kinds", message.removeprefix("partner_kinds: ")
+        if "method" in location:
+            return "consent_method", message
+        return "consent", message
+    if message == "Field required":
+        message = "is required"
+    return head, message

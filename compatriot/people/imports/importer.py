@@ -1,0 +1,185 @@
+"""Import persons from a file or from rows: the entry points.
+
+    report = import_file(actor, crisis_id=crisis.id, path=Path("people.csv"))
+    report = import_rows(actor, crisis_id=crisis.id, rows=[{"source_record_id": "r1", ...}])
+
+Every good row is stored and every bad row reported with its line and the column at fault.
+Re-importing the same rows creates nothing twice: a person is keyed by the importing
+organisation and its `source_record_id`. Rows are written in batches, one transaction each: an
+interrupted import keeps the batches it finished and never half of one, and running it again
+completes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+from compatriot.core.errors import InvalidInputError
+from compatriot.core.models import Crisis
+from compatriot.core.viewer import Viewer
+from compatriot.people.imports.batches import Batch, BatchOutcome, Storage
+from compatriot.people.imports.columns import Header, Rejection
+from compatriot.people.imports.normalising import NormalisedChunk, rows_as_cells
+from compatriot.people.imports.pipeline import normalised_chunks
+from compatriot.people.imports.reading import open_table
+from compatriot.people.imports.storage import PostgresStorage
+from compatriot.people.imports.storage_orm import OrmStorage
+
+DEFAULT_BATCH_SIZE = 10_000
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
+        )
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.created += outcome.created
+        self.updated += outcome.updated
+        self.unchanged += outcome.unchanged
+        self.rejected += outcome.rejected
+
+
+def storage_for(actor: Viewer, *, crisis_id: uuid.UUID, kind: str = "auto") -> Storage:
+    """`kind`: "auto" (COPY on PostgreSQL, the ORM elsewhere), "copy" or "orm"."""
+    if kind == "orm" or (kind == "auto" and connection.vendor != "postgresql"):
+        return OrmStorage(actor, crisis_id=crisis_id)
+    if connection.vendor != "postgresql":
+        raise ValueError("the COPY storage needs PostgreSQL")
+    return PostgresStorage(actor, crisis_id=crisis_id)
+
+
+def import_file(
+    actor: Viewer,
+    *,
+    crisis_id: uuid.UUID,
+    path: Path,
+    workers: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    on_total: Callable[[int | None], None] | None = None,
+    storage: str = "auto",
+) -> ImportReport:
+    """Import a .csv or .xlsx file. Raises `UnreadableFileError` (nothing stored) when the file
+    cannot be read or its header lacks a required column. `progress(n)` is called after each
+    batch with the rows it covered; `on_total` once with the expected number of rows."""
+    _check(actor, crisis_id)
+    table = open_table(path)
+    if on_total:
+        on_total(table.estimated_rows)
+    report = _run(
+        actor,
+        crisis_id=crisis_id,
+        header=table.header,
+        rows=table.rows,
+        workers=workers,
+        batch_size=batch_size,
+        progress=progress,
+        storage=storage,
+    )
+    report.rejected = sorted([*report.rejected, *table.unreadable], key=lambda r: r.line)
+    return report
+
+
+def import_rows(
+    actor: Viewer,
+    *,
+    crisis_id: uuid.UUID,
+    rows: Iterable[Mapping[str, Any]],
+    workers: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    storage: str = "auto",
+) -> ImportReport:
+    """Import rows given as mappings from column name to value (text, a number, a list for a
+    multi-valued column, or None). Other keys are ignored. Rows are numbered as in a file whose
+    header is line 1: the first row is line 2."""
+    _check(actor, crisis_id)
+    header = Header.full()
+    return _run(
+        actor,
+        crisis_id=crisis_id,
+        header=header,
+        rows=_numbered(rows, header),
+        workers=workers,
+        batch_size=batch_size,
+        progress=progress,
+        storage=storage,
+    )
+
+
+def _check(actor: Viewer, crisis_id: uuid.UUID) -> None:
+    actor.require_people_write()
+    if not Crisis.objects.filter(id=crisis_id).exists():
+        raise InvalidInputError("No such crisis.", field="crisis_id")
+
+
+def _numbered(rows: Iterable[Mapping[str, Any]], header: Header) -> Iterator[tuple[int, list[str]]]:
+    for line, row in enumerate(rows, start=2):
+        yield line, rows_as_cells([row], header)[0]
+
+
+def _run(
+    actor: Viewer,
+    *,
+    crisis_id: uuid.UUID,
+    header: Header,
+    rows: Iterable[tuple[int, list[str]]],
+    workers: int | None,
+    batch_size: int,
+    progress: Progress | None,
+    storage: str,
+) -> ImportReport:
+    writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
+    report = ImportReport()
+    first_line: dict[str, int] = {}  # source_record_id -> the line that brought it first
+    batch, done = Batch(), 0
+    chunks = normalised_chunks(rows, header=header, copy_text=writer.copy_text, workers=workers)
+    for chunk in chunks:
+        report.rejected += chunk.rejected
+        batch.add(chunk, skip=_repeats(chunk, first_line, report.rejected))
+        done += len(chunk.keys) + len(chunk.rejected)
+        if len(batch) >= batch_size:
+            report.add(writer.write(batch))
+            batch = Batch()
+            if progress:
+                progress(done)
+            done = 0
+    if len(batch):
+        report.add(writer.write(batch))
+    if progress and done:
+        progress(done)
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    return report
+
+
+def _repeats(
+    chunk: NormalisedChunk, first_line: dict[str, int], rejected: list[Rejection]
+) -> set[int]:
+    """Positions in the chunk of rows whose source_record_id an earlier row already brought:
+    one import stores one state of each record, so the second is reported, not applied."""
+    repeats: set[int] = set()
+    for index, key in enumerate(chunk.keys):
+        first = first_line.setdefault(key.source_record_id, key.line)
+        if first != key.line:
+            repeats.add(index)
+            rejected.append(
+                Rejection(key.line, "source_record_id", f"repeats the record of line {first}")
+            )
+    return repeats

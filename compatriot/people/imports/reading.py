@@ -1,0 +1,153 @@
+"""Open a person file (CSV or XLSX) as a header and an iterator of numbered rows of text cells.
+
+Line numbers are what a person sees in an editor or a spreadsheet: the header is line 1, and a
+CSV record that spans lines (a quoted newline) is numbered by the line it starts on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from compatriot.core.errors import InvalidInputError
+from compatriot.people.imports.columns import Header, HeaderError, Rejection
+
+_BLOCK = 1 << 20
+
+
+class UnreadableFileError(InvalidInputError):
+    """The file cannot be imported at all (format, encoding or header): nothing was stored."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="file")
+
+
+@dataclass
+class Table:
+    header: Header
+    rows: Iterator[tuple[int, list[str]]]
+    estimated_rows: int | None
+    # Rows the CSV reader could not split (e.g. a cell over its size limit), filled as read.
+    unreadable: list[Rejection] = field(default_factory=list)
+
+
+def open_table(path: Path) -> Table:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _open_csv(path)
+    if suffix == ".xlsx":
+        return _open_xlsx(path)
+    raise UnreadableFileError(f"{path.name}: only .csv and .xlsx files can be imported")
+
+
+def _check_utf8(path: Path) -> int:
+    """Fail before importing anything when the file is not UTF-8; return its number of lines."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    with path.open("rb") as stream:
+        while block := stream.read(_BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                line = lines + block[: error.start].count(b"\n") + 1
+                raise UnreadableFileError(
+                    f"{path.name}: line {line} is not UTF-8 text (save the file as UTF-8)"
+                ) from error
+            lines += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            raise UnreadableFileError(f"{path.name}: the file ends inside a character") from error
+    return lines
+
+
+def _open_csv(path: Path) -> Table:
+    lines = _check_utf8(path)
+    stream = path.open(encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream)
+    try:
+        names = next(reader)
+    except StopIteration:
+        stream.close()
+        raise UnreadableFileError(f"{path.name}: the file is empty") from None
+    except csv.Error as error:
+        stream.close()
+        raise UnreadableFileError(f"{path.name}: {error}") from error
+    try:
+        header = Header.parse(names)
+    except HeaderError as error:
+        stream.close()
+        raise UnreadableFileError(f"{path.name}: {error}") from error
+    table = Table(header, iter(()), max(lines - 1, 0))
+    table.rows = _csv_rows(stream, reader, table.unreadable)
+    return table
+
+
+def _csv_rows(
+    stream: Any, reader: Any, unreadable: list[Rejection]
+) -> Iterator[tuple[int, list[str]]]:
+    with stream:
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # the reader skips the row and goes on
+                unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
+            else:
+                if any(row):
+                    yield start, row
+            start = reader.line_num + 1
+
+
+def _open_xlsx(path: Path) -> Table:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise UnreadableFileError(f"{path.name}: not a readable .xlsx workbook") from error
+    sheet = workbook.worksheets[0]
+    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+    for number, values in rows:
+        if any(value not in (None, "") for value in values):
+            try:
+                header = Header.parse([_xlsx_text(value) for value in values])
+            except HeaderError as error:
+                workbook.close()
+                raise UnreadableFileError(f"{path.name}: {error}") from error
+            estimate = (sheet.max_row - number) if sheet.max_row else None
+            return Table(header, _xlsx_rows(workbook, rows), estimate)
+    workbook.close()
+    raise UnreadableFileError(f"{path.name}: the first sheet is empty")
+
+
+def _xlsx_rows(workbook: Any, rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for number, values in rows:
+            cells = [_xlsx_text(value) for value in values]
+            if any(cells):
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+def _xlsx_text(value: Any) -> str:
+    """A cell as the text a person typed: 1990 not 1990.0, a date without a time of day."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,283 @@
+"""The fast way to store a batch on PostgreSQL: COPY into staging tables, then a few statements.
+
+Per batch, in one transaction:
+1. lock the organisation's imports (advisory lock), and look up which source record ids exist;
+2. COPY the rows (with the ids of existing persons) and their details into TEMP tables; the text
+   was made by the worker processes, so this process only joins strings;
+3. INSERT the new persons, UPDATE the existing ones whose columns differ (IS DISTINCT FROM),
+   insert details not yet recorded, and bump the version of persons that only gained details;
+4. extend the audit chain (one lock, one read of the last hash) and COPY the entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+
+from compatriot.core.viewer import Viewer
+from compatriot.people.imports.auditing import chain_entries
+from compatriot.people.imports.batches import (
+    OTHER_CRISIS,
+    Batch,
+    BatchOutcome,
+    batch_time,
+    household_refs,
+    person_items,
+    resolve_households,
+)
+from compatriot.people.imports.columns import Rejection
+from compatriot.people.imports.normalising import COMPARED_FIELDS, RowKey
+
+IMPORT_LOCK_CLASS = 7414  # with a hash of the organisation: one import batch at a time per org
+STAGE = "compatriot_import_person"
+DETAIL = "compatriot_import_detail"
+HOUSEHOLDS = "compatriot_import_household"
+
+STAGE_COLUMNS = (
+    "line", "id", "existing", "source_record_id", "source", "given_name", "family_name",
+    "given_name_latin", "family_name_latin", "search_text", "sex", "birth_date",
+    "birth_date_precision", "nationality", "nationalities", "languages", "phones", "email",
+    "country", "admin_area", "place_name", "latitude", "longitude", "journey_stage", "category",
+    "household_ref", "relationship",
+)  # fmt: skip
+DETAIL_COLUMNS = ("person_id", "existing", "kind", "code", "urgency", "method", "partner_kinds")
+
+_CREATE_STAGING = f"""
+CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
+    line integer NOT NULL, id uuid NOT NULL, existing boolean NOT NULL,
+    source_record_id text NOT NULL, source text NOT NULL,
+    given_name text NOT NULL, family_name text NOT NULL,
+    given_name_latin text NOT NULL, family_name_latin text NOT NULL, search_text text NOT NULL,
+    sex text NOT NULL, birth_date date, birth_date_precision text NOT NULL,
+    nationality text NOT NULL, nationalities jsonb NOT NULL, languages jsonb NOT NULL,
+    phones jsonb NOT NULL, email text NOT NULL, country text NOT NULL,
+    admin_area text NOT NULL, place_name text NOT NULL,
+    latitude double precision, longitude double precision,
+    journey_stage text NOT NULL, category text NOT NULL,
+    household_ref text, relationship text NOT NULL, household_id uuid
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS {DETAIL} (
+    person_id uuid NOT NULL, existing boolean NOT NULL, kind "char" NOT NULL, code text NOT NULL,
+    urgency text NOT NULL, method text NOT NULL, partner_kinds jsonb NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS {HOUSEHOLDS} (ref text NOT NULL, id uuid NOT NULL)
+    ON COMMIT DELETE ROWS;
+TRUNCATE {STAGE}, {DETAIL}, {HOUSEHOLDS};
+-- The batch's statements are simple scans and joins: compiling them (JIT, chosen for their row
+-- counts) takes longer than running them.
+SET LOCAL jit = off;
+"""
+
+_PERSON_COLUMNS = (*COMPARED_FIELDS, "household_id")
+_INSERT_PERSONS = f"""
+INSERT INTO people_person (
+    id, crisis_id, registered_by_id, registered_by_user_id, source_record_id,
+    {", ".join(_PERSON_COLUMNS)}, version, created_at, updated_at)
+SELECT id, %(crisis)s, %(org)s, %(user)s, source_record_id,
+    {", ".join(_PERSON_COLUMNS)}, 1, %(now)s, %(now)s
+FROM {STAGE} WHERE NOT existing
+"""
+_UPDATE_PERSONS = f"""
+UPDATE people_person p SET {", ".join(f"{c} = s.{c}" for c in _PERSON_COLUMNS)},
+    version = p.version + 1, updated_at = %(now)s
+FROM {STAGE} s
+WHERE s.existing AND p.id = s.id
+  AND ({", ".join(f"p.{c}" for c in _PERSON_COLUMNS)})
+      IS DISTINCT FROM ({", ".join(f"s.{c}" for c in _PERSON_COLUMNS)})
+RETURNING s.line
+"""
+# Details of new persons go in as they are; an existing person gains only what it lacks: a
+# vulnerability code, a need category or a consent scope it has no record of at all (so a
+# re-import never re-grants a withdrawn consent nor reopens a need that was met).
+_DETAILS: dict[str, tuple[str, str]] = {
+    "v": (
+        "INSERT INTO people_vulnerability (id, person_id, code, note, recorded_at) "
+        "SELECT gen_random_uuid(), d.person_id, d.code, '', %(now)s",
+        "SELECT 1 FROM people_vulnerability x WHERE x.person_id = d.person_id AND x.code = d.code",
+    ),
+    "n": (
+        "INSERT INTO people_need (id, person_id, category, urgency, status, details, created_at,"
+        " updated_at) SELECT gen_random_uuid(), d.person_id, d.code,"
+        " COALESCE(NULLIF(d.urgency, ''), 'medium'), 'open', '', %(now)s, %(now)s",
+        "SELECT 1 FROM people_need x WHERE x.person_id = d.person_id AND x.category = d.code",
+    ),
+    "c": (
+        "INSERT INTO people_consent (id, person_id, scope, partner_kinds, method, given_at,"
+        " recorded_by_id, recorded_by_organisation_id) SELECT gen_random_uuid(), d.person_id,"
+        " d.code, d.partner_kinds, d.method, %(now)s, %(user)s, %(org)s",
+        "SELECT 1 FROM people_consent x WHERE x.person_id = d.person_id AND x.scope = d.code",
+    ),
+}
+_AUDIT_COPY = (
+    "COPY core_auditentry (at, actor_user_id, actor_organisation_id, action, object_type,"
+    " object_id, purpose, details, previous_hash, entry_hash) FROM STDIN"
+)
+
+
+_NULL = "\\N"
+
+
+def _escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+class PostgresStorage:
+    copy_text = True
+
+    def __init__(self, actor: Viewer, *, crisis_id: uuid.UUID) -> None:
+        self.actor = actor
+        self.crisis_id = crisis_id
+        self.params: dict[str, Any] = {
+            "crisis": crisis_id,
+            "org": actor.organisation_id,
+            "user": actor.user_id,
+        }
+
+    def write(self, batch: Batch) -> BatchOutcome:
+        outcome = BatchOutcome()
+        params = {**self.params, "now": batch_time()}
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_CREATE_STAGING)
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [IMPORT_LOCK_CLASS, str(self.actor.organisation_id)],
+            )
+            existing = self._existing(cursor, batch.keys)
+            keys = self._stage(batch, existing, outcome)
+            items = self._households(cursor, keys)
+            cursor.execute(_INSERT_PERSONS, params)
+            created = [(k.line, k.id) for k in keys if k.source_record_id not in existing]
+            updated: list[tuple[int, str]] = []
+            self._add_details(cursor, params, existing=False)
+            if existing:
+                updated = self._update(cursor, params, keys, existing)
+            outcome.created = len(created)
+            outcome.updated = len(updated)
+            outcome.unchanged = len(keys) - len(created) - len(updated)
+            items += person_items(created=created, updated=updated)
+            self._audit(items, params["now"])
+        return outcome
+
+    def _existing(self, cursor: Any, keys: Sequence[RowKey]) -> dict[str, tuple[str, bool]]:
+        """source_record_id -> (person id, whether it belongs to another crisis)."""
+        cursor.execute(
+            "SELECT source_record_id, id::text, crisis_id <> %s FROM people_person"
+            " WHERE registered_by_id = %s AND source_record_id = ANY(%s)",
+            [self.crisis_id, self.actor.organisation_id, [k.source_record_id for k in keys]],
+        )
+        return {srid: (pid, other) for srid, pid, other in cursor.fetchall()}
+
+    def _stage(
+        self, batch: Batch, existing: dict[str, tuple[str, bool]], outcome: BatchOutcome
+    ) -> list[RowKey]:
+        """COPY the batch into the staging tables; existing persons keep their ids."""
+        if not existing:
+            keys, person_text, detail_text = batch.keys, batch.person_lines, batch.detail_lines
+        else:
+            keys, person_text, detail_text = [], [], []
+            for key, person, details in zip(
+                batch.keys, batch.person_lines, batch.detail_lines, strict=True
+            ):
+                found = existing.get(key.source_record_id)
+                if found is None:
+                    keys.append(key)
+                    person_text.append(person)
+                    detail_text.append(details)
+                    continue
+                person_id, other_crisis = found
+                if other_crisis:
+                    outcome.rejected.append(Rejection(key.line, "source_record_id", OTHER_CRISIS))
+                    continue
+                keys.append(key._replace(id=person_id))
+                line, _, _, rest = person.split("\t", 3)
+                person_text.append(f"{line}\t{person_id}\tt\t{rest}")
+                detail_text.append(details.replace(f"{key.id}\tf\t", f"{person_id}\tt\t"))
+        raw = connection.connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+                copy.write("".join(person_text))
+            with cursor.copy(f"COPY {DETAIL} ({', '.join(DETAIL_COLUMNS)}) FROM STDIN") as copy:
+                copy.write("".join(detail_text))
+        return keys
+
+    def _households(self, cursor: Any, keys: Sequence[RowKey]) -> list[Any]:
+        refs = household_refs(keys)
+        if not refs:
+            return []
+        mapping, items = resolve_households(self.actor, crisis_id=self.crisis_id, refs=refs)
+        with connection.connection.cursor() as raw, raw.copy(
+            f"COPY {HOUSEHOLDS} (ref, id) FROM STDIN"
+        ) as copy:
+            copy.write("".join(f"{_escape(ref)}\t{hid}\n" for ref, hid in mapping.items()))
+        cursor.execute(
+            f"UPDATE {STAGE} s SET household_id = h.id FROM {HOUSEHOLDS} h"
+            " WHERE s.household_ref = h.ref"
+        )
+        return items
+
+    def _add_details(self, cursor: Any, params: dict[str, Any], *, existing: bool) -> list[str]:
+        changed: list[str] = []
+        for kind, (insert, present) in _DETAILS.items():
+            where = f" FROM {DETAIL} d WHERE d.kind = '{kind}' AND "
+            if existing:
+                cursor.execute(
+                    f"{insert}{where}d.existing AND NOT EXISTS ({present}) RETURNING person_id::text",
+                    params,
+                )
+                changed += [row[0] for row in cursor.fetchall()]
+            else:
+                cursor.execute(f"{insert}{where}NOT d.existing", params)
+        return changed
+
+    def _update(
+        self,
+        cursor: Any,
+        params: dict[str, Any],
+        keys: Sequence[RowKey],
+        existing: dict[str, tuple[str, bool]],
+    ) -> list[tuple[int, str]]:
+        """Update changed persons; persons that only gained details count as updated too."""
+        cursor.execute(_UPDATE_PERSONS, params)
+        lines = {row[0] for row in cursor.fetchall()}
+        id_of = {k.line: k.id for k in keys if k.source_record_id in existing}
+        updated = {id_of[line]: line for line in lines}
+        gained = set(self._add_details(cursor, params, existing=True)) - updated.keys()
+        if gained:
+            cursor.execute(
+                "UPDATE people_person SET version = version + 1, updated_at = %(now)s"
+                " WHERE id = ANY(%(ids)s::uuid[])",
+                {**params, "ids": sorted(gained)},
+            )
+            line_of = {pid: line for line, pid in id_of.items()}
+            updated.update({pid: line_of[pid] for pid in gained})
+        return [(line, pid) for pid, line in updated.items()]
+
+    def _audit(self, items: list[Any], now: Any) -> None:
+        if not items:
+            return
+        entries = chain_entries(self.actor, items=items, at=now)
+        text = "".join(
+            "\t".join(
+                (
+                    e.at.isoformat(),
+                    _NULL if e.actor_user_id is None else str(e.actor_user_id),
+                    e.actor_organisation_id or _NULL,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    _escape(e.purpose),
+                    _escape(e.details),
+                    e.previous_hash,
+                    e.entry_hash,
+                )
+            )
+            + "\n"
+            for e in entries
+        )
+        with connection.connection.cursor() as raw, raw.copy(_AUDIT_COPY) as copy:
+            copy.write(text)

@@ -1,0 +1,297 @@
+"""Properties of compatriot.normalise over generated input: transliteration, name search keys,
+telephone numbers, partial dates, country and language codes, free text."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import string
+import unicodedata
+
+import phonenumbers
+import pycountry
+import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from compatriot.normalise import NormalisationError
+from compatriot.normalise.codes import country_alpha2, language_code
+from compatriot.normalise.dates import DatePrecision, PartialDate, parse_partial_date
+from compatriot.normalise.names import query_terms, search_text, skeleton, to_latin, tokens
+from compatriot.normalise.phones import to_e164
+from compatriot.normalise.text import clean_text
+
+FEW = settings(max_examples=60, deadline=None)
+TODAY = dt.datetime.now(tz=dt.UTC).date()
+
+# Names as people write them: any script, with the punctuation names carry.
+NAME_ALPHABET = st.characters(
+    categories=["L", "M", "Nd", "Zs", "Pd", "Po"], exclude_characters="\x00"
+)
+names = st.text(NAME_ALPHABET, max_size=40)
+some_text = st.text(max_size=60)
+
+
+@FEW
+@given(some_text)
+@example("Олена Коваленко")
+@example("محمد")
+@example("पूजा शर्मा")
+@example("O'Brien-Smith")
+@example("ǅemal ßtraße")
+def test_to_latin_is_ascii_and_idempotent(text):
+    latin = to_latin(text)
+
+    assert latin.isascii()
+    assert set(latin) <= set(string.ascii_letters + "' -")
+    assert latin == latin.strip()
+    assert to_latin(latin) == latin
+
+
+@FEW
+@given(st.text(string.ascii_letters, min_size=1, max_size=20), st.randoms(use_true_random=False))
+@example("Khachaturyan", None)
+@example("SHCHERBAKOV", None)
+def test_skeleton_ignores_case(token, random):
+    recased = "".join(
+        char.swapcase() if random is None or random.random() < 0.5 else char for char in token
+    )
+
+    assert (
+        skeleton(token) == skeleton(recased) == skeleton(token.lower()) == skeleton(token.upper())
+    )
+
+
+@FEW
+@given(names)
+@example("Олена Коваленко")
+@example("Mohammed al-Hassan")
+def test_search_text_holds_every_latin_token(name):
+    text = search_text(name)
+
+    for token in tokens(to_latin(name)):
+        assert f" {token} " in text
+        assert f" ~{skeleton(token)} " in text
+
+
+@FEW
+@given(names)
+@example("Мамедов")
+@example("पूजा")
+def test_a_name_finds_itself_as_written_and_in_latin(name):
+    """What the person search relies on: each query term matches the stored search text."""
+    text = search_text(name)
+
+    for query in (name, to_latin(name), to_latin(name).upper()):
+        for token, key in query_terms(query):
+            assert f" {token}" in text or f" ~{key} " in text
+
+
+@pytest.mark.parametrize(
+    ("_case", "written", "romanised"),
+    [
+        ("Cyrillic", "Коваленко", "Kovalenko"),
+        ("Arabic", "محمد", "Mohammed"),
+        ("Arabic, other spelling", "محمد", "Muhammad"),
+        ("Azerbaijani", "Мамедов", "Mammadov"),
+        ("Devanagari", "पूजा", "Pooja"),
+        ("Greek", "Παπαδόπουλος", "Papadopoulos"),
+    ],
+)
+def test_transliterations_share_a_skeleton(_case, written, romanised):
+    assert [skeleton(t) for t in tokens(written)] == [skeleton(t) for t in tokens(romanised)]
+
+
+REGIONS = ["UA", "PL", "NG", "IN", "MA"]
+NUMBER_TYPES = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+
+
+@st.composite
+def valid_numbers(draw):
+    """A valid number of one of the regions: its example number with new subscriber digits."""
+    region = draw(st.sampled_from(REGIONS))
+    example_number = phonenumbers.example_number_for_type(
+        region, draw(st.sampled_from(NUMBER_TYPES))
+    )
+    national = phonenumbers.national_significant_number(example_number)
+    tail = draw(st.text("0123456789", min_size=4, max_size=4))
+    number = phonenumbers.parse(f"+{example_number.country_code}{national[:-4]}{tail}")
+    assume(
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.region_code_for_number(number) == region
+    )
+    return region, number
+
+
+def formatted(number, style):
+    return phonenumbers.format_number(number, style)
+
+
+@FEW
+@given(valid_numbers())
+def test_international_and_national_forms_give_the_same_e164(generated):
+    region, number = generated
+    e164 = formatted(number, phonenumbers.PhoneNumberFormat.E164)
+    international = formatted(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = formatted(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+    assert to_e164(international) == e164
+    assert to_e164(international, default_regions=("GB",)) == e164
+    assert to_e164("00" + international.removeprefix("+")) == e164
+    assert to_e164(f"  {national} ", default_regions=(region,)) == e164
+    assert to_e164(e164) == e164
+
+
+@pytest.mark.parametrize(
+    ("_case", "raw", "regions", "message"),
+    [
+        ("empty", "   ", ("UA",), "is empty"),
+        ("too short", "12", ("UA",), "is not a valid telephone number"),
+        ("letters", "call me", ("PL",), "is not a valid telephone number"),
+        ("national without a region", "050 123 4567", (), "needs an international prefix"),
+        ("overlong", "+380" + "1" * 40, ("UA",), "is too long"),
+        ("unknown country code", "+999 123 456 789", (), "is not a valid telephone number"),
+    ],
+)
+def test_invalid_phones_raise(_case, raw, regions, message):
+    with pytest.raises(NormalisationError, match=message):
+        to_e164(raw, default_regions=regions)
+
+
+@st.composite
+def partial_dates(draw):
+    value = draw(st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY))
+    precision = draw(st.sampled_from(list(DatePrecision)))
+    if precision == DatePrecision.YEAR:
+        value = value.replace(month=1, day=1)
+    elif precision == DatePrecision.MONTH:
+        value = value.replace(day=1)
+    return PartialDate(value, precision)
+
+
+@FEW
+@given(partial_dates())
+def test_partial_dates_round_trip(date):
+    text = str(date)
+
+    assert parse_partial_date(text) == date
+    assert len(text) == {"year": 4, "month": 7, "day": 10}[date.precision]
+
+
+@FEW
+@given(st.integers(1900, TODAY.year - 1), st.integers(1, 12), st.integers(29, 99))
+def test_days_beyond_the_month_raise(year, month, day):
+    assume(day > calendar.monthrange(year, month)[1])
+
+    with pytest.raises(NormalisationError, match="is not a real date"):
+        parse_partial_date(f"{year:04d}-{month:02d}-{day:02d}")
+
+
+@FEW
+@given(st.integers(1900, TODAY.year - 1), st.sampled_from([0, *range(13, 100)]), st.booleans())
+def test_impossible_months_raise(year, month, with_day):
+    text = f"{year:04d}-{month:02d}" + ("-01" if with_day else "")
+
+    with pytest.raises(NormalisationError, match="is not a real date"):
+        parse_partial_date(text)
+
+
+@FEW
+@given(st.integers(1900, TODAY.year - 1), st.integers(1, 12))
+def test_day_zero_raises(year, month):
+    with pytest.raises(NormalisationError, match="is not a real date"):
+        parse_partial_date(f"{year:04d}-{month:02d}-00")
+
+
+@FEW
+@given(st.dates(min_value=TODAY + dt.timedelta(days=1)), st.sampled_from(list(DatePrecision)))
+def test_future_dates_raise(value, precision):
+    assume(value.year > TODAY.year or precision != DatePrecision.YEAR)
+    assume(value.replace(day=1) > TODAY or precision == DatePrecision.DAY)
+
+    with pytest.raises(NormalisationError, match="is in the future"):
+        parse_partial_date(str(PartialDate(value, precision)))
+
+
+@FEW
+@given(st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(1899, 12, 31)))
+def test_dates_before_1900_raise(value):
+    with pytest.raises(NormalisationError, match="is before 1900"):
+        parse_partial_date(value.isoformat())
+
+
+@FEW
+@given(st.text(max_size=12))
+def test_anything_else_is_a_normalisation_error_or_a_date(text):
+    try:
+        parsed = parse_partial_date(text)
+    except NormalisationError:
+        return
+    assert dt.date(1900, 1, 1) <= parsed.value <= TODAY
+
+
+COUNTRIES = list(pycountry.countries)
+
+
+def test_every_country_code_maps_to_its_alpha_2():
+    mismatches = [
+        country.alpha_2
+        for country in COUNTRIES
+        if not (
+            country_alpha2(country.alpha_2)
+            == country_alpha2(country.alpha_3)
+            == country_alpha2(country.alpha_3.lower())
+            == country_alpha2(f" {country.alpha_2.lower()} ")
+            == country.alpha_2
+        )
+    ]
+    assert mismatches == []
+    assert len(COUNTRIES) == 249
+    assert country_alpha2("XKX") == country_alpha2("xk") == "XK"
+
+
+KNOWN_COUNTRIES = {c.alpha_2 for c in COUNTRIES} | {c.alpha_3 for c in COUNTRIES} | {"XK", "XKX"}
+
+
+@FEW
+@given(st.text(string.ascii_letters + "0123456789 -", min_size=0, max_size=5))
+def test_unknown_country_codes_raise(code):
+    assume(code.strip().upper() not in KNOWN_COUNTRIES)
+
+    with pytest.raises(NormalisationError, match="is not an ISO 3166 country code"):
+        country_alpha2(code)
+
+
+def test_every_language_code_maps_to_its_shortest_form():
+    mismatches = []
+    for language in pycountry.languages:
+        expected = getattr(language, "alpha_2", None) or language.alpha_3
+        inputs = [language.alpha_3, language.alpha_3.upper()]
+        inputs += [
+            value
+            for value in (
+                getattr(language, "alpha_2", None),
+                getattr(language, "bibliographic", None),
+            )
+            if value
+        ]
+        mismatches += [(code, expected) for code in inputs if language_code(code) != expected]
+    assert mismatches == []
+    assert (language_code("yor"), language_code("fre"), language_code("ibb")) == ("yo", "fr", "ibb")
+
+
+@FEW
+@given(some_text)
+@example("Ok\u202eafor\u2066")
+@example("Chukwu\x00emeka")
+def test_clean_text_is_idempotent_and_free_of_controls(text):
+    try:
+        cleaned = clean_text(text, max_length=200)
+    except NormalisationError:
+        return
+
+    assert clean_text(cleaned, max_length=200) == cleaned
+    assert unicodedata.is_normalized("NFC", cleaned)
+    assert [
+        c for c in cleaned if unicodedata.category(c) == "Cc" or "\u202a" <= c <= "\u202e"
+    ] == []
