@@ -444,7 +444,7 @@ async def _one_client(state: LoadState, index: int) -> None:
             continue
         finished = time.perf_counter()
         state.statuses[str(status)] += 1
-        if started >= state.measure_from and finished <= state.end + args.request_timeout:
+        if started >= state.measure_from and finished <= state.end:  # completed in the window
             state.latencies.append(finished - started)
             state.measured_statuses[str(status)] += 1
             state.measured_done += 1
@@ -470,6 +470,7 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 async def _run_clients(state: LoadState) -> None:
+    print("started", flush=True)  # the orchestrator's CPU window starts from this line
     state.start = time.perf_counter()
     state.measure_from = state.start + state.args.warmup
     state.end = state.measure_from + state.args.seconds
@@ -963,6 +964,8 @@ def bench_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         client = subprocess.Popen(
             client_cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
+        assert client.stdout is not None  # noqa: S101  PIPE
+        client.stdout.readline()  # "started"
         time.sleep(args.warmup)  # the CPU window is the measured window, after the warm-up
         before = cpu_snapshot()
         wall_before = time.perf_counter()
@@ -1012,8 +1015,8 @@ def table_row(result: dict[str, Any]) -> str:
     errors = ", ".join(f"{key}: {n}" for key, n in sorted(load["errors"].items())) or "0"
     wall = cpu["machine_capacity"] / (os.cpu_count() or 1)
 
-    def share(name: str) -> str:
-        return f"{cpu.get(name, 0.0) / wall * 100:.0f} %"
+    def share(*names: str) -> str:  # in % of one core: 100 % is a whole core
+        return f"{sum(cpu.get(name, 0.0) for name in names) / wall * 100:.0f} %"
 
     chain = (
         f"intact ({verify['audit_checked']})"
@@ -1021,13 +1024,14 @@ def table_row(result: dict[str, Any]) -> str:
         else f"BROKEN at #{verify['audit_first_broken_id']}"
     )
     name = "PostgreSQL 15" if result["database"] == "postgres" else "SQLite (WAL)"
-    server = f"{result['server']['workers']}×{result['server']['threads']} gthread"
+    threads = result["server"]["threads"]
+    server = f"{result['server']['workers']}×{threads} {'gthread' if threads > 1 else 'sync'}"
     return (
         f"| {name} | {server} | {load['clients']} | {load['seconds']:g} | {load['requests']} "
         f"| {load['requests_per_second']:.0f} | {load['p50_ms']:.1f} | {load['p90_ms']:.1f} "
         f"| {load['p99_ms']:.1f} | {load['max_ms']:.0f} | {errors} | {verify['lost_writes']} "
         f"| {verify['extra_rows']} | {chain} | {share('client')} | {share('server')} "
-        f"| {share('postgres')} | {share('other')} |"
+        f"| {share('postgres')} | {share('other', 'unattributed')} |"
     )
 
 

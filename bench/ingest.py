@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# Django and the project are imported inside the functions: DATABASE_URL must be set first.
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
@@ -52,7 +53,7 @@ def _arguments() -> argparse.Namespace:
 
 
 def _recreate_database(url: str) -> None:
-    import psycopg  # noqa: PLC0415  after argument parsing: --help needs no database driver
+    import psycopg
 
     base, _, name = url.rpartition("/")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as server:
@@ -63,19 +64,31 @@ def _recreate_database(url: str) -> None:
 # --- rows ------------------------------------------------------------------------------------
 
 
-def _generated_rows(persons: int, seed: int) -> tuple[Iterator[dict[str, Any]], str]:
+def _generate_csv(persons: int, seed: int, path: Path) -> tuple[int, str]:
     try:
-        from compatriot.scenario.generator import ScenarioConfig, generate_rows  # noqa: PLC0415
+        from compatriot.scenario import generator  # needs django.setup()
     except ImportError:
-        return _stand_in_rows(persons, seed), "stand-in generator (bench/ingest.py)"
-    return generate_rows(ScenarioConfig(persons=persons, seed=seed)), "compatriot.scenario.generator"
+        return _write_csv(_stand_in_rows(persons, seed), path), "a stand-in generator"
+    rows = generator.generate_rows(generator.ScenarioConfig(persons=persons, seed=seed))
+    return generator.write_csv(rows, path, include_truth=False), "compatriot.scenario.generator"
 
 
 def _stand_in_rows(persons: int, seed: int) -> Iterator[dict[str, Any]]:
     """Used only until compatriot.scenario.generator exists: varied names and scripts, national
     and international phones, households, needs and consents."""
     rng = random.Random(seed)
-    given = ["Chukwuemeka", "Ngozi", "Олександр", "Марія", "محمد", "فاطمة", "राहुल", "Kwame", "Aisha", "Rahul"]
+    given = [
+        "Chukwuemeka",
+        "Ngozi",
+        "Олександр",
+        "Марія",
+        "محمد",
+        "فاطمة",
+        "राहुल",
+        "Kwame",
+        "Aisha",
+        "Rahul",
+    ]
     family = ["Okafor", "Adeyemi", "Шевченко", "Алиев", "الحسن", "शर्मा", "Mensah", "Sharma", "Moyo"]
     nationalities = ["NG", "GH", "IN", "MA", "EG", "AZ", "UZ", "CM", "ZW", "NP"]
     for index in range(persons):
@@ -111,7 +124,7 @@ def _stand_in_rows(persons: int, seed: int) -> Iterator[dict[str, Any]]:
 
 
 def _write_csv(rows: Iterator[dict[str, Any]], path: Path) -> int:
-    from compatriot.people.imports.columns import COLUMNS  # noqa: PLC0415  needs django.setup()
+    from compatriot.people.imports.columns import COLUMNS
 
     count = 0
     with path.open("w", encoding="utf-8", newline="") as stream:
@@ -136,7 +149,7 @@ def _text(value: Any) -> str:
 
 def _copy_ceiling(path: Path) -> float:
     """PostgreSQL's own COPY of the CSV into a plain all-text table with the same columns."""
-    from django.db import connection  # noqa: PLC0415
+    from django.db import connection
 
     with path.open(encoding="utf-8") as stream:
         columns = next(csv.reader(stream))
@@ -149,31 +162,39 @@ def _copy_ceiling(path: Path) -> float:
         )
     raw = connection.connection
     started = time.perf_counter()
-    with raw.transaction(), raw.cursor() as cursor, path.open("rb") as stream:
-        with cursor.copy("COPY bench_ingest_copy FROM STDIN (FORMAT csv, HEADER true)") as copy:
-            while block := stream.read(1 << 20):
-                copy.write(block)
+    statement = "COPY bench_ingest_copy FROM STDIN (FORMAT csv, HEADER true)"
+    with (
+        raw.transaction(),
+        raw.cursor() as cursor,
+        path.open("rb") as stream,
+        cursor.copy(statement) as copy,
+    ):
+        while block := stream.read(1 << 20):
+            copy.write(block)
     return time.perf_counter() - started
 
 
 def _setup_world() -> dict[str, str]:
-    import datetime as dt  # noqa: PLC0415
+    import datetime as dt
 
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.auth import get_user_model
 
-    from compatriot.core.models import Crisis, Membership, Organisation, Role  # noqa: PLC0415
+    from compatriot.core.models import Crisis, Membership, Organisation, Role
 
     crisis = Crisis.objects.create(
-        name="Bench crisis", kind="conflict", affected_countries=["UA"], started_on=dt.date(2022, 2, 24)
+        name="Bench crisis",
+        kind="conflict",
+        affected_countries=["UA"],
+        started_on=dt.date(2022, 2, 24),
     )
     organisation = Organisation.objects.create(name="Bench organisation", kind="ngo")
-    user = get_user_model().objects.create_user(username="bench", password="bench-not-used-1")
+    user = get_user_model().objects.create_user(username="bench")
     Membership.objects.create(user=user, organisation=organisation, role=Role.VOLUNTEER)
     return {"crisis": str(crisis.id), "org": str(organisation.id), "as_user": user.username}
 
 
 def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tuple[float, str]:
-    from django.core.management import call_command  # noqa: PLC0415
+    from django.core.management import call_command
 
     options: dict[str, Any] = dict(world)
     if args.workers is not None:
@@ -183,11 +204,13 @@ def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tupl
     out, err = io.StringIO(), io.StringIO()
     started = time.perf_counter()
     if args.profile:
-        import cProfile  # noqa: PLC0415
-        import pstats  # noqa: PLC0415
+        import cProfile
+        import pstats
 
         profiler = cProfile.Profile()
-        profiler.runcall(call_command, "import_persons", str(path), stdout=out, stderr=err, **options)
+        profiler.runcall(
+            call_command, "import_persons", str(path), stdout=out, stderr=err, **options
+        )
         elapsed = time.perf_counter() - started
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     else:
@@ -197,7 +220,7 @@ def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tupl
 
 
 def _verify() -> tuple[float, str]:
-    from compatriot.core.audit import audit_verify  # noqa: PLC0415
+    from compatriot.core.audit import audit_verify
 
     started = time.perf_counter()
     report = audit_verify()
@@ -205,7 +228,7 @@ def _verify() -> tuple[float, str]:
 
 
 def _machine() -> str:
-    from django.db import connection  # noqa: PLC0415
+    from django.db import connection
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     with connection.cursor() as cursor:
@@ -222,22 +245,25 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compatriot.settings")
     _recreate_database(args.database_url)
-    import django  # noqa: PLC0415
+    import django
 
     django.setup()
-    from django.core.management import call_command  # noqa: PLC0415
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"ingest-{args.persons}-{args.seed}.csv"
     started = time.perf_counter()
-    rows, source = _generated_rows(args.persons, args.seed)
-    count = _write_csv(rows, path)
-    print(f"generated {count} rows with {source} into {path} in {time.perf_counter() - started:.1f} s")
+    count, source = _generate_csv(args.persons, args.seed, path)
+    print(
+        f"generated {count} rows with {source} into {path} in {time.perf_counter() - started:.1f} s"
+    )
     world = _setup_world()
 
     results: list[tuple[str, float, str]] = []
-    results.append(("(a) PostgreSQL COPY of the CSV into a plain text table", _copy_ceiling(path), ""))
+    results.append(
+        ("(a) PostgreSQL COPY of the CSV into a plain text table", _copy_ceiling(path), "")
+    )
     elapsed, summary = _import(path, world, args)
     results.append(("(b) `import persons`, empty table", elapsed, summary))
     if not args.skip_reimport:

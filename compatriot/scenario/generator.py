@@ -16,6 +16,7 @@ import os
 from bisect import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from random import Random
 from typing import IO, NamedTuple, TypeVar
@@ -44,7 +45,7 @@ REFERENCE_DATE = dt.date(2022, 3, 15)  # ages are as of the scenario, never as o
 _REFERENCE_ORDINAL = REFERENCE_DATE.toordinal()
 _DAYS_PER_YEAR = 365.2425
 
-COLUMNS = (
+COLUMNS = (  # the documented import CSV format, in order
     "source_record_id", "organisation", "given_name", "family_name", "sex", "birth_date",
     "nationalities", "languages", "phones", "email", "country", "admin_area", "place_name",
     "latitude", "longitude", "journey_stage", "category", "source", "household_ref",
@@ -53,7 +54,9 @@ COLUMNS = (
 )  # fmt: skip
 # In route order: a later registration of the same person never has an earlier stage.
 JOURNEY_STAGES = ("in_crisis_country", "at_border", "in_transit", "at_destination", "returned")
-CATEGORIES = ("student", "worker", "domestic_worker", "refugee_or_asylum_seeker", "visitor", "other")
+CATEGORIES = (
+    "student", "worker", "domestic_worker", "refugee_or_asylum_seeker", "visitor", "other",
+)  # fmt: skip
 REFUGEE = "refugee_or_asylum_seeker"
 
 
@@ -173,13 +176,17 @@ _CORRIDOR_CUM = tuple(accumulate(CORRIDOR_WEIGHTS))
 _SOUTH_CORRIDOR_CUM = tuple(accumulate(SOUTH_CORRIDOR_WEIGHTS))
 _STAGE_CUM = tuple(accumulate((15, 12, 15, 45, 13)))  # how far people had got by mid-March
 _FEMALE_SHARE = dict(zip(CATEGORIES, (0.4, 0.3, 0.85, 0.45, 0.5, 0.45), strict=True))
-_AGES = dict(zip(CATEGORIES, ((18, 13), (20, 36), (22, 29), (18, 38), (20, 50), (18, 48)), strict=True))  # fmt: skip
+_AGE_RANGES = ((18, 13), (20, 36), (22, 29), (18, 38), (20, 50), (18, 48))  # youngest, span
+_AGES = dict(zip(CATEGORIES, _AGE_RANGES, strict=True))
 _HOUSEHOLD_SIZE_CUM = tuple(accumulate((40, 28, 17, 10, 5)))  # sizes 2..6
 _MEAN_HOUSEHOLD_SIZE = 3.12
 _MAX_DUPLICATE_DELAY = 4000  # rows between registrations of the same person, at most
 
 
-def _vulnerability_rates(category: str, female: bool, childbearing: bool) -> tuple[tuple[str, float], ...]:
+def _vulnerability_rates(
+    category: str, female: bool, childbearing: bool
+) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Codes and cumulative rates: one draw finds one vulnerability, or (mostly) none."""
     at_risk = category in ("domestic_worker", REFUGEE)
     rates = (
         ("disability", 0.02), ("serious_medical_condition", 0.025),
@@ -189,7 +196,7 @@ def _vulnerability_rates(category: str, female: bool, childbearing: bool) -> tup
         ("undocumented", 0.12 if at_risk else 0.02), ("detained", 0.004),
         ("stranded_without_means", 0.07),
     )  # fmt: skip
-    return tuple((code, rate) for code, rate in rates if rate)
+    return tuple(code for code, _ in rates), tuple(accumulate(rate for _, rate in rates))
 
 
 _VULNERABILITY_RATES = {
@@ -216,6 +223,10 @@ _STAGE_URGENCY = (
     ("medium", "high", "high", "critical"), ("low", "medium", "high", "high"),
     ("low", "medium", "medium", "high"), ("low", "low", "medium", "medium"), ("low", "medium"),
 )  # fmt: skip
+_STAGE_NEED_ITEMS = tuple(  # (category, its "category:urgency" items) by stage
+    tuple((category, tuple(f"{category}:{urgency}" for urgency in urgencies)) for category in needs)
+    for needs, urgencies in zip(_STAGE_NEEDS, _STAGE_URGENCY, strict=True)
+)
 _NEED_COUNT_CUM = (20, 65, 95, 100)  # 0, 1, 2 or 3 needs from the stage, in percent
 PARTNER_KINDS = (  # with the chance that a person's sharing consent names each kind
     ("international_organisation", 1.0), ("ngo", 0.85), ("service_provider", 0.4),
@@ -224,10 +235,25 @@ PARTNER_KINDS = (  # with the chance that a person's sharing consent names each 
 )  # fmt: skip
 
 
+def _partner_rates(refugee: bool, trafficked: bool) -> tuple[tuple[str, float], ...]:
+    """Refugees are not shared with consulates; a trafficked person is always referred."""
+    return tuple(
+        (kind, 1.0 if trafficked and kind == "national_referral_mechanism" else rate)
+        for kind, rate in PARTNER_KINDS
+        if not (refugee and kind == "consulate")
+    )
+
+
+_PARTNER_RATES = {
+    (refugee, trafficked): _partner_rates(refugee, trafficked)
+    for refugee in (False, True)
+    for trafficked in (False, True)
+}
+
+
 class Phone(NamedTuple):
     region: str
     e164: str
-    national: str  # hyphenated, because the phones column separates numbers with spaces
 
 
 @dataclass(slots=True)
@@ -264,7 +290,7 @@ def _pick(rng: Random, items: Sequence[T]) -> T:
     return items[int(rng.random() * len(items))]
 
 
-def _weighted(rng: Random, items: Sequence[T], cumulative: Sequence[int]) -> T:
+def _weighted(rng: Random, items: Sequence[T], cumulative: Sequence[float]) -> T:
     return items[bisect(cumulative, rng.random() * cumulative[-1])]
 
 
@@ -273,9 +299,15 @@ def _age(person: Person) -> float:
 
 
 def _phone(rng: Random, region: str) -> Phone:
-    code, trunk, leads, digits = PHONE_PLANS[region]
-    number = f"{_pick(rng, leads)}{int(rng.random() * 10**digits):0{digits}d}"
-    return Phone(region, f"+{code}{number}", f"{trunk}{number[:2]}-{number[2:5]}-{number[5:]}")
+    code, _, leads, digits = PHONE_PLANS[region]
+    return Phone(region, f"+{code}{_pick(rng, leads)}{int(rng.random() * 10**digits):0{digits}d}")
+
+
+def _national(phone: Phone) -> str:
+    """Written the way people at home write it; hyphenated, as the column separates by spaces."""
+    code, trunk, _, _ = PHONE_PLANS[phone.region]
+    number = phone.e164[1 + len(code) :]
+    return f"{trunk}{number[:2]}-{number[2:5]}-{number[5:]}"
 
 
 def _own_phones(rng: Random, nationality: str) -> tuple[Phone, ...]:
@@ -294,8 +326,10 @@ def _person(rng: Random, pid: int, nationality: str, category: str, sex: str, ag
     given = _pick(rng, pool.female if sex == "female" else pool.male)
     family = _pick(rng, pool.family)
     birth = dt.date.fromordinal(_REFERENCE_ORDINAL - int((age + rng.random()) * _DAYS_PER_YEAR))
-    person = Person(pid, nationality, nationality, sex, given, family, _variant(rng, given),
-                    _variant(rng, family), birth, category)  # fmt: skip
+    person = Person(
+        pid, nationality, nationality, sex, given, family, _variant(rng, given),
+        _variant(rng, family), birth, category,
+    )  # fmt: skip
     profile = NATIONALITIES.get(nationality)
     person.languages = _pick(rng, profile.languages) if profile else "uk ru"
     learned = "ru" if rng.random() < 0.5 else "uk"  # the language of their studies or work
@@ -304,17 +338,32 @@ def _person(rng: Random, pid: int, nationality: str, category: str, sex: str, ag
     person.phones = _own_phones(rng, nationality)
     if rng.random() < 0.45:
         person.email = _email(rng, person)
-    rates = _VULNERABILITY_RATES[category, sex == "female", 18 <= age <= 42]
-    found = tuple(code for code, rate in rates if rng.random() < rate)
-    person.vulnerabilities = (*found, "older_person") if age >= 60 else found
+    person.vulnerabilities = _vulnerabilities(rng, category, sex, age)
     return person
+
+
+def _vulnerabilities(rng: Random, category: str, sex: str, age: float) -> tuple[str, ...]:
+    codes, cumulative = _VULNERABILITY_RATES[category, sex == "female", 18 <= age <= 42]
+    found: tuple[str, ...] = ()
+    while len(found) < 3:  # a second (third) one is about as likely as a first
+        index = bisect(cumulative, rng.random())
+        if index == len(codes) or codes[index] in found:
+            break
+        found += (codes[index],)
+    return (*found, "older_person") if age >= 60 else found
 
 
 def _email(rng: Random, person: Person) -> str:
     given = ascii_slug(person.given[0][person.given_variant])
     family = ascii_slug(person.family[0][person.family_variant])
-    local = _pick(rng, (f"{given}.{family}", f"{given}{family}{person.birth.year % 100:02d}",
-                        f"{family}.{given}{int(rng.random() * 100)}"))  # fmt: skip
+    local = _pick(
+        rng,
+        (
+            f"{given}.{family}",
+            f"{given}{family}{person.birth.year % 100:02d}",
+            f"{family}.{given}{int(rng.random() * 100)}",
+        ),
+    )
     return f"{local}@{'example.org' if rng.random() < 0.6 else 'example.com'}"
 
 
@@ -367,7 +416,8 @@ def _family(rng: Random, pid: int, nationality: str, size: int) -> list[Person]:
 
 def _spouse(rng: Random, head: Person, pid: int) -> Person:
     sex = "male" if head.sex == "female" else "female"
-    age = max(18.0, _age(head) - 6 + rng.random() * 10)
+    low, span = _AGES[head.category]  # within the ages of their category, as the head is
+    age = min(max(float(low), _age(head) - 6 + rng.random() * 10), low + span - 0.1)
     if rng.random() < 0.15:  # many third-country workers had Ukrainian spouses
         spouse = _person(rng, pid, "UA", "other", sex, age)
         takes_name = rng.random() < 0.5
@@ -421,21 +471,26 @@ def _group(rng: Random, pid: int, nationality: str, size: int) -> list[Person]:
 
 def _route(rng: Random, nationality: str, can_return: bool) -> Route:
     origin = _weighted(rng, ORIGINS, _ORIGIN_CUM)
-    corridor = _weighted(rng, CORRIDORS, _SOUTH_CORRIDOR_CUM if origin == "Odesa" else _CORRIDOR_CUM)
+    corridors = _SOUTH_CORRIDOR_CUM if origin == "Odesa" else _CORRIDOR_CUM
+    corridor = _weighted(rng, CORRIDORS, corridors)
     last_stage = bisect(_STAGE_CUM, rng.random() * _STAGE_CUM[-1])
     if last_stage == 4 and not can_return:  # refugees do not go home
         last_stage = 3
-    transit, destination = _pick(rng, corridor.transits), _pick(rng, corridor.destinations)
-    home = NATIONALITIES[nationality].capital
-    return Route(PLACES[origin], corridor, PLACES[transit], PLACES[destination], PLACES[home], last_stage)  # fmt: skip
+    transit = PLACES[_pick(rng, corridor.transits)]
+    destination = PLACES[_pick(rng, corridor.destinations)]
+    home = PLACES[NATIONALITIES[nationality].capital]
+    return Route(PLACES[origin], corridor, transit, destination, home, last_stage)
 
 
-def _unit(rng: Random, pid: int, remaining: int, household_share: float) -> tuple[list[Person], Route]:  # fmt: skip
+def _unit(
+    rng: Random, pid: int, remaining: int, household_share: float
+) -> tuple[list[Person], Route]:
     """The people who register together: one person, or a household of 2-6."""
     nationality = _weighted(rng, _NATIONALITY_CODES, _NATIONALITY_CUM)
     if remaining >= 2 and rng.random() < household_share:
-        size = min(remaining, 2 + bisect(_HOUSEHOLD_SIZE_CUM, rng.random() * _HOUSEHOLD_SIZE_CUM[-1]))
-        members = _pick(rng, (_family, _family, _siblings, _group))(rng, pid, nationality, size)
+        size = 2 + bisect(_HOUSEHOLD_SIZE_CUM, rng.random() * _HOUSEHOLD_SIZE_CUM[-1])
+        build = _pick(rng, (_family, _family, _siblings, _group))
+        members = build(rng, pid, nationality, min(size, remaining))
     elif rng.random() < 0.004:  # teenagers who fled alone
         sex = "female" if rng.random() < 0.5 else "male"
         members = [_person(rng, pid, nationality, "other", sex, 15 + rng.random() * 2.9)]
@@ -447,7 +502,7 @@ def _unit(rng: Random, pid: int, remaining: int, household_share: float) -> tupl
         for person in members:
             if person.phones and rng.random() < 0.25:
                 person.local_phone = _phone(rng, route.destination.country)
-    return members, route  # fmt: skip
+    return members, route
 
 
 class _Ids:
@@ -476,39 +531,65 @@ def _place(rng: Random, route: Route, stage: int) -> Place:
     return (route.transit, route.destination, route.home)[stage - 2]
 
 
-def _source_options(lead: Person, stage: int, country: str) -> list[tuple[str, tuple[OrgSpec, ...]]]:  # fmt: skip
-    nationality = lead.nationality
-    options = [("hotline", _HOTLINES), ("volunteer", _VOLUNTEERS[nationality]), ("self", _SELF_FORMS[nationality])]  # fmt: skip
-    if lead.category != REFUGEE and _CONSULATES[nationality]:  # refugees avoid their consulate
+_SourceTable = tuple[tuple[tuple[str, tuple[OrgSpec, ...]], ...], tuple[int, ...]]
+
+
+@lru_cache(maxsize=4096)  # saves rebuilding the table for every registration
+def _sources(
+    nationality: str,
+    refugee: bool,
+    trafficked: bool,
+    stage: int,
+    country: str,
+    used: frozenset[str],
+) -> _SourceTable:
+    """The channels and organisations that could register someone here, with cumulative weights."""
+    options = [
+        ("hotline", _HOTLINES),
+        ("volunteer", _VOLUNTEERS[nationality]),
+        ("self", _SELF_FORMS[nationality]),
+    ]
+    if not refugee and _CONSULATES[nationality]:  # refugees avoid their consulate
         options.append(("consulate", _CONSULATES[nationality]))
     if stage == 1 and country == "UA":
         options.append(("border", _BORDER_POSTS))
     if 1 <= stage <= 3 and _SHELTERS[country]:
         options.append(("shelter", _SHELTERS[country]))
-    if "trafficking" in lead.vulnerabilities:
+    if trafficked:
         options.append(("referral", _REFERRALS))
-    return options
+    # Each later registration comes from an organisation that has not registered them yet.
+    fresh = [(channel, tuple(o for o in orgs if o.name not in used)) for channel, orgs in options]
+    table = tuple((channel, orgs) for channel, orgs in fresh if orgs)
+    return table, tuple(accumulate(_CHANNELS[channel][2] for channel, _ in table))
 
 
-def _pick_source(rng: Random, lead: Person, stage: int, country: str, used: set[str]) -> tuple[str, OrgSpec]:  # fmt: skip
-    """A channel and an organisation that has not registered these people yet."""
-    options = []
-    for channel, orgs in _source_options(lead, stage, country):
-        fresh = [org for org in orgs if org.name not in used] if used else orgs
-        if fresh:
-            options.append((_CHANNELS[channel][2], channel, fresh))
-    draw = rng.random() * sum(weight for weight, _, _ in options)
-    for weight, channel, orgs in options:
-        draw -= weight
-        if draw < 0:
-            break
+def _pick_source(
+    rng: Random, lead: Person, stage: int, country: str, used: frozenset[str]
+) -> tuple[str, OrgSpec]:
+    refugee, trafficked = lead.category == REFUGEE, "trafficking" in lead.vulnerabilities
+    table, cumulative = _sources(lead.nationality, refugee, trafficked, stage, country, used)
+    channel, orgs = _weighted(rng, table, cumulative)
     return channel, _pick(rng, orgs)
 
 
-def _spelling(rng: Random, group: NameGroup, own: int, duplicate: bool) -> str:
-    variants = group[0]
-    if len(variants) > 1 and rng.random() < (0.6 if duplicate else 0.1):
-        other = int(rng.random() * (len(variants) - 1))  # any spelling but the person's own
+class _Registration(NamedTuple):
+    """What every row of one registration batch shares."""
+
+    org: OrgSpec
+    channel: str
+    stage: int
+    place: Place
+    coordinates: tuple[str, str]
+    household_ref: str
+    duplicate: bool
+    native: bool  # whether this registrar writes names in the person's own script
+    family_draw: float  # picks the spelling of the family name for the whole batch
+
+
+def _spelling(group: NameGroup, own: int, duplicate: bool, draw: float) -> str:
+    variants, changed = group[0], 0.6 if duplicate else 0.1
+    if len(variants) > 1 and draw < changed:
+        other = int(draw / changed * (len(variants) - 1))  # any spelling but the person's own
         return variants[other + (other >= own)]
     return variants[own]
 
@@ -527,18 +608,13 @@ def _typo(rng: Random, text: str) -> str:
     return text[:index] + _pick(rng, "aeiou") + text[index + 1 :]
 
 
-def _script(rng: Random, person: Person, org: OrgSpec, channel: str) -> str:
-    if channel == "border":
+def _script(person: Person, reg: _Registration) -> str:
+    if reg.channel == "border":
         return "cyrillic"
     # Consulates and diaspora groups write their own community's names in its script, and never
     # half a name in one script and half in another.
-    if (
-        org.native_rate
-        and person.nationality in org.origins
-        and person.given[1]
-        and person.family[1]
-        and rng.random() < org.native_rate
-    ):
+    own_community = person.nationality in reg.org.origins
+    if reg.native and own_community and person.given[1] and person.family[1]:
         return "native"
     return "latin"
 
@@ -552,10 +628,13 @@ def _script_form(group: NameGroup, latin: str, script: str) -> str:
     return latin
 
 
-def _names(rng: Random, person: Person, org: OrgSpec, channel: str, duplicate: bool) -> tuple[str, str]:  # fmt: skip
-    script = _script(rng, person, org, channel)
-    given = _script_form(person.given, _spelling(rng, person.given, person.given_variant, duplicate), script)  # fmt: skip
-    family = _script_form(person.family, _spelling(rng, person.family, person.family_variant, duplicate), script)  # fmt: skip
+def _names(rng: Random, person: Person, reg: _Registration) -> tuple[str, str]:
+    script, duplicate = _script(person, reg), reg.duplicate
+    given = _spelling(person.given, person.given_variant, duplicate, rng.random())
+    # One registrar spells a family's name one way for all of them.
+    family = _spelling(person.family, person.family_variant, duplicate, reg.family_draw)
+    given = _script_form(person.given, given, script)
+    family = _script_form(person.family, family, script)
     if person.sex == "female":
         family = feminine(family)
     if rng.random() < (0.1 if duplicate else 0.02):
@@ -588,34 +667,36 @@ def _birth_date(rng: Random, person: Person, channel: str, duplicate: bool) -> s
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def _phones(rng: Random, person: Person, country: str, stage: int, channel: str, duplicate: bool) -> str:  # fmt: skip
+def _phones(rng: Random, person: Person, reg: _Registration) -> str:
     phones = person.phones
-    if stage == 3 and person.local_phone is not None:
+    if reg.stage == 3 and person.local_phone is not None:
         phones = (person.local_phone, *phones)
-    if not phones or (duplicate and rng.random() < 0.12):
+    if not phones or (reg.duplicate and rng.random() < 0.12):
         return ""
-    if channel in ("border", "hotline"):
+    if reg.channel in ("border", "hotline"):
         phones = phones[:1]  # one contact number
-    if not duplicate:
+    if not reg.duplicate:
         return " ".join(phone.e164 for phone in phones)
     # A national number is read back with the location as its default region, so only numbers
     # of the country the person is in are written so (a Moroccan 06... would read as a
     # Zaporizhzhia 061... in Ukraine).
+    country = reg.place.country
     return " ".join(
-        phone.national if phone.region == country and rng.random() < 0.25 else phone.e164
+        _national(phone) if phone.region == country and rng.random() < 0.25 else phone.e164
         for phone in phones
     )
 
 
 def _needs(rng: Random, stage: int, vulnerabilities: Sequence[str]) -> str:
-    items = {}
+    items: dict[str, str] = {}
     for code in vulnerabilities:
         need = _VULNERABILITY_NEEDS[code]
         items.setdefault(need.partition(":")[0], need)
+    choices = _STAGE_NEED_ITEMS[stage]
     for _ in range(bisect(_NEED_COUNT_CUM, rng.random() * 100)):
-        category = _pick(rng, _STAGE_NEEDS[stage])
+        category, urgencies = choices[int(rng.random() * len(choices))]
         if category not in items:
-            items[category] = f"{category}:{_pick(rng, _STAGE_URGENCY[stage])}"
+            items[category] = urgencies[int(rng.random() * len(urgencies))]
     return " ".join(items.values())
 
 
@@ -624,20 +705,13 @@ def _consent(rng: Random, person: Person, channel: str) -> tuple[str, str]:
     kinds = ""
     if rng.random() < _CHANNELS[channel][6]:
         scopes.append("sharing")
-        kinds = " ".join(kind for kind, rate in _partner_rates(person) if rng.random() < rate)
+        rates = _PARTNER_RATES[person.category == REFUGEE, "trafficking" in person.vulnerabilities]
+        kinds = " ".join(kind for kind, rate in rates if rng.random() < rate)
     if rng.random() < 0.4:
         scopes.append("alerts")
     if rng.random() < (0.6 if "separated_child" in person.vulnerabilities else 0.06):
         scopes.append("family_tracing")
     return " ".join(scopes), kinds
-
-
-def _partner_rates(person: Person) -> Iterator[tuple[str, float]]:
-    for kind, rate in PARTNER_KINDS:
-        if kind == "consulate" and person.category == REFUGEE:
-            continue
-        referred = kind == "national_referral_mechanism" and "trafficking" in person.vulnerabilities
-        yield kind, 1.0 if referred else rate  # a trafficked person is always referred
 
 
 def _coordinates(rng: Random, place: Place, channel: str) -> tuple[str, str]:
@@ -649,60 +723,68 @@ def _coordinates(rng: Random, place: Place, channel: str) -> tuple[str, str]:
     return f"{latitude:.5f}", f"{longitude:.5f}"
 
 
-class _Registration(NamedTuple):
-    """What every row of one registration batch shares."""
-
-    org: OrgSpec
-    channel: str
-    stage: int
-    place: Place
-    coordinates: tuple[str, str]
-    household_ref: str
-    duplicate: bool
-
-
 def _row(rng: Random, record_id: str, person: Person, reg: _Registration) -> dict[str, str]:
-    channel, duplicate = reg.channel, reg.duplicate
-    given, family = _names(rng, person, reg.org, channel, duplicate)
-    keep = 0.7 if duplicate else 0.9  # registrars miss some vulnerabilities, more so on a re-run
-    vulnerabilities = [code for code in person.vulnerabilities if rng.random() < keep]
+    channel, place = reg.channel, reg.place
+    given, family = _names(rng, person, reg)
+    keep = 0.7 if reg.duplicate else 0.9  # registrars miss some vulnerabilities, more on re-runs
+    vulnerabilities = person.vulnerabilities  # usually none
+    if vulnerabilities:
+        vulnerabilities = tuple(code for code in vulnerabilities if rng.random() < keep)
     consent, partner_kinds = _consent(rng, person, channel)
+    lost_email = channel == "border" or (reg.duplicate and rng.random() < 0.3)
+    email = "" if lost_email else person.email
     return {
-        "source_record_id": record_id, "organisation": reg.org.name, "given_name": given,
+        "source_record_id": record_id,
+        "organisation": reg.org.name,
+        "given_name": given,
         "family_name": family,
         "sex": "unknown" if channel == "hotline" and rng.random() < 0.05 else person.sex,
-        "birth_date": _birth_date(rng, person, channel, duplicate),
+        "birth_date": _birth_date(rng, person, channel, reg.duplicate),
         "nationalities": person.nationalities,
         "languages": "" if channel == "border" else person.languages,
-        "phones": _phones(rng, person, reg.place.country, reg.stage, channel, duplicate),
-        "email": "" if channel == "border" or (duplicate and rng.random() < 0.3) else person.email,
-        "country": reg.place.country, "admin_area": reg.place.admin_area,
-        "place_name": reg.place.name, "latitude": reg.coordinates[0],
-        "longitude": reg.coordinates[1], "journey_stage": JOURNEY_STAGES[reg.stage],
-        "category": person.category, "source": _CHANNELS[channel][0],
+        "phones": _phones(rng, person, reg),
+        "email": email,
+        "country": place.country,
+        "admin_area": place.admin_area,
+        "place_name": place.name,
+        "latitude": reg.coordinates[0],
+        "longitude": reg.coordinates[1],
+        "journey_stage": JOURNEY_STAGES[reg.stage],
+        "category": person.category,
+        "source": _CHANNELS[channel][0],
         "household_ref": reg.household_ref,
         "relationship": person.relationship if reg.household_ref else "",
-        "vulnerabilities": " ".join(vulnerabilities), "needs": _needs(rng, reg.stage, vulnerabilities),
-        "consent": consent, "sharing_partner_kinds": partner_kinds,
+        "vulnerabilities": " ".join(vulnerabilities),
+        "needs": _needs(rng, reg.stage, vulnerabilities),
+        "consent": consent,
+        "sharing_partner_kinds": partner_kinds,
         "true_person_id": f"P{person.pid:07d}",
-    }  # fmt: skip
+    }
 
 
-def _registrations(rng: Random, ids: _Ids, members: list[Person], route: Route, duplicate_rate: float) -> Iterator[list[dict[str, str]]]:  # fmt: skip
+def _registrations(
+    rng: Random, ids: _Ids, members: list[Person], route: Route, duplicate_rate: float
+) -> Iterator[list[dict[str, str]]]:
     """The batches of rows registering one unit: the first, then any duplicates, in route order."""
     extra = 0 if rng.random() >= duplicate_rate else 1 if rng.random() < 0.8 else 2
     last = route.last_stage
     stages = [*sorted(int(rng.random() * (last + 1)) for _ in range(extra)), last]
-    used: set[str] = set()
+    used: frozenset[str] = frozenset()
     for index, stage in enumerate(stages):
         place = _place(rng, route, stage)
         channel, org = _pick_source(rng, members[0], stage, place.country, used)
-        used.add(org.name)
-        # A household is registered together; a later source sometimes takes each one alone.
-        together = len(members) > 1 and (index == 0 or rng.random() < 0.75)
+        used |= {org.name}
+        # A household is registered together; a later source sometimes takes each one alone,
+        # but a consulate registers its national's family only as that family.
+        alone = index > 0 and channel != "consulate" and rng.random() < 0.25
+        together = len(members) > 1 and not alone
         household_ref = ids.household() if together else ""
         coordinates = _coordinates(rng, place, channel)
-        reg = _Registration(org, channel, stage, place, coordinates, household_ref, index > 0)
+        native = bool(org.native_rate) and rng.random() < org.native_rate
+        family_draw = rng.random()
+        reg = _Registration(
+            org, channel, stage, place, coordinates, household_ref, index > 0, native, family_draw
+        )
         yield [_row(rng, ids.record(channel, org), person, reg) for person in members]
 
 
@@ -714,16 +796,17 @@ def generate_rows(config: ScenarioConfig) -> Iterator[dict[str, str]]:
     # The share of *units* that are households, so that `rate` of *people* are in one.
     household_share = rate / (_MEAN_HOUSEHOLD_SIZE * (1 - rate) + rate)
     delayed: list[tuple[int, int, list[dict[str, str]]]] = []  # (release at row, order, batch)
-    emitted = order = pid = 0
-    while pid < config.persons:
-        members, route = _unit(rng, pid, config.persons - pid, household_share)
+    emitted = order = 0
+    pid = 1  # the next person's number
+    while pid <= config.persons:
+        members, route = _unit(rng, pid, config.persons - pid + 1, household_share)
         pid += len(members)
+        batches = _registrations(rng, ids, members, route, config.duplicate_rate)
+        first = next(batches)
+        yield from first
+        emitted += len(first)
         release = emitted
-        for index, batch in enumerate(_registrations(rng, ids, members, route, config.duplicate_rate)):  # fmt: skip
-            if index == 0:
-                yield from batch
-                emitted += len(batch)
-                continue
+        for batch in batches:  # held back: other people register in between
             release += 1 + int(rng.random() * _MAX_DUPLICATE_DELAY)
             heapq.heappush(delayed, (release, order, batch))
             order += 1

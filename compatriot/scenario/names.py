@@ -332,7 +332,17 @@ CORRIDORS = (
     Corridor("Mayaky-Udobne", "Palanca", ("Chișinău",), ("Chișinău", "Bucharest"), ("Odesa",)),
     Corridor("Uzhhorod", "Vyšné Nemecké", ("Michalovce",), ("Košice",), ("Lviv",)),
 )  # fmt: skip
-ORIGINS = ("Kharkiv", "Kyiv", "Lviv", "Odesa", "Sumy", "Dnipro", "Ternopil", "Zaporizhzhia", "Vinnytsia")
+ORIGINS = (
+    "Kharkiv",
+    "Kyiv",
+    "Lviv",
+    "Odesa",
+    "Sumy",
+    "Dnipro",
+    "Ternopil",
+    "Zaporizhzhia",
+    "Vinnytsia",
+)
 ORIGIN_WEIGHTS = (25, 22, 10, 10, 6, 8, 7, 6, 6)  # where third-country students lived
 CORRIDOR_WEIGHTS = (45, 15, 15, 10, 15)
 SOUTH_CORRIDOR_WEIGHTS = (20, 5, 35, 40, 0)  # from Odesa most went through Moldova and Romania
@@ -342,7 +352,9 @@ class Nationality(NamedTuple):
     weight: int
     capital: str
     languages: tuple[str, ...]
-    categories: tuple[int, ...]  # weights of student, worker, domestic_worker, refugee, visitor, other
+    categories: tuple[
+        int, ...
+    ]  # weights of student, worker, domestic_worker, refugee, visitor, other
 
 
 NATIONALITIES = {

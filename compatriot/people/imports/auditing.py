@@ -98,7 +98,9 @@ class _Digester:
         )
 
 
-def chain_entries(actor: Viewer, *, items: Sequence[AuditItem], at: dt.datetime) -> list[ChainedEntry]:
+def chain_entries(
+    actor: Viewer, *, items: Sequence[AuditItem], at: dt.datetime
+) -> list[ChainedEntry]:
     """Lock the chain and hash `items` onto its end. Call inside the batch's transaction, last,
     and insert the result in order before committing (ids must ascend in chain order)."""
     _lock_chain()

@@ -75,39 +75,58 @@ def household_refs(keys: Iterable[RowKey]) -> dict[str, int]:
     return refs
 
 
-def resolve_households(
-    actor: Viewer, *, crisis_id: uuid.UUID, refs: dict[str, int]
-) -> tuple[dict[str, uuid.UUID], list[AuditItem]]:
-    """The household of each reference: the organisation's household with that label in the
-    crisis (the oldest, if several), else a new one. Returns the audit items of those created."""
-    found: dict[str, uuid.UUID] = {}
-    labels = list(refs)
-    for start in range(0, len(labels), 500):
-        existing = (
-            Household.objects.filter(
-                crisis_id=crisis_id,
-                registered_by_id=actor.organisation_id,
-                label__in=labels[start : start + 500],
+class HouseholdResolver:
+    """The households of one import, by reference: looked up once, created once.
+
+    A reference names the organisation's household with that label in the crisis (the oldest,
+    if several), else a new one labelled with it. When the organisation had no household in the
+    crisis before this import, only the households this import made can match, and the database
+    is not asked again for every batch.
+    """
+
+    def __init__(self, actor: Viewer, *, crisis_id: uuid.UUID) -> None:
+        self.actor = actor
+        self.crisis_id = crisis_id
+        self.known: dict[str, uuid.UUID] = {}
+        self._had_households: bool | None = None
+
+    def _households(self) -> Any:
+        return Household.objects.filter(
+            crisis_id=self.crisis_id, registered_by_id=self.actor.organisation_id
+        )
+
+    def resolve(self, refs: dict[str, int]) -> tuple[dict[str, uuid.UUID], list[AuditItem]]:
+        """The household id of each reference, and audit items for the households created."""
+        if self._had_households is None:
+            self._had_households = self._households().exists()
+        unknown = [ref for ref in refs if ref not in self.known]
+        if unknown and self._had_households:
+            for start in range(0, len(unknown), 500):
+                existing = (
+                    self._households()
+                    .filter(label__in=unknown[start : start + 500])
+                    .order_by("created_at", "id")
+                    .values_list("label", "id")
+                )
+                for label, household_id in existing:
+                    self.known.setdefault(label, household_id)
+        created = [
+            Household(
+                id=uuid.uuid4(),
+                crisis_id=self.crisis_id,
+                registered_by_id=self.actor.organisation_id,
+                label=ref,
             )
-            .order_by("created_at", "id")
-            .values_list("label", "id")
-        )
-        for label, household_id in existing:
-            found.setdefault(label, household_id)
-    created = [
-        Household(
-            id=uuid.uuid4(), crisis_id=crisis_id, registered_by_id=actor.organisation_id, label=ref
-        )
-        for ref in labels
-        if ref not in found
-    ]
-    Household.objects.bulk_create(created)
-    found.update({household.label: household.id for household in created})
-    items = [
-        AuditItem(AuditAction.CREATE, "household", str(household.id), refs[household.label])
-        for household in created
-    ]
-    return found, items
+            for ref in unknown
+            if ref not in self.known
+        ]
+        Household.objects.bulk_create(created, batch_size=1_000)
+        self.known.update({household.label: household.id for household in created})
+        items = [
+            AuditItem(AuditAction.CREATE, "household", str(household.id), refs[household.label])
+            for household in created
+        ]
+        return {ref: self.known[ref] for ref in refs}, items
 
 
 def person_items(

@@ -148,9 +148,13 @@ class Header:
 
     def cells(self, row: Sequence[str]) -> dict[str, str]:
         size = len(row)
-        return {
-            name: row[index].strip() for name, index in self.positions.items() if index < size
-        }
+        return {name: row[index].strip() for name, index in self.positions.items() if index < size}
+
+
+def is_hashtag_row(cells: Sequence[str]) -> bool:
+    """The HXL hashtag row under the header of an HXL file (skipped on import)."""
+    values = [cell.strip() for cell in cells if cell and cell.strip()]
+    return bool(values) and all(value.startswith("#") for value in values)
 
 
 def split_items(cell: str) -> list[str]:
@@ -175,7 +179,9 @@ def needs_input(cell: str) -> list[dict[str, str]]:
     needs = []
     for item in split_items(cell.lower()):
         category, _, urgency = item.partition(":")
-        needs.append({"category": category, "urgency": urgency} if urgency else {"category": category})
+        needs.append(
+            {"category": category, "urgency": urgency} if urgency else {"category": category}
+        )
     return needs
 
 

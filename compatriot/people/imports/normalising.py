@@ -90,7 +90,7 @@ class PersonRecord(NamedTuple):
 
 
 # The person columns a record sets, in PersonRecord order (after line and id).
-STORED_FIELDS: tuple[str, ...] = PersonRecord._fields[2:-5] + ("relationship",)
+STORED_FIELDS: tuple[str, ...] = (*PersonRecord._fields[2:-5], "relationship")
 # Of those, the ones compared to decide whether a re-imported row changed its person.
 COMPARED_FIELDS: tuple[str, ...] = tuple(f for f in STORED_FIELDS if f != "source_record_id")
 
@@ -217,9 +217,14 @@ def normalise_row(line: int, cells: dict[str, str]) -> PersonRecord | Rejection:
         return Rejection(line, column, message)
     record = _record(line, validated)
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
-    for written, latin in (("given_name", record.given_name_latin), ("family_name", record.family_name_latin)):
+    for written, latin in (
+        ("given_name", record.given_name_latin),
+        ("family_name", record.family_name_latin),
+    ):
         if len(latin) > LATIN_MAX_LENGTH:
-            return Rejection(line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters")
+            return Rejection(
+                line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
+            )
     return record
 
 
@@ -240,37 +245,40 @@ def _number(value: float | None) -> str:
 def person_copy_line(r: PersonRecord) -> str:
     """One row of the staging table, in `storage.STAGE_COLUMNS` order ("f": not yet known to
     exist; the writer rewrites the id and this flag of rows that do)."""
-    return "\t".join(
-        (
-            str(r.line),
-            r.id,
-            "f",
-            r.source_record_id,
-            r.source,
-            _text(r.given_name),
-            _text(r.family_name),
-            _text(r.given_name_latin),
-            _text(r.family_name_latin),
-            r.search_text,
-            r.sex,
-            r.birth_date.isoformat() if r.birth_date else "\\N",
-            r.birth_date_precision,
-            r.nationality,
-            _text(json.dumps(r.nationalities)),
-            _text(json.dumps(r.languages)),
-            _text(json.dumps(r.phones)),
-            _text(r.email),
-            r.country,
-            _text(r.admin_area),
-            _text(r.place_name),
-            _number(r.latitude),
-            _number(r.longitude),
-            r.journey_stage,
-            r.category,
-            "\\N" if r.household_ref is None else _text(r.household_ref),
-            r.relationship,
+    return (
+        "\t".join(
+            (
+                str(r.line),
+                r.id,
+                "f",
+                r.source_record_id,
+                r.source,
+                _text(r.given_name),
+                _text(r.family_name),
+                _text(r.given_name_latin),
+                _text(r.family_name_latin),
+                r.search_text,
+                r.sex,
+                r.birth_date.isoformat() if r.birth_date else "\\N",
+                r.birth_date_precision,
+                r.nationality,
+                _text(json.dumps(r.nationalities)),
+                _text(json.dumps(r.languages)),
+                _text(json.dumps(r.phones)),
+                _text(r.email),
+                r.country,
+                _text(r.admin_area),
+                _text(r.place_name),
+                _number(r.latitude),
+                _number(r.longitude),
+                r.journey_stage,
+                r.category,
+                "\\N" if r.household_ref is None else _text(r.household_ref),
+                r.relationship,
+            )
         )
-    ) + "\n"
+        + "\n"
+    )
 
 
 def detail_copy_lines(r: PersonRecord) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from compatriot.core.errors import InvalidInputError
-from compatriot.people.imports.columns import Header, HeaderError, Rejection
+from compatriot.people.imports.columns import Header, HeaderError, Rejection, is_hashtag_row
 
 _BLOCK = 1 << 20
 
@@ -95,6 +95,7 @@ def _csv_rows(
 ) -> Iterator[tuple[int, list[str]]]:
     with stream:
         start = reader.line_num + 1
+        first = True  # the record after the header may be an HXL hashtag row
         while True:
             try:
                 row = next(reader)
@@ -103,8 +104,9 @@ def _csv_rows(
             except csv.Error as error:  # the reader skips the row and goes on
                 unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
             else:
-                if any(row):
+                if any(row) and not (first and is_hashtag_row(row)):
                     yield start, row
+            first = False
             start = reader.line_num + 1
 
 
@@ -123,16 +125,18 @@ def _open_xlsx(path: Path) -> Table:
                 workbook.close()
                 raise UnreadableFileError(f"{path.name}: {error}") from error
             estimate = (sheet.max_row - number) if sheet.max_row else None
-            return Table(header, _xlsx_rows(workbook, rows), estimate)
+            return Table(header, _xlsx_rows(workbook, rows, header_row=number), estimate)
     workbook.close()
     raise UnreadableFileError(f"{path.name}: the first sheet is empty")
 
 
-def _xlsx_rows(workbook: Any, rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(
+    workbook: Any, rows: Iterator[tuple[int, tuple[Any, ...]]], *, header_row: int
+) -> Iterator[tuple[int, list[str]]]:
     try:
         for number, values in rows:
             cells = [_xlsx_text(value) for value in values]
-            if any(cells):
+            if any(cells) and not (number == header_row + 1 and is_hashtag_row(cells)):
                 yield number, cells
     finally:
         workbook.close()

@@ -23,10 +23,10 @@ from compatriot.people.imports.batches import (
     OTHER_CRISIS,
     Batch,
     BatchOutcome,
+    HouseholdResolver,
     batch_time,
     household_refs,
     person_items,
-    resolve_households,
 )
 from compatriot.people.imports.columns import Rejection
 from compatriot.people.imports.normalising import COMPARED_FIELDS, RowKey
@@ -71,6 +71,7 @@ TRUNCATE {STAGE}, {DETAIL}, {HOUSEHOLDS};
 SET LOCAL jit = off;
 """
 
+# SQL below is assembled from the constant names in this module only; values are parameters.
 _PERSON_COLUMNS = (*COMPARED_FIELDS, "household_id")
 _INSERT_PERSONS = f"""
 INSERT INTO people_person (
@@ -79,7 +80,7 @@ INSERT INTO people_person (
 SELECT id, %(crisis)s, %(org)s, %(user)s, source_record_id,
     {", ".join(_PERSON_COLUMNS)}, 1, %(now)s, %(now)s
 FROM {STAGE} WHERE NOT existing
-"""
+"""  # noqa: S608
 _UPDATE_PERSONS = f"""
 UPDATE people_person p SET {", ".join(f"{c} = s.{c}" for c in _PERSON_COLUMNS)},
     version = p.version + 1, updated_at = %(now)s
@@ -88,7 +89,7 @@ WHERE s.existing AND p.id = s.id
   AND ({", ".join(f"p.{c}" for c in _PERSON_COLUMNS)})
       IS DISTINCT FROM ({", ".join(f"s.{c}" for c in _PERSON_COLUMNS)})
 RETURNING s.line
-"""
+"""  # noqa: S608
 # Details of new persons go in as they are; an existing person gains only what it lacks: a
 # vulnerability code, a need category or a consent scope it has no record of at all (so a
 # re-import never re-grants a withdrawn consent nor reopens a need that was met).
@@ -132,6 +133,7 @@ class PostgresStorage:
     def __init__(self, actor: Viewer, *, crisis_id: uuid.UUID) -> None:
         self.actor = actor
         self.crisis_id = crisis_id
+        self.households = HouseholdResolver(actor, crisis_id=crisis_id)
         self.params: dict[str, Any] = {
             "crisis": crisis_id,
             "org": actor.organisation_id,
@@ -155,6 +157,9 @@ class PostgresStorage:
             updated: list[tuple[int, str]] = []
             self._add_details(cursor, params, existing=False)
             if existing:
+                # Temporary tables have no statistics until analysed; without them the planner
+                # may scan a whole details table once per staged row.
+                cursor.execute(f"ANALYZE {STAGE}, {DETAIL}")
                 updated = self._update(cursor, params, keys, existing)
             outcome.created = len(created)
             outcome.updated = len(updated)
@@ -209,13 +214,14 @@ class PostgresStorage:
         refs = household_refs(keys)
         if not refs:
             return []
-        mapping, items = resolve_households(self.actor, crisis_id=self.crisis_id, refs=refs)
-        with connection.connection.cursor() as raw, raw.copy(
-            f"COPY {HOUSEHOLDS} (ref, id) FROM STDIN"
-        ) as copy:
+        mapping, items = self.households.resolve(refs)
+        with (
+            connection.connection.cursor() as raw,
+            raw.copy(f"COPY {HOUSEHOLDS} (ref, id) FROM STDIN") as copy,
+        ):
             copy.write("".join(f"{_escape(ref)}\t{hid}\n" for ref, hid in mapping.items()))
         cursor.execute(
-            f"UPDATE {STAGE} s SET household_id = h.id FROM {HOUSEHOLDS} h"
+            f"UPDATE {STAGE} s SET household_id = h.id FROM {HOUSEHOLDS} h"  # noqa: S608  constants
             " WHERE s.household_ref = h.ref"
         )
         return items

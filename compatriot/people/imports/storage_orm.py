@@ -22,10 +22,10 @@ from compatriot.people.imports.batches import (
     OTHER_CRISIS,
     Batch,
     BatchOutcome,
+    HouseholdResolver,
     batch_time,
     household_refs,
     person_items,
-    resolve_households,
 )
 from compatriot.people.imports.columns import Rejection
 from compatriot.people.imports.normalising import COMPARED_FIELDS, PersonRecord
@@ -45,6 +45,7 @@ class OrmStorage:
     def __init__(self, actor: Viewer, *, crisis_id: uuid.UUID) -> None:
         self.actor = actor
         self.crisis_id = crisis_id
+        self.households = HouseholdResolver(actor, crisis_id=crisis_id)
 
     def write(self, batch: Batch) -> BatchOutcome:
         outcome = BatchOutcome()
@@ -52,11 +53,7 @@ class OrmStorage:
         with transaction.atomic():
             existing = self._existing([r.source_record_id for r in batch.records])
             refs = household_refs(batch.keys)
-            households, items = (
-                resolve_households(self.actor, crisis_id=self.crisis_id, refs=refs)
-                if refs
-                else ({}, [])
-            )
+            households, items = self.households.resolve(refs) if refs else ({}, [])
             new: list[PersonRecord] = []
             old: list[tuple[PersonRecord, dict[str, Any]]] = []
             for record in batch.records:
@@ -64,7 +61,9 @@ class OrmStorage:
                 if found is None:
                     new.append(record)
                 elif found["crisis_id"] != self.crisis_id:
-                    outcome.rejected.append(Rejection(record.line, "source_record_id", OTHER_CRISIS))
+                    outcome.rejected.append(
+                        Rejection(record.line, "source_record_id", OTHER_CRISIS)
+                    )
                 else:
                     old.append((record, found))
             self._create(new, households, now)
@@ -194,4 +193,3 @@ class OrmStorage:
         Need.objects.bulk_create(needs, batch_size=1_000)
         Consent.objects.bulk_create(consents, batch_size=1_000)
         return {d.person_id for d in [*vulnerabilities, *needs, *consents]}
-

@@ -53,8 +53,9 @@ class Command(CompatriotCommand):
     def handle(self, *args: Any, **options: Any) -> str:
         actor = self.viewer(options)
         crisis = self.crisis(options)
-        assert actor is not None and crisis is not None  # noqa: S101  required=True raises
-        path: Path = options["file"]
+        assert actor is not None  # noqa: S101  required=True raises instead
+        assert crisis is not None  # noqa: S101  required=True raises instead
+        path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         if options["batch_size"] < 1:
@@ -79,7 +80,7 @@ class Command(CompatriotCommand):
                 raise CommandError(error.message) from error
         lines = [report.summary]
         if options["rejects"] is not None:
-            _write_rejects(options["rejects"], report.rejected)
+            _write_rejects(Path(options["rejects"]), report.rejected)
             lines.append(f"rejected rows written to {options['rejects']}")
         else:
             lines += [str(rejection) for rejection in report.rejected]

@@ -1,0 +1,63 @@
+"""`compatriot export persons --org O --as-user U [--format csv|xlsx|hxl] [--output FILE]`.
+
+Writes the persons the organisation may see (its own, and those shared with it under consent),
+narrowed by --crisis, --nationality and --journey-stage. CSV and HXL go to stdout without
+--output; XLSX needs a file. The summary goes to stderr when the data goes to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+from pydantic import ValidationError
+
+from compatriot.core.management.base import CompatriotCommand
+from compatriot.people.imports.exporter import ExportFormat, export_persons
+from compatriot.people.schemas import PersonFilter
+
+
+class Command(CompatriotCommand):
+    help = "Export the persons your organisation may see as CSV, XLSX or HXL-tagged CSV."
+    uses_crisis = True
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--format",
+            dest="export_format",
+            choices=[f.value for f in ExportFormat],
+            default=ExportFormat.CSV.value,
+        )
+        parser.add_argument("--output", type=Path, default=None, help="file (default: stdout)")
+        parser.add_argument("--nationality", help="ISO 3166 country code")
+        parser.add_argument("--journey-stage", dest="journey_stage")
+
+    def handle(self, *args: Any, **options: Any) -> str:
+        actor = self.viewer(options)
+        assert actor is not None  # noqa: S101  required=True raises instead
+        crisis = self.crisis(options, required=False)
+        export_format = ExportFormat(options["export_format"])
+        output = Path(options["output"]) if options["output"] else None
+        if export_format == ExportFormat.XLSX and output is None:
+            raise CommandError("An XLSX export needs --output FILE.xlsx.")
+        try:
+            filters = PersonFilter(
+                crisis=crisis.id if crisis else None,
+                nationality=options["nationality"],
+                journey_stage=options["journey_stage"],
+            )
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            raise CommandError(f"--{field.replace('_', '-')}: {first['msg']}") from error
+        target = output if output is not None else getattr(self.stdout, "_out", sys.stdout)
+        count = export_persons(actor, output=target, export_format=export_format, filters=filters)
+        summary = f"exported {count} persons"
+        if output is None:
+            self.stderr.write(summary)
+            return ""
+        return f"{summary} to {output}"

@@ -1,0 +1,185 @@
+"""`compatriot export persons`: CSV that re-imports, HXL, XLSX, scope, filters and audit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+
+from compatriot.core.models import AuditEntry, Crisis, Role, SharingAgreement
+from compatriot.people.imports.columns import COLUMNS, HXL_TAGS
+from compatriot.people.models import Consent
+from compatriot.people.tests.test_import import CYRILLIC, GOOD, import_file, stored, write_csv
+
+THIRD = {
+    **GOOD,
+    "source_record_id": "r3",
+    "given_name": '=HYPERLINK("http://example.org")',
+    "nationalities": "GH",
+    "journey_stage": "in_transit",
+    "household_ref": "",
+    "relationship": "",
+    "consent": "registration",
+    "sharing_partner_kinds": "",
+}
+
+
+def export(user: Any, organisation: Any, **options: Any) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "export_persons",
+        org=organisation.name,
+        as_user=user.username,
+        stdout=out,
+        stderr=err,
+        **options,
+    )
+    return out.getvalue(), err.getvalue()
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.fixture
+def member(make_member, org_a):
+    return make_member(org_a, Role.VOLUNTEER)
+
+
+@pytest.fixture
+def imported(tmp_path, crisis, member, org_a):
+    path = write_csv(tmp_path / "people.csv", [GOOD, CYRILLIC, THIRD])
+    assert (
+        import_file(path, crisis, member, org_a)[0]
+        == "created 3, updated 0, unchanged 0, rejected 0"
+    )
+    return path
+
+
+def test_csv_export_reimports_unchanged_and_elsewhere_identically(
+    imported, tmp_path, crisis, member, make_member, org_a, org_b
+):
+    exported = tmp_path / "export.csv"
+
+    out, _ = export(member, org_a, output=str(exported))
+
+    assert out == f"exported 3 persons to {exported}\n"
+    assert import_file(exported, crisis, member, org_a) == [
+        "created 0, updated 0, unchanged 3, rejected 0"
+    ]
+    import_file(exported, crisis, make_member(org_b, Role.VOLUNTEER), org_b)
+    assert stored(org_a) == stored(org_b)
+
+
+def test_csv_columns_and_values(imported, member, org_a):
+    out, err = export(member, org_a)
+
+    header, *rows = rows_of(out)
+    assert header == list(COLUMNS)
+    assert err == "exported 3 persons\n"
+    first = dict(zip(header, rows[0], strict=True))
+    assert first == {
+        "source_record_id": "r1", "given_name": "Chukwuemeka", "family_name": "Okafor",
+        "given_name_latin": "Chukwuemeka", "family_name_latin": "Okafor", "sex": "male",
+        "birth_date": "2001-05", "nationalities": "NG", "languages": "en yo",
+        "phones": "+380501234567", "email": "", "country": "UA", "admin_area": "Kharkiv Oblast",
+        "place_name": "Kharkiv", "latitude": "49.99", "longitude": "36.23",
+        "journey_stage": "in_crisis_country", "category": "student", "source": "import",
+        "household_ref": "H-1", "relationship": "head", "vulnerabilities": "disability",
+        "needs": "evacuation:high food:medium", "consent": "registration sharing",
+        "sharing_partner_kinds": "ngo international_organisation",
+    }  # fmt: skip
+    assert rows[1][COLUMNS.index("given_name_latin")] == "Oleksandr"
+
+
+def test_withdrawn_consent_is_not_exported(imported, member, org_a):
+    Consent.objects.filter(person__source_record_id="r1", scope="sharing").update(
+        withdrawn_at="2022-03-01T00:00:00Z"
+    )
+
+    header, first, *_ = rows_of(export(member, org_a)[0])
+
+    assert first[header.index("consent")] == "registration"
+    assert first[header.index("sharing_partner_kinds")] == ""
+
+
+def test_hxl_export_has_the_hashtag_row_and_reimports(imported, tmp_path, crisis, member, org_a):
+    path = tmp_path / "export-hxl.csv"
+    export(member, org_a, export_format="hxl", output=str(path))
+
+    header, tags, *rows = rows_of(path.read_text(encoding="utf-8"))
+
+    assert header == list(COLUMNS)
+    assert tags == [HXL_TAGS[name] for name in COLUMNS]
+    assert tags[:3] == ["#meta+id", "#affected+name+first", "#affected+name+last"]
+    assert len(rows) == 3
+    assert import_file(path, crisis, member, org_a) == [
+        "created 0, updated 0, unchanged 3, rejected 0"
+    ]
+
+
+def test_xlsx_export_keeps_every_cell_text(imported, tmp_path, crisis, member, org_a):
+    path = tmp_path / "export.xlsx"
+
+    export(member, org_a, export_format="xlsx", output=str(path))
+
+    sheet = load_workbook(path).worksheets[0]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0] == list(COLUMNS)
+    formula_like = sheet.cell(row=4, column=COLUMNS.index("given_name") + 1)
+    assert (formula_like.value, formula_like.data_type) == ('=HYPERLINK("http://example.org")', "s")
+    assert values[1][COLUMNS.index("latitude")] == 49.99
+    assert import_file(path, crisis, member, org_a) == [
+        "created 0, updated 0, unchanged 3, rejected 0"
+    ]
+
+
+def test_xlsx_needs_a_file(member, org_a):
+    with pytest.raises(CommandError, match="needs --output"):
+        export(member, org_a, export_format="xlsx")
+
+
+def test_other_organisation_sees_only_what_is_shared_with_consent(
+    imported, crisis, make_member, org_a, org_b
+):
+    outsider = make_member(org_b, Role.CASEWORKER)
+    assert rows_of(export(outsider, org_b)[0]) == [list(COLUMNS)]
+
+    SharingAgreement.objects.create(provider=org_a, recipient=org_b, crisis=crisis, purpose="p")
+    _, *rows = rows_of(export(outsider, org_b)[0])
+
+    # Only r1 consented to sharing with NGOs (org_b is one).
+    assert [row[0] for row in rows] == ["r1"]
+
+
+def test_filters_and_the_audit_entry(imported, crisis, member, org_a):
+    out, _ = export(
+        member, org_a, nationality="GHA", journey_stage="in_transit", crisis=crisis.name
+    )
+
+    assert [row[0] for row in rows_of(out)[1:]] == ["r3"]
+    entry = AuditEntry.objects.filter(action="export").get()
+    assert (entry.object_type, entry.actor_organisation_id) == ("person", org_a.id)
+    assert entry.details == {
+        "format": "csv",
+        "count": 1,
+        "filters": {"crisis": str(crisis.id), "nationality": "GH", "journey_stage": "in_transit"},
+    }
+
+
+def test_bad_filter_is_a_clear_error(member, org_a):
+    with pytest.raises(CommandError, match="--nationality"):
+        export(member, org_a, nationality="XX")
+
+
+def test_export_of_nothing(member, org_a, crisis: Crisis, tmp_path: Path):
+    out, err = export(member, org_a, export_format="hxl")
+
+    assert rows_of(out) == [list(COLUMNS), [HXL_TAGS[name] for name in COLUMNS]]
+    assert err == "exported 0 persons\n"
