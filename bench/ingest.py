@@ -273,7 +273,8 @@ def main() -> None:
         elapsed, summary = _verify()
         results.append(("(d) `audit verify` over the chain", elapsed, summary))
 
-    print(f"\n{count:,} rows; {_machine()}\n")
+    command = " ".join([".venv/bin/python", "bench/ingest.py", *sys.argv[1:]])
+    print(f"\n`{command}`: {args.persons:,} persons, {count:,} rows; {_machine()}\n")
     print("| step | seconds | rows/s | outcome |")
     print("| --- | ---: | ---: | --- |")
     for label, seconds, outcome in results:

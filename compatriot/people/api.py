@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from compatriot.core.api import viewer_of
+from compatriot.core.errors import InvalidInputError
 from compatriot.normalise.dates import format_partial_date
 from compatriot.pagination import Page, PageParams
 from compatriot.people import selectors, services
@@ -24,6 +25,7 @@ from compatriot.people.schemas import (
     NeedPatch,
     PersonFilter,
     PersonIn,
+    PersonListFilter,
     PersonOut,
     PersonPatch,
     PersonSearch,
@@ -64,10 +66,14 @@ def register_person(request: HttpRequest, data: PersonIn) -> Status:
 
 @router.get("/persons", response=Page[PersonOut])
 def list_persons(
-    request: HttpRequest, filters: Query[PersonFilter], page: Query[PageParams]
+    request: HttpRequest, filters: Query[PersonListFilter], page: Query[PageParams]
 ) -> dict[str, object]:
+    if "q" in request.GET:
+        raise InvalidInputError(
+            "Names never go in URLs: send name searches to POST /persons/search.", field="q"
+        )
     count, persons = selectors.person_list(
-        viewer_of(request), filters=filters, offset=page.offset, limit=page.limit
+        viewer_of(request), filters=PersonFilter(**filters.model_dump()), offset=page.offset, limit=page.limit
     )
     return {
         "count": count,
@@ -81,7 +87,10 @@ def list_persons(
 def search_persons(request: HttpRequest, data: PersonSearch) -> dict[str, object]:
     """The list with its filters in the body: use this for name searches (`q`)."""
     count, persons = selectors.person_list(
-        viewer_of(request), filters=data, offset=data.offset, limit=data.limit
+        viewer_of(request),
+        filters=PersonFilter(**data.model_dump(exclude={"limit", "offset"})),
+        offset=data.offset,
+        limit=data.limit,
     )
     return {
         "count": count,

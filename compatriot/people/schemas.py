@@ -284,7 +284,9 @@ class HouseholdOut(OutSchema):
     created_at: dt.datetime
 
 
-class PersonFilter(BaseModel):
+class PersonListFilter(BaseModel):
+    """Filters that may travel in a URL: codes and ids, never a name."""
+
     crisis: uuid.UUID | None = None
     nationality: CountryCode | None = None
     journey_stage: JourneyStage | None = None
@@ -293,6 +295,9 @@ class PersonFilter(BaseModel):
     need: NeedCategory | None = None
     country: CountryCode | None = None
     household: uuid.UUID | None = None
+
+
+class PersonFilter(PersonListFilter):
     q: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None, description="Name search in any script"
     )

@@ -110,23 +110,30 @@ class HouseholdResolver:
                 )
                 for label, household_id in existing:
                     self.known.setdefault(label, household_id)
-        created = [
-            Household(
-                id=uuid.uuid4(),
-                crisis_id=self.crisis_id,
-                registered_by_id=self.actor.organisation_id,
-                label=ref,
-            )
-            for ref in unknown
-            if ref not in self.known
-        ]
-        Household.objects.bulk_create(created, batch_size=1_000)
-        self.known.update({household.label: household.id for household in created})
+        created = [(ref, uuid.uuid4()) for ref in unknown if ref not in self.known]
+        if created:
+            self.create(created)
+        self.known.update(created)
         items = [
-            AuditItem(AuditAction.CREATE, "household", str(household.id), refs[household.label])
-            for household in created
+            AuditItem(AuditAction.CREATE, "household", str(household_id), refs[ref])
+            for ref, household_id in created
         ]
         return {ref: self.known[ref] for ref in refs}, items
+
+    def create(self, households: list[tuple[str, uuid.UUID]]) -> None:
+        """Insert new households (label, id); storages may do it faster."""
+        Household.objects.bulk_create(
+            [
+                Household(
+                    id=household_id,
+                    crisis_id=self.crisis_id,
+                    registered_by_id=self.actor.organisation_id,
+                    label=label,
+                )
+                for label, household_id in households
+            ],
+            batch_size=1_000,
+        )
 
 
 def person_items(

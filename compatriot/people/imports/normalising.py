@@ -8,7 +8,6 @@ thousand rows, in worker processes for big files (see `pipeline`).
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -238,6 +237,12 @@ def _text(value: str) -> str:
     return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
 
 
+def _codes(values: list[str]) -> str:
+    """A JSON list of validated codes or E.164 numbers (letters, digits, "+" only: no escaping);
+    the same text as json.dumps, a few times faster."""
+    return '["' + '", "'.join(values) + '"]' if values else "[]"
+
+
 def _number(value: float | None) -> str:
     return "\\N" if value is None else repr(value)
 
@@ -262,9 +267,9 @@ def person_copy_line(r: PersonRecord) -> str:
                 r.birth_date.isoformat() if r.birth_date else "\\N",
                 r.birth_date_precision,
                 r.nationality,
-                _text(json.dumps(r.nationalities)),
-                _text(json.dumps(r.languages)),
-                _text(json.dumps(r.phones)),
+                _codes(r.nationalities),
+                _codes(r.languages),
+                _codes(r.phones),
                 _text(r.email),
                 r.country,
                 _text(r.admin_area),
@@ -287,7 +292,7 @@ def detail_copy_lines(r: PersonRecord) -> str:
     lines = [f"{key}v\t{code}\t\t\t[]\n" for code in r.vulnerabilities]
     lines += [f"{key}n\t{category}\t{urgency}\t\t[]\n" for category, urgency in r.needs]
     lines += [
-        f"{key}c\t{scope}\t\t{method}\t{_text(json.dumps(list(kinds)))}\n"
+        f"{key}c\t{scope}\t\t{method}\t{_codes(list(kinds))}\n"
         for scope, method, kinds in r.consents
     ]
     return "".join(lines)

@@ -50,7 +50,7 @@ def people(client_a, client_b, register_person):
     ],
 )
 def test_name_search_across_scripts(_case, query, expected, client_a, people):
-    response = client_a.get("/persons", q=query)
+    response = client_a.post("/persons/search", {"q": query})
 
     assert response.status_code == 200
     found = {item["id"] for item in response.json()["items"]}
@@ -60,7 +60,7 @@ def test_name_search_across_scripts(_case, query, expected, client_a, people):
 
 @pytest.mark.parametrize("query", ["Olena Kovalenko", "Mohammed", "Pooja"])
 def test_name_search_of_org_b_finds_only_its_own(query, client_b, people):
-    response = client_b.get("/persons", q=query)
+    response = client_b.post("/persons/search", {"q": query})
 
     assert response.json()["count"] == 1
     assert response.json()["items"][0]["id"] not in people.values()
@@ -199,3 +199,12 @@ def test_the_list_costs_the_same_queries_for_1_or_21_persons(
         response = client_a.get("/persons", need="health")
     assert response.json()["count"] == 21
     assert {len(item["needs"]) for item in response.json()["items"]} == {1}
+
+
+def test_a_name_in_the_url_is_refused_with_the_way_to_search(client_a, register_person) -> None:
+    register_person(client_a, given_name="Olena", family_name="Kovalenko")
+    response = client_a.get("/persons", q="Kovalenko")
+    assert response.status_code == 422
+    assert response.json()["field"] == "q"
+    assert "POST /persons/search" in response.json()["message"]
+    assert "items" not in response.json()

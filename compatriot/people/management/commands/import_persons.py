@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.db import IntegrityError
 from tqdm import tqdm
 
 from compatriot.core.errors import DomainError
@@ -78,6 +79,13 @@ class Command(CompatriotCommand):
                 raise CommandError(error.message) from error
             except DomainError as error:
                 raise CommandError(error.message) from error
+            except IntegrityError as error:
+                # Someone registered one of the batch's records at the same moment: that batch
+                # was rolled back whole; the batches before it are kept.
+                raise CommandError(
+                    "A record of this file was registered by someone else during the import; "
+                    "the batches before it are stored. Run the import again to finish it."
+                ) from error
         lines = [report.summary]
         if options["rejects"] is not None:
             _write_rejects(Path(options["rejects"]), report.rejected)
