@@ -72,7 +72,9 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Call it last inside the transaction of the change it records."""
-    with transaction.atomic():
+    # No savepoint: an entry never fails alone, and a savepoint costs two round trips while the
+    # chain lock is held. A failure rolls back the caller's whole transaction, as it should.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
         entry = AuditEntry(

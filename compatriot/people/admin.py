@@ -26,7 +26,15 @@ class ConsentInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["id", "crisis", "registered_by", "nationality", "journey_stage", "category", "created_at"]
+    list_display = [
+        "id",
+        "crisis",
+        "registered_by",
+        "nationality",
+        "journey_stage",
+        "category",
+        "created_at",
+    ]
     list_filter = ["journey_stage", "category", "source", "crisis"]
     readonly_fields = ["search_text", "version", "created_at", "updated_at"]
     raw_id_fields = ["household", "registered_by_user"]

@@ -73,7 +73,10 @@ def list_persons(
             "Names never go in URLs: send name searches to POST /persons/search.", field="q"
         )
     count, persons = selectors.person_list(
-        viewer_of(request), filters=PersonFilter(**filters.model_dump()), offset=page.offset, limit=page.limit
+        viewer_of(request),
+        filters=PersonFilter(**filters.model_dump()),
+        offset=page.offset,
+        limit=page.limit,
     )
     return {
         "count": count,
@@ -106,7 +109,9 @@ def get_person(request: HttpRequest, person_id: uuid.UUID) -> dict[str, object]:
 
 
 @router.patch("/persons/{person_id}", response=PersonOut)
-def update_person(request: HttpRequest, person_id: uuid.UUID, data: PersonPatch) -> dict[str, object]:
+def update_person(
+    request: HttpRequest, person_id: uuid.UUID, data: PersonPatch
+) -> dict[str, object]:
     person = services.person_update(viewer_of(request), person_id=person_id, data=data)
     return person_out(person)
 
@@ -124,10 +129,10 @@ def update_need(
 
 
 @router.post("/persons/{person_id}/vulnerabilities", response={201: VulnerabilityOut})
-def add_vulnerability(
-    request: HttpRequest, person_id: uuid.UUID, data: VulnerabilityIn
-) -> Status:
-    return Status(201, services.vulnerability_add(viewer_of(request), person_id=person_id, data=data))
+def add_vulnerability(request: HttpRequest, person_id: uuid.UUID, data: VulnerabilityIn) -> Status:
+    return Status(
+        201, services.vulnerability_add(viewer_of(request), person_id=person_id, data=data)
+    )
 
 
 @router.delete("/persons/{person_id}/vulnerabilities/{code}", response={204: None})
@@ -139,9 +144,7 @@ def remove_vulnerability(
 
 
 @router.post("/persons/{person_id}/consents", response={201: ConsentOut})
-def record_consent(
-    request: HttpRequest, person_id: uuid.UUID, data: ConsentIn
-) -> Status:
+def record_consent(request: HttpRequest, person_id: uuid.UUID, data: ConsentIn) -> Status:
     consent = services.consent_record(viewer_of(request), person_id=person_id, data=data)
     return Status(201, consent_out(consent))
 
@@ -150,7 +153,9 @@ def record_consent(
 def withdraw_consent(
     request: HttpRequest, person_id: uuid.UUID, consent_id: uuid.UUID
 ) -> dict[str, object]:
-    consent = services.consent_withdraw(viewer_of(request), person_id=person_id, consent_id=consent_id)
+    consent = services.consent_withdraw(
+        viewer_of(request), person_id=person_id, consent_id=consent_id
+    )
     return consent_out(consent)
 
 

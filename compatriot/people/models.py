@@ -94,7 +94,7 @@ class Person(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices)
     # The source's own id for the record (a spreadsheet row id, a hotline ticket): re-imports
     # of the same file update the same person instead of creating a duplicate.
-    source_record_id = models.CharField(max_length=100, null=True, blank=True)
+    source_record_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001  NULL = no source id; NULLs never clash in the unique key
 
     # Names as written, in any script, and their Latin transliteration.
     given_name = models.CharField(max_length=200, blank=True)
@@ -105,9 +105,7 @@ class Person(models.Model):
 
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(null=True, blank=True)
-    birth_date_precision = models.CharField(
-        max_length=5, choices=DatePrecision.choices, blank=True
-    )
+    birth_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     nationality = models.CharField(max_length=2, blank=True, db_index=True)  # the first one
     nationalities = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
@@ -155,8 +153,7 @@ class Person(models.Model):
                 name="person_coordinates_valid",
             ),
             models.CheckConstraint(
-                condition=Q(household__isnull=True, relationship="")
-                | Q(household__isnull=False),
+                condition=Q(household__isnull=True, relationship="") | Q(household__isnull=False),
                 name="person_relationship_needs_household",
             ),
         ]

@@ -82,7 +82,10 @@ def patch_values(data: PersonPatch, current: dict[str, Any]) -> dict[str, Any]:
     if any(name in given for name in NAME_FIELDS):
         merged = {name: values.get(name, current[name]) for name in NAME_FIELDS}
         # A new written form without a new Latin form gets a fresh transliteration.
-        for written, latin in (("given_name", "given_name_latin"), ("family_name", "family_name_latin")):
+        for written, latin in (
+            ("given_name", "given_name_latin"),
+            ("family_name", "family_name_latin"),
+        ):
             if written in given and latin not in given:
                 merged[latin] = None
         values.update(

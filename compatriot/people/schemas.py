@@ -140,9 +140,7 @@ class PersonFields(StrictIn):
     @classmethod
     def _phones_e164(cls, phones: list[str], info: ValidationInfo) -> list[str]:
         regions = tuple(
-            code
-            for code in [info.data.get("country"), *info.data.get("nationalities", [])]
-            if code
+            code for code in [info.data.get("country"), *info.data.get("nationalities", [])] if code
         )
         return normalise_phones(phones, regions)
 

@@ -70,7 +70,9 @@ def visible_persons(viewer: Viewer) -> QuerySet[Person]:
 
 def _with_details(persons: QuerySet[Person]) -> QuerySet[Person]:
     return persons.prefetch_related(
-        "vulnerabilities", "needs", Prefetch("consents", queryset=Consent.objects.order_by("given_at"))
+        "vulnerabilities",
+        "needs",
+        Prefetch("consents", queryset=Consent.objects.order_by("given_at")),
     )
 
 
@@ -90,7 +92,9 @@ def _filtered(persons: QuerySet[Person], filters: PersonFilter) -> QuerySet[Pers
     if filters.vulnerability:
         persons = persons.filter(vulnerabilities__code=filters.vulnerability)
     if filters.need:
-        persons = persons.filter(needs__category=filters.need, needs__status__in=["open", "in_progress"])
+        persons = persons.filter(
+            needs__category=filters.need, needs__status__in=["open", "in_progress"]
+        )
     if filters.q:
         for token, key in query_terms(filters.q):
             persons = persons.filter(
@@ -145,7 +149,9 @@ def person_for_write(viewer: Viewer, *, person_id: uuid.UUID, field: str = "pers
     return person
 
 
-def household_for_write(viewer: Viewer, *, household_id: uuid.UUID, field: str = "household_id") -> Household:
+def household_for_write(
+    viewer: Viewer, *, household_id: uuid.UUID, field: str = "household_id"
+) -> Household:
     household = (
         Household.objects.select_for_update()
         .filter(id=household_id, registered_by_id=viewer.organisation_id)
@@ -160,12 +166,22 @@ def household_get(viewer: Viewer, *, household_id: uuid.UUID) -> tuple[Household
     """A household and the members the viewer may see; a household with none visible is not found."""
     household = Household.objects.filter(id=household_id).first()
     members = (
-        list(_with_details(visible_persons(viewer).filter(household_id=household_id)).order_by("created_at", "id"))
+        list(
+            _with_details(visible_persons(viewer).filter(household_id=household_id)).order_by(
+                "created_at", "id"
+            )
+        )
         if household
         else []
     )
     if household is None or (household.registered_by_id != viewer.organisation_id and not members):
         raise NotFoundError("No such household.", field="household_id")
     with transaction.atomic():
-        audit_record(viewer, action=AuditAction.READ, object_type="household", object_id=household.id, details={"members": len(members)})
+        audit_record(
+            viewer,
+            action=AuditAction.READ,
+            object_type="household",
+            object_id=household.id,
+            details={"members": len(members)},
+        )
     return household, members

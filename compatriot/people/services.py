@@ -87,9 +87,12 @@ def _create_person(
     household: Household | None,
     relationship: str,
 ) -> Person:
-    if data.source_record_id and Person.objects.filter(
-        registered_by_id=actor.organisation_id, source_record_id=data.source_record_id
-    ).exists():
+    if (
+        data.source_record_id
+        and Person.objects.filter(
+            registered_by_id=actor.organisation_id, source_record_id=data.source_record_id
+        ).exists()
+    ):
         raise ConflictError(
             "A person with this source_record_id is already registered by your organisation.",
             field="source_record_id",
@@ -126,7 +129,9 @@ def person_register(actor: Viewer, *, data: PersonIn) -> Person:
     if data.household_id:
         household = household_for_write(actor, household_id=data.household_id, field="household_id")
         if household.crisis_id != data.crisis_id:
-            raise InvalidInputError("The household belongs to another crisis.", field="household_id")
+            raise InvalidInputError(
+                "The household belongs to another crisis.", field="household_id"
+            )
     if (household is None) != (data.relationship is None):
         raise InvalidInputError(
             "household_id and relationship come together.", field="relationship"
@@ -157,10 +162,20 @@ def person_update(actor: Viewer, *, person_id: uuid.UUID, data: PersonPatch) -> 
             field="version",
             code=ErrorCode.STALE_VERSION,
         )
-    current = {name: getattr(person, name) for name in ("given_name", "family_name", "given_name_latin", "family_name_latin")}
+    current = {
+        name: getattr(person, name)
+        for name in ("given_name", "family_name", "given_name_latin", "family_name_latin")
+    }
     values = patch_values(data, current)
     if "phones" in values:
-        regions = tuple(c for c in [values.get("country", person.country), *values.get("nationalities", person.nationalities)] if c)
+        regions = tuple(
+            c
+            for c in [
+                values.get("country", person.country),
+                *values.get("nationalities", person.nationalities),
+            ]
+            if c
+        )
         try:
             values["phones"] = normalise_phones(values["phones"], regions)
         except ValueError as error:
@@ -199,15 +214,27 @@ def need_add(actor: Viewer, *, person_id: uuid.UUID, data: NeedIn) -> Need:
     actor.require_people_write()
     person = person_for_write(actor, person_id=person_id)
     need = Need.objects.create(
-        person=person, category=data.category, urgency=data.urgency, status=data.status, details=data.details
+        person=person,
+        category=data.category,
+        urgency=data.urgency,
+        status=data.status,
+        details=data.details,
     )
     _bump(person)
-    audit_record(actor, action=AuditAction.CREATE, object_type="need", object_id=need.id, details={"person": str(person.id)})
+    audit_record(
+        actor,
+        action=AuditAction.CREATE,
+        object_type="need",
+        object_id=need.id,
+        details={"person": str(person.id)},
+    )
     return need
 
 
 @transaction.atomic
-def need_update(actor: Viewer, *, person_id: uuid.UUID, need_id: uuid.UUID, data: NeedPatch) -> Need:
+def need_update(
+    actor: Viewer, *, person_id: uuid.UUID, need_id: uuid.UUID, data: NeedPatch
+) -> Need:
     actor.require_people_write()
     person = person_for_write(actor, person_id=person_id)
     need = Need.objects.select_for_update().filter(id=need_id, person=person).first()
@@ -220,12 +247,20 @@ def need_update(actor: Viewer, *, person_id: uuid.UUID, need_id: uuid.UUID, data
     if changed:
         need.save(update_fields=[*changed, "updated_at"])
         _bump(person)
-        audit_record(actor, action=AuditAction.UPDATE, object_type="need", object_id=need.id, details={"fields": sorted(changed)})
+        audit_record(
+            actor,
+            action=AuditAction.UPDATE,
+            object_type="need",
+            object_id=need.id,
+            details={"fields": sorted(changed)},
+        )
     return need
 
 
 @transaction.atomic
-def vulnerability_add(actor: Viewer, *, person_id: uuid.UUID, data: VulnerabilityIn) -> Vulnerability:
+def vulnerability_add(
+    actor: Viewer, *, person_id: uuid.UUID, data: VulnerabilityIn
+) -> Vulnerability:
     actor.require_people_write()
     person = person_for_write(actor, person_id=person_id)
     vulnerability, created = Vulnerability.objects.get_or_create(
@@ -234,7 +269,13 @@ def vulnerability_add(actor: Viewer, *, person_id: uuid.UUID, data: Vulnerabilit
     if not created:
         raise ConflictError("This vulnerability is already recorded.", field="code")
     _bump(person)
-    audit_record(actor, action=AuditAction.CREATE, object_type="vulnerability", object_id=vulnerability.id, details={"person": str(person.id)})
+    audit_record(
+        actor,
+        action=AuditAction.CREATE,
+        object_type="vulnerability",
+        object_id=vulnerability.id,
+        details={"person": str(person.id)},
+    )
     return vulnerability
 
 
@@ -247,7 +288,13 @@ def vulnerability_remove(actor: Viewer, *, person_id: uuid.UUID, code: str) -> N
         raise NotFoundError("This vulnerability is not recorded.", field="code")
     vulnerability.delete()
     _bump(person)
-    audit_record(actor, action=AuditAction.DELETE, object_type="vulnerability", object_id=vulnerability.id, details={"person": str(person.id)})
+    audit_record(
+        actor,
+        action=AuditAction.DELETE,
+        object_type="vulnerability",
+        object_id=vulnerability.id,
+        details={"person": str(person.id)},
+    )
 
 
 @transaction.atomic
@@ -257,7 +304,13 @@ def consent_record(actor: Viewer, *, person_id: uuid.UUID, data: ConsentIn) -> C
     consent = _consent(actor, person, data)
     consent.save(force_insert=True)
     _bump(person)
-    audit_record(actor, action=AuditAction.CREATE, object_type="consent", object_id=consent.id, details={"person": str(person.id), "scope": consent.scope})
+    audit_record(
+        actor,
+        action=AuditAction.CREATE,
+        object_type="consent",
+        object_id=consent.id,
+        details={"person": str(person.id), "scope": consent.scope},
+    )
     return consent
 
 
@@ -274,7 +327,13 @@ def consent_withdraw(actor: Viewer, *, person_id: uuid.UUID, consent_id: uuid.UU
         consent.withdrawn_by_id = actor.user_id
         consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
         _bump(person)
-        audit_record(actor, action=AuditAction.UPDATE, object_type="consent", object_id=consent.id, details={"fields": ["withdrawn_at"], "scope": consent.scope})
+        audit_record(
+            actor,
+            action=AuditAction.UPDATE,
+            object_type="consent",
+            object_id=consent.id,
+            details={"fields": ["withdrawn_at"], "scope": consent.scope},
+        )
     return consent
 
 
@@ -289,12 +348,22 @@ def household_register(actor: Viewer, *, data: HouseholdIn) -> Household:
     for index, member in enumerate(data.members):
         try:
             _create_person(
-                actor, data=member, crisis_id=data.crisis_id, household=household, relationship=member.relationship
+                actor,
+                data=member,
+                crisis_id=data.crisis_id,
+                household=household,
+                relationship=member.relationship,
             )
         except (InvalidInputError, ConflictError) as error:
             error.field = f"members[{index}].{error.field}" if error.field else f"members[{index}]"
             raise
-    audit_record(actor, action=AuditAction.CREATE, object_type="household", object_id=household.id, details={"members": len(data.members)})
+    audit_record(
+        actor,
+        action=AuditAction.CREATE,
+        object_type="household",
+        object_id=household.id,
+        details={"members": len(data.members)},
+    )
     return household
 
 
@@ -305,12 +374,20 @@ def household_update(actor: Viewer, *, household_id: uuid.UUID, data: HouseholdP
     if data.label is not None and data.label != household.label:
         household.label = data.label
         household.save(update_fields=["label", "updated_at"])
-        audit_record(actor, action=AuditAction.UPDATE, object_type="household", object_id=household.id, details={"fields": ["label"]})
+        audit_record(
+            actor,
+            action=AuditAction.UPDATE,
+            object_type="household",
+            object_id=household.id,
+            details={"fields": ["label"]},
+        )
     return household
 
 
 @transaction.atomic
-def household_member_add(actor: Viewer, *, household_id: uuid.UUID, data: HouseholdMemberAdd) -> Person:
+def household_member_add(
+    actor: Viewer, *, household_id: uuid.UUID, data: HouseholdMemberAdd
+) -> Person:
     actor.require_people_write()
     household = household_for_write(actor, household_id=household_id)
     person = person_for_write(actor, person_id=data.person_id, field="person_id")
@@ -321,5 +398,11 @@ def household_member_add(actor: Viewer, *, household_id: uuid.UUID, data: Househ
     person.version = F("version") + 1
     person.save(update_fields=["household", "relationship", "version", "updated_at"])
     person.refresh_from_db(fields=["version"])
-    audit_record(actor, action=AuditAction.UPDATE, object_type="person", object_id=person.id, details={"fields": ["household", "relationship"]})
+    audit_record(
+        actor,
+        action=AuditAction.UPDATE,
+        object_type="person",
+        object_id=person.id,
+        details={"fields": ["household", "relationship"]},
+    )
     return person

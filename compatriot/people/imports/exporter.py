@@ -9,7 +9,7 @@ columns, so an export re-imports; the export itself is audited (format, filters,
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -24,7 +24,7 @@ from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.normalise.dates import format_partial_date
 from compatriot.people.imports.columns import COLUMNS, HXL_TAGS
-from compatriot.people.models import Consent, ConsentScope, Need, Person
+from compatriot.people.models import Consent, ConsentScope, Need, Person, Vulnerability
 from compatriot.people.schemas import PersonFilter
 from compatriot.people.selectors import visible_persons
 
@@ -53,12 +53,16 @@ def _persons(viewer: Viewer, filters: PersonFilter) -> QuerySet[Person]:
     return (
         persons.select_related("household")
         .defer("search_text")
+        # Details recorded together (one import batch) share their time: then by code, so that
+        # the same person always exports the same row.
         .prefetch_related(
-            "vulnerabilities",
-            Prefetch("needs", queryset=Need.objects.order_by("created_at", "id")),
+            Prefetch("vulnerabilities", queryset=Vulnerability.objects.order_by("code")),
+            Prefetch("needs", queryset=Need.objects.order_by("created_at", "category", "id")),
             Prefetch(
                 "consents",
-                queryset=Consent.objects.filter(withdrawn_at__isnull=True).order_by("given_at"),
+                queryset=Consent.objects.filter(withdrawn_at__isnull=True).order_by(
+                    "given_at", "scope", "id"
+                ),
             ),
         )
         # Persons imported in one batch share their creation time: then in the file's order.
@@ -101,37 +105,40 @@ def person_row(person: Person) -> dict[str, Any]:
     }
 
 
-def _rows(persons: QuerySet[Person], chunk_size: int) -> Iterator[dict[str, Any]]:
-    for person in persons.iterator(chunk_size=chunk_size):
-        yield person_row(person)
+class _Counted:
+    """The rows read from the database so far: what left is audited even if writing fails."""
+
+    def __init__(self, persons: QuerySet[Person], chunk_size: int) -> None:
+        self.persons = persons
+        self.chunk_size = chunk_size
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for person in self.persons.iterator(chunk_size=self.chunk_size):
+            self.count += 1
+            yield person_row(person)
 
 
 def _text(value: Any) -> str:
     return "" if value is None else repr(value) if isinstance(value, float) else str(value)
 
 
-def _write_csv(rows: Iterator[dict[str, Any]], stream: IO[str], *, hxl: bool) -> int:
+def _write_csv(rows: Iterable[dict[str, Any]], stream: IO[str], *, hxl: bool) -> None:
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
     if hxl:
         writer.writerow([HXL_TAGS[name] for name in COLUMNS])
-    count = 0
     for row in rows:
         writer.writerow([_text(row[name]) for name in COLUMNS])
-        count += 1
-    return count
 
 
-def _write_xlsx(rows: Iterator[dict[str, Any]], target: Path | IO[bytes]) -> int:
+def _write_xlsx(rows: Iterable[dict[str, Any]], target: Path | IO[bytes]) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("persons")
     sheet.append(list(COLUMNS))
-    count = 0
     for row in rows:
         sheet.append([_xlsx_cell(sheet, name, row[name]) for name in COLUMNS])
-        count += 1
     workbook.save(target)
-    return count
 
 
 def _xlsx_cell(sheet: Any, name: str, value: Any) -> Any:
@@ -154,20 +161,23 @@ def export_persons(
 ) -> int:
     """Write the persons `viewer` may see (narrowed by `filters`) to `output` and return how
     many. CSV and HXL take a text stream or a path; XLSX a binary stream or a path."""
-    rows = _rows(_persons(viewer, filters), chunk_size)
-    if export_format == ExportFormat.XLSX:
-        count = _write_xlsx(rows, output)  # type: ignore[arg-type]  # binary stream or path
-    elif isinstance(output, Path):
-        with output.open("w", encoding="utf-8", newline="") as stream:
-            count = _write_csv(rows, stream, hxl=export_format == ExportFormat.HXL)
-    else:
-        count = _write_csv(rows, output, hxl=export_format == ExportFormat.HXL)  # type: ignore[arg-type]
+    rows = _Counted(_persons(viewer, filters), chunk_size)
     recorded = filters.model_dump(mode="json", exclude_none=True, exclude={"q"})
-    with transaction.atomic():
-        audit_record(
-            viewer,
-            action=AuditAction.EXPORT,
-            object_type="person",
-            details={"format": str(export_format), "count": count, "filters": recorded},
-        )
-    return count
+    complete = False
+    try:
+        if export_format == ExportFormat.XLSX:
+            _write_xlsx(rows, output)  # type: ignore[arg-type]  # binary stream or path
+        elif isinstance(output, Path):
+            with output.open("w", encoding="utf-8", newline="") as stream:
+                _write_csv(rows, stream, hxl=export_format == ExportFormat.HXL)
+        else:
+            _write_csv(rows, output, hxl=export_format == ExportFormat.HXL)  # type: ignore[arg-type]
+        complete = True
+    finally:
+        details: dict[str, Any] = {"format": str(export_format), "count": rows.count}
+        details["filters"] = recorded
+        if not complete:  # e.g. the reader of stdout went away: what was read is still audited
+            details["interrupted"] = True
+        with transaction.atomic():
+            audit_record(viewer, action=AuditAction.EXPORT, object_type="person", details=details)
+    return rows.count

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -128,7 +128,9 @@ _DETAILS_CACHE: dict[tuple[str, ...], list[Any]] = {}
 _CACHE_LIMIT = 50_000
 
 
-def _cached_details(key: tuple[str, ...], build: Any, schema: type[Any]) -> list[Any]:
+def _cached_details(
+    key: tuple[str, ...], build: Callable[[], list[dict[str, Any]]], schema: type[Any]
+) -> list[Any]:
     found = _DETAILS_CACHE.get(key)
     if found is not None:
         return found

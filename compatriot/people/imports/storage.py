@@ -183,6 +183,9 @@ class PostgresStorage:
             outcome.updated = len(updated)
             outcome.unchanged = len(keys) - len(created) - len(updated)
             items += person_items(created=created, updated=updated)
+            # Check the deferred foreign keys now rather than at COMMIT, so that the audit chain
+            # lock taken next is held for the audit insert and a quick commit only.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             self._audit(items, params["now"])
         return outcome
 

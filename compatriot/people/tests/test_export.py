@@ -13,8 +13,11 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from compatriot.core.models import AuditEntry, Crisis, Role, SharingAgreement
+from compatriot.core.viewer import Viewer
 from compatriot.people.imports.columns import COLUMNS, HXL_TAGS
+from compatriot.people.imports.exporter import ExportFormat, export_persons
 from compatriot.people.models import Consent
+from compatriot.people.schemas import PersonFilter
 from compatriot.people.tests.test_import import CYRILLIC, GOOD, import_file, stored, write_csv
 
 THIRD = {
@@ -183,3 +186,22 @@ def test_export_of_nothing(member, org_a, crisis: Crisis, tmp_path: Path):
 
     assert rows_of(out) == [list(COLUMNS), [HXL_TAGS[name] for name in COLUMNS]]
     assert err == "exported 0 persons\n"
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        if "r2" in text:
+            raise BrokenPipeError
+        return super().write(text)
+
+
+def test_an_interrupted_export_is_audited_with_what_was_read(imported, member, org_a):
+    actor = Viewer(member.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
+
+    with pytest.raises(BrokenPipeError):
+        export_persons(
+            actor, output=_ClosedPipe(), export_format=ExportFormat.CSV, filters=PersonFilter()
+        )
+
+    entry = AuditEntry.objects.filter(action="export").get()
+    assert entry.details == {"format": "csv", "count": 2, "filters": {}, "interrupted": True}

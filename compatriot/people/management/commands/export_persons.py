@@ -7,6 +7,7 @@ narrowed by --crisis, --nationality and --journey-stage. CSV and HXL go to stdou
 
 from __future__ import annotations
 
+import os
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
@@ -55,7 +56,13 @@ class Command(CompatriotCommand):
             field = ".".join(str(part) for part in first["loc"])
             raise CommandError(f"--{field.replace('_', '-')}: {first['msg']}") from error
         target = output if output is not None else getattr(self.stdout, "_out", sys.stdout)
-        count = export_persons(actor, output=target, export_format=export_format, filters=filters)
+        try:
+            count = export_persons(
+                actor, output=target, export_format=export_format, filters=filters
+            )
+        except BrokenPipeError:  # `... | head`: the reader has all it wanted
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115  Python flushes stdout at exit
+            return ""
         summary = f"exported {count} persons"
         if output is None:
             self.stderr.write(summary)
