@@ -32,6 +32,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy compatriot conftest.py
 
 bench: bench-ingest bench-api
 

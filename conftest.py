@@ -62,7 +62,7 @@ class ApiClient:
 def django_db_modify_db_settings() -> None:
     """One PostgreSQL test database per test process, so that runs side by side never meet."""
     for database in settings.DATABASES.values():
-        if database["ENGINE"].endswith("postgresql"):
+        if str(database["ENGINE"]).endswith("postgresql"):
             database.setdefault("TEST", {})["NAME"] = f"test_compatriot_{os.getpid()}"
 
 
@@ -175,7 +175,7 @@ def register_person(
     def register(client: ApiClient, **overrides: Any) -> dict[str, Any]:
         response = client.post("/persons", person_payload(**overrides))
         assert response.status_code == 201, response.json()
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     return register
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -81,7 +82,7 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict[str, object]:
+def database_config() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         config = dj_database_url.parse(
@@ -90,7 +91,7 @@ def database_config() -> dict[str, object]:
         config.setdefault("TEST", {})
         if os.environ.get("TEST_DATABASE_NAME"):
             config["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
-        return config
+        return dict(config)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -58,6 +58,8 @@ def membership_list(viewer: Viewer, *, organisation_id: uuid.UUID) -> QuerySet[M
 
 
 def token_list(viewer: Viewer) -> QuerySet[ApiToken]:
+    if viewer.user_id is None:
+        return ApiToken.objects.none()
     return ApiToken.objects.filter(user_id=viewer.user_id).order_by("-created_at")
 
 

@@ -209,8 +209,8 @@ def token_create(
 ) -> CreatedToken:
     """Create a token for an active membership (by default the actor's own). The secret is
     returned once and never stored."""
-    user_id = user_id if user_id is not None else actor.user_id
-    organisation_id = organisation_id or actor.organisation_id
+    user_id = user_id if user_id is not None else actor.acting_user_id
+    organisation_id = organisation_id or actor.acting_organisation_id
     membership = Membership.objects.filter(
         user_id=user_id, organisation_id=organisation_id, is_active=True
     ).first()
@@ -269,7 +269,7 @@ def sharing_agreement_create(actor: Viewer, *, data: SharingAgreementIn) -> Shar
     if data.crisis_id and not Crisis.objects.filter(id=data.crisis_id).exists():
         raise InvalidInputError("No such crisis.", field="crisis_id")
     agreement = SharingAgreement.objects.create(
-        provider_id=actor.organisation_id,
+        provider_id=actor.acting_organisation_id,
         recipient_id=data.recipient_id,
         crisis_id=data.crisis_id,
         purpose=data.purpose,

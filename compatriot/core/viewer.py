@@ -22,6 +22,19 @@ class Viewer:
     purpose: str = ""
 
     @property
+    def acting_organisation_id(self) -> uuid.UUID:
+        """The organisation the caller acts for; writes that belong to one need it."""
+        if self.organisation_id is None:
+            raise PermissionDeniedError("This needs a membership of an organisation.")
+        return self.organisation_id
+
+    @property
+    def acting_user_id(self) -> int:
+        if self.user_id is None:
+            raise PermissionDeniedError("This needs a signed-in user.")
+        return self.user_id
+
+    @property
     def can_write_people(self) -> bool:
         return self.role in WRITE_ROLES
 

@@ -90,7 +90,7 @@ def _create_person(
     if (
         data.source_record_id
         and Person.objects.filter(
-            registered_by_id=actor.organisation_id, source_record_id=data.source_record_id
+            registered_by_id=actor.acting_organisation_id, source_record_id=data.source_record_id
         ).exists()
     ):
         raise ConflictError(
@@ -101,7 +101,7 @@ def _create_person(
     person = Person(
         **person_values(data),
         crisis_id=crisis_id,
-        registered_by_id=actor.organisation_id,
+        registered_by_id=actor.acting_organisation_id,
         registered_by_user_id=actor.user_id,
         household=household,
         relationship=relationship,
@@ -343,7 +343,7 @@ def household_register(actor: Viewer, *, data: HouseholdIn) -> Household:
     actor.require_people_write()
     _require_crisis(data.crisis_id)
     household = Household.objects.create(
-        crisis_id=data.crisis_id, registered_by_id=actor.organisation_id, label=data.label
+        crisis_id=data.crisis_id, registered_by_id=actor.acting_organisation_id, label=data.label
     )
     for index, member in enumerate(data.members):
         try:

@@ -311,7 +311,9 @@ def _national(phone: Phone) -> str:
 
 
 def _own_phones(rng: Random, nationality: str) -> tuple[Phone, ...]:
-    phones = (_phone(rng, "UA"),) if nationality == "UA" or rng.random() < 0.88 else ()
+    phones: tuple[Phone, ...] = (
+        (_phone(rng, "UA"),) if nationality == "UA" or rng.random() < 0.88 else ()
+    )
     if nationality != "UA" and (not phones or rng.random() < 0.35):
         phones += (_phone(rng, nationality),)
     return phones

@@ -127,7 +127,7 @@ class HouseholdResolver:
                 Household(
                     id=household_id,
                     crisis_id=self.crisis_id,
-                    registered_by_id=self.actor.organisation_id,
+                    registered_by_id=self.actor.acting_organisation_id,
                     label=label,
                 )
                 for label, household_id in households

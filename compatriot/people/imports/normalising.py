@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -319,7 +319,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     return chunk
 
 
-def rows_as_cells(rows: Sequence[dict[str, Any]], header: Header) -> list[list[str]]:
+def rows_as_cells(rows: Sequence[Mapping[str, Any]], header: Header) -> list[list[str]]:
     """Dict rows (e.g. from the scenario generator) laid out as cells of `Header.full()`."""
     names = list(header.positions)
     return [[_cell(row.get(name)) for name in names] for row in rows]

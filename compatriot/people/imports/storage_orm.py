@@ -81,7 +81,7 @@ class OrmStorage:
         found: dict[str, dict[str, Any]] = {}
         for part in _slices(srids):
             rows = Person.objects.filter(
-                registered_by_id=self.actor.organisation_id, source_record_id__in=part
+                registered_by_id=self.actor.acting_organisation_id, source_record_id__in=part
             ).values(
                 "id", "crisis_id", "version", "source_record_id", "household_id", *COMPARED_FIELDS
             )
@@ -104,7 +104,7 @@ class OrmStorage:
                 Person(
                     id=uuid.UUID(r.id),
                     crisis_id=self.crisis_id,
-                    registered_by_id=self.actor.organisation_id,
+                    registered_by_id=self.actor.acting_organisation_id,
                     registered_by_user_id=self.actor.user_id,
                     source_record_id=r.source_record_id,
                     version=1,
@@ -192,4 +192,5 @@ class OrmStorage:
         Vulnerability.objects.bulk_create(vulnerabilities, batch_size=1_000)
         Need.objects.bulk_create(needs, batch_size=1_000)
         Consent.objects.bulk_create(consents, batch_size=1_000)
-        return {d.person_id for d in [*vulnerabilities, *needs, *consents]}
+        touched: list[Vulnerability | Need | Consent] = [*vulnerabilities, *needs, *consents]
+        return {d.person_id for d in touched}

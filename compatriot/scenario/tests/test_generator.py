@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from itertools import islice
+from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -465,7 +466,7 @@ def test_ukrainian_border_posts_transliterate_latin_names() -> None:
     assert feminine("Okafor") == "Okafor"
 
 
-def test_write_csv_writes_the_import_format(tmp_path: pytest.TempPathFactory) -> None:
+def test_write_csv_writes_the_import_format(tmp_path: Path) -> None:
     rows = list(generate_rows(ScenarioConfig(persons=50)))
     path = tmp_path / "registrations.csv"
     assert write_csv(iter(rows), path) == len(rows)
