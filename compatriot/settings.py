@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "compatriot.core",
     "compatriot.people",
     "compatriot.scenario",
+    "compatriot.cases",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,21 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Cases: how long a case may stay open, by priority, before it is escalated; attachments.
+CASE_DEADLINE_HOURS = {
+    "critical": int(os.environ.get("CASE_DEADLINE_HOURS_CRITICAL", "24")),
+    "high": int(os.environ.get("CASE_DEADLINE_HOURS_HIGH", "72")),
+    "medium": int(os.environ.get("CASE_DEADLINE_HOURS_MEDIUM", "168")),
+    "low": int(os.environ.get("CASE_DEADLINE_HOURS_LOW", "336")),
+}
+CASES_ATTACHMENT_DIR = Path(os.environ.get("CASES_ATTACHMENT_DIR", VAR_DIR / "attachments"))
+CASES_ATTACHMENT_MAX_BYTES = int(os.environ.get("CASES_ATTACHMENT_MAX_BYTES", 5_000_000))
+CASES_ATTACHMENTS_PER_CONCERN = 5
+CASES_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("CASES_PUBLIC_REPORTS_PER_HOUR", "20"))
+CELERY_BEAT_SCHEDULE = {
+    "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": 300.0},
+}
 
 # Demo crisis: the organisation and people `compatriot demo` loads.
 DEMO_PERSONS = int(os.environ.get("DEMO_PERSONS", "2000"))
