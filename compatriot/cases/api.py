@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from compatriot.cases import monitoring, selectors, services
 from compatriot.cases.models import Case, Concern, Referral
@@ -341,6 +341,13 @@ def monitoring_figures(request: HttpRequest, filters: Query[MonitoringFilter]) -
 class MonthlyReportQuery(Schema):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     crisis: uuid.UUID | None = None
+
+    @field_validator("month")
+    @classmethod
+    def _real_month(cls, value: str) -> str:
+        if not 2000 <= int(value[:4]) <= 2999:
+            raise ValueError("must be a month from 2000-01 to 2999-12")
+        return value
 
 
 @router.get("/monitoring/monthly.csv", response={200: None})

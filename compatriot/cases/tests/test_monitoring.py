@@ -119,6 +119,7 @@ def test_monitoring_figures_on_a_known_set(
         april = nrm_worker.get("/monitoring/monthly.csv", month="2026-04").content.decode()
         assert "2026-04,cases,0" in april
         assert nrm_worker.get("/monitoring/monthly.csv", month="2026-13").status_code == 422
+        assert nrm_worker.get("/monitoring/monthly.csv", month="0000-01").status_code == 422
 
 
 @pytest.mark.parametrize("month", ["2026-02", "2024-02", "2026-12"])

@@ -23,7 +23,7 @@ class Command(CompatriotCommand):
         parser.add_argument("--output", help="file to write (default: standard output)")
 
     def handle(self, *args: Any, **options: Any) -> str | None:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", options["month"]):
+        if not re.fullmatch(r"2\d{3}-(0[1-9]|1[0-2])", options["month"]):
             raise CommandError("--month must look like 2026-10.")
         viewer = self.viewer(options)
         assert viewer is not None  # noqa: S101  required=True raises instead
