@@ -33,6 +33,7 @@ from compatriot.core.services import (
 )
 from compatriot.core.viewer import Viewer
 from compatriot.people.imports.importer import import_rows
+from compatriot.scenario.cases_demo import demo_cases
 from compatriot.scenario.generator import CRISIS, ORGANISATIONS, ScenarioConfig, generate_rows
 
 DEMO_PASSWORD = "compatriot-demo"  # noqa: S105  demo data only; refused with DEBUG=0
@@ -54,6 +55,7 @@ class DemoSummary:
     unchanged: int = 0
     rejected: int = 0
     token: str = ""
+    concerns: int = 0
 
 
 def slug(name: str) -> str:
@@ -103,6 +105,14 @@ def _organisation(
     return organisation, Viewer(
         volunteer.id, organisation.id, organisation.kind, Role.VOLUNTEER, False, "demo"
     )
+
+
+def _caseworker(organisation: Organisation) -> Viewer:
+    user = _user(f"{slug(organisation.name)}.caseworker")
+    Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": Role.CASEWORKER}
+    )
+    return Viewer(user.id, organisation.id, organisation.kind, Role.CASEWORKER, False, "demo")
 
 
 def _share(organisations: list[Organisation], crisis: Crisis) -> None:
@@ -158,6 +168,13 @@ def demo_load(
         summary.rejected += len(report.rejected)
         if progress:
             progress(len(rows))
+    summary.concerns = demo_cases(crisis, caseworker=_caseworker)
+    summary.accounts += [
+        (m.user.username, m.organisation.name, Role.CASEWORKER)
+        for m in Membership.objects.filter(
+            role=Role.CASEWORKER, user__username__endswith=".caseworker"
+        ).select_related("user", "organisation")
+    ]
     first_volunteer = actors[ORGANISATIONS[0]["name"]]
     summary.token = token_create(first_volunteer, data=TokenIn(name="demo")).secret
     return summary
