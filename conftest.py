@@ -208,3 +208,13 @@ def row_counts(db: None) -> Callable[[], dict[str, int]]:
 def fast_password_hashing(settings: Any) -> None:
     """Test users' passwords need no strength, and PBKDF2 would cost ~0.2 s per user."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres_only` (concurrency on a real server) skip on the SQLite run."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: make test-postgres runs it")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

@@ -57,10 +57,20 @@ def entry_digest(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_chain() -> None:
+def locked_chain_tail() -> str:
+    """Take the chain's lock for the rest of the transaction and return the last entry's hash.
+
+    On PostgreSQL both happen in one round trip (the function `compatriot_audit_tail`, created
+    by migration core 0003), in that order, while the lock serialises appends across processes.
+    SQLite serialises writers with `BEGIN IMMEDIATE` already.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+            cursor.execute("SELECT compatriot_audit_tail(%s)", [AUDIT_LOCK_KEY])
+            row = cursor.fetchone()
+        return (row[0] if row else None) or GENESIS_HASH
+    previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+    return previous or GENESIS_HASH
 
 
 def audit_record(
@@ -75,8 +85,7 @@ def audit_record(
     # No savepoint: an entry never fails alone, and a savepoint costs two round trips while the
     # chain lock is held. A failure rolls back the caller's whole transaction, as it should.
     with transaction.atomic(savepoint=False):
-        _lock_chain()
-        previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        previous = locked_chain_tail()
         entry = AuditEntry(
             at=timezone.now(),
             actor_user_id=actor.user_id,
@@ -86,7 +95,7 @@ def audit_record(
             object_id=str(object_id or ""),
             purpose=actor.purpose[:100],
             details=details or {},
-            previous_hash=previous or GENESIS_HASH,
+            previous_hash=previous,
         )
         entry.entry_hash = entry_digest(
             at=entry.at,

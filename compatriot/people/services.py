@@ -87,17 +87,6 @@ def _create_person(
     household: Household | None,
     relationship: str,
 ) -> Person:
-    if (
-        data.source_record_id
-        and Person.objects.filter(
-            registered_by_id=actor.acting_organisation_id, source_record_id=data.source_record_id
-        ).exists()
-    ):
-        raise ConflictError(
-            "A person with this source_record_id is already registered by your organisation.",
-            field="source_record_id",
-            code=ErrorCode.DUPLICATE_SOURCE_RECORD,
-        )
     person = Person(
         **person_values(data),
         crisis_id=crisis_id,
@@ -107,12 +96,15 @@ def _create_person(
         relationship=relationship,
     )
     # The input was validated by its schema, and the database enforces the constraints: no
-    # full_clean() here, which would cost a query per foreign key and per check constraint.
+    # full_clean() here, which would cost a query per foreign key and per check constraint, and
+    # no look-up of the source record id first: its unique key answers in the same round trip.
     try:
         person.save(force_insert=True)
-    except IntegrityError as error:  # a concurrent registration of the same source record
+    except IntegrityError as error:
+        if "source_record" not in str(error):  # only that key can clash on insert
+            raise
         raise ConflictError(
-            "This source record was registered at the same moment.",
+            "A person with this source_record_id is already registered by your organisation.",
             field="source_record_id",
             code=ErrorCode.DUPLICATE_SOURCE_RECORD,
         ) from error

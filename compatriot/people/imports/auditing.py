@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from compatriot.core.audit import GENESIS_HASH, _lock_chain, entry_digest
+from compatriot.core.audit import entry_digest, locked_chain_tail
 from compatriot.core.models import AuditEntry
 from compatriot.core.viewer import Viewer
 
@@ -103,9 +103,7 @@ def chain_entries(
 ) -> list[ChainedEntry]:
     """Lock the chain and hash `items` onto its end. Call inside the batch's transaction, last,
     and insert the result in order before committing (ids must ascend in chain order)."""
-    _lock_chain()
-    previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    previous = previous or GENESIS_HASH
+    previous = locked_chain_tail()
     digester = _Digester(actor, at)
     use_fast = True
     entries: list[ChainedEntry] = []
