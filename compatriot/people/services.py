@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -37,10 +38,28 @@ from compatriot.people.schemas import (
 )
 from compatriot.people.selectors import household_for_write, person_for_write
 
+# Crises that exist, remembered for a minute per process: every registration names one, and a
+# crisis is never deleted while people are registered in it (PROTECT). Should one vanish within the
+# minute, the deferred foreign key fails at commit and that is answered as below, not as a 500.
+_KNOWN_CRISES: dict[uuid.UUID, float] = {}
+_KNOWN_FOR_SECONDS = 60.0
+
 
 def _require_crisis(crisis_id: uuid.UUID) -> None:
+    now = time.monotonic()
+    if _KNOWN_CRISES.get(crisis_id, 0.0) > now:
+        return
     if not Crisis.objects.filter(id=crisis_id).exists():
         raise InvalidInputError("No such crisis.", field="crisis_id")
+    if len(_KNOWN_CRISES) > 1000:
+        _KNOWN_CRISES.clear()
+    _KNOWN_CRISES[crisis_id] = now + _KNOWN_FOR_SECONDS
+
+
+def _no_such_crisis(error: IntegrityError) -> bool:
+    # PostgreSQL names the constraint; SQLite only says a foreign key failed, and at commit the
+    # crisis is the only one a registration has not checked under a lock.
+    return "crisis" in str(error) or "FOREIGN KEY constraint failed" in str(error)
 
 
 def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
@@ -113,8 +132,18 @@ def _create_person(
     return person
 
 
-@transaction.atomic
 def person_register(actor: Viewer, *, data: PersonIn) -> Person:
+    try:
+        with transaction.atomic():
+            return _register(actor, data)
+    except IntegrityError as error:  # a foreign key checked at commit
+        if _no_such_crisis(error):
+            _KNOWN_CRISES.pop(data.crisis_id, None)
+            raise InvalidInputError("No such crisis.", field="crisis_id") from error
+        raise
+
+
+def _register(actor: Viewer, data: PersonIn) -> Person:
     actor.require_people_write()
     _require_crisis(data.crisis_id)
     household = None
