@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "compatriot.core",
     "compatriot.people",
     "compatriot.scenario",
+    "django.contrib.humanize",
+    "compatriot.web",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +154,20 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Web pages (compatriot/web, docs/web.md).
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+WHITENOISE_USE_FINDERS = True  # serve the app's static files (vendored npm assets) as they are
+# A tile server you run, e.g. https://tiles.example.org/{z}/{x}/{y}.png; empty: markers only.
+WEB_MAP_TILE_URL = os.environ.get("WEB_MAP_TILE_URL", "")
+WEB_MAP_TILE_ATTRIBUTION = os.environ.get("WEB_MAP_TILE_ATTRIBUTION", "")
+# Self-registrations from the public pages are recorded by this organisation (its name).
+WEB_PUBLIC_INTAKE_ORGANISATION = os.environ.get("WEB_PUBLIC_INTAKE_ORGANISATION", "")
+# Public form submissions per client address: (count, seconds).
+WEB_PUBLIC_RATE_LIMIT = (int(os.environ.get("WEB_PUBLIC_RATE_LIMIT", "10")), 600)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # Demo crisis: the organisation and people `compatriot demo` loads.
 DEMO_PERSONS = int(os.environ.get("DEMO_PERSONS", "2000"))
