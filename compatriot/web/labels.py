@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from compatriot.core.models import Role
+from compatriot.core.models import AuditAction, Role
 from compatriot.people.models import (
+    ConsentScope,
     JourneyStage,
     NeedCategory,
+    NeedStatus,
     PersonCategory,
     Relationship,
     Sex,
@@ -76,6 +78,26 @@ LABELS: dict[type, dict[str, Promise]] = {
         NeedCategory.CASH: _("Money"),
         NeedCategory.FAMILY_TRACING: _("Finding family"),
         NeedCategory.RETURN: _("Going home"),
+    },
+    NeedStatus: {
+        NeedStatus.OPEN: _("Open"),
+        NeedStatus.IN_PROGRESS: _("In progress"),
+        NeedStatus.MET: _("Met"),
+        NeedStatus.CANCELLED: _("Cancelled"),
+    },
+    ConsentScope: {
+        ConsentScope.REGISTRATION: _("Keep the information"),
+        ConsentScope.SHARING: _("Share with aid organisations"),
+        ConsentScope.ALERTS: _("Receive alerts"),
+        ConsentScope.FAMILY_TRACING: _("Search for family"),
+    },
+    AuditAction: {
+        AuditAction.CREATE: _("Created"),
+        AuditAction.UPDATE: _("Changed"),
+        AuditAction.DELETE: _("Deleted"),
+        AuditAction.READ: _("Viewed"),
+        AuditAction.LIST: _("Listed"),
+        AuditAction.EXPORT: _("Exported"),
     },
     Role: {
         Role.ADMIN: _("Administrator"),

@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import template
 from django.utils.functional import Promise
 
-from compatriot.core.models import Role
+from compatriot.core.models import AuditAction, Role
 from compatriot.people.models import (
+    ConsentScope,
     JourneyStage,
     NeedCategory,
+    NeedStatus,
     PersonCategory,
     Relationship,
     Sex,
@@ -24,6 +26,9 @@ KINDS: dict[str, type] = {
     "vulnerability": VulnerabilityCode,
     "need": NeedCategory,
     "role": Role,
+    "status": NeedStatus,
+    "consent": ConsentScope,
+    "action": AuditAction,
 }
 
 
