@@ -5,9 +5,10 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/compatriot
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+.PHONY: web-install system-packages assets messages
 .PHONY: install demo serve test test-sqlite test-postgres lint bench bench-ingest bench-api clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web-install
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,3 +45,30 @@ bench-api: install
 
 clean:
 	rm -rf var/*.sqlite3* var/static
+
+# Web (compatriot/web, docs/web.md): Debian's gettext (msgfmt, xgettext) and Chromium (browser
+# tests), front-end assets from npm copied into the app, translations compiled to .mo.
+WEB_VENDOR := compatriot/web/static/vendor
+web-install: system-packages assets messages
+
+system-packages:
+	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null || (apt-get update && apt-get install -y gettext)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+assets: $(WEB_VENDOR)/.installed
+
+$(WEB_VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(WEB_VENDOR)/images $(WEB_VENDOR)/licences
+	cp node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js \
+	   node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	   node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css \
+	   node_modules/axe-core/axe.min.js $(WEB_VENDOR)/
+	cp node_modules/leaflet/dist/images/* $(WEB_VENDOR)/images/
+	for package in @picocss/pico htmx.org leaflet uplot axe-core; do \
+	  cp node_modules/$$package/LICENSE $(WEB_VENDOR)/licences/$$(basename $$package).txt 2>/dev/null \
+	  || cp node_modules/$$package/LICENSE.md $(WEB_VENDOR)/licences/$$(basename $$package).txt; done
+	touch $@
+
+messages: $(VENV)/.installed system-packages
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var

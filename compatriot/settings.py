@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "compatriot.people",
     "compatriot.scenario",
     "compatriot.cases",
+    "django.contrib.humanize",
+    "compatriot.web",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +171,19 @@ CASES_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("CASES_PUBLIC_REPORTS_PER_HOU
 CELERY_BEAT_SCHEDULE = {
     "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": 300.0},
 }
+# Web pages (compatriot/web, docs/web.md).
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+WHITENOISE_USE_FINDERS = True  # serve the app's static files (vendored npm assets) as they are
+# A tile server you run, e.g. https://tiles.example.org/{z}/{x}/{y}.png; empty: markers only.
+WEB_MAP_TILE_URL = os.environ.get("WEB_MAP_TILE_URL", "")
+WEB_MAP_TILE_ATTRIBUTION = os.environ.get("WEB_MAP_TILE_ATTRIBUTION", "")
+# Self-registrations from the public pages are recorded by this organisation (its name).
+WEB_PUBLIC_INTAKE_ORGANISATION = os.environ.get("WEB_PUBLIC_INTAKE_ORGANISATION", "")
+# Public form submissions per client address: (count, seconds).
+WEB_PUBLIC_RATE_LIMIT = (int(os.environ.get("WEB_PUBLIC_RATE_LIMIT", "10")), 600)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # Demo crisis: the organisation and people `compatriot demo` loads.
 DEMO_PERSONS = int(os.environ.get("DEMO_PERSONS", "2000"))

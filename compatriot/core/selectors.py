@@ -11,9 +11,11 @@ from django.utils import timezone
 from compatriot.core.errors import NotFoundError
 from compatriot.core.models import (
     ApiToken,
+    AuditEntry,
     Crisis,
     Membership,
     Organisation,
+    Role,
     SharingAgreement,
 )
 from compatriot.core.tokens import hash_token
@@ -126,4 +128,45 @@ def viewer_for_membership(
         role=membership.role,
         is_platform_admin=user.is_superuser,
         purpose=purpose,
+    )
+
+
+def user_membership_list(*, user_id: int) -> QuerySet[Membership]:
+    """A signed-in user's own active memberships (the organisations the web lets them act for)."""
+    return (
+        Membership.objects.filter(user_id=user_id, is_active=True, organisation__isnull=False)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def viewer_for_public_intake(*, organisation_name: str, purpose: str) -> Viewer | None:
+    """The Viewer that self-registrations from the public pages are recorded as: the organisation
+    named in settings receives them. None when it is not configured or does not exist."""
+    organisation = (
+        Organisation.objects.filter(name=organisation_name).first() if organisation_name else None
+    )
+    if organisation is None:
+        return None
+    return Viewer(None, organisation.id, organisation.kind, Role.VOLUNTEER, False, purpose)
+
+
+def verified_organisation_list(*, countries: list[str]) -> QuerySet[Organisation]:
+    """Verified organisations working in any of `countries`: public information."""
+    condition = Q()
+    for country in countries:
+        condition |= Q(operating_countries__icontains=f'"{country}"')
+    return Organisation.objects.filter(condition, is_verified=True).order_by("name")
+
+
+def audit_history(
+    viewer: Viewer, *, object_type: str, object_id: uuid.UUID, limit: int = 50
+) -> list[AuditEntry]:
+    """Entries about one record and its parts (details.person), newest first. The caller has
+    already read the record through its scoped selector."""
+    return list(
+        AuditEntry.objects.filter(
+            Q(object_type=object_type, object_id=str(object_id))
+            | Q(**{f"details__{object_type}": str(object_id)})
+        ).order_by("-id")[:limit]
     )

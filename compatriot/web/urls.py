@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from compatriot.web.views import account, dashboard, households, organisations, public, registry
+
+app_name = "web"
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workspace/context/", account.choose_context, name="choose_context"),
+    path("workspace/", dashboard.dashboard, name="dashboard"),
+    path("workspace/people/", registry.registry, name="registry"),
+    path("workspace/people/new/", registry.person_new, name="person_new"),
+    path("workspace/people/<uuid:person_id>/", registry.person_detail, name="person"),
+    path("workspace/people/<uuid:person_id>/edit/", registry.person_edit, name="person_edit"),
+    path("workspace/households/new/", households.household_new, name="household_new"),
+    path("workspace/organisation/", organisations.organisation, name="organisation"),
+    path(
+        "workspace/organisation/members/<uuid:membership_id>/role/",
+        organisations.member_role,
+        name="member_role",
+    ),
+    path(
+        "workspace/organisations/<uuid:organisation_id>/verification/",
+        organisations.organisation_verification,
+        name="organisation_verification",
+    ),
+    path("", public.index, name="public_index"),
+    path("crisis/<uuid:crisis_id>/", public.landing, name="public_landing"),
+    path("crisis/<uuid:crisis_id>/register/", public.self_register, name="public_register"),
+    path("crisis/<uuid:crisis_id>/help/", public.need_help, name="public_help"),
+    path("thanks/", public.thanks, name="public_thanks"),
+]
