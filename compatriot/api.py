@@ -48,7 +48,7 @@ def _field_of(location: tuple[Any, ...] | list[Any], message: str, kind: str) ->
     """A field path in the form the services use too: `members[2].birth_date`."""
     # Drop the transport prefix ("body", "payload"/"data", "query") that ninja adds.
     parts = list(location)
-    while parts and parts[0] in {"body", "query", "path", "data", "payload", "filters"}:
+    while parts and parts[0] in {"body", "query", "path", "data", "payload", "filters", "form"}:
         parts.pop(0)
     blamed = _BLAMED_FIELD.match(message) if kind == "value_error" else None
     if blamed:

@@ -20,8 +20,10 @@ from compatriot.core.schemas import OutSchema, StrictIn
 from compatriot.core.types import CountryCode, LongText, ShortText
 from compatriot.people.models import ConsentMethod
 
-Reference = Annotated[str, StringConstraints(min_length=4, max_length=20)]
-FollowKey = Annotated[str, StringConstraints(min_length=10, max_length=100)]
+# Shapes checked before any lookup: a reference is letters, digits and dashes; a follow key is
+# URL-safe base64 (secrets.token_urlsafe).
+Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,20}$")]
+FollowKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{10,100}$")]
 
 
 class ConcernIn(StrictIn):

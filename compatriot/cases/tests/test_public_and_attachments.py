@@ -137,4 +137,7 @@ def test_a_path_traversal_name_is_neutralised(receipt: dict[str, str], settings:
 def test_only_the_reporter_with_the_key_can_attach(receipt: dict[str, str]) -> None:
     response = _upload(receipt | {"follow_key": "not-the-right-key"}, "a.png", PNG)
     assert response.status_code == 404
+    malformed = _upload(receipt | {"reference": "PC-\x00AB"}, "a.png", PNG)
+    assert malformed.status_code == 422
+    assert malformed.json()["field"] == "reference"
     assert Attachment.objects.count() == 0
