@@ -304,3 +304,11 @@ def referral_get(
     else:
         _audit(viewer, AuditAction.READ, "referral", object_id=referral.id)
     return referral, person
+
+
+def case_referrals(viewer: Viewer, *, case_id: uuid.UUID) -> list[Referral]:
+    """The referrals of a case, for its owner."""
+    case = case_get(viewer, case_id=case_id)
+    return list(
+        Referral.objects.filter(case=case).select_related("to_organisation").order_by("created_at")
+    )
