@@ -3,7 +3,15 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from compatriot.web.views import account, dashboard, households, organisations, public, registry
+from compatriot.web.views import (
+    account,
+    dashboard,
+    details,
+    households,
+    organisations,
+    public,
+    registry,
+)
 
 app_name = "web"
 
@@ -22,6 +30,27 @@ urlpatterns = [
     path("workspace/people/new/", registry.person_new, name="person_new"),
     path("workspace/people/<uuid:person_id>/", registry.person_detail, name="person"),
     path("workspace/people/<uuid:person_id>/edit/", registry.person_edit, name="person_edit"),
+    path("workspace/people/<uuid:person_id>/needs/", details.need_new, name="need_new"),
+    path(
+        "workspace/people/<uuid:person_id>/needs/<uuid:need_id>/status/",
+        details.need_status,
+        name="need_status",
+    ),
+    path(
+        "workspace/people/<uuid:person_id>/vulnerabilities/",
+        details.vulnerability_new,
+        name="vulnerability_new",
+    ),
+    path(
+        "workspace/people/<uuid:person_id>/vulnerabilities/<slug:code>/remove/",
+        details.vulnerability_delete,
+        name="vulnerability_delete",
+    ),
+    path(
+        "workspace/people/<uuid:person_id>/consents/<uuid:consent_id>/withdraw/",
+        details.consent_end,
+        name="consent_withdraw",
+    ),
     path("workspace/households/new/", households.household_new, name="household_new"),
     path("workspace/organisation/", organisations.organisation, name="organisation"),
     path(

@@ -120,7 +120,7 @@ def test_volunteer_registers_finds_and_edits_a_household(browser: Any, live_serv
 
     page.click("nav >> text=People")
     page.fill("#id_q", "Kovalenko")
-    page.click("button:text('Search')")
+    page.press("#id_q", "Enter")  # the keyboard submits the search
     page.wait_for_selector("#results >> text=1 person found")
     assert "Kovalenko" not in page.url
     page.click("#results >> text=Олена Коваленко")
@@ -159,6 +159,8 @@ def test_migrant_self_registers_in_arabic_on_a_phone(
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/crisis/{crisis.id}/register/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.select_option("#language", "ar")
     page.click("footer button[type=submit]")
     page.wait_for_selector("html[dir=rtl][lang=ar]")

@@ -12,11 +12,14 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from compatriot.core.selectors import audit_history
+from compatriot.people.models import NeedStatus
 from compatriot.people.schemas import PersonFilter, PersonIn, PersonPatch
 from compatriot.people.selectors import household_get, person_get, person_list
 from compatriot.people.services import person_register, person_update
 from compatriot.web.forms import PersonEditForm, PersonForm, SearchForm, consents, person_values
+from compatriot.web.labels import choices
 from compatriot.web.validation import FORM_ERRORS, apply_domain_error, apply_schema_errors
+from compatriot.web.views.details import NeedForm, VulnerabilityForm
 from compatriot.web.workspace import workspace_view
 
 PAGE_SIZE = 25
@@ -74,6 +77,9 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "history": history,
             "can_edit": person.registered_by_id == viewer.organisation_id
             and viewer.can_write_people,
+            "need_form": NeedForm(auto_id="need_%s"),
+            "vulnerability_form": VulnerabilityForm(auto_id="vulnerability_%s"),
+            "statuses": choices(NeedStatus),
         },
     )
 
