@@ -98,6 +98,14 @@ class PersonForm(PersonNameFields, PlaceFields, DetailFields, ConsentFields):
     email = forms.EmailField(label=_("E-mail"), required=False)
     field_order = [*NAME_ORDER, *PLACE_ORDER, "email", "vulnerabilities", "needs"]
 
+    def __init__(self, *args: Any, joins_household: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if joins_household:
+            self.fields["relationship"] = forms.ChoiceField(
+                label=_("Relationship"), choices=choices(Relationship)
+            )
+            self.order_fields(["relationship", *NAME_ORDER])
+
 
 class PersonEditForm(PersonNameFields, PlaceFields):
     email = forms.EmailField(label=_("E-mail"), required=False)

@@ -52,6 +52,11 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("workspace/households/new/", households.household_new, name="household_new"),
+    path(
+        "workspace/households/<uuid:household_id>/rename/",
+        registry.household_rename,
+        name="household_rename",
+    ),
     path("workspace/organisation/", organisations.organisation, name="organisation"),
     path(
         "workspace/organisation/members/<uuid:membership_id>/role/",

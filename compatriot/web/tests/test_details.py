@@ -69,3 +69,45 @@ def test_other_organisation_changes_nothing(
     assert person.vulnerabilities.count() == 0
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
+
+
+def test_person_joins_the_household_and_it_is_renamed(registered: tuple[Any, Person]) -> None:
+    client, person = registered
+    household = person.household
+    response = client.post(
+        f"/workspace/people/new/?household={household.id}",
+        {
+            "relationship": "grandparent",
+            "given_name": "Ngozi",
+            "family_name": "Okafor",
+            "sex": "female",
+            "journey_stage": "in_transit",
+            "category": "other",
+            "consent_registration": "on",
+        },
+    )
+    assert response.status_code == 302
+    grandmother = Person.objects.get(given_name="Ngozi")
+    assert (grandmother.household_id, grandmother.relationship) == (household.id, "grandparent")
+    client.post(
+        f"/workspace/households/{household.id}/rename/",
+        {"label": "Okafor family", "person": str(person.id)},
+    )
+    household.refresh_from_db()
+    assert household.label == "Okafor family"
+
+
+def test_other_organisation_cannot_join_or_rename_the_household(
+    registered: tuple[Any, Person], web_client: Any, org_b: Any
+) -> None:
+    _client, person = registered
+    other = web_client(org_b)
+    assert other.get(f"/workspace/people/new/?household={person.household_id}").status_code == 404
+    assert (
+        other.post(
+            f"/workspace/households/{person.household_id}/rename/", {"label": "x"}
+        ).status_code
+        == 404
+    )
+    person.household.refresh_from_db()
+    assert person.household.label == ""
