@@ -24,6 +24,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        organisations.InvitationView.as_view(),
+        name="invitation",
+    ),
     path("workspace/context/", account.choose_context, name="choose_context"),
     path("workspace/", dashboard.dashboard, name="dashboard"),
     path("workspace/people/", registry.registry, name="registry"),
