@@ -136,6 +136,9 @@ class SearchForm(forms.Form):
     journey_stage = forms.ChoiceField(
         label=_("Where in the journey"), choices=[("", "—"), *choices(JourneyStage)], required=False
     )
+    category = forms.ChoiceField(
+        label=_("Situation"), choices=[("", "—"), *choices(PersonCategory)], required=False
+    )
     vulnerability = forms.ChoiceField(
         label=_("Vulnerability"), choices=[("", "—"), *choices(VulnerabilityCode)], required=False
     )

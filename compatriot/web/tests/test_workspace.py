@@ -272,3 +272,17 @@ def test_admin_invites_a_new_person_who_sets_a_password_once(
     )
     assert "already" in taken.content.decode() or "taken" in taken.content.decode()
     assert django_user_model.objects.filter(username__iexact="amara").count() == 1
+
+
+def test_filters_combine(web_client: Any, org_a: Any, crisis: Any) -> None:
+    client = web_client(org_a)
+    client.post("/workspace/households/new/", household_post())
+    response = client.post(
+        "/workspace/people/", {"vulnerability": "separated_child", "category": "student"}
+    )
+    assert [p.given_name for p in response.context["persons"]] == ["Ada"]
+    none = client.post("/workspace/people/", {"need": "shelter", "category": "worker"})
+    assert none.context["total"] == 0
+    bad = client.post("/workspace/people/", {"nationality": "ZZ"})
+    assert "ZZ" in bad.content.decode()
+    assert 'aria-invalid="true"' in bad.content.decode()
