@@ -4,8 +4,10 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/compatriot
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo organisation that receives self-registrations from the public pages.
+DEMO_INTAKE ?= International Migration Agency – Poland Mission
 
-.PHONY: web-install system-packages assets messages
+.PHONY: web-install system-packages assets messages bench-pages
 .PHONY: install demo serve test test-sqlite test-postgres lint bench bench-ingest bench-api clean
 
 install: $(VENV)/.installed web-install
@@ -18,7 +20,8 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(VENV)/bin/compatriot migrate --noinput
 	$(VENV)/bin/compatriot demo
-	$(VENV)/bin/compatriot serve --host $(HOST) --port $(PORT)
+	WEB_PUBLIC_INTAKE_ORGANISATION="$${WEB_PUBLIC_INTAKE_ORGANISATION:-$(DEMO_INTAKE)}" \
+	  $(VENV)/bin/compatriot serve --host $(HOST) --port $(PORT)
 
 test: install test-sqlite test-postgres
 
@@ -72,3 +75,6 @@ $(WEB_VENDOR)/.installed: package.json package-lock.json
 
 messages: $(VENV)/.installed system-packages
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var
+
+bench-pages: install
+	$(PY) bench/pages.py --persons $${PERSONS:-2000}

@@ -184,6 +184,14 @@ WEB_PUBLIC_INTAKE_ORGANISATION = os.environ.get("WEB_PUBLIC_INTAKE_ORGANISATION"
 # Public form submissions per client address: (count, seconds).
 WEB_PUBLIC_RATE_LIMIT = (int(os.environ.get("WEB_PUBLIC_RATE_LIMIT", "10")), 600)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# The public pages' rate limits live in the cache: share it between server processes in production.
+if os.environ.get("WEB_CACHE_URL"):  # e.g. redis://127.0.0.1:6379/1
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["WEB_CACHE_URL"],
+        }
+    }
 
 # Demo crisis: the organisation and people `compatriot demo` loads.
 DEMO_PERSONS = int(os.environ.get("DEMO_PERSONS", "2000"))

@@ -106,6 +106,15 @@ class MembershipIn(StrictIn):
     role: Role
 
 
+class MembershipInvite(StrictIn):
+    """A new account, created without a password, that joins the organisation: the person sets
+    their password from the invitation link."""
+
+    username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    email: str = Field(default="", max_length=254)
+    role: Role
+
+
 class MembershipPatch(StrictIn):
     role: Role | None = None
     is_active: bool | None = None

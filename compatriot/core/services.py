@@ -26,6 +26,7 @@ from compatriot.core.schemas import (
     CrisisIn,
     CrisisPatch,
     MembershipIn,
+    MembershipInvite,
     MembershipPatch,
     OrganisationIn,
     OrganisationPatch,
@@ -163,6 +164,31 @@ def membership_add(actor: Viewer, *, organisation_id: uuid.UUID, data: Membershi
         object_type="membership",
         object_id=membership.id,
         details={"role": data.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_invite(
+    actor: Viewer, *, organisation_id: uuid.UUID, data: MembershipInvite
+) -> Membership:
+    """Create an account without a usable password and make it a member; the caller hands the
+    person an invitation link on which they choose their password."""
+    organisation = _organisation_for_update(actor, organisation_id)
+    actor.require_organisation_admin()
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=data.username).exists():
+        raise ConflictError("This username is taken.", field="username")
+    user = user_model(username=data.username, email=data.email)
+    user.set_unusable_password()
+    validated_save(user)
+    membership = Membership.objects.create(user=user, organisation=organisation, role=data.role)
+    audit_record(
+        actor,
+        action=AuditAction.CREATE,
+        object_type="membership",
+        object_id=membership.id,
+        details={"role": data.role, "invited": True},
     )
     return membership
 

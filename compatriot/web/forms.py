@@ -24,6 +24,10 @@ from compatriot.web.labels import choices
 SCHEMA_TO_FORM = {"nationalities": "nationality", "phones": "phone", "crisis_id": None}
 
 
+NAME_ORDER = ["given_name", "family_name", "sex", "birth_date", "nationality"]
+PLACE_ORDER = ["country", "admin_area", "place_name", "phone", "journey_stage", "category"]
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
@@ -50,7 +54,12 @@ class PlaceFields(forms.Form):
     country = forms.CharField(label=_("Country where they are now"), max_length=60, required=False)
     admin_area = forms.CharField(label=_("Region"), max_length=200, required=False)
     place_name = forms.CharField(label=_("Town or place"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "dir": "ltr", "autocomplete": "tel"}),
+    )
     journey_stage = forms.ChoiceField(
         label=_("Where in the journey"), choices=choices(JourneyStage)
     )
@@ -87,19 +96,31 @@ class PersonForm(PersonNameFields, PlaceFields, DetailFields, ConsentFields):
     """Register one person."""
 
     email = forms.EmailField(label=_("E-mail"), required=False)
+    field_order = [*NAME_ORDER, *PLACE_ORDER, "email", "vulnerabilities", "needs"]
+
+    def __init__(self, *args: Any, joins_household: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if joins_household:
+            self.fields["relationship"] = forms.ChoiceField(
+                label=_("Relationship"), choices=choices(Relationship)
+            )
+            self.order_fields(["relationship", *NAME_ORDER])
 
 
 class PersonEditForm(PersonNameFields, PlaceFields):
     email = forms.EmailField(label=_("E-mail"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
+    field_order = [*NAME_ORDER, *PLACE_ORDER, "email"]
 
 
 class HouseholdForm(PlaceFields, ConsentFields):
     label = forms.CharField(label=_("Household name (optional)"), max_length=200, required=False)
+    field_order = ["label", *PLACE_ORDER]
 
 
 class MemberForm(PersonNameFields, DetailFields):
     relationship = forms.ChoiceField(label=_("Relationship"), choices=choices(Relationship))
+    field_order = ["given_name", "family_name", "relationship", "sex", "birth_date", "nationality"]
 
 
 MemberFormSet = forms.formset_factory(MemberForm, extra=4, max_num=12, min_num=1)
@@ -114,6 +135,9 @@ class SearchForm(forms.Form):
     nationality = forms.CharField(label=_("Nationality"), max_length=3, required=False)
     journey_stage = forms.ChoiceField(
         label=_("Where in the journey"), choices=[("", "—"), *choices(JourneyStage)], required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Situation"), choices=[("", "—"), *choices(PersonCategory)], required=False
     )
     vulnerability = forms.ChoiceField(
         label=_("Vulnerability"), choices=[("", "—"), *choices(VulnerabilityCode)], required=False
@@ -143,6 +167,7 @@ class HelpRequestForm(HoneypotMixin, PersonNameFields, PlaceFields):
         label=_("Tell us more (optional)"), max_length=1000, required=False, widget=forms.Textarea
     )
     consent_registration = ConsentFields.base_fields["consent_registration"]
+    field_order = [*NAME_ORDER, *PLACE_ORDER, "need", "details"]
 
 
 def person_values(data: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from compatriot.people.models import (
     PersonCategory,
     Relationship,
     Sex,
+    Urgency,
     VulnerabilityCode,
 )
 
@@ -78,6 +79,12 @@ LABELS: dict[type, dict[str, Promise]] = {
         NeedCategory.CASH: _("Money"),
         NeedCategory.FAMILY_TRACING: _("Finding family"),
         NeedCategory.RETURN: _("Going home"),
+    },
+    Urgency: {
+        Urgency.LOW: _("Low"),
+        Urgency.MEDIUM: _("Medium"),
+        Urgency.HIGH: _("High"),
+        Urgency.CRITICAL: _("Critical"),
     },
     NeedStatus: {
         NeedStatus.OPEN: _("Open"),

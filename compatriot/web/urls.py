@@ -3,7 +3,15 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from compatriot.web.views import account, dashboard, households, organisations, public, registry
+from compatriot.web.views import (
+    account,
+    dashboard,
+    details,
+    households,
+    organisations,
+    public,
+    registry,
+)
 
 app_name = "web"
 
@@ -16,13 +24,44 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        organisations.InvitationView.as_view(),
+        name="invitation",
+    ),
     path("workspace/context/", account.choose_context, name="choose_context"),
     path("workspace/", dashboard.dashboard, name="dashboard"),
     path("workspace/people/", registry.registry, name="registry"),
     path("workspace/people/new/", registry.person_new, name="person_new"),
     path("workspace/people/<uuid:person_id>/", registry.person_detail, name="person"),
     path("workspace/people/<uuid:person_id>/edit/", registry.person_edit, name="person_edit"),
+    path("workspace/people/<uuid:person_id>/needs/", details.need_new, name="need_new"),
+    path(
+        "workspace/people/<uuid:person_id>/needs/<uuid:need_id>/status/",
+        details.need_status,
+        name="need_status",
+    ),
+    path(
+        "workspace/people/<uuid:person_id>/vulnerabilities/",
+        details.vulnerability_new,
+        name="vulnerability_new",
+    ),
+    path(
+        "workspace/people/<uuid:person_id>/vulnerabilities/<slug:code>/remove/",
+        details.vulnerability_delete,
+        name="vulnerability_delete",
+    ),
+    path(
+        "workspace/people/<uuid:person_id>/consents/<uuid:consent_id>/withdraw/",
+        details.consent_end,
+        name="consent_withdraw",
+    ),
     path("workspace/households/new/", households.household_new, name="household_new"),
+    path(
+        "workspace/households/<uuid:household_id>/rename/",
+        registry.household_rename,
+        name="household_rename",
+    ),
     path("workspace/organisation/", organisations.organisation, name="organisation"),
     path(
         "workspace/organisation/members/<uuid:membership_id>/role/",

@@ -12,6 +12,7 @@ from compatriot.people.models import (
     PersonCategory,
     Relationship,
     Sex,
+    Urgency,
     VulnerabilityCode,
 )
 from compatriot.web import labels
@@ -27,6 +28,7 @@ KINDS: dict[str, type] = {
     "need": NeedCategory,
     "role": Role,
     "status": NeedStatus,
+    "urgency": Urgency,
     "consent": ConsentScope,
     "action": AuditAction,
 }

@@ -245,3 +245,44 @@ def test_only_a_platform_admin_verifies(
 def test_user_without_organisation_is_told_so(client: Client, django_user_model: Any) -> None:
     client.force_login(django_user_model.objects.create_user("lonely", password="x-y-z-123"))
     assert client.get("/workspace/").status_code == 403
+
+
+def test_admin_invites_a_new_person_who_sets_a_password_once(
+    web_client: Any, org_a: Any, crisis: Any, django_user_model: Any
+) -> None:
+    admin = web_client(org_a, Role.ADMIN)
+    response = admin.post(
+        "/workspace/organisation/",
+        {"action": "invite", "new-username": "amara", "new-email": "", "new-role": "volunteer"},
+    )
+    link = response.context["link"]
+    user = django_user_model.objects.get(username="amara")
+    assert not user.has_usable_password()
+    assert Membership.objects.get(user=user).role == "volunteer"
+    visitor = Client()
+    form = visitor.get(link, follow=True)
+    assert form.context["validlink"] is True
+    password = {"new_password1": "a-long-new-password-7", "new_password2": "a-long-new-password-7"}
+    assert visitor.post(form.redirect_chain[-1][0], password)["Location"] == "/login/"
+    assert visitor.login(username="amara", password="a-long-new-password-7")
+    assert Client().get(link, follow=True).context["validlink"] is False
+    taken = admin.post(
+        "/workspace/organisation/",
+        {"action": "invite", "new-username": "AMARA", "new-role": "volunteer"},
+    )
+    assert "already" in taken.content.decode() or "taken" in taken.content.decode()
+    assert django_user_model.objects.filter(username__iexact="amara").count() == 1
+
+
+def test_filters_combine(web_client: Any, org_a: Any, crisis: Any) -> None:
+    client = web_client(org_a)
+    client.post("/workspace/households/new/", household_post())
+    response = client.post(
+        "/workspace/people/", {"vulnerability": "separated_child", "category": "student"}
+    )
+    assert [p.given_name for p in response.context["persons"]] == ["Ada"]
+    none = client.post("/workspace/people/", {"need": "shelter", "category": "worker"})
+    assert none.context["total"] == 0
+    bad = client.post("/workspace/people/", {"nationality": "ZZ"})
+    assert "ZZ" in bad.content.decode()
+    assert 'aria-invalid="true"' in bad.content.decode()

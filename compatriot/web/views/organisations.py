@@ -6,17 +6,27 @@ import uuid
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from compatriot.core.models import Role
-from compatriot.core.schemas import MembershipIn, MembershipPatch
+from compatriot.core.schemas import MembershipIn, MembershipInvite, MembershipPatch
 from compatriot.core.selectors import membership_list, organisation_list
-from compatriot.core.services import membership_add, membership_update, organisation_verify
+from compatriot.core.services import (
+    membership_add,
+    membership_invite,
+    membership_update,
+    organisation_verify,
+)
 from compatriot.web.labels import choices
 from compatriot.web.validation import FORM_ERRORS, apply_domain_error, apply_schema_errors
 from compatriot.web.workspace import workspace_view
@@ -27,12 +37,53 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=choices(Role))
 
 
+class NewAccountForm(InviteForm):
+    email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+
+
+def invitation_link(request: HttpRequest, user: object) -> str:
+    """A link on which the invited person chooses a password. Django's password-reset token:
+    it stops working once a password is set, and after PASSWORD_RESET_TIMEOUT."""
+    path = reverse(
+        "web:invitation",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),  # type: ignore[attr-defined]
+            "token": default_token_generator.make_token(user),  # type: ignore[arg-type]
+        },
+    )
+    return request.build_absolute_uri(path)
+
+
+class InvitationView(PasswordResetConfirmView):
+    template_name = "web/invitation.html"
+    success_url = reverse_lazy("web:login")
+
+
 @workspace_view
 def organisation(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     viewer = workspace.viewer
-    form = InviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    is_new_account = request.POST.get("action") == "invite"
+    form = InviteForm(None if is_new_account else request.POST or None)
+    new_account = NewAccountForm(request.POST if is_new_account else None, prefix="new")
+    if is_new_account and new_account.is_valid():
+        try:
+            membership = membership_invite(
+                viewer,
+                organisation_id=viewer.organisation_id,
+                data=MembershipInvite(**new_account.cleaned_data),
+            )
+        except ValidationError as error:
+            apply_schema_errors(new_account, error)
+        except FORM_ERRORS as error:
+            apply_domain_error(new_account, error)
+        else:
+            return render(
+                request,
+                "web/invitation_created.html",
+                {"link": invitation_link(request, membership.user), "membership": membership},
+            )
+    if request.method == "POST" and not is_new_account and form.is_valid():
         try:
             membership_add(
                 viewer,
@@ -51,6 +102,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
         "web/organisation.html",
         {
             "form": form,
+            "new_account": new_account,
             "organisation": workspace.membership.organisation,
             "members": membership_list(viewer, organisation_id=viewer.organisation_id),
             "organisations": organisation_list(viewer) if viewer.is_platform_admin else [],

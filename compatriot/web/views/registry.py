@@ -9,14 +9,18 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
 from compatriot.core.selectors import audit_history
-from compatriot.people.schemas import PersonFilter, PersonIn, PersonPatch
+from compatriot.people.models import NeedStatus
+from compatriot.people.schemas import HouseholdPatch, PersonFilter, PersonIn, PersonPatch
 from compatriot.people.selectors import household_get, person_get, person_list
-from compatriot.people.services import person_register, person_update
+from compatriot.people.services import household_update, person_register, person_update
 from compatriot.web.forms import PersonEditForm, PersonForm, SearchForm, consents, person_values
+from compatriot.web.labels import choices
 from compatriot.web.validation import FORM_ERRORS, apply_domain_error, apply_schema_errors
+from compatriot.web.views.details import NeedForm, VulnerabilityForm
 from compatriot.web.workspace import workspace_view
 
 PAGE_SIZE = 25
@@ -74,19 +78,36 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "history": history,
             "can_edit": person.registered_by_id == viewer.organisation_id
             and viewer.can_write_people,
+            "need_form": NeedForm(auto_id="need_%s"),
+            "vulnerability_form": VulnerabilityForm(auto_id="vulnerability_%s"),
+            "statuses": choices(NeedStatus),
         },
     )
+
+
+def _household_id(request: HttpRequest) -> uuid.UUID | None:
+    """The household a new person joins: its id may travel in the URL (it names nobody)."""
+    try:
+        return uuid.UUID(request.GET.get("household", ""))
+    except ValueError:
+        return None
 
 
 @workspace_view
 def person_new(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
-    form = PersonForm(request.POST or None)
+    household_id = _household_id(request)
+    household = (
+        household_get(workspace.viewer, household_id=household_id)[0] if household_id else None
+    )
+    form = PersonForm(request.POST or None, joins_household=household is not None)
     if request.method == "POST" and form.is_valid() and workspace.crisis:
         values = person_values(form.cleaned_data)
         try:
             data = PersonIn(
-                crisis_id=workspace.crisis.id,
+                crisis_id=household.crisis_id if household else workspace.crisis.id,
+                household_id=household.id if household else None,
+                relationship=form.cleaned_data.get("relationship") if household else None,
                 source="diaspora_volunteer",
                 consents=consents(form.cleaned_data, method="verbal"),
                 **values,
@@ -99,7 +120,29 @@ def person_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The person is registered."))
             return redirect("web:person", person_id=person.id)
-    return render(request, "web/person_form.html", {"form": form, "is_new": True})
+    return render(
+        request, "web/person_form.html", {"form": form, "is_new": True, "household": household}
+    )
+
+
+@require_POST
+@workspace_view
+def household_rename(request: HttpRequest, household_id: uuid.UUID) -> HttpResponse:
+    viewer = request.workspace.viewer  # type: ignore[attr-defined]
+    try:
+        household_update(
+            viewer,
+            household_id=household_id,
+            data=HouseholdPatch(label=request.POST.get("label", "")),
+        )
+    except ValidationError:
+        messages.error(request, _("Choose a value from the list."))
+    else:
+        messages.success(request, _("The changes are saved."))
+    try:
+        return redirect("web:person", person_id=uuid.UUID(request.POST.get("person", "")))
+    except ValueError:
+        return redirect("web:registry")
 
 
 @workspace_view

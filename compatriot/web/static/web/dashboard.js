@@ -13,12 +13,14 @@
       height: 240,
       series: [{}, { label: chartBox.getAttribute("aria-label"), stroke: "#1e63b4", fill: "rgba(30,99,180,.15)" }],
       axes: [{}, {}],
+      // A few days either side, so that a crisis with one day of registrations still reads.
+      scales: { x: { time: true, range: function (u, min, max) { return [min - 3 * 86400, max + 3 * 86400]; } } },
     }, [times, chart.counts], chartBox);
   }
 
   var markers = data("map-data");
   var settings = data("map-settings");
-  if (window.L && markers.length) {
+  if (window.L) {
     var map = window.L.map("map", { attributionControl: Boolean(settings.attribution) });
     if (settings.tiles) {
       window.L.tileLayer(settings.tiles, { attribution: settings.attribution, maxZoom: 18 }).addTo(map);
@@ -32,6 +34,10 @@
         .addTo(map);
       bounds.push([m.lat, m.lon]);
     });
-    map.fitBounds(bounds, { padding: [20, 20] });
+    if (bounds.length) {
+      map.fitBounds(bounds, { padding: [20, 20], maxZoom: 10 });
+    } else {
+      map.setView([20, 10], 2);
+    }
   }
 })();
