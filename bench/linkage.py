@@ -41,6 +41,9 @@ from compatriot.linkage.engine.features import prepare  # noqa: E402
 from compatriot.linkage.engine.keys import latin_tokens  # noqa: E402
 from compatriot.scenario.generator import ScenarioConfig, generate_rows  # noqa: E402
 
+# National numbers are read with the nationality's plan, then the crisis country's, as an operator
+# would with `--phone-region UA`: the scenario is the 2022 Ukraine crisis.
+CRISIS_COUNTRY = ("UA",)
 ALPHA3 = {"UA": "UKR", "IN": "IND", "NG": "NGA", "MA": "MAR", "AZ": "AZE", "EG": "EGY"}
 
 
@@ -161,7 +164,7 @@ def plain_splink(rows: list[dict[str, str]]) -> tuple[dict[str, str], dict[str, 
 
 def engine(rows: list[dict[str, str]]) -> tuple[dict[str, str], dict[str, Any]]:
     started = time.perf_counter()
-    prepared = prepare(enumerate(rows, start=2))
+    prepared = prepare(enumerate(rows, start=2), phone_regions=CRISIS_COUNTRY)
     prepare_seconds = round(time.perf_counter() - started, 3)
     clusters, _, stats = pipeline.dedupe(prepared.frame)
     result = dict(zip(clusters["unique_id"], clusters["cluster_id"].astype(str), strict=True))
@@ -181,7 +184,9 @@ def tracing(rows: list[dict[str, str]], truth: dict[str, str], limit: int) -> di
     against = [row for row in rows if row["id"] not in chosen]
     started = time.perf_counter()
     ranked, stats = pipeline.trace(
-        prepare(enumerate(queries, start=2)).frame, prepare(enumerate(against, start=2)).frame, 5
+        prepare(enumerate(queries, start=2), phone_regions=CRISIS_COUNTRY).frame,
+        prepare(enumerate(against, start=2), phone_regions=CRISIS_COUNTRY).frame,
+        5,
     )
     elapsed = round(time.perf_counter() - started, 3)
     hits = {1: 0, 5: 0}

@@ -144,15 +144,28 @@ def _place() -> Any:
     )
 
 
+_NEAR_YEARS = "(l.dob_year IS NULL OR r.dob_year IS NULL OR abs(l.dob_year - r.dob_year) <= 2)"
+
+
+def _similar(column: str) -> str:
+    return f"jaro_winkler_similarity(l.{column}, r.{column}) >= 0.8"
+
+
 # Each rule keeps the pairs that share something specific; together they reach every pair that
-# differs in any one field (a typo in a name, a lost phone, a missing date).
+# differs in any one field (a typo in a name, a lost phone, a missing date). The conditions after
+# the equality are filters on the joined pairs, cheap beside scoring them: namesakes born years
+# apart are common and never the same person.
 PREDICTION_BLOCKS = (
-    block_on("pair_key"),
-    block_on("phone_first"),
-    block_on("family_key", "dob_year"),
-    block_on("given_key", "dob_year"),
+    f"l.pair_key = r.pair_key AND {_NEAR_YEARS}",
+    "l.phone_first = r.phone_first",
+    f"l.family_key = r.family_key AND l.dob_year = r.dob_year AND {_similar('given_latin')}",
+    f"l.given_key = r.given_key AND l.dob_year = r.dob_year AND {_similar('family_latin')}",
     block_on("given_phonetic", "family_phonetic", "dob_year"),
-    block_on("joined_key"),
+    # Given and family names swapped, one of them also spelt another way.
+    "l.given_key = r.family_key AND l.dob_year = r.dob_year"
+    " AND jaro_winkler_similarity(l.family_phonetic, r.given_phonetic) >= 0.8",
+    f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+    f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
 )
 # Rules assumed to be nearly all true matches, from which the prior is estimated.
 DETERMINISTIC_RULES = (

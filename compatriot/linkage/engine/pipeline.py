@@ -60,6 +60,7 @@ class Options:
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     max_years_apart: int = 2  # years of birth further apart are a hard conflict
+    cluster_floor: float = 0.5  # every pair inside a cluster must score at least this
 
 
 def _connection(options: Options) -> duckdb.DuckDBPyConnection:
@@ -184,25 +185,40 @@ def conflicting(pairs: pd.DataFrame, frame: pd.DataFrame, options: Options) -> p
 def cluster(
     pairs: pd.DataFrame, frame: pd.DataFrame, options: Options, stats: Stats
 ) -> pd.DataFrame:
-    """unique_id -> cluster_id (the smallest id in the cluster, so reruns give the same ids):
-    connected components of the pairs at or above the match threshold without a conflict."""
+    """unique_id -> cluster_id (the smallest id in the cluster, so reruns give the same ids).
+
+    Pairs at or above the match threshold are merged strongest first, but two groups are joined
+    only if every record of one was scored against every record of the other at or above the
+    cluster floor, without a hard conflict. Plain connected components would chain namesakes
+    (A like B, B like C, so A with C whom nothing links) into clusters of dozens.
+    """
     started = time.perf_counter()
-    strong = pairs[pairs["match_probability"] >= options.match_threshold]
-    strong = strong[~conflicting(strong, frame, options)]
-    parent: dict[str, str] = {}
-
-    def root(item: str) -> str:
-        while parent.get(item, item) != item:
-            parent[item] = parent.get(parent[item], parent[item])
-            item = parent[item]
-        return item
-
+    allowed = pairs[~conflicting(pairs, frame, options)]
+    allowed = allowed[allowed["match_probability"] >= options.cluster_floor]
+    scored = {
+        (left, right) if left < right else (right, left)
+        for left, right in zip(allowed["unique_id_l"], allowed["unique_id_r"], strict=True)
+    }
+    strong = allowed[allowed["match_probability"] >= options.match_threshold]
+    strong = strong.sort_values("match_probability", ascending=False, kind="stable")
+    members: dict[str, list[str]] = {}
+    root: dict[str, str] = {}
     for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
-        a, b = root(left), root(right)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+        a, b = root.get(left, left), root.get(right, right)
+        if a == b:
+            continue
+        group_a, group_b = members.get(a, [a]), members.get(b, [b])
+        if not all(((x, y) if x < y else (y, x)) in scored for x in group_a for y in group_b):
+            continue
+        keep, drop = (a, b) if a < b else (b, a)
+        joined = group_a + group_b
+        members[keep] = joined
+        members.pop(drop, None)
+        for item in joined:
+            root[item] = keep
     ids = frame["unique_id"].astype(str)
-    clusters = pd.DataFrame({"unique_id": ids, "cluster_id": [root(i) for i in ids]})
+    clusters = pd.DataFrame({"unique_id": ids, "cluster_id": [root.get(i, i) for i in ids]})
+    clusters["cluster_id"] = clusters.groupby("cluster_id")["unique_id"].transform("min")
     stats.clusters = int(clusters["cluster_id"].nunique())
     stats.timed("cluster", started)
     return clusters
