@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "compatriot.cases",
     "django.contrib.humanize",
     "compatriot.web",
+    "compatriot.linkage",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,205 @@
+"""The Splink model: what is compared, how pairs are blocked, and how parameters are estimated.
+
+No weight is written here: every level's m and u probability is estimated from the data (u by
+random sampling, m by expectation maximisation over blocked pairs), and the prior from
+deterministic rules. The levels only say which situations are worth telling apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+
+def _either_null(column: str) -> str:
+    return f'"{column}_l" IS NULL OR "{column}_r" IS NULL'
+
+
+def _agree(left: str, right: str) -> str:
+    return f'coalesce("{left}_l" = "{right}_r", false)::INTEGER'
+
+
+# Whether the two registrations wrote the given and family names in opposite fields: more keys
+# agree crossed than straight. Each name comparison then compares the aligned fields, so a swap
+# counts as two ordinary agreements rather than as a rare event of its own.
+SWAPPED = (
+    f"({_agree('given_key', 'family_key')} + {_agree('family_key', 'given_key')}) > "
+    f"({_agree('given_key', 'given_key')} + {_agree('family_key', 'family_key')})"
+)
+
+
+def _right(field: str, other: str, suffix: str) -> str:
+    return f'(CASE WHEN {SWAPPED} THEN "{other}_{suffix}_r" ELSE "{field}_{suffix}_r" END)'
+
+
+def _name(field: str, other: str) -> Any:
+    """One name field, compared with the aligned field of the other registration."""
+    key, latin, phon = (f'"{field}_{suffix}_l"' for suffix in ("key", "latin", "phonetic"))
+    r_key, r_latin, r_phon = (
+        _right(field, other, suffix) for suffix in ("key", "latin", "phonetic")
+    )
+    joined = '("joined_key_l" = "joined_key_r" OR "joined_key_l" = "joined_key_swapped_r")'
+    return cl.CustomComparison(
+        output_column_name=field,
+        comparison_description=f"{field} name in any script",
+        comparison_levels=[
+            cll.CustomLevel(f"{key} IS NULL OR {r_key} IS NULL", "null").configure(
+                is_null_level=True
+            ),
+            cll.CustomLevel(f"{latin} = {r_latin}", "same spelling").configure(
+                tf_adjustment_column=f"{field}_key",
+                tf_adjustment_weight=1.0,
+                disable_tf_exact_match_detection=True,
+            ),
+            cll.CustomLevel(f"{key} = {r_key}", "same consonant key").configure(
+                tf_adjustment_column=f"{field}_key",
+                tf_adjustment_weight=1.0,
+                disable_tf_exact_match_detection=True,
+            ),
+            cll.CustomLevel(joined, "run together"),
+            cll.CustomLevel(f"{phon} = {r_phon}", "same phonetic key"),
+            cll.CustomLevel(f"jaro_winkler_similarity({latin}, {r_latin}) >= 0.9", "typo"),
+            cll.CustomLevel(
+                f'list_contains("name_keys_r", {key}) OR list_contains("name_keys_l", {r_key})',
+                "key among the other's names",
+            ),
+            cll.CustomLevel(
+                f"jaro_winkler_similarity({key}, {r_key}) >= 0.8", "similar consonant key"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _date_of_birth() -> Any:
+    same_year = '"dob_year_l" = "dob_year_r"'
+    month_fits = '("dob_month_l" IS NULL OR "dob_month_r" IS NULL OR "dob_month_l" = "dob_month_r")'
+    day_fits = '("dob_day_l" IS NULL OR "dob_day_r" IS NULL OR "dob_day_l" = "dob_day_r")'
+    return cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_description="partial date of birth",
+        comparison_levels=[
+            cll.CustomLevel(_either_null("dob_year"), "null").configure(is_null_level=True),
+            cll.CustomLevel('"dob_l" = "dob_r"', "same full date"),
+            cll.CustomLevel(
+                f'{same_year} AND "dob_month_l" = "dob_day_r" AND "dob_day_l" = "dob_month_r"',
+                "day and month swapped",
+            ),
+            cll.CustomLevel(
+                f'{same_year} AND "dob_month_l" = "dob_month_r" AND {day_fits}',
+                "same year and month, day unknown on one side",
+            ),
+            cll.CustomLevel(f"{same_year} AND {month_fits}", "same year, month unknown"),
+            cll.CustomLevel(same_year, "same year, different month"),
+            cll.CustomLevel('abs("dob_year_l" - "dob_year_r") <= 1', "one year apart"),
+            cll.CustomLevel('abs("dob_year_l" - "dob_year_r") <= 5', "two to five years apart"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact(column: str, label: str) -> Any:
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_description=label,
+        comparison_levels=[
+            cll.CustomLevel(_either_null(column), "null").configure(is_null_level=True),
+            cll.CustomLevel(f'"{column}_l" = "{column}_r"', "same"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _phones() -> Any:
+    return cl.CustomComparison(
+        output_column_name="phones",
+        comparison_description="telephone numbers in E.164",
+        comparison_levels=[
+            cll.CustomLevel(_either_null("phones"), "null").configure(is_null_level=True),
+            # A number shared by a whole household says less than one used by one person alone.
+            cll.CustomLevel('"phone_first_l" = "phone_first_r"', "same first number").configure(
+                tf_adjustment_column="phone_first", tf_adjustment_weight=1.0
+            ),
+            cll.CustomLevel('list_has_any("phones_l", "phones_r")', "a number in common"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _place() -> Any:
+    return cl.CustomComparison(
+        output_column_name="place_of_birth",
+        comparison_description="place of birth",
+        comparison_levels=[
+            cll.CustomLevel(_either_null("place_key"), "null").configure(is_null_level=True),
+            cll.CustomLevel('"place_key_l" = "place_key_r"', "same"),
+            cll.CustomLevel(
+                'jaro_winkler_similarity("place_key_l", "place_key_r") >= 0.85', "similar"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+_NEAR_YEARS = "(l.dob_year IS NULL OR r.dob_year IS NULL OR abs(l.dob_year - r.dob_year) <= 2)"
+
+
+def _similar(column: str) -> str:
+    return f"jaro_winkler_similarity(l.{column}, r.{column}) >= 0.8"
+
+
+# Each rule keeps the pairs that share something specific; together they reach every pair that
+# differs in any one field (a typo in a name, a lost phone, a missing date). The conditions after
+# the equality are filters on the joined pairs, cheap beside scoring them: namesakes born years
+# apart are common and never the same person.
+PREDICTION_BLOCKS = (
+    f"l.pair_key = r.pair_key AND {_NEAR_YEARS}",
+    "l.phone_first = r.phone_first",
+    f"l.family_key = r.family_key AND l.dob_year = r.dob_year AND {_similar('given_latin')}",
+    f"l.given_key = r.given_key AND l.dob_year = r.dob_year AND {_similar('family_latin')}",
+    block_on("given_phonetic", "family_phonetic", "dob_year"),
+    # Given and family names swapped, one of them also spelt another way.
+    "l.given_key = r.family_key AND l.dob_year = r.dob_year"
+    " AND jaro_winkler_similarity(l.family_phonetic, r.given_phonetic) >= 0.8",
+    f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+    f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+)
+# Rules assumed to be nearly all true matches, from which the prior is estimated.
+DETERMINISTIC_RULES = (
+    "l.pair_key = r.pair_key AND l.dob = r.dob",
+    "l.pair_key = r.pair_key AND l.phone_first = r.phone_first",
+)
+# EM learns each field's m from pairs blocked on other fields. None of these blocks may be
+# dominated by relatives: pairs sharing only a phone or a family name are mostly siblings, and EM
+# would take them for the matches (and learn that matches disagree on dates and given names).
+TRAINING_BLOCKS = (
+    block_on("pair_key", "phone_first"),  # learns dates of birth, sex, nationality
+    block_on("pair_key", "dob_year"),  # learns phones
+    block_on("dob", "sex"),  # learns names
+)
+
+
+def settings(link_type: str = "dedupe_only") -> SettingsCreator:
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=[
+            _name("given", "family"),
+            _name("family", "given"),
+            _date_of_birth(),
+            _phones(),
+            _exact("sex", "sex"),
+            _exact("nationality", "nationality (ISO 3166 alpha-2)"),
+            _place(),
+        ],
+        blocking_rules_to_generate_predictions=list(PREDICTION_BLOCKS),
+        # The comparison levels (gamma_*) come out with each pair (Splink needs both options for
+        # that), for the hard-conflict rule and the review queue's agreeing and disagreeing fields.
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        max_iterations=20,
+        em_convergence=0.001,
+    )

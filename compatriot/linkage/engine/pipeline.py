@@ -1,0 +1,301 @@
+"""Train, score, cluster and trace with Splink on DuckDB, stage by stage and timed.
+
+DuckDB runs in memory with a memory limit and a thread count (uncapped training on a million
+records has exhausted 24 GB on these machines); u is estimated from a capped random sample.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI, Linker
+
+from compatriot.linkage.engine import model
+from compatriot.linkage.engine.features import COLUMNS
+
+DEFAULT_MATCH_THRESHOLD = 0.99  # clusters join pairs at or above this probability
+DEFAULT_SCORE_THRESHOLD = 0.01  # pairs below this are not worth keeping at all
+SEED = 2022
+GAMMAS = ("gamma_given", "gamma_family", "gamma_date_of_birth", "gamma_phones", "gamma_sex",
+          "gamma_nationality", "gamma_place_of_birth")  # fmt: skip
+PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", *GAMMAS]
+# Fewer records than this are too few to estimate m and u from: the bundled model (estimated
+# on generated multi-script data, see docs/linkage.md) is used instead.
+MIN_TRAINING_RECORDS = 1000
+BUNDLED_MODEL = Path(__file__).with_name("bundled_model.json")
+_LISTS = ("phones", "name_keys", "name_phonetics")
+_INTEGERS = ("dob_year", "dob_month", "dob_day")
+TYPES = {
+    column: "VARCHAR[]" if column in _LISTS else "INTEGER" if column in _INTEGERS else "VARCHAR"
+    for column in COLUMNS
+}
+
+
+@dataclass
+class Stats:
+    """What each run reports: records, pairs scored, clusters, and seconds per stage."""
+
+    records: int = 0
+    pairs_scored: int = 0
+    clusters: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, started: float) -> None:
+        self.seconds[stage] = round(time.perf_counter() - started, 3)
+
+
+@dataclass(frozen=True)
+class Options:
+    memory_limit: str = "4GB"
+    threads: int = 2
+    max_u_pairs: float = 2e6
+    match_threshold: float = DEFAULT_MATCH_THRESHOLD
+    score_threshold: float = DEFAULT_SCORE_THRESHOLD
+    max_years_apart: int = 2  # years of birth further apart are a hard conflict
+    cluster_floor: float = 0.5  # every pair inside a cluster must score at least this
+
+
+def _connection(options: Options) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(":memory:")
+    connection.execute(f"SET memory_limit = '{options.memory_limit}'")
+    connection.execute(f"SET threads = {int(options.threads)}")
+    # Splink's phonetic helpers would install an extension over the network: forbid it.
+    connection.execute("SET autoinstall_known_extensions = false")
+    return connection
+
+
+def new_linker(
+    frame: pd.DataFrame,
+    options: Options,
+    saved_model: dict[str, Any] | None = None,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> Linker:
+    settings: Any = (
+        _settings_for(saved_model, len(frame)) if saved_model is not None else model.settings()
+    )
+    connection = connection or _connection(options)
+    _load(connection, "records", frame)
+    # Splink narrates every step at INFO and warns of the untrained place-of-birth levels when a
+    # file has none: the commands report for themselves.
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    return Linker("records", settings, DuckDBAPI(connection=connection), set_up_basic_logging=False)
+
+
+def _load(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Copy the frame into DuckDB with fixed types: an all-empty column must still be text."""
+    connection.register("incoming", frame)
+    casts = ", ".join(f'CAST("{column}" AS {kind}) AS "{column}"' for column, kind in TYPES.items())
+    connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {casts} FROM incoming")  # noqa: S608
+    connection.unregister("incoming")
+
+
+def train(linker: Linker, options: Options, stats: Stats) -> None:
+    started = time.perf_counter()
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        list(model.DETERMINISTIC_RULES), recall=0.7
+    )
+    training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=SEED)
+    stats.timed("train_u", started)
+    started = time.perf_counter()
+    for rule in model.TRAINING_BLOCKS:
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+    stats.timed("train_m", started)
+
+
+def save_model(linker: Linker, path: Path, records: int) -> None:
+    """The Splink model and the number of records it was trained on (to rescale the prior)."""
+    document = {"trained_records": records, "splink": linker.misc.save_model_to_json()}
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or "splink" not in document:
+        raise ValueError("is not a model saved by this engine")
+    return document
+
+
+def _settings_for(saved: dict[str, Any], records: int) -> dict[str, Any]:
+    """A saved model applied to a file of another size: the chance that two random records
+    match falls as 1/N for a given share of duplicates, so the prior is rescaled by size."""
+    settings = json.loads(json.dumps(saved["splink"]))
+    trained = int(saved.get("trained_records") or records)
+    prior = settings["probability_two_random_records_match"] * trained / max(records, 2)
+    settings["probability_two_random_records_match"] = min(prior, 0.5)
+    settings["retain_matching_columns"] = settings["retain_intermediate_calculation_columns"] = True
+    if records < MIN_TRAINING_RECORDS:
+        # Name frequencies counted in a handful of records are noise: two records of one
+        # Yusuf in a file of six would make Yusuf look like the commonest name there is.
+        for comparison in settings["comparisons"]:
+            for level in comparison["comparison_levels"]:
+                level.pop("tf_adjustment_column", None)
+                level.pop("tf_adjustment_weight", None)
+    return settings
+
+
+def bundled_model() -> dict[str, Any]:
+    return load_model(BUNDLED_MODEL)
+
+
+def score(linker: Linker, options: Options, stats: Stats) -> Any:
+    started = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=options.score_threshold)
+    stats.pairs_scored = _count(linker, predictions)
+    stats.timed("score", started)
+    return predictions
+
+
+def _pairs(linker: Linker, table: Any) -> pd.DataFrame:
+    columns = ", ".join(PAIR_COLUMNS)
+    sql = f"SELECT {columns} FROM {table.physical_name}"  # noqa: S608  a Splink table name
+    pairs = linker._db_api._execute_sql_against_backend(sql).df()
+    return pairs.astype({"unique_id_l": str, "unique_id_r": str})
+
+
+def _count(linker: Linker, table: Any) -> int:
+    sql = f"SELECT count(*) AS n FROM {table.physical_name}"  # noqa: S608  a Splink table name
+    return int(linker._db_api._execute_sql_against_backend(sql).fetchone()[0])
+
+
+def conflicting(pairs: pd.DataFrame, frame: pd.DataFrame, options: Options) -> pd.Series:
+    """Pairs that a hard identifier says are two people, however alike the rest: both dates of
+    birth known and years apart (a parent and a child of the same name), both sexes known and
+    different, or given names with nothing in common in any form (twins and siblings share
+    everything else). They are never merged automatically; in the platform they go to review."""
+    facts = frame.set_index("unique_id")[["dob_year", "sex"]]
+    left = facts.reindex(pairs["unique_id_l"]).reset_index(drop=True)
+    right = facts.reindex(pairs["unique_id_r"]).reset_index(drop=True)
+    years_apart = (left["dob_year"] - right["dob_year"]).abs() > options.max_years_apart
+    sexes_differ = left["sex"].notna() & right["sex"].notna() & (left["sex"] != right["sex"])
+    given_differ = pd.Series(pairs["gamma_given"].to_numpy() == 0)
+    return (years_apart.fillna(False) | sexes_differ | given_differ).set_axis(pairs.index)
+
+
+def cluster(
+    pairs: pd.DataFrame, frame: pd.DataFrame, options: Options, stats: Stats
+) -> pd.DataFrame:
+    """unique_id -> cluster_id (the smallest id in the cluster, so reruns give the same ids).
+
+    Pairs at or above the match threshold are merged strongest first, but two groups are joined
+    only if every record of one was scored against every record of the other at or above the
+    cluster floor, without a hard conflict. Plain connected components would chain namesakes
+    (A like B, B like C, so A with C whom nothing links) into clusters of dozens.
+    """
+    started = time.perf_counter()
+    allowed = pairs[~conflicting(pairs, frame, options)]
+    allowed = allowed[allowed["match_probability"] >= options.cluster_floor]
+    scored = {
+        (left, right) if left < right else (right, left)
+        for left, right in zip(allowed["unique_id_l"], allowed["unique_id_r"], strict=True)
+    }
+    strong = allowed[allowed["match_probability"] >= options.match_threshold]
+    strong = strong.sort_values("match_probability", ascending=False, kind="stable")
+    members: dict[str, list[str]] = {}
+    root: dict[str, str] = {}
+    for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
+        a, b = root.get(left, left), root.get(right, right)
+        if a == b:
+            continue
+        group_a, group_b = members.get(a, [a]), members.get(b, [b])
+        if not all(((x, y) if x < y else (y, x)) in scored for x in group_a for y in group_b):
+            continue
+        keep, drop = (a, b) if a < b else (b, a)
+        joined = group_a + group_b
+        members[keep] = joined
+        members.pop(drop, None)
+        for item in joined:
+            root[item] = keep
+    ids = frame["unique_id"].astype(str)
+    clusters = pd.DataFrame({"unique_id": ids, "cluster_id": [root.get(i, i) for i in ids]})
+    clusters["cluster_id"] = clusters.groupby("cluster_id")["unique_id"].transform("min")
+    stats.clusters = int(clusters["cluster_id"].nunique())
+    stats.timed("cluster", started)
+    return clusters
+
+
+def dedupe(
+    frame: pd.DataFrame,
+    options: Options | None = None,
+    *,
+    saved_model: dict[str, Any] | None = None,
+    keep_linker: Callable[[Linker], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, Stats]:
+    """Cluster the records: (clusters, scored pairs, stats). Trains unless given a saved model."""
+    options = options or Options()
+    stats = Stats(records=len(frame))
+    if saved_model is None and len(frame) < MIN_TRAINING_RECORDS:
+        saved_model = bundled_model()
+    linker = new_linker(frame, options, saved_model)
+    if saved_model is None:
+        train(linker, options, stats)
+    if keep_linker is not None:
+        keep_linker(linker)
+    predictions = score(linker, options, stats)
+    pairs = _pairs(linker, predictions)
+    pairs = pairs.astype({"unique_id_l": str, "unique_id_r": str})
+    clusters = cluster(pairs, frame, options, stats)
+    return clusters, pairs, stats
+
+
+def trace(
+    queries: pd.DataFrame,
+    against: pd.DataFrame,
+    top: int,
+    options: Options | None = None,
+    *,
+    saved_model: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, Stats]:
+    """For each query, its `top` best candidates in `against`: query_id, candidate_id, rank,
+    probability. The model is trained on `against` (or loaded) and applied to each query."""
+    options = options or Options()
+    stats = Stats(records=len(against))
+    if saved_model is None and len(against) < MIN_TRAINING_RECORDS:
+        saved_model = bundled_model()
+    connection = _connection(options)
+    linker = new_linker(against, options, saved_model, connection)
+    if saved_model is None:
+        train(linker, options, stats)
+    started = time.perf_counter()
+    # A query is a new record: give it ids that cannot collide with the registry's.
+    _load(
+        connection, "queries", queries.assign(unique_id="__q__" + queries["unique_id"].astype(str))
+    )
+    found = linker.inference.find_matches_to_new_records(
+        "queries", blocking_rules=list(model.PREDICTION_BLOCKS), match_weight_threshold=-10
+    ).as_pandas_dataframe()
+    stats.timed("score", started)
+    stats.pairs_scored = len(found)
+    return _ranked(found, top), stats
+
+
+def _ranked(found: pd.DataFrame, top: int) -> pd.DataFrame:
+    columns = ["query_id", "candidate_id", "rank", "probability"]
+    if found.empty:
+        return pd.DataFrame(columns=columns)
+    query_is_left = found["unique_id_l"].astype(str).str.startswith("__q__")
+    query = found["unique_id_l"].where(query_is_left, found["unique_id_r"]).astype(str)
+    candidate = found["unique_id_r"].where(query_is_left, found["unique_id_l"]).astype(str)
+    ranked = pd.DataFrame(
+        {
+            "query_id": query.str.removeprefix("__q__"),
+            "candidate_id": candidate,
+            "probability": found["match_probability"].astype(float),
+        }
+    )
+    ranked = ranked[~ranked["candidate_id"].str.startswith("__q__")]
+    ranked = ranked.sort_values(
+        ["query_id", "probability", "candidate_id"], ascending=[True, False, True]
+    )
+    ranked["rank"] = ranked.groupby("query_id").cumcount() + 1
+    return ranked[ranked["rank"] <= top][columns].reset_index(drop=True)
