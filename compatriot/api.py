@@ -20,6 +20,7 @@ from compatriot.auth import BearerToken
 from compatriot.cases.api import router as cases_router
 from compatriot.core.api import router as core_router
 from compatriot.core.errors import DomainError
+from compatriot.directory.api import router as directory_router
 from compatriot.people.api import router as people_router
 
 api = NinjaAPI(
@@ -37,6 +38,7 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/", people_router)
 api.add_router("/", cases_router)
+api.add_router("/", directory_router)
 
 
 # A model-level validator cannot give pydantic a location, so it names the field it blames at the

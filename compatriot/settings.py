@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "compatriot.web",
     "compatriot.linkage",
+    "compatriot.directory",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Diaspora profiles not confirmed for this many days are flagged stale and their owners asked.
+DIRECTORY_STALE_AFTER_DAYS = int(os.environ.get("DIRECTORY_STALE_AFTER_DAYS", "30"))
+CELERY_BEAT_SCHEDULE = {
+    "directory-flag-stale-profiles": {"task": "directory.flag_stale_profiles", "schedule": 86400},
+}
 
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

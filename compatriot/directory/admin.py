@@ -1,0 +1,76 @@
+"""Admin for platform administrators: profiles with capacities, focal points, the directory."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from compatriot.directory.models import (
+    Capacity,
+    DiasporaFocalPoint,
+    DiasporaProfile,
+    DirectoryOrganization,
+    Location,
+    Service,
+    ServiceAtLocation,
+    ServiceLanguage,
+)
+
+
+class CapacityInline(admin.TabularInline):
+    model = Capacity
+    extra = 0
+
+
+@admin.register(DiasporaProfile)
+class DiasporaProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "city", "is_published", "is_stale", "verified_at"]
+    list_filter = ["kind", "is_stale", "is_published", "country"]
+    search_fields = ["name", "city"]
+    readonly_fields = ["lat_band", "verified_by", "verified_at", "created_at", "updated_at"]
+    inlines = [CapacityInline]
+
+
+@admin.register(DiasporaFocalPoint)
+class DiasporaFocalPointAdmin(admin.ModelAdmin):
+    list_display = ["user", "appointed_by", "appointed_at"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["appointed_by"]
+
+
+class LanguageInline(admin.TabularInline):
+    model = ServiceLanguage
+    extra = 0
+
+
+class ServiceAtLocationInline(admin.TabularInline):
+    model = ServiceAtLocation
+    extra = 0
+    raw_id_fields = ["location"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "category",
+        "status",
+        "serves_third_country_nationals",
+        "last_verified_on",
+    ]
+    list_filter = ["category", "status", "serves_third_country_nationals"]
+    search_fields = ["name"]
+    raw_id_fields = ["organization"]
+    inlines = [LanguageInline, ServiceAtLocationInline]
+
+
+@admin.register(DirectoryOrganization)
+class DirectoryOrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "managed_by"]
+    search_fields = ["name"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "country", "postal_code", "latitude", "longitude"]
+    search_fields = ["name", "city"]
+    readonly_fields = ["lat_band"]

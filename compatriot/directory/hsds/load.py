@@ -1,0 +1,206 @@
+"""HSDS 3.0 records into the directory (records already validated by package.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from compatriot.core.audit import audit_record
+from compatriot.core.models import AuditAction
+from compatriot.core.viewer import Viewer
+from compatriot.directory.geo import lat_band
+from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
+from compatriot.directory.hsds.records import TCN_TERM, TERM_CODE_BY_ID, Records
+from compatriot.directory.models import (
+    CostOption,
+    DirectoryOrganization,
+    Location,
+    Phone,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceCategory,
+    ServiceLanguage,
+)
+
+
+def _s(record: dict[str, Any], name: str) -> str:
+    value = record.get(name)
+    return "" if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(float(value))
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+def _attributes(records: Records) -> dict[str, dict[str, str]]:
+    """link_id -> {term code: value} for Compatriot's own terms (others are ignored)."""
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for attribute in records.get("attribute", []):
+        code = TERM_CODE_BY_ID.get(_s(attribute, "taxonomy_term_id"))
+        if code:
+            found[_s(attribute, "link_id")][code] = _s(attribute, "value")
+    return found
+
+
+def _category(terms: dict[str, str]) -> str:
+    for code in terms:
+        if code.startswith("category:"):
+            return code.removeprefix("category:")
+    return ServiceCategory.INFORMATION  # HSDS services from elsewhere carry no category of ours
+
+
+def _tcn(terms: dict[str, str]) -> bool | None:
+    value = terms.get(TCN_TERM, "").lower()
+    return {"true": True, "false": False}.get(value)
+
+
+def _save_all(rows: Iterable[Any]) -> None:
+    """Checks each row as the models define it (lengths, choices, references) and saves it;
+    every problem is collected, then the whole import is refused."""
+    problems: list[Problem] = []
+    table = ""
+    for number, row in enumerate(rows, start=1):
+        table = _TABLE_OF[type(row).__name__]
+        try:
+            row.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                problems += [Problem(f"{table}", number, _field_name(field), m) for m in messages]
+            continue
+        row.save()
+    if problems:
+        raise HsdsInvalidError(problems)
+
+
+_TABLE_OF = {
+    "DirectoryOrganization": "organization", "Service": "service", "Location": "location",
+    "ServiceAtLocation": "service_at_location", "Phone": "phone", "Schedule": "schedule",
+    "ServiceLanguage": "language", "RequiredDocument": "required_document",
+    "CostOption": "cost_option",
+}  # fmt: skip
+
+
+def _field_name(field: str) -> str:
+    return {
+        "organization": "organization_id",
+        "service": "service_id",
+        "location": "location_id",
+    }.get(field, field)
+
+
+@transaction.atomic
+def load_records(actor: Viewer, records: Records) -> dict[str, int]:
+    """Create or replace (by HSDS id) every record; returns the count per table."""
+    attributes = _attributes(records)
+    addresses = {_s(a, "location_id"): a for a in records.get("address", [])}
+    organizations = [
+        DirectoryOrganization(
+            id=_uuid(r["id"]), managed_by_id=actor.organisation_id, name=_s(r, "name"),
+            description=_s(r, "description"), email=_s(r, "email"), website=_s(r, "website"),
+        )
+        for r in records.get("organization", [])
+    ]  # fmt: skip
+    _save_all(organizations)
+    services = []
+    for r in records.get("service", []):
+        terms = attributes.get(_s(r, "id"), {})
+        assured = _s(r, "assured_date")
+        services.append(Service(
+            id=_uuid(r["id"]), organization_id=_uuid(r.get("organization_id")),
+            name=_s(r, "name"), description=_s(r, "description"), category=_category(terms),
+            status=_s(r, "status"), url=_s(r, "url"), email=_s(r, "email"),
+            eligibility_description=_s(r, "eligibility_description"),
+            serves_third_country_nationals=_tcn(terms),
+            minimum_age=_int(r.get("minimum_age")), maximum_age=_int(r.get("maximum_age")),
+            fees_description=_s(r, "fees_description"),
+            last_verified_on=dt.date.fromisoformat(assured[:10]) if assured else None,
+            assurer_email=_s(r, "assurer_email"),
+        ))  # fmt: skip
+    _save_all(services)
+    locations = []
+    for r in records.get("location", []):
+        address = addresses.get(_s(r, "id"))
+        terms = attributes.get(_s(r, "id"), {})
+        place = address or {k.removeprefix("address:"): v for k, v in terms.items()}
+        latitude = _float(r.get("latitude"))
+        locations.append(Location(
+            id=_uuid(r["id"]), organization_id=_uuid(r.get("organization_id")),
+            location_type=_s(r, "location_type"), name=_s(r, "name"),
+            description=_s(r, "description"), latitude=latitude,
+            longitude=_float(r.get("longitude")), lat_band=lat_band(latitude),
+            address_id=_uuid(address["id"]) if address else None,
+            address_1=_s(place, "address_1"), city=_s(place, "city"),
+            state_province=_s(place, "state_province"),
+            postal_code=_s(address, "postal_code") if address else "",
+            country=_s(place, "country"),
+        ))  # fmt: skip
+    _save_all(locations)
+    _save_all(
+        ServiceAtLocation(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),
+            location_id=_uuid(r.get("location_id")), description=_s(r, "description"),
+        )
+        for r in records.get("service_at_location", [])
+    )  # fmt: skip
+    _save_all(
+        Phone(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),
+            location_id=_uuid(r.get("location_id")),
+            organization_id=_uuid(r.get("organization_id")), number=_s(r, "number"),
+            type=_s(r, "type"), description=_s(r, "description"),
+        )
+        for r in records.get("phone", [])
+    )  # fmt: skip
+    _save_all(
+        Schedule(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),
+            location_id=_uuid(r.get("location_id")), freq=_s(r, "freq"), byday=_s(r, "byday"),
+            opens_at=_s(r, "opens_at")[:5], closes_at=_s(r, "closes_at")[:5],
+            description=_s(r, "description"),
+        )
+        for r in records.get("schedule", [])
+    )  # fmt: skip
+    _save_all(
+        ServiceLanguage(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")), code=_s(r, "code"),
+            name=_s(r, "name"), note=_s(r, "note"),
+        )
+        for r in records.get("language", []) if r.get("service_id")
+    )  # fmt: skip
+    _save_all(
+        RequiredDocument(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")), document=_s(r, "document")
+        )
+        for r in records.get("required_document", []) if r.get("service_id")
+    )  # fmt: skip
+    _save_all(
+        CostOption(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")), option=_s(r, "option"),
+            currency=_s(r, "currency"),
+            amount=Decimal(str(r["amount"])) if r.get("amount") not in (None, "") else None,
+            amount_description=_s(r, "amount_description"),
+        )
+        for r in records.get("cost_option", [])
+    )  # fmt: skip
+    counts = {table: len(rows) for table, rows in records.items() if rows}
+    audit_record(
+        actor, action=AuditAction.CREATE, object_type="directory.hsds_import", details=counts
+    )
+    return counts
