@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from compatriot.core.models import Crisis, Organisation
+from compatriot.directory.models import Service
 from compatriot.people.models import Household, Person
 
 
@@ -269,8 +270,11 @@ class Referral(models.Model):
     to_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="referrals_received"
     )
-    # The service in the directory, when the referral names one (HSDS service id).
-    to_service_id = models.CharField(max_length=64, blank=True)
+    # The service in the directory, when the referral names one; its category is kept so that
+    # monitoring still reads it if the directory entry is later removed.
+    to_service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
     service_category = models.CharField(max_length=30, blank=True)
     reason = models.CharField(max_length=1000)
     disclosures = models.JSONField(default=list)

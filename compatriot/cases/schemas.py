@@ -230,12 +230,20 @@ class CaseFilter(StrictIn):
 
 
 class ReferralIn(StrictIn):
-    to_organisation_id: uuid.UUID
-    to_service_id: Annotated[str, StringConstraints(max_length=64)] = ""
-    service_category: Annotated[str, StringConstraints(max_length=30)] = ""
+    """To an organisation, or to a service of the directory (its managing organisation receives
+    the referral)."""
+
+    to_organisation_id: uuid.UUID | None = None
+    to_service_id: uuid.UUID | None = None
     reason: ShortText = Field(min_length=1)
     disclosures: list[Disclosure] = Field(min_length=1, max_length=len(Disclosure.values))
     consent_method: ConsentMethod
+
+    @model_validator(mode="after")
+    def _has_a_receiver(self) -> ReferralIn:
+        if self.to_organisation_id is None and self.to_service_id is None:
+            raise ValueError("to_organisation_id: name an organisation or a directory service")
+        return self
 
 
 class ReferralAnswerIn(StrictIn):
@@ -259,7 +267,7 @@ class ReferralOut(OutSchema):
     case_reference: str
     from_organisation_id: uuid.UUID
     to_organisation_id: uuid.UUID
-    to_service_id: str
+    to_service_id: uuid.UUID | None
     service_category: str
     reason: str
     disclosures: list[str]

@@ -65,6 +65,7 @@ from compatriot.core.models import (
     Role,
 )
 from compatriot.core.viewer import Viewer
+from compatriot.directory.models import Service, ServiceStatus
 from compatriot.people.models import Household, Person
 from compatriot.people.selectors import visible_persons
 
@@ -506,26 +507,55 @@ def case_note_add(actor: Viewer, *, case_id: uuid.UUID, data: CaseNoteIn) -> Cas
 # Referrals ----------------------------------------------------------------------------------
 
 
+def _receiver(data: ReferralIn) -> tuple[uuid.UUID, Service | None]:
+    """The receiving organisation, and the directory service when one is named: a service is
+    received by the platform organisation that manages its directory entry."""
+    service = None
+    receiver = data.to_organisation_id
+    if data.to_service_id is not None:
+        service = (
+            Service.objects.select_related("organization")
+            .filter(id=data.to_service_id, status=ServiceStatus.ACTIVE)
+            .first()
+        )
+        if service is None:
+            raise InvalidInputError("No such active service.", field="to_service_id")
+        manager = service.organization.managed_by_id
+        if manager is None:
+            raise InvalidInputError(
+                "This service is not managed by an organisation on the platform; refer the case "
+                "to an organisation instead.",
+                field="to_service_id",
+            )
+        if receiver is not None and receiver != manager:
+            raise InvalidInputError(
+                "The service belongs to another organisation.", field="to_organisation_id"
+            )
+        receiver = manager
+    if receiver is None or not Organisation.objects.filter(id=receiver).exists():
+        raise InvalidInputError("No such organisation.", field="to_organisation_id")
+    return receiver, service
+
+
 def referral_create(actor: Viewer, *, case_id: uuid.UUID, data: ReferralIn) -> Referral:
     with transaction.atomic():
         case = _case_for_write(actor, case_id)
         if not case.is_open:
             raise ConflictError("The case is closed.", field="case_id")
-        if data.to_organisation_id == case.owner_organisation_id:
+        receiver, service = _receiver(data)
+        if receiver == case.owner_organisation_id:
             raise InvalidInputError(
                 "A case is referred to another organisation.", field="to_organisation_id"
             )
-        if not Organisation.objects.filter(id=data.to_organisation_id).exists():
-            raise InvalidInputError("No such organisation.", field="to_organisation_id")
         now = timezone.now()
         try:
             with transaction.atomic():
                 referral = Referral.objects.create(
                     case=case,
                     from_organisation_id=case.owner_organisation_id,
-                    to_organisation_id=data.to_organisation_id,
-                    to_service_id=data.to_service_id,
-                    service_category=data.service_category,
+                    to_organisation_id=receiver,
+                    to_service=service,
+                    service_category=service.category if service else "",
                     reason=data.reason,
                     disclosures=sorted(set(data.disclosures)),
                     consent_method=data.consent_method,

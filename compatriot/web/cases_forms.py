@@ -125,7 +125,10 @@ class ReopenForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    to_organisation_id = forms.ChoiceField(label=_("Refer to"), choices=[])
+    to_organisation_id = forms.ChoiceField(label=_("Refer to"), choices=[], required=False)
+    to_service_id = forms.ChoiceField(
+        label=_("Or to a service of the directory"), choices=[], required=False
+    )
     reason = forms.CharField(label=_("Reason for the referral"), max_length=200)
     disclosures = forms.MultipleChoiceField(
         label=_("What the person agreed to share"),

@@ -150,3 +150,46 @@ def test_lifecycle_rules(open_case: Callable[..., dict[str, Any]], nrm_worker: A
     bad = nrm_worker.post(f"/cases/{case['id']}/close", {"outcome": "sorted"})
     assert bad.status_code == 422
     assert bad.json()["field"] == "outcome"
+
+
+def test_a_case_is_referred_to_a_service_of_the_directory(
+    open_case: Callable[..., dict[str, Any]],
+    nrm_worker: ApiClient,
+    provider: Organisation,
+    provider_worker: ApiClient,
+) -> None:
+    from compatriot.directory.models import DirectoryOrganization, Service
+
+    managed = DirectoryOrganization.objects.create(
+        name="Legal Aid Przemysl", description="Lawyers at the border", managed_by=provider
+    )
+    clinic = Service.objects.create(
+        organization=managed, name="Entry rights clinic", category="legal"
+    )
+    unmanaged = Service.objects.create(
+        organization=DirectoryOrganization.objects.create(name="Town hall", description="-"),
+        name="Registration desk",
+        category="documentation",
+    )
+    case = open_case()
+    body = {"reason": "Entry rights", "disclosures": ["identity"], "consent_method": "verbal"}
+
+    nowhere = nrm_worker.post(f"/cases/{case['id']}/referrals", body)
+    assert nowhere.status_code == 422
+    assert nowhere.json()["field"] == "to_organisation_id"
+    not_on_platform = nrm_worker.post(
+        f"/cases/{case['id']}/referrals", body | {"to_service_id": str(unmanaged.id)}
+    )
+    assert not_on_platform.status_code == 422
+    assert not_on_platform.json()["field"] == "to_service_id"
+
+    referral = nrm_worker.post(
+        f"/cases/{case['id']}/referrals", body | {"to_service_id": str(clinic.id)}
+    )
+    assert referral.status_code == 201, referral.json()
+    assert referral.json()["to_organisation_id"] == str(provider.id)  # the service's manager
+    assert referral.json()["service_category"] == "legal"
+    received = provider_worker.get("/referrals", direction="received").json()["items"]
+    assert [r["to_service_id"] for r in received] == [str(clinic.id)]
+    form = provider_worker.get(f"/referrals/{referral.json()['id']}/form").content.decode()
+    assert "Entry rights clinic" in form

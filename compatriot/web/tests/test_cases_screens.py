@@ -106,7 +106,14 @@ def test_the_caseworker_triages_refers_and_closes(
 
     note = worker.post(f"/workspace/cases/{case.id}/note/", {"note-text": "Called back"})
     assert note.status_code == 302
-    missing = worker.post(f"/workspace/cases/{case.id}/refer/", {"refer-reason": "Shelter"})
+    missing = worker.post(
+        f"/workspace/cases/{case.id}/refer/",
+        {
+            "refer-reason": "Shelter",
+            "refer-disclosures": ["identity"],
+            "refer-consent_method": "verbal",
+        },
+    )
     assert missing.status_code == 422
     assert "to_organisation_id" in missing.context["forms"]["refer"].errors
     referred = worker.post(

@@ -38,6 +38,7 @@ from compatriot.cases.schemas import (
 )
 from compatriot.core.selectors import organisation_list
 from compatriot.core.viewer import Viewer
+from compatriot.directory import selectors as directory_selectors
 from compatriot.people.schemas import PersonFilter
 from compatriot.people.selectors import person_list
 from compatriot.web.cases_forms import (
@@ -162,12 +163,24 @@ def _organisation_choices(viewer: Viewer) -> list[tuple[str, str]]:
     ]
 
 
+def _service_choices() -> list[tuple[str, str]]:
+    """Active directory services that a platform organisation receives referrals for."""
+    found = (
+        directory_selectors.services()
+        .filter(status="active", organization__managed_by__isnull=False)
+        .order_by("name")[:300]
+    )
+    return [("", "—")] + [(str(s.id), f"{s.name} ({s.organization.name})") for s in found]
+
+
 def _case_forms(viewer: Viewer, data: Any = None, action: str = "") -> dict[str, forms.Form]:
     built: dict[str, forms.Form] = {}
     for name, form_class in ACTION_FORMS.items():
         form = form_class(data if name == action else None, prefix=name)
         if isinstance(form, ReferralForm | TransferForm):
             form.fields["to_organisation_id"].choices = _organisation_choices(viewer)  # type: ignore[attr-defined]
+        if isinstance(form, ReferralForm):
+            form.fields["to_service_id"].choices = _service_choices()  # type: ignore[attr-defined]
         built[name] = form
     return built
 
@@ -217,7 +230,7 @@ def case_action(request: HttpRequest, case_id: uuid.UUID, action: str) -> HttpRe
     case_forms = _case_forms(viewer, request.POST, action)
     done = _submit(
         case_forms[action],
-        lambda data: schema(**data),
+        lambda data: schema(**{k: v for k, v in data.items() if v not in ("", None)}),
         lambda data: service(viewer, case_id=case_id, data=data),
     )
     if done is None:
