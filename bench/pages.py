@@ -92,6 +92,7 @@ def main() -> None:
     from compatriot.people.models import Person
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `compatriot serve` does
     call_command("demo", persons=args.persons, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     crisis = Crisis.objects.get()
     membership = (

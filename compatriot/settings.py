@@ -182,7 +182,6 @@ CELERY_BEAT_SCHEDULE = {
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
-WHITENOISE_USE_FINDERS = True  # serve the app's static files (vendored npm assets) as they are
 # A tile server you run, e.g. https://tiles.example.org/{z}/{x}/{y}.png; empty: markers only.
 WEB_MAP_TILE_URL = os.environ.get("WEB_MAP_TILE_URL", "")
 WEB_MAP_TILE_ATTRIBUTION = os.environ.get("WEB_MAP_TILE_ATTRIBUTION", "")

@@ -30,13 +30,12 @@ def _names(language: str) -> dict[str, str]:
     return names
 
 
-def country_code(text: str) -> str:
-    """The alpha-2 code; the text itself when it is neither a code nor a known name, so that
-    the schema's own validation names the field and the problem."""
+def country_code(text: str) -> str | None:
+    """The alpha-2 code, or None when the text is neither a code nor a known name."""
     text = text.strip()
     try:
         return country_alpha2(text)
     except NormalisationError:
         pass
     language = (get_language() or "en").split("-")[0]
-    return _names(language).get(_key(text)) or _names("en").get(_key(text)) or text[:3]
+    return _names(language).get(_key(text)) or _names("en").get(_key(text))

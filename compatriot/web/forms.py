@@ -32,6 +32,19 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
+def _country_codes(text: str) -> str:
+    codes = []
+    for part in _split(text):
+        code = country_code(part)
+        if code is None:
+            raise forms.ValidationError(
+                _("Unknown country: write its name or its two-letter code, e.g. NG."),
+                code="country",
+            )
+        codes.append(code)
+    return ", ".join(codes)
+
+
 class PersonNameFields(forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=200, required=False)
     family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
@@ -49,6 +62,9 @@ class PersonNameFields(forms.Form):
         help_text=_("Country name or code, e.g. NG or Nigeria"),
     )
 
+    def clean_nationality(self) -> str:
+        return _country_codes(self.cleaned_data.get("nationality", ""))
+
 
 class PlaceFields(forms.Form):
     country = forms.CharField(label=_("Country where they are now"), max_length=60, required=False)
@@ -64,6 +80,9 @@ class PlaceFields(forms.Form):
         label=_("Where in the journey"), choices=choices(JourneyStage)
     )
     category = forms.ChoiceField(label=_("Situation"), choices=choices(PersonCategory))
+
+    def clean_country(self) -> str:
+        return _country_codes(self.cleaned_data.get("country", ""))
 
 
 class DetailFields(forms.Form):
@@ -177,10 +196,10 @@ def person_values(data: dict[str, Any]) -> dict[str, Any]:
         "family_name": data.get("family_name", ""),
         "sex": data.get("sex") or Sex.UNKNOWN,
         "birth_date": data.get("birth_date") or None,
-        "nationalities": [country_code(part) for part in _split(data.get("nationality") or "")],
+        "nationalities": _split(data.get("nationality") or ""),
     }
     if data.get("country"):
-        values["country"] = country_code(data["country"])
+        values["country"] = data["country"]
     for name in ("admin_area", "place_name", "journey_stage", "category"):
         if data.get(name):
             values[name] = data[name]

@@ -143,6 +143,11 @@ def test_volunteer_registers_finds_and_edits_a_household(browser: Any, live_serv
     assert_accessible(page)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
+    page.set_viewport_size({"width": 360, "height": 740})  # operator pages fit a phone too
+    for path in ("/workspace/", "/workspace/people/", person_url.removeprefix(base)):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+
     outsider = browser.new_context().new_page()
     sign_in(outsider, base, "outsider")
     response = outsider.goto(person_url)

@@ -14,6 +14,9 @@ from compatriot.people.models import Household, Person
 pytestmark = pytest.mark.django_db
 
 MEMBER = "members-{index}-{field}"
+# The registry page: session, user, memberships, crises, count, page, 3 prefetches, audit (PostgreSQL
+# adds the audit chain lock) and the rest of the workspace; it must not grow with the people listed.
+QUERIES = 17
 
 
 def household_post(**overrides: Any) -> dict[str, Any]:
@@ -286,3 +289,18 @@ def test_filters_combine(web_client: Any, org_a: Any, crisis: Any) -> None:
     bad = client.post("/workspace/people/", {"nationality": "ZZ"})
     assert "ZZ" in bad.content.decode()
     assert 'aria-invalid="true"' in bad.content.decode()
+
+
+def test_registry_query_count_does_not_grow_with_people(
+    web_client: Any, org_a: Any, crisis: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = web_client(org_a)
+    client.post("/workspace/households/new/", household_post())
+    client.get("/workspace/people/")  # session and caches warm
+    with django_assert_max_num_queries(QUERIES) as captured:
+        client.get("/workspace/people/")
+    fewer = len(captured)
+    client.post("/workspace/households/new/", household_post())
+    with django_assert_max_num_queries(QUERIES) as captured:
+        client.get("/workspace/people/")
+    assert len(captured) == fewer
