@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "compatriot.core",
     "compatriot.people",
     "compatriot.scenario",
+    "compatriot.assistance",
 ]
 
 MIDDLEWARE = [
