@@ -81,21 +81,22 @@ def _model(part: Part):  # type: ignore[no-untyped-def]
 
 
 class _Watchdog(cp_model.CpSolverSolutionCallback):
-    """Stops the search when it has not improved for `patience` seconds: on these packing
-    problems the good solutions come early and the rest of the time goes to proofs."""
+    """Stops the search when it has not improved for `patience` seconds of this process's CPU
+    time (so that a busy machine does not cut it short): on these packing problems the good
+    solutions come early and the rest of the time goes to proofs."""
 
     def __init__(self, solver: cp_model.CpSolver, patience: float) -> None:
         super().__init__()
         self.solver, self.patience = solver, patience
-        self.last = time.monotonic()
+        self.last = time.process_time()
         self.done = threading.Event()
 
     def on_solution_callback(self) -> None:
-        self.last = time.monotonic()
+        self.last = time.process_time()
 
     def watch(self) -> None:
         while not self.done.wait(0.02):
-            if time.monotonic() - self.last > self.patience:
+            if time.process_time() - self.last > self.patience:
                 self.solver.stop_search()
                 return
 
@@ -108,7 +109,8 @@ def _run(model, x, hint: np.ndarray, part: Part, seconds: float):  # type: ignor
         model.add_hint(var, value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.max_deterministic_time = seconds
+    solver.parameters.max_time_in_seconds = seconds * 3  # the wall clock only as a backstop
     watchdog = _Watchdog(solver, patience=STALL_SECONDS + seconds / 10)
     thread = threading.Thread(target=watchdog.watch, daemon=True)
     thread.start()
