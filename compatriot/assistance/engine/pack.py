@@ -15,6 +15,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 STALL_SECONDS = 0.25
+SECOND_PHASE_SHARE = 0.3  # of a part's time, at most, for shorter journeys
 
 
 @dataclass
@@ -39,24 +40,30 @@ class Part:
         return int((people * self.weights[served]).sum()), int((people * self.cost[edges]).sum())
 
 
-def pack_greedy(part: Part, order: np.ndarray | None = None) -> np.ndarray:
-    """Highest weight first (larger households first, so they still fit), nearest offer with room."""
+def pack_greedy(part: Part, preset: np.ndarray | None = None) -> np.ndarray:
+    """Keeps the preset choices (one edge or -1 per request; they must fit together), then the
+    rest by highest weight first (larger households first, so they still fit), nearest offer
+    with room."""
     n = len(part.people)
-    if order is None:
-        order = np.lexsort((-part.people, -part.weights))
-    starts = np.searchsorted(part.req, np.arange(n + 1))
-    room = part.free.astype(np.int64).copy()
+    starts = np.searchsorted(part.req, np.arange(n + 1)).tolist()
+    room = part.free.astype(np.int64).tolist()
     chosen = np.full(n, -1, dtype=np.int64)
-    req_people = part.people.tolist()
+    people = part.people.tolist()
     offs = part.off.tolist()
-    start_list = starts.tolist()
-    room_list = room.tolist()
-    for r in order.tolist():
-        need = req_people[r]
-        for e in range(start_list[r], start_list[r + 1]):
+    if preset is not None:
+        for r in np.flatnonzero(preset >= 0).tolist():
+            e = int(preset[r])
+            if room[offs[e]] >= people[r]:
+                room[offs[e]] -= people[r]
+                chosen[r] = e
+    for r in np.lexsort((-part.people, -part.weights)).tolist():
+        if chosen[r] >= 0:
+            continue
+        need = people[r]
+        for e in range(starts[r], starts[r + 1]):
             o = offs[e]
-            if room_list[o] >= need:
-                room_list[o] -= need
+            if room[o] >= need:
+                room[o] -= need
                 chosen[r] = e
                 break
     return chosen
@@ -152,7 +159,7 @@ def pack_exact(
             best, best_weighted = chosen, part.value(chosen)[0]
     else:
         proved = True
-    remaining = seconds - (time.monotonic() - started)
+    remaining = min(seconds - (time.monotonic() - started), seconds * SECOND_PHASE_SHARE)
     if remaining > 0.02:
         # Second phase: keep the weighted people, shorten the journeys.
         model.add(sum(g * v for g, v in zip(served_weight, x, strict=True)) >= best_weighted)

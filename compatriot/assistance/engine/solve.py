@@ -107,6 +107,7 @@ def solve_category(
 
     small_or_none = np.append(small, False)  # label -1 (no edge) reads the appended False
     free_set = _repack_set(edges, flow, weights, chosen, split, label, small_or_none)
+    flow_whole = chosen.copy()  # the flow's whole households: the packing starts from them
     chosen[free_set] = -1
     room = free.astype(np.int64).copy()
     fixed = chosen >= 0
@@ -125,7 +126,15 @@ def solve_category(
         if not len(group):
             continue
         exact = _pack_group(
-            edges, group, people, weights, room, chosen, deadline, share=len(group) / left
+            edges,
+            group,
+            people,
+            weights,
+            room,
+            chosen,
+            flow_whole,
+            deadline,
+            share=len(group) / left,
         )
         left -= len(group)
         if exact and small[label[edges.request[group[0]]]]:
@@ -140,6 +149,7 @@ def _pack_group(
     weights: np.ndarray,
     room: np.ndarray,
     chosen: np.ndarray,
+    flow_whole: np.ndarray,
     deadline: float,
     share: float,
 ) -> bool:
@@ -156,7 +166,12 @@ def _pack_group(
         weights=weights[requests],
         free=room[offers],
     )
-    local_choice = pack_greedy(part)
+    # `group` is sorted (edges keep their order within a component): find the flow's edges in it.
+    kept = flow_whole[requests]
+    position = np.searchsorted(group, np.maximum(kept, 0))
+    position = np.minimum(position, len(group) - 1)
+    preset = np.where((kept >= 0) & (group[position] == kept), position, -1)
+    local_choice = pack_greedy(part, preset)
     exact = False
     remaining = deadline - time.monotonic()
     if len(group) <= CP_SAT_MAX_EDGES and remaining > 0.05:

@@ -262,3 +262,22 @@ def test_small_instances_reach_the_true_optimum(seed):
     result = match(requests, offers)
     _check_feasible(requests, offers, result)
     assert result.summary.weighted_served == _brute_force(requests, offers)
+
+
+def test_without_time_for_cp_sat_the_fallback_is_feasible_and_close(monkeypatch):
+    """Large parts (here: every part) are re-packed greedily from the flow's whole households."""
+    from compatriot.assistance.engine import solve
+
+    monkeypatch.setattr(solve, "EXACT_COMPONENT_EDGES", 0)
+    monkeypatch.setattr(solve, "CP_SAT_MAX_EDGES", 0)
+    requests, offers = generate(600, seed=11)
+    result = match(requests, offers)
+    _check_feasible(requests, offers, result)
+    assert result.summary.weighted_served >= 0.95 * result.summary.lp_bound
+
+
+def test_pruned_graphs_stay_feasible():
+    requests, offers = generate(500, seed=5)
+    result = match(requests, offers, edge_budget=1)  # each request keeps its nearest offers only
+    _check_feasible(requests, offers, result)
+    assert result.summary.weighted_served <= lp_upper_bound(requests, offers)
