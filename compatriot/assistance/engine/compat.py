@@ -233,7 +233,8 @@ def compatible_edges(
     req = np.concatenate(kept_r)
     off = np.concatenate(kept_o)
     km = np.concatenate(kept_d)
-    order = np.lexsort((off, km, req))
+    # One float key (request, then distance) sorts several times faster than a lexsort.
+    order = np.argsort(req * 1e6 + np.minimum(km, 999_999.0), kind="stable")
     req, off, km = req[order].astype(np.int64), off[order].astype(np.int64), km[order]
     pruned = False
     if len(req) > edge_budget:
