@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from compatriot.assistance.api import router as assistance_router
 from compatriot.auth import BearerToken
 from compatriot.cases.api import router as cases_router
 from compatriot.core.api import router as core_router
@@ -39,6 +40,7 @@ api.add_router("/", core_router)
 api.add_router("/", people_router)
 api.add_router("/", cases_router)
 api.add_router("/", directory_router)
+api.add_router("/assistance", assistance_router)
 
 
 # A model-level validator cannot give pydantic a location, so it names the field it blames at the

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "compatriot.web",
     "compatriot.linkage",
     "compatriot.directory",
+    "compatriot.assistance",
 ]
 
 MIDDLEWARE = [
