@@ -213,7 +213,7 @@ def person_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def consents(data: dict[str, Any], *, method: str) -> list[dict[str, Any]]:
-    given = [{"scope": "registration", "method": method}]
+    given: list[dict[str, Any]] = [{"scope": "registration", "method": method}]
     if data.get("consent_sharing"):
         given.append(
             {

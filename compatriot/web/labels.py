@@ -3,6 +3,7 @@ web shows these, in the visitor's language. A test checks that every code has on
 
 from __future__ import annotations
 
+from django.db.models import TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ from compatriot.people.models import (
     VulnerabilityCode,
 )
 
-LABELS: dict[type, dict[str, Promise]] = {
+LABELS: dict[type[TextChoices], dict[str, Promise]] = {
     Sex: {
         Sex.FEMALE: _("Female"),
         Sex.MALE: _("Male"),

@@ -10,6 +10,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,8 @@ from compatriot.core.models import Crisis, Membership
 from compatriot.core.selectors import crisis_list, user_membership_list, viewer_for_membership
 from compatriot.core.viewer import Viewer
 from compatriot.web import nav
+
+T = TypeVar("T")
 
 SESSION_ORGANISATION = "web_organisation_id"
 SESSION_CRISIS = "web_crisis_id"
@@ -43,7 +46,7 @@ class WorkspaceRequest(HttpRequest):
     workspace: Workspace
 
 
-def _chosen(options: list, session_value: str | None, key: Callable) -> object | None:
+def _chosen(options: list[T], session_value: str | None, key: Callable[[T], object]) -> T | None:
     for option in options:
         if str(key(option)) == session_value:
             return option
@@ -51,14 +54,17 @@ def _chosen(options: list, session_value: str | None, key: Callable) -> object |
 
 
 def workspace_for(request: HttpRequest) -> Workspace | None:
-    memberships = list(user_membership_list(user_id=request.user.id))
+    user_id = request.user.id
+    if user_id is None:
+        return None
+    memberships = list(user_membership_list(user_id=user_id))
     membership = _chosen(
         memberships, request.session.get(SESSION_ORGANISATION), lambda m: m.organisation_id
     )
     if membership is None:
         return None
     viewer = viewer_for_membership(
-        user_id=request.user.id, organisation_id=membership.organisation_id, purpose="web"
+        user_id=user_id, organisation_id=membership.organisation_id, purpose="web"
     )
     crises = list(crisis_list(viewer))
     crisis = _chosen(crises, request.session.get(SESSION_CRISIS), lambda c: c.id)

@@ -74,6 +74,7 @@ def test_other_organisation_changes_nothing(
 def test_person_joins_the_household_and_it_is_renamed(registered: tuple[Any, Person]) -> None:
     client, person = registered
     household = person.household
+    assert household is not None
     response = client.post(
         f"/workspace/people/new/?household={household.id}",
         {
@@ -109,5 +110,7 @@ def test_other_organisation_cannot_join_or_rename_the_household(
         ).status_code
         == 404
     )
-    person.household.refresh_from_db()
-    assert person.household.label == ""
+    household = person.household
+    assert household is not None
+    household.refresh_from_db()
+    assert household.label == ""
