@@ -6,7 +6,7 @@ exactly the same thing for the same input.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from compatriot.normalise.dates import PartialDate
 from compatriot.normalise.names import search_text, to_latin
@@ -66,12 +66,14 @@ def person_values(data: PersonFields) -> dict[str, Any]:
 
 def patch_values(data: PersonPatch, current: dict[str, Any]) -> dict[str, Any]:
     """Column values to change from a partial update; names and dates re-derived when touched."""
-    given = data.model_dump(exclude_unset=True, exclude={"version"})
+    # The birth date is a PartialDate once validated, not the string its annotation says: it is
+    # read from the model itself rather than dumped.
+    given = data.model_dump(exclude_unset=True, exclude={"version", "birth_date"})
     values: dict[str, Any] = {}
+    if "birth_date" in data.model_fields_set:
+        values.update(birth_date_fields(cast("PartialDate | None", data.birth_date)))
     for name, value in given.items():
-        if name == "birth_date":
-            values.update(birth_date_fields(getattr(data, "birth_date", None)))
-        elif name in {"country"}:
+        if name in {"country"}:
             values[name] = value or ""
         elif value is None and name not in {"latitude", "longitude"}:
             continue
