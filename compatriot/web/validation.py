@@ -9,6 +9,7 @@ from django import forms
 from pydantic import ValidationError
 
 from compatriot.core.errors import ConflictError, DomainError, InvalidInputError
+from compatriot.web.error_text import translated
 from compatriot.web.forms import SCHEMA_TO_FORM
 
 # Errors a person can fix in the form. Not found and not allowed go to the 404 and 403 pages.
@@ -63,7 +64,7 @@ def apply_schema_errors(
         _add(
             _target(form, members, index),
             field,
-            message.removeprefix("Value error, "),
+            translated(message.removeprefix("Value error, "), item.get("type", "")),
             fallback=form,
         )
 
@@ -82,4 +83,4 @@ def apply_domain_error(
         position = int(member.group("index"))
         index = member_index[position] if member_index else position
         field = member.group("field") or None
-    _add(_target(form, members, index), field, error.message, fallback=form)
+    _add(_target(form, members, index), field, translated(error.message), fallback=form)

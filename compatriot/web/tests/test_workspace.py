@@ -3,9 +3,11 @@ validation, dashboard counts, organisation members."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from compatriot.core.models import AuditEntry, Membership, Role
@@ -304,3 +306,23 @@ def test_registry_query_count_does_not_grow_with_people(
     with django_assert_max_num_queries(QUERIES) as captured:
         client.get("/workspace/people/")
     assert len(captured) == fewer
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "le téléphone 1 n'est pas un numéro valide"),
+        ("ar", "الهاتف 1 ليس رقمًا صالحًا"),
+        ("uk", "телефон 1 не є правильним номером"),
+    ],
+)
+def test_validation_messages_are_in_the_page_language(
+    web_client: Any, org_a: Any, crisis: Any, language: str, expected: str
+) -> None:
+    client = web_client(org_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.post("/workspace/households/new/", household_post(phone="12"))
+    content = response.content.decode()
+    assert expected in html.unescape(content)
+    assert "is not a valid telephone number" not in content
+    assert Person.objects.count() == 0
