@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from compatriot.cases.models import Case, Concern, Referral
 from compatriot.core.models import Organisation, OrganisationKind, Role
@@ -164,3 +165,23 @@ def test_another_organisation_sees_nothing(
 def test_every_cases_code_has_a_translated_label() -> None:
     for kind, names in CASE_LABELS.items():
         assert set(names) == {str(value) for value in kind.values}, kind.__name__
+
+
+def test_the_monthly_report_page_shows_one_month(
+    crisis: Any, nrm: Organisation, web_client: Callable[..., Client]
+) -> None:
+    _report(Client(), crisis)
+    worker = web_client(nrm, Role.COORDINATOR)
+    this_month = timezone.now().strftime("%Y-%m")
+    assert (
+        worker.get(f"/workspace/cases/monitoring/?month={this_month}").context["figures"][
+            "concerns_received"
+        ]
+        == 1
+    )
+    page = worker.get("/workspace/cases/monitoring/?month=2024-01")
+    assert page.context["figures"]["concerns_received"] == 0
+    assert page.context["figures"]["by_organisation"] == []
+    everything = worker.get("/workspace/cases/monitoring/?month=nonsense")
+    assert everything.context["month"] is None
+    assert everything.context["figures"]["by_organisation"][0]["name"] == nrm.name

@@ -299,23 +299,42 @@ def referral_form(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     return response
 
 
+def _month(value: str) -> str | None:
+    """A YYYY-MM month from the query string, or None for all time."""
+    try:
+        monitoring.month_bounds(value)
+    except ValueError:
+        return None
+    return value if 2000 <= int(value[:4]) <= 2999 else None
+
+
 @workspace_view
 def monitoring_page(request: HttpRequest) -> HttpResponse:
+    """The figures for all time, or for one month (`?month=2026-10`): the printable monthly
+    report is this page for a month, printed."""
     viewer, crisis_id = _viewer(request), _crisis_id(request)
-    figures = monitoring.monitoring(viewer, filters=MonitoringFilter(crisis=crisis_id))
-    month = timezone.now().strftime("%Y-%m")
-    return render(request, "web/cases/monitoring.html", {"figures": figures, "month": month})
+    month = _month(request.GET.get("month", ""))
+    since, until = monitoring.month_bounds(month) if month else (None, None)
+    figures = monitoring.monitoring(
+        viewer, filters=MonitoringFilter(crisis=crisis_id, since=since, until=until)
+    )
+    names = {str(o.id): o.name for o in organisation_list(viewer)}
+    for row in figures["by_organisation"]:  # type: ignore[attr-defined]
+        row["name"] = names.get(row["key"], "—")
+    return render(
+        request,
+        "web/cases/monitoring.html",
+        {
+            "figures": figures,
+            "month": month,
+            "this_month": timezone.now().strftime("%Y-%m"),
+        },
+    )
 
 
 @workspace_view
 def monthly_csv(request: HttpRequest) -> HttpResponse:
-    month = request.GET.get("month", "")
-    try:
-        monitoring.month_bounds(month)
-        if not 2000 <= int(month[:4]) <= 2999:
-            raise ValueError(month)
-    except ValueError:
-        month = timezone.now().strftime("%Y-%m")
+    month = _month(request.GET.get("month", "")) or timezone.now().strftime("%Y-%m")
     body = monitoring.monthly_report_csv(_viewer(request), month=month, crisis=_crisis_id(request))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="monitoring-{month}.csv"'
