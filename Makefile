@@ -43,3 +43,7 @@ bench-api: install
 
 clean:
 	rm -rf var/*.sqlite3* var/static
+
+.PHONY: bench-matching
+bench-matching: install
+	$(PY) bench/matching.py --sizes 1000 10000 100000
