@@ -151,13 +151,14 @@ def _all_within(needed: np.ndarray, offered: np.ndarray) -> np.ndarray:
     return np.all((needed & ~offered) == 0, axis=1)
 
 
-STAGES = ("in_range", "destination", "time", "requirements", "language", "fits")
+STAGES = ("in_range", "destination", "time", "requirements", "language", "room", "fits")
 BLOCKER_OF_STAGE = (
     "none_in_range",
     "no_destination",
     "no_time_overlap",
     "requirements",
     "no_language",
+    "all_full",  # every compatible offer is taken by allocations kept from before
     "household_too_large",
 )
 
@@ -199,6 +200,9 @@ def _filter(a: _Arrays, free, req, off, needs_language: bool, passed=None):  # t
         ok = _any_overlap(a.r_lang[req], a.o_lang[off])
         req, off, km = req[ok], off[ok], km[ok]
     mark("language")
+    if passed is not None:
+        mark_room = free[off] > 0
+        passed["room"][req[mark_room]] = True
     ok = a.r_people[req] <= free[off]
     req, off, km = req[ok], off[ok], km[ok]
     mark("fits")

@@ -67,7 +67,9 @@ def _unmatched(request: Request, code: str, options: int) -> Unmatched:
         text += f" ({', '.join(sorted(request.languages)) or 'no language given'})"
     if code == "household_too_large":
         text += f" ({request.people} people, never split)"
-    if code == "all_full":
+    if code == "all_full" and options == 0:
+        text = "every compatible offer is already fully allocated (allocations kept from before)"
+    elif code == "all_full":
         text = f"all {options} compatible offer{'s' if options > 1 else ''} are full " + (
             "(taken by higher-priority or better-fitting households)"
         )
