@@ -123,9 +123,10 @@ def match(
         summary.weighted_requested += request.people * weight(request.priority)
     by_request = {r.id: r for r in requests}
     for allocation in result.allocations:
-        request = by_request.get(allocation.request_id)
-        if request is None or allocation.confirmed:
+        served = by_request.get(allocation.request_id)
+        if served is None or allocation.confirmed:
             continue
+        request = served
         summary.people_served += allocation.people
         summary.weighted_served += allocation.people * weight(request.priority)
         summary.people_km += allocation.people * allocation.distance_km
