@@ -78,3 +78,6 @@ messages: $(VENV)/.installed system-packages
 
 bench-pages: install
 	$(PY) bench/pages.py --persons $${PERSONS:-2000}
+.PHONY: bench-matching
+bench-matching: install
+	$(PY) bench/matching.py --sizes 1000 10000 100000

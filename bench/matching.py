@@ -32,7 +32,7 @@ from compatriot.assistance.engine.compat import compatible_edges
 from compatriot.assistance.engine.instances import generate
 
 
-def greedy_first_come(requests, offers):  # type: ignore[no-untyped-def]
+def greedy_first_come(requests, offers):
     """(weighted people, people, people-km) of first come, first served."""
     by_category = defaultdict(lambda: ([], []))
     for r in requests:

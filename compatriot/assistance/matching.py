@@ -33,12 +33,15 @@ from compatriot.core.viewer import Viewer
 
 def run_matching(viewer: Viewer, *, crisis_id: uuid.UUID, time_limit: float = 20.0) -> MatchingRun:
     viewer.require_organisation_manager()
+    organisation_id = viewer.organisation_id
+    if organisation_id is None:
+        raise NotFoundError("No such crisis.", field="crisis_id")
     crisis = Crisis.objects.filter(id=crisis_id).first()
     if crisis is None:
         raise NotFoundError("No such crisis.", field="crisis_id")
     requests = list(
         AssistanceRequest.objects.filter(
-            crisis=crisis, organisation_id=viewer.organisation_id, status=RequestStatus.OPEN
+            crisis=crisis, organisation_id=organisation_id, status=RequestStatus.OPEN
         )
     )
     now = timezone.now()
@@ -79,7 +82,7 @@ def run_matching(viewer: Viewer, *, crisis_id: uuid.UUID, time_limit: float = 20
         s = result.summary
         run = MatchingRun.objects.create(
             crisis=crisis,
-            organisation_id=viewer.organisation_id,
+            organisation_id=organisation_id,
             started_by_id=viewer.user_id,
             summary={
                 "requests": s.requests,

@@ -15,8 +15,27 @@ from django.db.models import F, Q
 from compatriot.assistance.engine.model import CATEGORIES, REQUIREMENTS
 from compatriot.core.models import Crisis, Organisation
 
-Category = models.TextChoices("Category", [(c.upper(), c) for c in CATEGORIES])
-Requirement = models.TextChoices("Requirement", [(r.upper(), r) for r in REQUIREMENTS])
+
+class Category(models.TextChoices):
+    EVACUATION_SEAT = "evacuation_seat", "Evacuation Seat"
+    TRANSPORT = "transport", "Transport"
+    SHELTER_BED = "shelter_bed", "Shelter Bed"
+    INTERPRETER = "interpreter", "Interpreter"
+    LEGAL_AID = "legal_aid", "Legal Aid"
+    MEDICAL = "medical", "Medical"
+    GOODS = "goods", "Goods"
+
+
+class Requirement(models.TextChoices):
+    WHEELCHAIR = "wheelchair", "Wheelchair access"
+    WOMEN_ONLY = "women_only", "Women only"
+    CHILD_FRIENDLY = "child_friendly", "Child friendly"
+    PETS = "pets", "Pets welcome"
+
+
+# The engine's vocabulary and the stored one are the same words.
+assert set(Category.values) == set(CATEGORIES)  # noqa: S101
+assert set(Requirement.values) == set(REQUIREMENTS)  # noqa: S101
 
 
 class RequestStatus(models.TextChoices):

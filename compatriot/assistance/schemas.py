@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
@@ -17,8 +17,8 @@ CategoryName = Literal[
     "evacuation_seat", "transport", "shelter_bed", "interpreter", "legal_aid", "medical", "goods"
 ]
 RequirementName = Literal["wheelchair", "women_only", "child_friendly", "pets"]
-assert set(CategoryName.__args__) == set(CATEGORIES)  # type: ignore[attr-defined]  # noqa: S101
-assert set(RequirementName.__args__) == set(REQUIREMENTS)  # type: ignore[attr-defined]  # noqa: S101
+assert set(get_args(CategoryName)) == set(CATEGORIES)  # noqa: S101
+assert set(get_args(RequirementName)) == set(REQUIREMENTS)  # noqa: S101
 
 
 def _languages(values: list[str]) -> list[str]:
@@ -35,7 +35,7 @@ def _languages(values: list[str]) -> list[str]:
 
 class _Window(Schema):
     @model_validator(mode="after")
-    def _ordered(self):  # type: ignore[no-untyped-def]
+    def _ordered(self):
         for start, end in (("earliest", "latest"), ("available_from", "available_until")):
             a, b = getattr(self, start, None), getattr(self, end, None)
             if a and b and b < a:

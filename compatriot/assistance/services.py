@@ -27,7 +27,12 @@ from compatriot.assistance.models import (
 from compatriot.assistance.schemas import OfferIn, OfferPatch, PriorityIn, RequestIn
 from compatriot.assistance.selectors import request_for_write
 from compatriot.core.audit import audit_record
-from compatriot.core.errors import ConflictError, InvalidInputError, NotFoundError
+from compatriot.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import Need, Person
@@ -56,6 +61,12 @@ def derive_priority(urgency: str | None, vulnerabilities: set[str]) -> int:
     return min(5, base + (1 if vulnerabilities & SEVERE else 0))
 
 
+def _organisation_of(viewer: Viewer) -> uuid.UUID:
+    if viewer.organisation_id is None:
+        raise PermissionDeniedError("Act for an organisation to do this.")
+    return viewer.organisation_id
+
+
 def _crisis(crisis_id: uuid.UUID) -> Crisis:
     crisis = Crisis.objects.filter(id=crisis_id).first()
     if crisis is None:
@@ -63,15 +74,15 @@ def _crisis(crisis_id: uuid.UUID) -> Crisis:
     return crisis
 
 
-def _from_person(viewer: Viewer, data: RequestIn) -> dict[str, object]:
-    person = visible_persons(viewer).filter(id=data.person_id).first()
+def _from_person(viewer: Viewer, data: RequestIn, person_id: uuid.UUID) -> dict[str, object]:
+    person = visible_persons(viewer).filter(id=person_id).first()
     if person is None:
         raise NotFoundError("No such person.", field="person_id")
     members = [person]
     if person.household_id:
         members = list(Person.objects.filter(household_id=person.household_id))
     codes = {v.code for m in members for v in m.vulnerabilities.all()}
-    urgency = data.urgency
+    urgency: str | None = data.urgency
     need = None
     if data.need_id:
         need = Need.objects.filter(id=data.need_id, person_id=person.id).first()
@@ -98,7 +109,7 @@ def request_create(viewer: Viewer, *, data: RequestIn) -> AssistanceRequest:
     viewer.require_people_write()
     crisis = _crisis(data.crisis_id)
     if data.person_id is not None:
-        values = _from_person(viewer, data)
+        values = _from_person(viewer, data, data.person_id)
     else:
         if data.latitude is None or data.longitude is None:
             raise InvalidInputError("A location is needed (latitude, longitude).", field="latitude")
@@ -111,7 +122,7 @@ def request_create(viewer: Viewer, *, data: RequestIn) -> AssistanceRequest:
         }
     request = AssistanceRequest.objects.create(
         crisis=crisis,
-        organisation_id=viewer.organisation_id,
+        organisation_id=_organisation_of(viewer),
         category=data.category,
         destination_latitude=data.destination_latitude,
         destination_longitude=data.destination_longitude,
@@ -151,7 +162,7 @@ def offer_create(viewer: Viewer, *, data: OfferIn) -> Offer:
     crisis = _crisis(data.crisis_id)
     offer = Offer.objects.create(
         crisis=crisis,
-        organisation_id=viewer.organisation_id,
+        organisation_id=_organisation_of(viewer),
         offered_by_id=viewer.user_id,
         **data.model_dump(exclude={"crisis_id"}),
     )
@@ -162,7 +173,7 @@ def offer_create(viewer: Viewer, *, data: OfferIn) -> Offer:
 def _own_offer(viewer: Viewer, offer_id: uuid.UUID, field: str = "offer_id") -> Offer:
     offer = (
         Offer.objects.select_for_update()
-        .filter(id=offer_id, organisation_id=viewer.organisation_id)
+        .filter(id=offer_id, organisation_id=_organisation_of(viewer))
         .first()
     )
     if offer is None:

@@ -20,7 +20,7 @@ from compatriot.assistance.engine.model import Allocation, Offer, Request, weigh
 UNLIMITED = 10**12
 
 
-def _lp(req: np.ndarray, off: np.ndarray, people, weights, free, method: str) -> float:  # type: ignore[no-untyped-def]
+def _lp(req: np.ndarray, off: np.ndarray, people, weights, free, method: str) -> float:
     solver = pywraplp.Solver.CreateSolver(method.upper())
     if solver is None:
         raise RuntimeError(f"no {method} solver in this OR-Tools build")

@@ -28,7 +28,7 @@ MIN_NEIGHBOURS = 24
 OFFER_CHUNK = 512
 
 
-def haversine_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
+def haversine_km(lat1, lon1, lat2, lon2):
     """Great-circle distance in km; accepts scalars or numpy arrays (degrees)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1
@@ -55,7 +55,7 @@ def _pad(bits: np.ndarray, words: int) -> np.ndarray:
     return np.concatenate([bits, np.zeros((bits.shape[0], words - bits.shape[1]), bits.dtype)], 1)
 
 
-def _seconds(value, default: float) -> float:  # type: ignore[no-untyped-def]
+def _seconds(value, default: float) -> float:
     return default if value is None else value.timestamp()
 
 
@@ -151,18 +151,19 @@ def _all_within(needed: np.ndarray, offered: np.ndarray) -> np.ndarray:
     return np.all((needed & ~offered) == 0, axis=1)
 
 
-STAGES = ("in_range", "destination", "time", "requirements", "language", "fits")
+STAGES = ("in_range", "destination", "time", "requirements", "language", "room", "fits")
 BLOCKER_OF_STAGE = (
     "none_in_range",
     "no_destination",
     "no_time_overlap",
     "requirements",
     "no_language",
+    "all_full",  # every compatible offer is taken by allocations kept from before
     "household_too_large",
 )
 
 
-def _filter(a: _Arrays, free, req, off, needs_language: bool, passed=None):  # type: ignore[no-untyped-def]
+def _filter(a: _Arrays, free, req, off, needs_language: bool, passed=None):
     """The pairs that pass every check. With `passed` (flags per stage), checks go in the
     order of the explanations and mark, per request, the last stage some offer passed;
     without, the cheap checks go first."""
@@ -199,6 +200,9 @@ def _filter(a: _Arrays, free, req, off, needs_language: bool, passed=None):  # t
         ok = _any_overlap(a.r_lang[req], a.o_lang[off])
         req, off, km = req[ok], off[ok], km[ok]
     mark("language")
+    if passed is not None:
+        mark_room = free[off] > 0
+        passed["room"][req[mark_room]] = True
     ok = a.r_people[req] <= free[off]
     req, off, km = req[ok], off[ok], km[ok]
     mark("fits")
@@ -208,7 +212,7 @@ def _filter(a: _Arrays, free, req, off, needs_language: bool, passed=None):  # t
 def compatible_edges(
     requests: Sequence[Request],
     offers: Sequence[Offer],
-    free_capacity: Sequence[int],
+    free_capacity: Sequence[int] | np.ndarray,
     *,
     category: str,
     edge_budget: int = DEFAULT_EDGE_BUDGET,

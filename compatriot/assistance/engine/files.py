@@ -131,7 +131,7 @@ def _languages(row: dict[str, str], field: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-def _window(row: dict[str, str], start: str, end: str):  # type: ignore[no-untyped-def]
+def _window(row: dict[str, str], start: str, end: str):
     begin, finish = _moment(row, start), _moment(row, end)
     if begin and finish and finish < begin:
         raise _BadValueError(end, f"{end} is before {start}")

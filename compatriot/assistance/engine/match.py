@@ -67,7 +67,9 @@ def _unmatched(request: Request, code: str, options: int) -> Unmatched:
         text += f" ({', '.join(sorted(request.languages)) or 'no language given'})"
     if code == "household_too_large":
         text += f" ({request.people} people, never split)"
-    if code == "all_full":
+    if code == "all_full" and options == 0:
+        text = "every compatible offer is already fully allocated (allocations kept from before)"
+    elif code == "all_full":
         text = f"all {options} compatible offer{'s' if options > 1 else ''} are full " + (
             "(taken by higher-priority or better-fitting households)"
         )
@@ -121,9 +123,10 @@ def match(
         summary.weighted_requested += request.people * weight(request.priority)
     by_request = {r.id: r for r in requests}
     for allocation in result.allocations:
-        request = by_request.get(allocation.request_id)
-        if request is None or allocation.confirmed:
+        served = by_request.get(allocation.request_id)
+        if served is None or allocation.confirmed:
             continue
+        request = served
         summary.people_served += allocation.people
         summary.weighted_served += allocation.people * weight(request.priority)
         summary.people_km += allocation.people * allocation.distance_km

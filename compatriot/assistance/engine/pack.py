@@ -69,7 +69,7 @@ def pack_greedy(part: Part, preset: np.ndarray | None = None) -> np.ndarray:
     return chosen
 
 
-def _model(part: Part):  # type: ignore[no-untyped-def]
+def _model(part: Part):
     model = cp_model.CpModel()
     n_edges = len(part.req)
     x = [model.new_bool_var("") for _ in range(n_edges)]
@@ -108,7 +108,7 @@ class _Watchdog(cp_model.CpSolverSolutionCallback):
                 return
 
 
-def _run(model, x, hint: np.ndarray, part: Part, seconds: float):  # type: ignore[no-untyped-def]
+def _run(model, x, hint: np.ndarray, part: Part, seconds: float):
     hinted = np.zeros(len(x), dtype=bool)
     hinted[hint[hint >= 0]] = True
     model.clear_hints()

@@ -17,7 +17,7 @@ from compatriot.core.viewer import Viewer
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.skipif(
-        not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        not str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql"),
         reason="row locks need a real PostgreSQL server",
     ),
     pytest.mark.django_db(transaction=True),

@@ -281,3 +281,9 @@ def test_pruned_graphs_stay_feasible():
     result = match(requests, offers, edge_budget=1)  # each request keeps its nearest offers only
     _check_feasible(requests, offers, result)
     assert result.summary.weighted_served <= lp_upper_bound(requests, offers)
+
+
+def test_an_offer_filled_by_kept_allocations_is_reported_full():
+    result = match([request("new")], [offer(capacity=2)], [Allocation("old", "o", 2)])
+    assert blockers(result) == {"new": "all_full"}
+    assert "already fully allocated" in result.unmatched[0].reason

@@ -230,3 +230,25 @@ def test_bad_input_names_the_field(client_a, crisis):
         },
     )
     assert window.status_code == 422
+
+
+def test_a_person_out_of_scope_cannot_be_the_subject_of_a_request(
+    client_a, client_b, crisis, register_person
+):
+    person = register_person(client_a)
+    response = client_b.post(
+        "/assistance/requests",
+        {"crisis_id": str(crisis.id), "category": "shelter_bed", "person_id": person["id"]},
+    )
+    assert (response.status_code, response.json()["field"]) == (404, "person_id")
+
+
+def test_allocations_are_seen_only_by_the_two_sides(client_a, client_b, make_client, crisis):
+    from compatriot.core.models import Organisation
+
+    third = make_client(Organisation.objects.create(name="Third", kind="ngo"), Role.COORDINATOR)
+    r, o = new_request(client_a, crisis), new_offer(client_b, crisis)
+    allocation = allocate(client_a, r["id"], o["id"]).json()
+    assert client_b.get("/assistance/allocations").json()["count"] == 1
+    assert third.get("/assistance/allocations").json()["count"] == 0
+    assert third.post(f"/assistance/allocations/{allocation['id']}/cancel").status_code == 404

@@ -58,7 +58,7 @@ class Command(CompatriotCommand):
             help="seconds for the integer solver in all (default 50)",
         )
 
-    def _read(self, label: str, reader, path: Path):  # type: ignore[no-untyped-def]
+    def _read(self, label: str, reader, path: Path):
         if not path.is_file():
             raise CommandError(f"{label}: no file {path}")
         try:
@@ -97,5 +97,5 @@ class Command(CompatriotCommand):
         )
 
 
-def _kept_people(result) -> int:  # type: ignore[no-untyped-def]
+def _kept_people(result) -> int:
     return sum(a.people for a in result.allocations if a.confirmed)
