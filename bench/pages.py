@@ -112,6 +112,8 @@ def main() -> None:
         ("public", "self-registration", public, "get", f"/crisis/{crisis.id}/register/", {}),
         ("public", "I need help", public, "get", f"/crisis/{crisis.id}/help/", {}),
         ("public", "thank you", public, "get", "/thanks/", {}),
+        ("public", "report a concern", public, "get", f"/crisis/{crisis.id}/concern/", {}),
+        ("public", "follow a concern", public, "get", "/concern/status/", {}),
         ("operator", "sign-in", Client(), "get", "/login/", {}),
         ("operator", "dashboard", operator, "get", "/workspace/", {}),
         ("operator", "registry", operator, "get", "/workspace/people/", {}),
