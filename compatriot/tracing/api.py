@@ -30,10 +30,12 @@ router = Router(tags=["tracing"])
 
 
 def request_out(found: TracingRequest) -> dict[str, object]:
-    values = {name: getattr(found, name) for name in TracingRequestOut.model_fields}
-    values["seeker_contact"] = unseal(found.seeker_contact_sealed)
-    values["possible_matches"] = getattr(found, "possible_matches", 0)
-    return values
+    computed = {
+        "seeker_contact": unseal(found.seeker_contact_sealed),
+        "possible_matches": getattr(found, "possible_matches", 0),
+    }
+    fields = TracingRequestOut.model_fields.keys() - computed.keys()
+    return {**{name: getattr(found, name) for name in fields}, **computed}
 
 
 def incoming_out(match: TracingMatch) -> dict[str, object]:
