@@ -9,6 +9,7 @@ new rows and a rollback calls nothing. They must be cheap (schedule a task, not 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 
@@ -25,4 +26,4 @@ def after_registration(callback: Callback) -> None:
 
 def persons_registered(crisis_id: uuid.UUID) -> None:
     for callback in _callbacks:
-        transaction.on_commit(lambda callback=callback: callback(crisis_id))
+        transaction.on_commit(functools.partial(callback, crisis_id))

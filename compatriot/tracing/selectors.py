@@ -66,7 +66,7 @@ def _requests(viewer: Viewer) -> QuerySet[TracingRequest]:
         matches__status=MatchStatus.AWAITING_ANSWER,
         matches__in=live_matches().values("id"),
     )
-    return TracingRequest.objects.filter(organisation_id=viewer.organisation_id).annotate(
+    return TracingRequest.objects.filter(organisation_id=viewer.acting_organisation_id).annotate(
         possible_matches=Count("matches", filter=pending, distinct=True)
     )
 
@@ -110,7 +110,7 @@ def request_for_write(viewer: Viewer, *, request_id: uuid.UUID) -> TracingReques
     require_tracing_role(viewer)
     found = (
         TracingRequest.objects.select_for_update()
-        .filter(id=request_id, organisation_id=viewer.organisation_id)
+        .filter(id=request_id, organisation_id=viewer.acting_organisation_id)
         .first()
     )
     if found is None:
@@ -194,7 +194,7 @@ def _incoming(viewer: Viewer) -> QuerySet[TracingMatch]:
     require_tracing_role(viewer)
     return (
         live_matches()
-        .filter(person__registered_by_id=viewer.organisation_id)
+        .filter(person__registered_by_id=viewer.acting_organisation_id)
         .exclude(request__status=RequestStatus.WITHDRAWN)
         .select_related("request", "request__organisation", "person")
     )
@@ -241,9 +241,9 @@ def notification_list(
     viewer: Viewer, *, unread_only: bool = False, limit: int = 50
 ) -> list[TracingNotification]:
     require_tracing_role(viewer)
-    found = TracingNotification.objects.filter(organisation_id=viewer.organisation_id).filter(
-        Q(user__isnull=True) | Q(user_id=viewer.user_id)
-    )
+    found = TracingNotification.objects.filter(
+        organisation_id=viewer.acting_organisation_id
+    ).filter(Q(user__isnull=True) | Q(user_id=viewer.user_id))
     if unread_only:
         found = found.filter(read_at__isnull=True)
     return list(found.order_by("-created_at", "id")[:limit])

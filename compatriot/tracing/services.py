@@ -165,7 +165,7 @@ def tracing_request_recheck(actor: Viewer) -> RecheckReport:
     """Re-check the actor's organisation's active requests now, against every searchable person."""
     require_tracing_role(actor)
     report = RecheckReport()
-    mine = TracingRequest.objects.active().filter(organisation_id=actor.organisation_id)
+    mine = TracingRequest.objects.active().filter(organisation_id=actor.acting_organisation_id)
     for crisis in mine.values_list("crisis_id", flat=True).distinct().order_by():
         report.add(_search(crisis, list(mine.filter(crisis_id=crisis)), full=True))
     with transaction.atomic():
@@ -396,5 +396,5 @@ def tracing_request_close(
 def notification_mark_read(actor: Viewer, *, notification_ids: list[uuid.UUID]) -> int:
     require_tracing_role(actor)
     return TracingNotification.objects.filter(
-        id__in=notification_ids, organisation_id=actor.organisation_id, read_at__isnull=True
+        id__in=notification_ids, organisation_id=actor.acting_organisation_id, read_at__isnull=True
     ).update(read_at=timezone.now())
