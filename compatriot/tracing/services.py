@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import ConflictError, InvalidInputError
-from compatriot.core.models import AuditAction, Crisis
+from compatriot.core.models import STATE_OF_ORIGIN_KINDS, AuditAction, Crisis
 from compatriot.core.viewer import Viewer
+from compatriot.people.models import Person, PersonCategory
 from compatriot.people.selectors import visible_persons
 from compatriot.tracing import matching
 from compatriot.tracing.models import (
@@ -211,7 +212,11 @@ def _store(
         by_request[candidate.request_id].append(candidate)
     created = 0
     for request in requests:
-        locked = TracingRequest.objects.select_for_update().get(id=request.id)
+        locked = (
+            TracingRequest.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(id=request.id)
+        )
         if locked.status not in ACTIVE_STATUSES:
             continue
         new = _new_matches(locked, by_request.get(request.id, []))
@@ -238,6 +243,15 @@ def _new_matches(
     request: TracingRequest, candidates: list[matching.Candidate]
 ) -> list[TracingMatch]:
     known = set(TracingMatch.objects.filter(request=request).values_list("person_id", flat=True))
+    if request.organisation.kind in STATE_OF_ORIGIN_KINDS:
+        # Protection first: a consulate or government of origin is never told that a refugee or
+        # asylum seeker is registered, not even as an anonymous possible match.
+        known |= set(
+            Person.objects.filter(
+                id__in=[c.person_id for c in candidates],
+                category=PersonCategory.REFUGEE_OR_ASYLUM_SEEKER,
+            ).values_list("id", flat=True)
+        )
     new = [
         TracingMatch(request=request, person_id=c.person_id, probability=c.probability, rank=c.rank)
         for c in candidates

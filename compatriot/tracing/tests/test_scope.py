@@ -131,3 +131,17 @@ def test_closing_twice_and_reunited_without_consent_are_refused(
     withdrawn = client_a.post(path, {"outcome": "seeker_withdrew"})
     assert withdrawn.json()["status"] == "withdrawn"
     assert client_a.post(path, {"outcome": "other"}).status_code == 409
+
+
+def test_a_consulate_is_never_told_of_a_refugee_even_as_a_possible_match(
+    make_client: Callable[..., Any],
+    client_b: Any,
+    sought_person: Callable[..., Any],
+    request_payload: Any,
+) -> None:
+    consulate = Organisation.objects.create(name="Consulate", kind=OrganisationKind.CONSULATE)
+    client = make_client(consulate, Role.CASEWORKER)
+    sought_person(client_b, category="refugee_or_asylum_seeker")
+    created = client.post("/tracing/requests", request_payload()).json()
+    assert created["status"] == "open"
+    assert client.get(f"/tracing/requests/{created['id']}/candidates").json() == []
