@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from compatriot.core.models import Crisis, Organisation, Role
 from compatriot.people.models import Consent, Person
-from compatriot.tracing.models import RequestStatus, TracingMatch, TracingRequest
+from compatriot.tracing.models import (
+    RequestStatus,
+    TracingMatch,
+    TracingNotification,
+    TracingRequest,
+)
 from compatriot.web.tracing_labels import TRACING_LABELS
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +76,9 @@ def test_the_seeker_side_screen_shows_no_personal_data_before_consent(
     assert created.status_code == 302
     assert created["Location"] == f"/workspace/tracing/{request.id}/"
 
+    assert TracingNotification.objects.get(read_at__isnull=True).kind == "possible_match"
     page = seeker_side.get(created["Location"]).content.decode()
+    assert not TracingNotification.objects.filter(read_at__isnull=True, request=request).exists()
     assert 'id="candidates"' in page
     assert str(TRACING_LABELS[RequestStatus]["possible_match"]) in page
     for value in NAMES:

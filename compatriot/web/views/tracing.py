@@ -62,6 +62,21 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _mark_read(
+    viewer: Viewer, *, request_id: uuid.UUID | None = None, match_id: uuid.UUID | None = None
+) -> None:
+    """Opening a request or a match reads the notifications about it."""
+    unread = selectors.notification_list(viewer, unread_only=True, limit=200)
+    ids = [
+        note.id
+        for note in unread
+        if (request_id and note.request_id == request_id)
+        or (match_id and note.match_id == match_id)
+    ]
+    if ids:
+        services.notification_mark_read(viewer, notification_ids=ids)
+
+
 def _seeker_choices(viewer: Viewer, crisis_id: uuid.UUID | None) -> list[tuple[str, str]]:
     _, persons = person_list(viewer, filters=PersonFilter(crisis=crisis_id), limit=200)
     return [(str(p.id), f"{p.given_name} {p.family_name}".strip()) for p in persons]
@@ -105,6 +120,7 @@ def detail(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
             return redirect("tracing:detail", request_id)
         status = 422
     found = selectors.request_get(viewer, request_id=request_id)
+    _mark_read(viewer, request_id=found.id)
     context = {
         "tracing": found,
         "seeker_contact": unseal(found.seeker_contact_sealed),
@@ -132,6 +148,7 @@ def match(request: HttpRequest, match_id: uuid.UUID) -> HttpResponse:
             return redirect("tracing:match", match_id)
         status = 422
     found = selectors.incoming_get(viewer, match_id=match_id)
+    _mark_read(viewer, match_id=found.id)
     context = {
         "match": found,
         "sought": found.request,
