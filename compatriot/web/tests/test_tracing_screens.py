@@ -76,7 +76,8 @@ def test_the_seeker_side_screen_shows_no_personal_data_before_consent(
     assert created.status_code == 302
     assert created["Location"] == f"/workspace/tracing/{request.id}/"
 
-    assert TracingNotification.objects.get(read_at__isnull=True).kind == "possible_match"
+    unread = TracingNotification.objects.get(organisation=org_a, read_at__isnull=True)
+    assert unread.kind == "possible_match"
     page = seeker_side.get(created["Location"]).content.decode()
     assert not TracingNotification.objects.filter(read_at__isnull=True, request=request).exists()
     assert 'id="candidates"' in page
