@@ -210,32 +210,34 @@ def _store(
     by_request: dict[uuid.UUID, list[matching.Candidate]] = defaultdict(list)
     for candidate in found:
         by_request[candidate.request_id].append(candidate)
+    # One statement for every request searched; only those with candidates are locked one by one.
+    TracingRequest.objects.filter(
+        id__in=[r.id for r in requests], status__in=ACTIVE_STATUSES
+    ).update(checked_until=checked_at)
     created = 0
-    for request in requests:
+    for request_id in sorted(by_request):
         locked = (
             TracingRequest.objects.select_for_update(of=("self",))
             .select_related("organisation")
-            .get(id=request.id)
+            .get(id=request_id)
         )
         if locked.status not in ACTIVE_STATUSES:
             continue
-        new = _new_matches(locked, by_request.get(request.id, []))
+        new = _new_matches(locked, by_request[request_id])
+        if not new:
+            continue
         created += len(new)
-        fields = ["checked_until", "updated_at"]
-        locked.checked_until = checked_at
-        if new and locked.status == RequestStatus.OPEN:
+        if locked.status == RequestStatus.OPEN:
             locked.status = RequestStatus.POSSIBLE_MATCH
-            fields.append("status")
-        locked.save(update_fields=fields)
-        if new:
-            _notify_new(locked, new)
-            audit_record(
-                SYSTEM,
-                action=AuditAction.UPDATE,
-                object_type="tracing_request",
-                object_id=locked.id,
-                details={"new_matches": [str(m.id) for m in new]},
-            )
+            locked.save(update_fields=["status", "updated_at"])
+        _notify_new(locked, new)
+        audit_record(
+            SYSTEM,
+            action=AuditAction.UPDATE,
+            object_type="tracing_request",
+            object_id=locked.id,
+            details={"new_matches": [str(m.id) for m in new]},
+        )
     return created
 
 

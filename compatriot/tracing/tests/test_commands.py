@@ -46,3 +46,34 @@ def test_the_sweep_task_and_a_crisis_filter(
 def test_a_bad_crisis_id_is_a_clear_error() -> None:
     with pytest.raises(CommandError, match="--crisis"):
         call_command("tracing_recheck", "--crisis", "not-a-uuid")
+
+
+def test_with_a_broker_registrations_share_one_delayed_recheck(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, client_a: Any, open_request: Any, crisis: Any
+) -> None:
+    from django.core.cache import cache
+
+    from compatriot.tracing import tasks
+
+    cache.clear()
+    open_request(client_a)
+    queued: list[tuple[Any, int]] = []
+    monkeypatch.setattr(
+        tasks.tracing_recheck_task,
+        "apply_async",
+        lambda args, countdown: queued.append((args, countdown)),
+    )
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.TRACING_RECHECK_DELAY = 30
+    tasks.schedule_recheck(crisis.id)
+    tasks.schedule_recheck(crisis.id)
+    assert queued == [((str(crisis.id),), 30)]
+
+
+def test_no_recheck_is_queued_for_a_crisis_without_active_requests(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, crisis: Any
+) -> None:
+    from compatriot.tracing import tasks
+
+    monkeypatch.setattr(tasks.tracing_recheck_task, "delay", lambda *a: pytest.fail("queued"))
+    tasks.schedule_recheck(crisis.id)
