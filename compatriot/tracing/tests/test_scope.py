@@ -145,3 +145,19 @@ def test_a_consulate_is_never_told_of_a_refugee_even_as_a_possible_match(
     created = client.post("/tracing/requests", request_payload()).json()
     assert created["status"] == "open"
     assert client.get(f"/tracing/requests/{created['id']}/candidates").json() == []
+
+
+def test_the_list_costs_the_same_queries_for_one_request_or_three(
+    client_a: Any, open_request: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    open_request(client_a)
+    with CaptureQueriesContext(connection) as one:
+        assert client_a.get("/tracing/requests").json()["count"] == 1
+    open_request(client_a)
+    open_request(client_a)
+    with CaptureQueriesContext(connection) as three:
+        assert client_a.get("/tracing/requests").json()["count"] == 3
+    assert len(three) == len(one)
