@@ -73,7 +73,9 @@ def run(records: int, requests: int, seed: int) -> dict[str, object]:
     queries = [as_request(row) for row in chosen]
     against = [row for row in rows if row["id"] not in chosen_ids]
     found, sweep_seconds = search(queries, against, len(against))
-    at1 = sum(1 for q in chosen if found[q["id"]][:1] and truth[found[q["id"]][0]] == truth[q["id"]])
+    at1 = sum(
+        1 for q in chosen if found[q["id"]][:1] and truth[found[q["id"]][0]] == truth[q["id"]]
+    )
     at3 = sum(1 for q in chosen if any(truth[c] == truth[q["id"]] for c in found[q["id"]]))
     wrong_first = sum(
         1 for q in chosen if found[q["id"]][:1] and truth[found[q["id"]][0]] != truth[q["id"]]
