@@ -23,6 +23,7 @@ from compatriot.core.api import router as core_router
 from compatriot.core.errors import DomainError
 from compatriot.directory.api import router as directory_router
 from compatriot.people.api import router as people_router
+from compatriot.tracing.api import router as tracing_router
 
 api = NinjaAPI(
     title="Compatriot API",
@@ -41,6 +42,7 @@ api.add_router("/", people_router)
 api.add_router("/", cases_router)
 api.add_router("/", directory_router)
 api.add_router("/assistance", assistance_router)
+api.add_router("/tracing", tracing_router)
 
 
 # A model-level validator cannot give pydantic a location, so it names the field it blames at the

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "compatriot.linkage",
     "compatriot.directory",
     "compatriot.assistance",
+    "compatriot.tracing",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,13 @@ CASES_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("CASES_PUBLIC_REPORTS_PER_HOU
 CELERY_BEAT_SCHEDULE = {
     "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": 300.0},
 }
+# Family tracing (docs/tracing.md): possible matches at or above this probability, at most this
+# many per request; the key that encrypts seekers' contacts (derived from SECRET_KEY if unset).
+TRACING_MATCH_THRESHOLD = float(os.environ.get("TRACING_MATCH_THRESHOLD", "0.5"))
+TRACING_CANDIDATES = int(os.environ.get("TRACING_CANDIDATES", "3"))
+TRACING_CONTACT_KEY = os.environ.get("TRACING_CONTACT_KEY", "")
+TRACING_RECHECK_DELAY = int(os.environ.get("TRACING_RECHECK_DELAY", "30"))
+CELERY_BEAT_SCHEDULE["tracing-sweep"] = {"task": "tracing.sweep", "schedule": 3600.0}
 # Web pages (compatriot/web, docs/web.md).
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"

@@ -17,12 +17,14 @@ from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import (
     Consent,
+    ConsentScope,
     Household,
     Need,
     Person,
     Vulnerability,
 )
 from compatriot.people.records import patch_values, person_values
+from compatriot.people.registrations import persons_registered
 from compatriot.people.schemas import (
     ConsentIn,
     HouseholdIn,
@@ -157,13 +159,15 @@ def _register(actor: Viewer, data: PersonIn) -> Person:
         raise InvalidInputError(
             "household_id and relationship come together.", field="relationship"
         )
-    return _create_person(
+    person = _create_person(
         actor,
         data=data,
         crisis_id=data.crisis_id,
         household=household,
         relationship=data.relationship or "",
     )
+    persons_registered(data.crisis_id)
+    return person
 
 
 def _require_whole_coordinates(latitude: float | None, longitude: float | None) -> None:
@@ -332,6 +336,8 @@ def consent_record(actor: Viewer, *, person_id: uuid.UUID, data: ConsentIn) -> C
         object_id=consent.id,
         details={"person": str(person.id), "scope": consent.scope},
     )
+    if consent.scope == ConsentScope.FAMILY_TRACING:
+        persons_registered(person.crisis_id)  # the person may now be found by tracing
     return consent
 
 
@@ -385,6 +391,7 @@ def household_register(actor: Viewer, *, data: HouseholdIn) -> Household:
         object_id=household.id,
         details={"members": len(data.members)},
     )
+    persons_registered(data.crisis_id)
     return household
 
 

@@ -52,3 +52,5 @@ for _item in [
     NavItem("web:organisation", _("Organisation"), 90),
 ]:
     register(_item)
+
+register(NavItem("tracing:list", _("Family tracing"), 65))

@@ -30,6 +30,7 @@ from compatriot.people.imports.pipeline import normalised_chunks
 from compatriot.people.imports.reading import open_table
 from compatriot.people.imports.storage import PostgresStorage
 from compatriot.people.imports.storage_orm import OrmStorage
+from compatriot.people.registrations import persons_registered
 
 DEFAULT_BATCH_SIZE = 10_000
 Progress = Callable[[int], None]
@@ -166,6 +167,8 @@ def _run(
     if progress and done:
         progress(done)
     report.rejected.sort(key=lambda rejection: rejection.line)
+    if report.created or report.updated:
+        persons_registered(crisis_id)
     return report
 
 

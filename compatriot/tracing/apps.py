@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TracingConfig(AppConfig):
+    name = "compatriot.tracing"
+    label = "tracing"
+    verbose_name = "Tracing: family tracing requests and possible matches"
+
+    def ready(self) -> None:
+        # People may not import tracing (it sits below): tracing asks to be told, explicitly,
+        # when persons are registered, and re-checks its open requests then.
+        from compatriot.people import registrations
+        from compatriot.tracing.tasks import schedule_recheck
+
+        registrations.after_registration(schedule_recheck)

@@ -1,0 +1,61 @@
+"""Background work of tracing: re-check open requests when persons are registered, and a periodic
+sweep (CELERY_BEAT_SCHEDULE in settings) that compares them with every searchable person and
+lets lapse the matches of persons who withdrew consent. Both are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+
+from compatriot.tracing.models import TracingRequest
+from compatriot.tracing.services import tracing_recheck
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="tracing.recheck_crisis")
+def tracing_recheck_task(crisis_id: str) -> int:
+    report = tracing_recheck(crisis_id=uuid.UUID(crisis_id))
+    logger.info(
+        "tracing: re-checked %d request(s) against %d person(s), %d new possible match(es)",
+        report.requests,
+        report.persons_compared,
+        report.new_matches,
+    )
+    return report.new_matches
+
+
+@shared_task(name="tracing.sweep")
+def tracing_sweep_task() -> int:
+    report = tracing_recheck(full=True)
+    logger.info(
+        "tracing: swept %d request(s), %d new possible match(es), %d lapsed",
+        report.requests,
+        report.new_matches,
+        report.lapsed,
+    )
+    return report.new_matches
+
+
+def schedule_recheck(crisis_id: uuid.UUID) -> None:
+    """Called once persons of a crisis are registered (people.registrations), after commit.
+
+    Nothing to do unless the crisis has an active request. With a broker, registrations within
+    TRACING_RECHECK_DELAY seconds share one re-check (it compares everyone changed since the
+    last one). Without a broker the task runs here and now; a failure is logged, never passed to
+    the registration that triggered it (the periodic sweep will catch up)."""
+    if not TracingRequest.objects.active().filter(crisis_id=crisis_id).exists():
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            tracing_recheck_task.delay(str(crisis_id))
+        except Exception:
+            logger.exception("tracing: re-check of crisis %s failed", crisis_id)
+        return
+    delay = int(getattr(settings, "TRACING_RECHECK_DELAY", 30))
+    if cache.add(f"tracing-recheck:{crisis_id}", 1, timeout=delay):
+        tracing_recheck_task.apply_async((str(crisis_id),), countdown=delay)
