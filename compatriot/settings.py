@@ -177,8 +177,9 @@ CASES_ATTACHMENT_DIR = Path(os.environ.get("CASES_ATTACHMENT_DIR", VAR_DIR / "at
 CASES_ATTACHMENT_MAX_BYTES = int(os.environ.get("CASES_ATTACHMENT_MAX_BYTES", 5_000_000))
 CASES_ATTACHMENTS_PER_CONCERN = 5
 CASES_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("CASES_PUBLIC_REPORTS_PER_HOUR", "20"))
-CELERY_BEAT_SCHEDULE = {
-    "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": 300.0},
+CELERY_BEAT_SCHEDULE["cases-escalate-overdue"] = {
+    "task": "cases.escalate_overdue",
+    "schedule": 300.0,
 }
 # Family tracing (docs/tracing.md): possible matches at or above this probability, at most this
 # many per request; the key that encrypts seekers' contacts (derived from SECRET_KEY if unset).

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from compatriot.settings import DEVELOPMENT_SECRET_KEY
@@ -124,3 +125,19 @@ def test_docs_page(anonymous, db):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"/api/v1/openapi.json" in response.content
+
+
+def test_every_periodic_job_is_scheduled_and_names_a_registered_task():
+    from compatriot.celery import app
+
+    app.loader.import_default_modules()
+    app.autodiscover_tasks(force=True)
+    schedule = settings.CELERY_BEAT_SCHEDULE
+
+    assert {entry["task"] for entry in schedule.values()} == {
+        "directory.flag_stale_profiles",
+        "cases.escalate_overdue",
+        "tracing.sweep",
+    }
+    for entry in schedule.values():
+        assert entry["task"] in app.tasks
