@@ -397,3 +397,20 @@ def test_map_data_holds_no_names(
     )
     page = coordinator.get(BOARD)
     assert "Ngozi" not in json.dumps(page.context["markers"])
+
+
+def test_field_errors_are_in_the_page_language(coordinator: Client, offerer: Client) -> None:
+    from django.conf import settings
+
+    _request(coordinator, people="3")
+    _offer(offerer, capacity="2")
+    request, offer = AssistanceRequest.objects.get(), Offer.objects.get()
+    coordinator.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    full = coordinator.post(
+        f"{BOARD}requests/{request.id}/allocate/", {"allocate-offer_id": str(offer.id)}
+    )
+    assert full.context["allocate"].errors["offer_id"] == [
+        "L'offre a 2 places libres ; ce ménage en demande 3 et n'est jamais séparé."
+    ]
+    window = _request(coordinator, earliest="2026-05-02T10:00", latest="2026-05-01T10:00")
+    assert window.context["form"].errors["latest"] == ["est avant le début du créneau"]
