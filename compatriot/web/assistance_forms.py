@@ -42,7 +42,7 @@ def _languages() -> forms.CharField:
         label=_("Languages"),
         max_length=300,
         required=False,
-        help_text=_("Codes or names, separated by commas, e.g. en, yo, Ukrainian"),
+        help_text=_("Language codes, separated by commas, e.g. en, yo, uk"),
     )
 
 
