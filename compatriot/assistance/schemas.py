@@ -90,10 +90,10 @@ class BoardFilter(Schema):
     crisis: uuid.UUID | None = None
     category: CategoryName | None = None
     status: str | None = None
-    priority: int | None = Field(None, ge=1, le=5)
-    near_latitude: float | None = Field(None, ge=-90, le=90)
-    near_longitude: float | None = Field(None, ge=-180, le=180)
-    within_km: float | None = Field(None, gt=0, le=20_038)
+    priority: int | None = Field(default=None, ge=1, le=5)
+    near_latitude: float | None = Field(default=None, ge=-90, le=90)
+    near_longitude: float | None = Field(default=None, ge=-180, le=180)
+    within_km: float | None = Field(default=None, gt=0, le=20_038)
 
     @model_validator(mode="after")
     def _place(self):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db import models, transaction
 from django.db.models import F, FloatField, Q, QuerySet, Value
@@ -125,11 +125,12 @@ def _within(rows: QuerySet[M], latitude: float, longitude: float, km: float) -> 
     ) * Power(Sin((Radians(F("longitude")) - Radians(lon0)) / 2), 2)
     distance = 2 * EARTH_KM * ASin(Least(Sqrt(half), Value(1.0, FloatField())))
     box = km / 111.0 + 0.01
-    return (
+    found = (
         rows.filter(latitude__gte=latitude - box, latitude__lte=latitude + box)
         .annotate(distance_from_place=distance)
         .filter(distance_from_place__lte=km)
     )
+    return cast("QuerySet[M]", found)
 
 
 def request_board(viewer: Viewer, *, filters: BoardFilter) -> QuerySet[AssistanceRequest]:
