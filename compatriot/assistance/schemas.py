@@ -85,7 +85,8 @@ class RequestPatch(_Window):
 
 class BoardFilter(Schema):
     """What the matching board lists: one crisis, optionally one category, status, priority,
-    and a place (within `within_km` of a point)."""
+    and a place (within `within_km` of a point). Without a status, what is finished (requests
+    served or cancelled, offers withdrawn) is left out."""
 
     crisis: uuid.UUID | None = None
     category: CategoryName | None = None

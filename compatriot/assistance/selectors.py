@@ -20,6 +20,7 @@ from compatriot.assistance.models import (
     MatchingRun,
     Offer,
     OfferStatus,
+    RequestStatus,
 )
 from compatriot.assistance.schemas import BoardFilter
 from compatriot.core.audit import audit_record
@@ -144,6 +145,8 @@ def request_board(viewer: Viewer, *, filters: BoardFilter) -> QuerySet[Assistanc
         requests = requests.filter(category=filters.category)
     if filters.status:
         requests = requests.filter(status=filters.status)
+    else:
+        requests = requests.exclude(status__in=[RequestStatus.CLOSED, RequestStatus.CANCELLED])
     if filters.priority:
         requests = requests.filter(effective_priority=filters.priority)
     if filters.near_latitude is not None and filters.near_longitude is not None:
@@ -177,6 +180,8 @@ def offer_board(viewer: Viewer, *, filters: BoardFilter) -> QuerySet[Offer]:
         offers = offers.filter(category=filters.category)
     if filters.status:
         offers = offers.filter(status=filters.status)
+    else:
+        offers = offers.exclude(status=OfferStatus.WITHDRAWN)
     if filters.near_latitude is not None and filters.near_longitude is not None:
         offers = _within(
             offers, filters.near_latitude, filters.near_longitude, filters.within_km or 0

@@ -185,3 +185,16 @@ def test_matching_run_latest_is_per_organisation(a, b, crisis):
     run = run_matching(a, crisis_id=crisis.id, time_limit=5)
     assert selectors.matching_run_latest(a, crisis_id=crisis.id) == run
     assert selectors.matching_run_latest(b, crisis_id=crisis.id) is None
+
+
+def test_finished_records_are_listed_only_when_asked_for(a, b, crisis):
+    offer = _offer(b, crisis)
+    services.offer_set_status(b, offer_id=offer.id, status="withdrawn")
+    assert list(selectors.offer_board(a, filters=BoardFilter(crisis=crisis.id))) == []
+    withdrawn = BoardFilter(crisis=crisis.id, status="withdrawn")
+    assert [o.id for o in selectors.offer_board(a, filters=withdrawn)] == [offer.id]
+    request = _request(a, crisis)
+    AssistanceRequest.objects.filter(id=request.id).update(status="closed")
+    assert list(selectors.request_board(a, filters=BoardFilter(crisis=crisis.id))) == []
+    served = BoardFilter(crisis=crisis.id, status="closed")
+    assert [r.id for r in selectors.request_board(a, filters=served)] == [request.id]
