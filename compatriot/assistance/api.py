@@ -21,6 +21,7 @@ from compatriot.assistance.schemas import (
     PriorityIn,
     RequestIn,
     RequestOut,
+    RequestPatch,
 )
 from compatriot.core.api import viewer_of
 from compatriot.pagination import Page, PageParams, paginate
@@ -69,6 +70,14 @@ def list_requests(
 @router.get("/requests/{request_id}", response=RequestOut)
 def get_request(request: HttpRequest, request_id: uuid.UUID) -> dict[str, object]:
     return request_out(selectors.request_get(viewer_of(request), request_id=request_id))
+
+
+@router.patch("/requests/{request_id}", response=RequestOut)
+def update_request(
+    request: HttpRequest, request_id: uuid.UUID, data: RequestPatch
+) -> dict[str, object]:
+    changed = services.request_update(viewer_of(request), request_id=request_id, data=data)
+    return request_out(changed)
 
 
 @router.post("/requests/{request_id}/priority", response=RequestOut)

@@ -62,6 +62,48 @@ class RequestIn(_Window):
     _langs = field_validator("languages")(_languages)
 
 
+class RequestPatch(_Window):
+    """A change to an open request: only the fields given change (the household stays whole:
+    `people` is the whole household)."""
+
+    category: CategoryName | None = None
+    people: int | None = Field(None, ge=1, le=1000)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    destination_latitude: float | None = Field(None, ge=-90, le=90)
+    destination_longitude: float | None = Field(None, ge=-180, le=180)
+    languages: list[str] | None = Field(None, max_length=20)
+    earliest: datetime | None = None
+    latest: datetime | None = None
+    requirements: list[RequirementName] | None = Field(None, max_length=4)
+
+    @field_validator("languages")
+    @classmethod
+    def _langs(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _languages(values)
+
+
+class BoardFilter(Schema):
+    """What the matching board lists: one crisis, optionally one category, status, priority,
+    and a place (within `within_km` of a point). Without a status, what is finished (requests
+    served or cancelled, offers withdrawn) is left out."""
+
+    crisis: uuid.UUID | None = None
+    category: CategoryName | None = None
+    status: str | None = None
+    priority: int | None = Field(default=None, ge=1, le=5)
+    near_latitude: float | None = Field(default=None, ge=-90, le=90)
+    near_longitude: float | None = Field(default=None, ge=-180, le=180)
+    within_km: float | None = Field(default=None, gt=0, le=20_038)
+
+    @model_validator(mode="after")
+    def _place(self):
+        given = [self.near_latitude, self.near_longitude, self.within_km]
+        if any(v is not None for v in given) and not all(v is not None for v in given):
+            raise ValueError("within_km: a place needs a latitude, a longitude and a distance")
+        return self
+
+
 class PriorityIn(Schema):
     priority: int = Field(ge=1, le=5)
     reason: str = Field(min_length=3, max_length=500)

@@ -24,7 +24,7 @@ from compatriot.assistance.models import (
     OfferStatus,
     RequestStatus,
 )
-from compatriot.assistance.schemas import OfferIn, OfferPatch, PriorityIn, RequestIn
+from compatriot.assistance.schemas import OfferIn, OfferPatch, PriorityIn, RequestIn, RequestPatch
 from compatriot.assistance.selectors import request_for_write
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import (
@@ -134,6 +134,42 @@ def request_create(viewer: Viewer, *, data: RequestIn) -> AssistanceRequest:
     )
     audit_record(
         viewer, action=AuditAction.CREATE, object_type="assistance_request", object_id=request.id
+    )
+    return request
+
+
+@transaction.atomic
+def request_update(
+    viewer: Viewer, *, request_id: uuid.UUID, data: RequestPatch
+) -> AssistanceRequest:
+    """Changes an open request of the caller's organisation (an allocated one is changed by
+    cancelling its allocation first, so that a confirmed place never silently stops fitting)."""
+    viewer.require_people_write()
+    request = request_for_write(viewer, request_id=request_id)
+    if request.status != RequestStatus.OPEN:
+        raise ConflictError(
+            "Only an open request can be changed: cancel its allocation first.", field="status"
+        )
+    changes = data.model_dump(exclude_unset=True)
+    clearable = {"destination_latitude", "destination_longitude", "earliest", "latest"}
+    for name, value in changes.items():
+        if value is None and name not in clearable:
+            continue
+        setattr(request, name, sorted(set(value)) if name == "requirements" else value)
+    if (request.destination_latitude is None) != (request.destination_longitude is None):
+        raise InvalidInputError(
+            "latitude and longitude come together", field="destination_latitude"
+        )
+    if request.earliest and request.latest and request.latest < request.earliest:
+        raise InvalidInputError("latest: latest is before earliest", field="latest")
+    request.blocker = request.blocker_reason = ""  # the last run's verdict no longer holds
+    request.save()
+    audit_record(
+        viewer,
+        action=AuditAction.UPDATE,
+        object_type="assistance_request",
+        object_id=request.id,
+        details={"fields": sorted(changes)},
     )
     return request
 
@@ -399,4 +435,5 @@ __all__ = [
     "offer_update",
     "request_create",
     "request_set_priority",
+    "request_update",
 ]

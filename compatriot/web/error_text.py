@@ -63,6 +63,41 @@ _KNOWN: list[tuple[re.Pattern[str], Any]] = [
         (r"a household has at most one head$", gettext_lazy("a household has at most one head")),
         (r"^No such crisis\.$", gettext_lazy("This crisis does not exist.")),
         (r"already registered", gettext_lazy("This record is already registered.")),
+        # The assistance services' messages (matching board)
+        (
+            r"^The offer has (?P<free>\d+) free places; this household needs (?P<people>\d+)",
+            gettext_lazy(
+                "The offer has %(free)s free places; this household needs %(people)s and is "
+                "never split."
+            ),
+        ),
+        (
+            r"^Not compatible: (?P<blocker>\w+)\. A coordinator may override this\.$",
+            gettext_lazy("Not compatible (%(blocker)s): a coordinator may override this."),
+        ),
+        (r"^An override needs a reason\.$", gettext_lazy("An override needs a reason.")),
+        (r"^A location is needed", gettext_lazy("A location is needed: latitude and longitude.")),
+        (r"^The person has no location", gettext_lazy("The person has no location: give one.")),
+        (
+            r"^(latest|available_until) is before (earliest|available_from)$",
+            gettext_lazy("is before the start of the window"),
+        ),
+        (r"^This offer is not active\.$", gettext_lazy("This offer is not active.")),
+        (r"^This offer has expired\.$", gettext_lazy("This offer has expired.")),
+        (r"^No such offer\.$", gettext_lazy("This offer does not exist.")),
+        (
+            r"^(?P<n>\d+) places are allocated: cancel allocations",
+            gettext_lazy("%(n)s places are allocated: cancel allocations before going below that."),
+        ),
+        (r"already has a live allocation", gettext_lazy("This request already has an allocation.")),
+        (
+            r"^Only an open request can be changed",
+            gettext_lazy("Only an open request can be changed: cancel its allocation."),
+        ),
+        (
+            r"a place needs a latitude, a longitude and a distance$",
+            gettext_lazy("a place needs a latitude, a longitude and a distance"),
+        ),
     ]
 ]
 # pydantic's own error types
