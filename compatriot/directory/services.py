@@ -177,13 +177,41 @@ def profile_confirm(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
     return profile
 
 
+def can_verify_profiles(actor: Viewer) -> bool:
+    """Diaspora focal points verify profiles; a platform administrator may too."""
+    if actor.user_id is None:
+        return False
+    return (
+        actor.is_platform_admin
+        or DiasporaFocalPoint.objects.filter(user_id=actor.user_id).exists()
+    )
+
+
+@transaction.atomic
+def profile_replace(actor: Viewer, *, profile_id: uuid.UUID, data: ProfileIn) -> DiasporaProfile:
+    """The owner's edit form: every field and the capacities at once, all or nothing. Like any
+    change by the owner, it confirms the profile."""
+    profile = _own_profile(actor, profile_id)
+    for name, value in data.model_dump(exclude={"capacities"}).items():
+        setattr(profile, name, value)
+    _place(profile)
+    _confirm(profile)
+    validated_save(profile)
+    _capacities(profile, data.capacities)
+    audit_record(
+        actor,
+        action=AuditAction.UPDATE,
+        object_type="directory.profile",
+        object_id=profile.id,
+        details={"capacities": len(data.capacities), "replaced": True},
+    )
+    return profile
+
+
 @transaction.atomic
 def profile_verify(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
     """A diaspora focal point vouches for the profile (who and when are kept)."""
-    if (
-        actor.user_id is None
-        or not DiasporaFocalPoint.objects.filter(user_id=actor.user_id).exists()
-    ):
+    if not can_verify_profiles(actor):
         raise PermissionDeniedError("Only a diaspora focal point may verify profiles.")
     profile = DiasporaProfile.objects.select_for_update().filter(id=profile_id).first()
     if profile is None:

@@ -1,0 +1,32 @@
+"""URLs of the directory's operator screens (namespace `directory`, listed in the workspace
+navigation as `directory:index`)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from compatriot.web.views import directory
+
+app_name = "directory"
+
+urlpatterns = [
+    path("workspace/directory/", directory.index, name="index"),
+    path("workspace/directory/gaps/", directory.gaps, name="gaps"),
+    path("workspace/directory/profiles/new/", directory.profile_new, name="profile_new"),
+    path("workspace/directory/profiles/<uuid:profile_id>/", directory.profile, name="profile"),
+    path(
+        "workspace/directory/profiles/<uuid:profile_id>/edit/",
+        directory.profile_edit,
+        name="profile_edit",
+    ),
+    path(
+        "workspace/directory/profiles/<uuid:profile_id>/confirm/",
+        directory.profile_confirm,
+        name="profile_confirm",
+    ),
+    path(
+        "workspace/directory/profiles/<uuid:profile_id>/verify/",
+        directory.profile_verify,
+        name="profile_verify",
+    ),
+]
