@@ -109,9 +109,7 @@ class CapacityForm(forms.Form):
         required=False,
     )
     quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=0)
-    language = forms.CharField(
-        label=_("Language (interpreters)"), max_length=3, required=False
-    )
+    language = forms.CharField(label=_("Language (interpreters)"), max_length=3, required=False)
     unit = forms.CharField(label=_("Unit or currency"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -143,11 +141,12 @@ def capacity_formset(data: Any = None, *, initial: list[dict[str, Any]] | None =
     return CapacityFormSet(data, initial=initial, prefix="capacities")
 
 
-def apply_profile_errors(
-    form: forms.Form, capacities: Any, rows: list[int], error: ValidationError
+def apply_errors(
+    form: forms.Form, lists: dict[str, tuple[Any, list[int]]], error: ValidationError
 ) -> None:
-    """Schema errors onto the field they name; a capacity's onto its row (`rows` maps the
-    schema's capacity positions to the formset's, blank rows skipped)."""
+    """Schema errors onto the field they name; an error in a list item (a capacity, a
+    location, ...) onto its row of the formset in `lists` (name: formset and the map of the
+    schema's positions to the formset's rows, blank rows skipped)."""
     for item in error.errors():
         location = [part for part in item["loc"] if part != "body"]
         message = str(item["msg"]).removeprefix("Value error, ")
@@ -155,13 +154,33 @@ def apply_profile_errors(
         if ": " in message and message.split(": ", 1)[0].isidentifier():
             field, message = message.split(": ", 1)
         text = translated(message, item.get("type", ""))
-        if location[:1] == ["capacities"] and len(location) > 1:
-            row = capacities.forms[rows[int(location[1])]]
-            name = str(location[2]) if len(location) > 2 else field
-            row.add_error(name if name in row.fields else None, text)
-            continue
+        if location and location[0] in lists and len(location) > 1:
+            formset, rows = lists[str(location[0])]
+            if isinstance(location[1], int) and location[1] < len(rows):
+                row = formset.forms[rows[location[1]]]
+                name = str(location[2]) if len(location) > 2 else field
+                row.add_error(name if name in row.fields else None, text)
+                continue
         name = str(location[0]) if location else field
         form.add_error(name if name in form.fields else None, text)
+
+
+def apply_profile_errors(
+    form: forms.Form, capacities: Any, rows: list[int], error: ValidationError
+) -> None:
+    apply_errors(form, {"capacities": (capacities, rows)}, error)
+
+
+def formset_values(formset: Any) -> tuple[list[int], list[dict[str, Any]]]:
+    """The filled rows of a valid formset (each form's `values()`, None when blank) and their
+    positions."""
+    rows, items = [], []
+    for index, row in enumerate(formset.forms):
+        values = row.values()
+        if values is not None:
+            rows.append(index)
+            items.append(values)
+    return rows, items
 
 
 class ProfileFilterForm(forms.Form):

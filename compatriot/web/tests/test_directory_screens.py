@@ -74,14 +74,16 @@ def test_an_owner_adds_a_profile_with_its_capacities(owner: Client) -> None:
     assert profile.origin_country == "GH"
     assert profile.languages == ["en", "tw"]
     assert profile.channels == ["faith_network", "radio"]
-    assert profile.is_published and profile.published_contact_fields == ["contact_email"]
+    assert profile.is_published
+    assert profile.published_contact_fields == ["contact_email"]
     assert profile.contact_phone == "+48601000111"
     assert sorted(Capacity.objects.values_list("kind", "quantity", "language")) == [
         ("interpreters", 2, "tw"),
         ("shelter_beds", 8, ""),
     ]
     shown = owner.get(response["Location"]).content.decode()
-    assert "Ghanaian church group" in shown and "Shelter beds" in shown
+    assert "Ghanaian church group" in shown
+    assert "Shelter beds" in shown
     assert AuditEntry.objects.filter(object_type="directory.profile", action="create").exists()
 
 
@@ -104,7 +106,8 @@ def test_form_errors_name_the_field_and_nothing_is_written(owner: Client) -> Non
     assert interpreters.status_code == 200
     rows = interpreters.context["capacities"].forms
     assert "language" in rows[1].errors
-    assert DiasporaProfile.objects.count() == 0 and Capacity.objects.count() == 0
+    assert DiasporaProfile.objects.count() == 0
+    assert Capacity.objects.count() == 0
 
 
 def test_an_edit_that_fails_leaves_the_profile_as_it_was(
@@ -124,7 +127,8 @@ def test_an_edit_that_fails_leaves_the_profile_as_it_was(
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()  # the same kind twice
     profile.refresh_from_db()
-    assert profile.name == FORM["name"] and profile.capacities.count() == 2
+    assert profile.name == FORM["name"]
+    assert profile.capacities.count() == 2
 
     fixed = FORM | {"name": "Renamed", "capacities-0-quantity": "20"}
     assert owner.post(f"/workspace/directory/profiles/{profile.id}/edit/", fixed).status_code == 302
@@ -139,9 +143,12 @@ def test_partners_see_other_profiles_but_change_only_their_own(
     listed = owner.get("/workspace/directory/").content.decode()
     assert "Cameroonian network" in listed  # partner organisations see unpublished profiles
     page = owner.get(f"/workspace/directory/profiles/{profile_b.id}/")
-    assert page.status_code == 200 and not page.context["can_edit"]
+    assert page.status_code == 200
+    assert not page.context["can_edit"]
     assert owner.get(f"/workspace/directory/profiles/{profile_b.id}/edit/").status_code == 404
-    assert owner.post(f"/workspace/directory/profiles/{profile_b.id}/edit/", FORM).status_code == 404
+    assert (
+        owner.post(f"/workspace/directory/profiles/{profile_b.id}/edit/", FORM).status_code == 404
+    )
     assert owner.post(f"/workspace/directory/profiles/{profile_b.id}/confirm/").status_code == 404
     profile_b.refresh_from_db()
     assert profile_b.name == "Cameroonian network, Krakow"
@@ -193,7 +200,8 @@ def test_stale_profiles_are_flagged_and_the_owner_confirms(
         is_stale=True, last_confirmed_at=timezone.now() - dt.timedelta(days=90)
     )
     dashboard = owner.get("/workspace/").content.decode()
-    assert "stale-banner" in dashboard and FORM["name"] in dashboard
+    assert "stale-banner" in dashboard
+    assert FORM["name"] in dashboard
     other = web_client(Organisation.objects.create(name="Third", kind="ngo"), Role.COORDINATOR)
     assert "stale-banner" not in other.get("/workspace/directory/").content.decode()
     listed = owner.get("/workspace/directory/", {"stale": "yes"}).context["profiles"]
@@ -259,7 +267,9 @@ def needs(
         longitude=21.99,
         needs=shelter,
     )
-    register_person(client_a, admin_area="Nowhere known", latitude=None, longitude=None, needs=shelter)
+    register_person(
+        client_a, admin_area="Nowhere known", latitude=None, longitude=None, needs=shelter
+    )
     register_person(client_a, admin_area="Lublin Voivodeship", needs=[{"category": "food"}])
     client_b = make_client(org_b, Role.CASEWORKER)
     for _ in range(5):  # org_b's people are not org_a's to count
@@ -291,14 +301,18 @@ def test_the_gap_map_puts_needs_beside_capacities(
     assert (lublin.persons, lublin.capacity, lublin.profiles, lublin.is_gap) == (3, 2, 1, True)
     assert (rzeszow.persons, rzeszow.capacity, rzeszow.is_gap) == (1, 8, False)
     assert rzeszow.services == 0
-    assert not rows["Nowhere known"].located and not rows["Nowhere known"].is_gap
+    assert not rows["Nowhere known"].located
+    assert not rows["Nowhere known"].is_gap
     assert response.context["rows"][0].admin_area == "Lublin Voivodeship"  # gaps first
     page = response.content.decode()
-    assert 'class="gap"' in page and 'id="map"' in page and "Secret" not in page
+    assert 'class="gap"' in page
+    assert 'id="map"' in page
+    assert "Secret" not in page
     assert AuditEntry.objects.filter(object_type="person_counts").count() == before + 1
 
     wider = owner.get("/workspace/directory/gaps/", {"need": "shelter", "radius_km": "100"})
     assert {r.admin_area: r.services for r in wider.context["rows"]}["Podkarpackie"] == 1
 
     bad = owner.get("/workspace/directory/gaps/", {"need": "shelter", "radius_km": "0"})
-    assert "radius_km" in bad.context["form"].errors and bad.context["rows"] == []
+    assert "radius_km" in bad.context["form"].errors
+    assert bad.context["rows"] == []
