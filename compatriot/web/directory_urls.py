@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from compatriot.web.views import directory
+from compatriot.web.views import directory, directory_services
 
 app_name = "directory"
 
@@ -29,4 +29,23 @@ urlpatterns = [
         directory.profile_verify,
         name="profile_verify",
     ),
+    path("workspace/directory/services/", directory_services.services_index, name="services"),
+    path("workspace/directory/services/new/", directory_services.service_new, name="service_new"),
+    path(
+        "workspace/directory/services/<uuid:service_id>/",
+        directory_services.service,
+        name="service",
+    ),
+    path(
+        "workspace/directory/services/<uuid:service_id>/edit/",
+        directory_services.service_edit,
+        name="service_edit",
+    ),
+    path(
+        "workspace/directory/services/<uuid:service_id>/verify/",
+        directory_services.service_verify,
+        name="service_verify",
+    ),
+    path("workspace/directory/hsds/", directory_services.hsds, name="hsds"),
+    path("workspace/directory/hsds/export/", directory_services.hsds_export, name="hsds_export"),
 ]
