@@ -119,7 +119,11 @@ def _capacity_near(
     )
     total, found = 0, set()
     for profile_id, lat, lon, quantity in rows:
-        if haversine_km(latitude, longitude, lat, lon) <= radius_km:
+        if (
+            lat is not None
+            and lon is not None
+            and haversine_km(latitude, longitude, lat, lon) <= radius_km
+        ):
             total += quantity
             found.add(profile_id)
     return total, len(found)
@@ -136,7 +140,9 @@ def _services_near(category: str, latitude: float, longitude: float, radius_km: 
         {
             service_id
             for lat, lon, service_id in rows
-            if haversine_km(latitude, longitude, lat, lon) <= radius_km
+            if lat is not None
+            and lon is not None
+            and haversine_km(latitude, longitude, lat, lon) <= radius_km
         }
     )
 

@@ -114,7 +114,7 @@ class CapacityForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") and data.get("quantity") is None:
             self.add_error("quantity", _("Give a quantity."))
         if not data.get("kind") and data.get("quantity") is not None:

@@ -15,7 +15,7 @@ from compatriot.core.models import AuditEntry, Organisation, Role
 from compatriot.directory.models import Capacity, DiasporaFocalPoint, DiasporaProfile
 from compatriot.directory.tests.factories import actor_for, make_profile, make_service
 
-FORM = {
+FORM: dict[str, Any] = {
     "kind": "informal_group",
     "name": "Ghanaian church group, Rzeszow",
     "origin_country": "Ghana",

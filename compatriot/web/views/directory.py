@@ -107,13 +107,14 @@ def _save_profile(
         form = ProfileForm(request.POST)
         capacities = capacity_formset(request.POST)
     elif profile is not None:
-        initial, rows = _profile_initial(profile)
+        initial, existing = _profile_initial(profile)
         form = ProfileForm(initial=initial)
-        capacities = capacity_formset(initial=rows)
+        capacities = capacity_formset(initial=existing)
     else:
         form, capacities = ProfileForm(), capacity_formset()
     if request.method == "POST" and form.is_valid() and capacities.is_valid():
-        rows, items = [], []
+        rows: list[int] = []
+        items: list[dict[str, Any]] = []
         for index, row in enumerate(capacities.forms):
             values = row.values()
             if values is not None:
