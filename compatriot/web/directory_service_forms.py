@@ -88,13 +88,15 @@ class ServiceForm(forms.Form):
             for name in ("organization", "organization_name", "organization_description"):
                 del self.fields[name]
         else:
-            self.fields["organization"].choices = [
+            field = self.fields["organization"]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101
+            field.choices = [
                 *organizations,
                 (NEW, _("A new organization (give its name and description)")),
             ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("organization") == NEW:
             for name in ("organization_name", "organization_description"):
                 if not data.get(name):
