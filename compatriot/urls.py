@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("compatriot.web.cases_urls")),
     path("", include("compatriot.web.tracing_urls")),
     path("", include("compatriot.web.assistance_urls")),
+    path("", include("compatriot.web.directory_urls")),
     path("", include("compatriot.web.urls")),
 ]

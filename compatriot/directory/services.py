@@ -16,6 +16,9 @@ from compatriot.core.models import AuditAction
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
+from compatriot.directory.hsds.load import load_records
+from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
+from compatriot.directory.hsds.records import Records, to_records
 from compatriot.directory.models import (
     Capacity,
     CostOption,
@@ -177,13 +180,40 @@ def profile_confirm(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
     return profile
 
 
+def can_verify_profiles(actor: Viewer) -> bool:
+    """Diaspora focal points verify profiles; a platform administrator may too."""
+    if actor.user_id is None:
+        return False
+    return (
+        actor.is_platform_admin or DiasporaFocalPoint.objects.filter(user_id=actor.user_id).exists()
+    )
+
+
+@transaction.atomic
+def profile_replace(actor: Viewer, *, profile_id: uuid.UUID, data: ProfileIn) -> DiasporaProfile:
+    """The owner's edit form: every field and the capacities at once, all or nothing. Like any
+    change by the owner, it confirms the profile."""
+    profile = _own_profile(actor, profile_id)
+    for name, value in data.model_dump(exclude={"capacities"}).items():
+        setattr(profile, name, value)
+    _place(profile)
+    _confirm(profile)
+    validated_save(profile)
+    _capacities(profile, data.capacities)
+    audit_record(
+        actor,
+        action=AuditAction.UPDATE,
+        object_type="directory.profile",
+        object_id=profile.id,
+        details={"capacities": len(data.capacities), "replaced": True},
+    )
+    return profile
+
+
 @transaction.atomic
 def profile_verify(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
     """A diaspora focal point vouches for the profile (who and when are kept)."""
-    if (
-        actor.user_id is None
-        or not DiasporaFocalPoint.objects.filter(user_id=actor.user_id).exists()
-    ):
+    if not can_verify_profiles(actor):
         raise PermissionDeniedError("Only a diaspora focal point may verify profiles.")
     profile = DiasporaProfile.objects.select_for_update().filter(id=profile_id).first()
     if profile is None:
@@ -366,3 +396,58 @@ def place_location(location: Location) -> Any:
     """For importers: sets the search band from the coordinates."""
     _place(location)
     return location
+
+
+# ---- HSDS data packages from the workspace
+
+
+def _foreign_records(organisation_id: uuid.UUID, records: Records) -> list[Problem]:
+    """Records of the package that would replace another organisation's (same HSDS id)."""
+    models: dict[str, Any] = {
+        "organization": (DirectoryOrganization, "managed_by_id"),
+        "service": (Service, "organization__managed_by_id"),
+        "location": (Location, "organization__managed_by_id"),
+    }
+    problems = []
+    for table, (model, owner) in models.items():
+        ids = {}
+        for number, record in enumerate(records.get(table, []), start=1):
+            try:
+                ids[uuid.UUID(str(record.get("id")))] = number
+            except ValueError:
+                continue
+        taken = (
+            model.objects.filter(id__in=ids)
+            .exclude(**{owner: organisation_id})
+            .values_list("id", flat=True)
+        )
+        problems += [
+            Problem(table, ids[taken_id], "id", "belongs to another organisation")
+            for taken_id in taken
+        ]
+    return sorted(problems, key=lambda p: (p.file, p.row or 0))
+
+
+@transaction.atomic
+def hsds_import(actor: Viewer, *, records: Records) -> dict[str, int]:
+    """Import validated HSDS records (see `hsds.package.read_package`) for the acting
+    organisation, which will manage them. A record whose id is another organisation's is refused
+    (every such record is reported) and nothing is written; so is any invalid record."""
+    organisation_id = _require_writer(actor)
+    foreign = _foreign_records(organisation_id, records)
+    if foreign:
+        raise HsdsInvalidError(foreign)
+    return load_records(actor, records)
+
+
+def hsds_export(actor: Viewer) -> Records:
+    """The whole service directory as HSDS records (public information), the export audited."""
+    records = to_records()
+    with transaction.atomic():
+        audit_record(
+            actor,
+            action=AuditAction.EXPORT,
+            object_type="directory.hsds_export",
+            details={table: len(rows) for table, rows in records.items() if rows},
+        )
+    return records

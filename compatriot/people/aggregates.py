@@ -84,4 +84,42 @@ def crisis_counts(viewer: Viewer, *, crisis_id: uuid.UUID) -> CrisisCounts:
     return counts
 
 
-__all__ = ["AreaCount", "CrisisCounts", "crisis_counts"]
+@dataclass(frozen=True)
+class AreaNeed:
+    """People with an open (or in progress) need of one category in one area; the point is the
+    mean of their coordinates, None when none of them has any."""
+
+    country: str
+    admin_area: str
+    persons: int
+    latitude: float | None
+    longitude: float | None
+
+
+def open_needs_by_area(viewer: Viewer, *, crisis_id: uuid.UUID, category: str) -> list[AreaNeed]:
+    """For the directory's gap map: per area, how many people the viewer may see have an open
+    need of `category`. Counts only; audited like `crisis_counts`."""
+    needing = visible_persons(viewer).filter(
+        crisis_id=crisis_id,
+        id__in=Need.objects.filter(
+            category=category, status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS]
+        ).values("person_id"),
+    )
+    areas = [
+        AreaNeed(row["country"], row["admin_area"], row["n"], row["lat"], row["lon"])
+        for row in needing.values("country", "admin_area")
+        .annotate(n=Count("id"), lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by("-n", "country", "admin_area")
+    ]
+    with transaction.atomic():
+        audit_record(
+            viewer,
+            action=AuditAction.LIST,
+            object_type="person_counts",
+            object_id=crisis_id,
+            details={"need": category, "total": sum(area.persons for area in areas)},
+        )
+    return areas
+
+
+__all__ = ["AreaCount", "AreaNeed", "CrisisCounts", "crisis_counts", "open_needs_by_area"]

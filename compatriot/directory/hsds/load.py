@@ -84,6 +84,9 @@ def _save_all(rows: Iterable[Any]) -> None:
             for field, messages in error.message_dict.items():
                 problems += [Problem(f"{table}", number, _field_name(field), m) for m in messages]
             continue
+        # Replace a record already there (same HSDS id): Django would otherwise INSERT, since
+        # the primary key has a default.
+        row._state.adding = not type(row).objects.filter(pk=row.pk).exists()
         row.save()
     if problems:
         raise HsdsInvalidError(problems)
