@@ -81,6 +81,11 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def for_crisis(self, crisis_id: uuid.UUID) -> PersonQuerySet:
         return self.filter(crisis_id=crisis_id)
 
+    def one_per_group(self) -> PersonQuerySet:
+        """Each merged group once: a merged registration is left out when its primary record is
+        in the same set (a viewer who sees only the merged registration still sees it)."""
+        return self.exclude(merged_into__in=self.values("id"))
+
 
 class Person(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -125,6 +130,14 @@ class Person(models.Model):
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     relationship = models.CharField(max_length=20, choices=Relationship.choices, blank=True)
+
+    # Deduplication (compatriot.linkage): a registration found to be the same person as another
+    # points at the group's primary record. Nothing else changes, so every source registration
+    # keeps its provenance, and unmerging restores the link exactly. Always one level: a primary
+    # never points anywhere. Set only by compatriot.linkage.services.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_persons"
+    )
 
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

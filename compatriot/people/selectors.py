@@ -114,7 +114,8 @@ def _audited_filters(filters: PersonFilter) -> dict[str, Any]:
 def person_list(
     viewer: Viewer, *, filters: PersonFilter, offset: int = 0, limit: int = 50
 ) -> tuple[int, list[Person]]:
-    persons = _filtered(visible_persons(viewer), filters)
+    # A merged group (compatriot.linkage) is listed once, as its primary record.
+    persons = _filtered(visible_persons(viewer), filters).one_per_group()
     count = persons.count()
     page = list(_with_details(persons.order_by("-created_at", "id"))[offset : offset + limit])
     with transaction.atomic():

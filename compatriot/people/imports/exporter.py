@@ -50,8 +50,10 @@ def _persons(viewer: Viewer, filters: PersonFilter) -> QuerySet[Person]:
         persons = persons.filter(category=filters.category)
     if filters.country:
         persons = persons.filter(country=filters.country)
+    # A merged group (compatriot.linkage) is exported once, as its primary record.
     return (
-        persons.select_related("household")
+        persons.one_per_group()
+        .select_related("household")
         .defer("search_text")
         # Details recorded together (one import batch) share their time: then by code, so that
         # the same person always exports the same row.
