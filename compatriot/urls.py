@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("compatriot.web.cases_urls")),
     path("", include("compatriot.web.tracing_urls")),
+    path("", include("compatriot.web.linkage_urls")),
     path("", include("compatriot.web.urls")),
 ]

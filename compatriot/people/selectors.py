@@ -137,6 +137,19 @@ def person_get(viewer: Viewer, *, person_id: uuid.UUID) -> Person:
     return person
 
 
+def person_group(viewer: Viewer, *, person: Person) -> list[Person]:
+    """The other registrations of the same person (a merged group, compatriot.linkage) that the
+    viewer may see, oldest first: the provenance of a merged person."""
+    root = person.merged_into_id or person.id
+    return list(
+        visible_persons(viewer)
+        .filter(Q(id=root) | Q(merged_into_id=root))
+        .exclude(id=person.id)
+        .select_related("registered_by")
+        .order_by("created_at", "id")
+    )
+
+
 def person_for_write(viewer: Viewer, *, person_id: uuid.UUID, field: str = "person_id") -> Person:
     """Lock a person for change. Only the registering organisation changes a record; a partner
     who can see it is told so (403), anyone else that it does not exist (404)."""
