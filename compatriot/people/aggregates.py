@@ -19,7 +19,7 @@ from compatriot.core.audit import audit_record
 from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import Need, NeedStatus, Vulnerability
-from compatriot.people.selectors import visible_persons
+from compatriot.people.selectors import one_per_group, visible_persons
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ _GROUP = Coalesce("person__merged_into_id", "person_id")
 def crisis_counts(viewer: Viewer, *, crisis_id: uuid.UUID) -> CrisisCounts:
     every = visible_persons(viewer).filter(crisis_id=crisis_id)
     ids = every.values("id")
-    persons = every.one_per_group()
+    persons = one_per_group(every)
     by_area = [
         AreaCount(row["country"], row["admin_area"], row["n"], row["lat"], row["lon"])
         for row in persons.values("country", "admin_area")

@@ -81,11 +81,6 @@ class PersonQuerySet(models.QuerySet["Person"]):
     def for_crisis(self, crisis_id: uuid.UUID) -> PersonQuerySet:
         return self.filter(crisis_id=crisis_id)
 
-    def one_per_group(self) -> PersonQuerySet:
-        """Each merged group once: a merged registration is left out when its primary record is
-        in the same set (a viewer who sees only the merged registration still sees it)."""
-        return self.exclude(merged_into__in=self.values("id"))
-
 
 class Person(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

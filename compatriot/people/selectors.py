@@ -68,6 +68,13 @@ def visible_persons(viewer: Viewer) -> QuerySet[Person]:
     return Person.objects.filter(scope)
 
 
+def one_per_group(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Each merged group (compatriot.linkage) once: a merged registration is left out when its
+    primary record is in the same set (a viewer who sees only the merged registration still
+    sees it). Apply it before slicing."""
+    return persons.exclude(merged_into__in=persons.values("id"))
+
+
 def _with_details(persons: QuerySet[Person]) -> QuerySet[Person]:
     return persons.prefetch_related(
         "vulnerabilities",
@@ -115,7 +122,7 @@ def person_list(
     viewer: Viewer, *, filters: PersonFilter, offset: int = 0, limit: int = 50
 ) -> tuple[int, list[Person]]:
     # A merged group (compatriot.linkage) is listed once, as its primary record.
-    persons = _filtered(visible_persons(viewer), filters).one_per_group()
+    persons = one_per_group(_filtered(visible_persons(viewer), filters))
     count = persons.count()
     page = list(_with_details(persons.order_by("-created_at", "id"))[offset : offset + limit])
     with transaction.atomic():

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from compatriot.core.errors import ConflictError
 from compatriot.core.viewer import Viewer
 from compatriot.linkage import selectors, services, tasks
-from compatriot.linkage.models import PairStatus
+from compatriot.linkage.models import DedupeJob, PairStatus
 from compatriot.web.workspace import workspace_view
 
 PAGE = 50
@@ -32,11 +32,11 @@ def review(request: HttpRequest) -> HttpResponse:
     crisis = request.workspace.crisis  # type: ignore[attr-defined]
     if request.method == "POST" and crisis is not None:
         try:
-            job = services.dedupe_job_create(viewer, crisis_id=crisis.id)
+            started = services.dedupe_job_create(viewer, crisis_id=crisis.id)
         except ConflictError:
             messages.error(request, _("A deduplication job is already under way."))
         else:
-            tasks.enqueue(job)
+            tasks.enqueue(started)
             messages.success(request, _("Deduplication started."))
         return redirect("linkage:review")
     status = request.GET.get("status", PairStatus.PENDING)
@@ -54,7 +54,7 @@ def review(request: HttpRequest) -> HttpResponse:
         limit=PAGE,
     )
     can_manage = viewer.can_manage_organisation
-    job = None
+    job: DedupeJob | None = None
     if can_manage and crisis is not None:
         job = selectors.job_list(viewer, crisis_id=crisis.id).first()
     context = {
