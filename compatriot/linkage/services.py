@@ -146,27 +146,41 @@ def _run(job: DedupeJob) -> None:
             (p.person_a_id, p.person_b_id): p
             for p in CandidatePair.objects.select_for_update().filter(crisis_id=job.crisis_id)
         }
+        created: list[CandidatePair] = []
+        updated: list[CandidatePair] = []
         for found in scored.pairs:
             a, b = by_id[found.person_a], by_id[found.person_b]
-            conflicts = hard_conflicts(a, b, found.agreements)
             pair = existing.get((a.id, b.id))
             if pair is None:
                 pair = CandidatePair(crisis_id=job.crisis_id, person_a=a, person_b=b)
+                created.append(pair)
             elif pair.status != PairStatus.PENDING:
                 continue  # a decision stands until a person changes it
+            else:
+                pair.updated_at = timezone.now()
+                updated.append(pair)
             pair.job, pair.probability = job, found.probability
-            pair.agreements, pair.conflicts = found.agreements, conflicts
-            pair.save()
-            if found.probability < job.upper_threshold:
-                continue
-            if conflicts or pair.id in undone:
+            pair.agreements = found.agreements
+            pair.conflicts = hard_conflicts(a, b, found.agreements)
+        CandidatePair.objects.bulk_create(created, batch_size=500)
+        CandidatePair.objects.bulk_update(
+            updated, ["job", "probability", "agreements", "conflicts", "updated_at"], batch_size=500
+        )
+        # The groups as they stand, kept up to date as merges join them.
+        root = {p.id: _root(p) for p in persons}
+        sure = sorted(
+            (p for p in created + updated if p.probability >= job.upper_threshold),
+            key=lambda p: (-p.probability, str(p.person_a_id), str(p.person_b_id)),
+        )
+        for pair in sure:
+            if pair.conflicts or pair.id in undone:
                 blocked += 1
                 continue
-            a.refresh_from_db(fields=["merged_into"])
-            b.refresh_from_db(fields=["merged_into"])
-            if _root(a) == _root(b):
+            if root[pair.person_a_id] == root[pair.person_b_id]:
                 continue
-            _merge(viewer, pair, automatic=True, job=job)
+            merge = _merge(viewer, pair, automatic=True, job=job)
+            for moved in merge.moved:
+                root[uuid.UUID(moved["person"])] = merge.primary_id
             auto_merged += 1
         seconds["decide"] = round(time.perf_counter() - started, 3)
         job.records, job.pairs_scored = scored.records, scored.pairs_scored
