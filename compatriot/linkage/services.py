@@ -189,9 +189,12 @@ def _run(job: DedupeJob) -> None:
             auto_merged,
             blocked,
         )
-        job.queued_for_review = CandidatePair.objects.filter(
-            job=job, status=PairStatus.PENDING
-        ).count()
+        # Pending pairs whose two persons other merges made one are left nothing to decide.
+        job.queued_for_review = sum(
+            1
+            for p in created + updated
+            if p.status == PairStatus.PENDING and root[p.person_a_id] != root[p.person_b_id]
+        )
         job.stage_seconds = seconds
         job.status, job.finished_at = JobStatus.DONE, timezone.now()
         job.save()

@@ -86,9 +86,10 @@ def test_a_hard_identifier_conflict_blocks_the_automatic_merge(
 def test_the_queue_shows_the_grey_zone_with_fields_side_by_side(
     world: Any, coordinator_a: Any, crisis: Any
 ) -> None:
-    run_job(coordinator_a, crisis)
+    job = run_job(coordinator_a, crisis)
 
     listed = coordinator_a.get("/linkage/pairs", crisis=str(crisis.id)).json()
+    assert listed["count"] == job["queued_for_review"] > 0
     ids = {item["id"] for item in listed["items"]}
     assert str(pair_of(world["cyrillic"], world["twin"]).id) in ids
     assert str(pair_of(world["cyrillic"], world["latin"]).id) not in ids  # merged
