@@ -22,6 +22,7 @@ from compatriot.cases.api import router as cases_router
 from compatriot.core.api import router as core_router
 from compatriot.core.errors import DomainError
 from compatriot.directory.api import router as directory_router
+from compatriot.linkage.api import router as linkage_router
 from compatriot.people.api import router as people_router
 from compatriot.tracing.api import router as tracing_router
 
@@ -43,6 +44,7 @@ api.add_router("/", cases_router)
 api.add_router("/", directory_router)
 api.add_router("/assistance", assistance_router)
 api.add_router("/tracing", tracing_router)
+api.add_router("/linkage", linkage_router)
 
 
 # A model-level validator cannot give pydantic a location, so it names the field it blames at the

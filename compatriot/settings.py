@@ -188,6 +188,10 @@ TRACING_CANDIDATES = int(os.environ.get("TRACING_CANDIDATES", "3"))
 TRACING_CONTACT_KEY = os.environ.get("TRACING_CONTACT_KEY", "")
 TRACING_RECHECK_DELAY = int(os.environ.get("TRACING_RECHECK_DELAY", "30"))
 CELERY_BEAT_SCHEDULE["tracing-sweep"] = {"task": "tracing.sweep", "schedule": 3600.0}
+# Deduplication (docs/linkage.md): pairs scored at or above the upper threshold are merged
+# automatically unless a hard identifier conflicts; between the two they go to review.
+LINKAGE_LOWER_THRESHOLD = float(os.environ.get("LINKAGE_LOWER_THRESHOLD", "0.5"))
+LINKAGE_UPPER_THRESHOLD = float(os.environ.get("LINKAGE_UPPER_THRESHOLD", "0.99"))
 # Web pages (compatriot/web, docs/web.md).
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"

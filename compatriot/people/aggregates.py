@@ -1,21 +1,25 @@
 """Counts of the people a viewer may see in one crisis, for dashboards. Counts only: no names,
-no records. Each call is audited as a list read with the counts it returned."""
+no records. Each call is audited as a list read with the counts it returned.
+
+A merged group (compatriot.linkage) counts once: its primary record stands for it, and a
+vulnerability or need recorded on several of its registrations counts once too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Avg, Count, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from compatriot.core.audit import audit_record
 from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import Need, NeedStatus, Vulnerability
-from compatriot.people.selectors import visible_persons
+from compatriot.people.selectors import one_per_group, visible_persons
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,19 @@ class CrisisCounts:
     by_area: list[AreaCount]
 
 
-def _grouped(rows: QuerySet, key: str) -> list[tuple[str, int]]:
-    return [(row[key], row["n"]) for row in rows.annotate(n=Count("id")).order_by("-n", key)]
+def _grouped(rows: QuerySet, key: str, counted: Any = "id") -> list[tuple[str, int]]:
+    counts = rows.annotate(n=Count(counted, distinct=True)).order_by("-n", key)
+    return [(row[key], row["n"]) for row in counts]
+
+
+# The group a detail's person belongs to: its primary record, or itself.
+_GROUP = Coalesce("person__merged_into_id", "person_id")
 
 
 def crisis_counts(viewer: Viewer, *, crisis_id: uuid.UUID) -> CrisisCounts:
-    persons = visible_persons(viewer).filter(crisis_id=crisis_id)
-    ids = persons.values("id")
+    every = visible_persons(viewer).filter(crisis_id=crisis_id)
+    ids = every.values("id")
+    persons = one_per_group(every)
     by_area = [
         AreaCount(row["country"], row["admin_area"], row["n"], row["lat"], row["lon"])
         for row in persons.values("country", "admin_area")
@@ -56,13 +66,14 @@ def crisis_counts(viewer: Viewer, *, crisis_id: uuid.UUID) -> CrisisCounts:
         by_nationality=_grouped(persons.values("nationality"), "nationality"),
         by_stage=_grouped(persons.values("journey_stage"), "journey_stage"),
         by_vulnerability=_grouped(
-            Vulnerability.objects.filter(person_id__in=ids).values("code"), "code"
+            Vulnerability.objects.filter(person_id__in=ids).values("code"), "code", _GROUP
         ),
         by_need=_grouped(
             Need.objects.filter(
                 person_id__in=ids, status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS]
             ).values("category"),
             "category",
+            _GROUP,
         ),
         by_day=[
             (row["day"], row["n"])

@@ -126,6 +126,14 @@ class Person(models.Model):
     )
     relationship = models.CharField(max_length=20, choices=Relationship.choices, blank=True)
 
+    # Deduplication (compatriot.linkage): a registration found to be the same person as another
+    # points at the group's primary record. Nothing else changes, so every source registration
+    # keeps its provenance, and unmerging restores the link exactly. Always one level: a primary
+    # never points anywhere. Set only by compatriot.linkage.services.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_persons"
+    )
+
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

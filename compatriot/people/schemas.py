@@ -265,6 +265,7 @@ class PersonOut(OutSchema):
     category: str
     household_id: uuid.UUID | None
     relationship: str
+    merged_into_id: uuid.UUID | None  # the primary record of the group (deduplication)
     vulnerabilities: list[VulnerabilityOut]
     needs: list[NeedOut]
     consents: list[ConsentOut]

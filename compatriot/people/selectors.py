@@ -68,6 +68,13 @@ def visible_persons(viewer: Viewer) -> QuerySet[Person]:
     return Person.objects.filter(scope)
 
 
+def one_per_group(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Each merged group (compatriot.linkage) once: a merged registration is left out when its
+    primary record is in the same set (a viewer who sees only the merged registration still
+    sees it). Apply it before slicing."""
+    return persons.exclude(merged_into__in=persons.values("id"))
+
+
 def _with_details(persons: QuerySet[Person]) -> QuerySet[Person]:
     return persons.prefetch_related(
         "vulnerabilities",
@@ -114,7 +121,8 @@ def _audited_filters(filters: PersonFilter) -> dict[str, Any]:
 def person_list(
     viewer: Viewer, *, filters: PersonFilter, offset: int = 0, limit: int = 50
 ) -> tuple[int, list[Person]]:
-    persons = _filtered(visible_persons(viewer), filters)
+    # A merged group (compatriot.linkage) is listed once, as its primary record.
+    persons = one_per_group(_filtered(visible_persons(viewer), filters))
     count = persons.count()
     page = list(_with_details(persons.order_by("-created_at", "id"))[offset : offset + limit])
     with transaction.atomic():
@@ -134,6 +142,19 @@ def person_get(viewer: Viewer, *, person_id: uuid.UUID) -> Person:
     with transaction.atomic():
         audit_record(viewer, action=AuditAction.READ, object_type="person", object_id=person.id)
     return person
+
+
+def person_group(viewer: Viewer, *, person: Person) -> list[Person]:
+    """The other registrations of the same person (a merged group, compatriot.linkage) that the
+    viewer may see, oldest first: the provenance of a merged person."""
+    root = person.merged_into_id or person.id
+    return list(
+        visible_persons(viewer)
+        .filter(Q(id=root) | Q(merged_into_id=root))
+        .exclude(id=person.id)
+        .select_related("registered_by")
+        .order_by("created_at", "id")
+    )
 
 
 def person_for_write(viewer: Viewer, *, person_id: uuid.UUID, field: str = "person_id") -> Person:

@@ -26,7 +26,7 @@ from compatriot.normalise.dates import format_partial_date
 from compatriot.people.imports.columns import COLUMNS, HXL_TAGS
 from compatriot.people.models import Consent, ConsentScope, Need, Person, Vulnerability
 from compatriot.people.schemas import PersonFilter
-from compatriot.people.selectors import visible_persons
+from compatriot.people.selectors import one_per_group, visible_persons
 
 CHUNK_SIZE = 2_000
 _NUMBERS = frozenset({"latitude", "longitude"})
@@ -50,8 +50,10 @@ def _persons(viewer: Viewer, filters: PersonFilter) -> QuerySet[Person]:
         persons = persons.filter(category=filters.category)
     if filters.country:
         persons = persons.filter(country=filters.country)
+    # A merged group (compatriot.linkage) is exported once, as its primary record.
     return (
-        persons.select_related("household")
+        one_per_group(persons)
+        .select_related("household")
         .defer("search_text")
         # Details recorded together (one import batch) share their time: then by code, so that
         # the same person always exports the same row.

@@ -43,6 +43,7 @@ def test_register_a_person(client_a, org_a, crisis, person_payload):
         "category": "student",
         "household_id": None,
         "relationship": "",
+        "merged_into_id": None,
         "vulnerabilities": [],
         "needs": [],
         "consents": [],

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from compatriot.core.selectors import audit_history
 from compatriot.people.models import NeedStatus
 from compatriot.people.schemas import HouseholdPatch, PersonFilter, PersonIn, PersonPatch
-from compatriot.people.selectors import household_get, person_get, person_list
+from compatriot.people.selectors import household_get, person_get, person_group, person_list
 from compatriot.people.services import household_update, person_register, person_update
 from compatriot.web.forms import PersonEditForm, PersonForm, SearchForm, consents, person_values
 from compatriot.web.labels import choices
@@ -68,6 +68,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         else (None, [])
     )
     history = audit_history(viewer, object_type="person", object_id=person.id)
+    group = person_group(viewer, person=person)
     return render(
         request,
         "web/person.html",
@@ -76,6 +77,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "household": household,
             "members": members,
             "history": history,
+            "group": group,
             "can_edit": person.registered_by_id == viewer.organisation_id
             and viewer.can_write_people,
             "need_form": NeedForm(auto_id="need_%s"),

@@ -1,0 +1,163 @@
+"""Scoped reads of deduplication: jobs (counts only) and the review queue.
+
+A candidate pair exists for a viewer only when the viewer may see both persons
+(compatriot.people.selectors.visible_persons): a pair with another organisation's unshared record
+answers 404, exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
+
+from compatriot.core.audit import audit_record
+from compatriot.core.errors import NotFoundError
+from compatriot.core.models import AuditAction
+from compatriot.core.viewer import Viewer
+from compatriot.linkage.models import CandidatePair, DedupeJob, Merge, PairStatus
+from compatriot.people.models import Person
+from compatriot.people.selectors import visible_persons
+
+# The fields shown side by side, and the engine's comparison that judges each (if any).
+COMPARED = (
+    ("given_name", "given"),
+    ("family_name", "family"),
+    ("given_name_latin", "given"),
+    ("family_name_latin", "family"),
+    ("birth_date", "date_of_birth"),
+    ("sex", "sex"),
+    ("nationality", "nationality"),
+    ("phones", "phones"),
+    ("country", ""),
+    ("place_name", ""),
+    ("source", ""),
+)
+
+
+@dataclass(frozen=True)
+class FieldComparison:
+    field: str
+    value_a: str
+    value_b: str
+    state: str  # agree, disagree, missing
+
+
+@dataclass(frozen=True)
+class PairDetail:
+    pair: CandidatePair
+    person_a: Person
+    person_b: Person
+    fields: list[FieldComparison]
+    merge: Merge | None  # the merge in force, if merged
+
+
+def _require_job_reader(viewer: Viewer) -> None:
+    if not viewer.is_platform_admin:
+        viewer.require_organisation_manager()
+
+
+def job_get(viewer: Viewer, *, job_id: uuid.UUID) -> DedupeJob:
+    _require_job_reader(viewer)
+    job = DedupeJob.objects.filter(id=job_id).first()
+    if job is None:
+        raise NotFoundError("No such deduplication job.", field="job_id")
+    return job
+
+
+def job_list(viewer: Viewer, *, crisis_id: uuid.UUID | None = None) -> QuerySet[DedupeJob]:
+    _require_job_reader(viewer)
+    jobs = DedupeJob.objects.all()
+    return jobs.filter(crisis_id=crisis_id) if crisis_id else jobs
+
+
+def _visible_pairs(viewer: Viewer) -> QuerySet[CandidatePair]:
+    visible = visible_persons(viewer).values("id")
+    return CandidatePair.objects.filter(person_a__in=visible, person_b__in=visible)
+
+
+def pair_list(
+    viewer: Viewer,
+    *,
+    crisis_id: uuid.UUID | None = None,
+    status: str = PairStatus.PENDING,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[CandidatePair]]:
+    """Pairs of the status, strongest first. Pending pairs whose two persons have meanwhile been
+    merged into one (through other pairs) are left out: nothing is left to decide."""
+    pairs = _visible_pairs(viewer).filter(status=status)
+    if crisis_id:
+        pairs = pairs.filter(crisis_id=crisis_id)
+    if status == PairStatus.PENDING:
+        pairs = pairs.annotate(
+            root_a=Coalesce("person_a__merged_into_id", "person_a_id"),
+            root_b=Coalesce("person_b__merged_into_id", "person_b_id"),
+        ).exclude(root_a=F("root_b"))
+    count = pairs.count()
+    page = list(
+        pairs.select_related("person_a", "person_b").order_by("-probability", "id")[
+            offset : offset + limit
+        ]
+    )
+    with transaction.atomic():
+        audit_record(
+            viewer,
+            action=AuditAction.LIST,
+            object_type="candidate_pair",
+            details={"status": status, "count": count, "returned": len(page)},
+        )
+    return count, page
+
+
+def _shown(person: Person, name: str) -> str:
+    value = getattr(person, name)
+    if name == "birth_date" and value is not None:
+        pattern = {"year": "%Y", "month": "%Y-%m"}.get(person.birth_date_precision, "%Y-%m-%d")
+        return str(value.strftime(pattern))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if name == "sex" and value == "unknown":
+        return ""
+    return str(value or "")
+
+
+def compare(pair: CandidatePair, a: Person, b: Person) -> list[FieldComparison]:
+    """Each field side by side: agree, disagree or missing (on either side). The engine's levels
+    judge the fields it compares (names across scripts, partial dates, phones); the rest are
+    compared as written."""
+    fields = []
+    for name, engine_field in COMPARED:
+        left, right = _shown(a, name), _shown(b, name)
+        level = pair.agreements.get(engine_field) if engine_field else None
+        if not left or not right:
+            state = "missing"
+        elif level is not None and level >= 0:
+            state = "agree" if level > 0 else "disagree"
+        else:
+            state = "agree" if left.casefold() == right.casefold() else "disagree"
+        if name in pair.conflicts or (name == "birth_date" and "birth_year" in pair.conflicts):
+            state = "disagree"
+        fields.append(FieldComparison(name, left, right, state))
+    return fields
+
+
+def pair_get(viewer: Viewer, *, pair_id: uuid.UUID) -> PairDetail:
+    pair = _visible_pairs(viewer).select_related("person_a", "person_b").filter(id=pair_id).first()
+    if pair is None:
+        raise NotFoundError("No such candidate pair.", field="pair_id")
+    merge = pair.merges.filter(undone_at__isnull=True).order_by("-decided_at").first()
+    with transaction.atomic():
+        audit_record(
+            viewer,
+            action=AuditAction.READ,
+            object_type="candidate_pair",
+            object_id=pair.id,
+            details={"persons": [str(pair.person_a_id), str(pair.person_b_id)]},
+        )
+    return PairDetail(
+        pair, pair.person_a, pair.person_b, compare(pair, pair.person_a, pair.person_b), merge
+    )

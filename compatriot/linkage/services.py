@@ -1,0 +1,357 @@
+"""Writes of deduplication: start and run a job, merge, keep apart, unmerge. Each decision is
+audited (compatriot.core.audit) in the transaction that makes it.
+
+Who: a job is a platform action over every person of a crisis, started by an organisation's
+admin or coordinator or a platform administrator (or the command line). A decision on a pair is
+taken by an admin or coordinator who may see both persons; anyone else is told the pair does not
+exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from compatriot.core.audit import audit_record
+from compatriot.core.errors import ConflictError, InvalidInputError, NotFoundError
+from compatriot.core.models import AuditAction, Crisis
+from compatriot.core.viewer import Viewer
+from compatriot.linkage.dedupe import hard_conflicts, score
+from compatriot.linkage.models import CandidatePair, DedupeJob, JobStatus, Merge, PairStatus
+from compatriot.people.models import Person
+from compatriot.people.selectors import visible_persons
+
+logger = logging.getLogger(__name__)
+
+# The viewer the command line and background tasks act as when no person started the job.
+SYSTEM = Viewer(
+    user_id=None,
+    organisation_id=None,
+    organisation_kind=None,
+    role=None,
+    is_platform_admin=True,
+    purpose="deduplication",
+)
+
+
+def _require_starter(viewer: Viewer) -> None:
+    if not viewer.is_platform_admin:
+        viewer.require_organisation_manager()
+
+
+def dedupe_job_create(
+    viewer: Viewer,
+    *,
+    crisis_id: uuid.UUID,
+    lower: float | None = None,
+    upper: float | None = None,
+) -> DedupeJob:
+    _require_starter(viewer)
+    lower = settings.LINKAGE_LOWER_THRESHOLD if lower is None else lower
+    upper = settings.LINKAGE_UPPER_THRESHOLD if upper is None else upper
+    if not 0 < lower < 1:
+        raise InvalidInputError("must lie between 0 and 1", field="lower_threshold")
+    if not lower <= upper <= 1:
+        raise InvalidInputError(
+            "must lie between the lower threshold and 1", field="upper_threshold"
+        )
+    with transaction.atomic():
+        crisis = Crisis.objects.filter(id=crisis_id).first()
+        if crisis is None:
+            raise NotFoundError("No such crisis.", field="crisis")
+        busy = DedupeJob.objects.select_for_update().filter(
+            crisis=crisis, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        )
+        if busy.exists():
+            raise ConflictError("A deduplication job is already under way.", field="crisis")
+        job = DedupeJob.objects.create(
+            crisis=crisis,
+            started_by_id=viewer.user_id,
+            started_by_organisation_id=viewer.organisation_id,
+            lower_threshold=lower,
+            upper_threshold=upper,
+        )
+        audit_record(
+            viewer,
+            action=AuditAction.CREATE,
+            object_type="dedupe_job",
+            object_id=job.id,
+            details={"crisis": str(crisis.id), "lower": lower, "upper": upper},
+        )
+    return job
+
+
+def _job_viewer(job: DedupeJob) -> Viewer:
+    """Who the job's automatic merges are recorded as: the person who started it."""
+    return Viewer(
+        user_id=job.started_by_id,
+        organisation_id=job.started_by_organisation_id,
+        organisation_kind=None,
+        role=None,
+        is_platform_admin=job.started_by_id is None,
+        purpose="deduplication",
+    )
+
+
+def _root(person: Person) -> uuid.UUID:
+    return person.merged_into_id or person.id
+
+
+def dedupe_job_run(*, job_id: uuid.UUID) -> DedupeJob:
+    """Score the crisis's persons, keep the pairs at the lower threshold or above, merge those at
+    the upper threshold or above without a hard conflict, and leave the rest for review.
+    Pairs already decided by a person keep their decision; a pair whose merge was undone is
+    never merged automatically again."""
+    with transaction.atomic():
+        job = DedupeJob.objects.select_for_update().get(id=job_id)
+        if job.status not in (JobStatus.QUEUED, JobStatus.FAILED):
+            raise ConflictError("This job has already run.", field="job_id")
+        job.status, job.started_at, job.error = JobStatus.RUNNING, timezone.now(), ""
+        job.save(update_fields=["status", "started_at", "error"])
+    try:
+        _run(job)
+    except Exception as error:
+        logger.exception("linkage: deduplication job %s failed", job.id)
+        job.status, job.finished_at = JobStatus.FAILED, timezone.now()
+        job.error = type(error).__name__  # the message might quote a record
+        job.save(update_fields=["status", "finished_at", "error"])
+        raise
+    return job
+
+
+def _run(job: DedupeJob) -> None:
+    started = time.perf_counter()
+    persons = list(Person.objects.filter(crisis_id=job.crisis_id).order_by("created_at", "id"))
+    seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 3)}
+    scored = score(persons, lower=job.lower_threshold, upper=job.upper_threshold)
+    seconds.update(scored.seconds)
+    started = time.perf_counter()
+    by_id = {p.id: p for p in persons}
+    undone = set(
+        Merge.objects.filter(pair__crisis_id=job.crisis_id, undone_at__isnull=False).values_list(
+            "pair_id", flat=True
+        )
+    )
+    viewer = _job_viewer(job)
+    auto_merged = blocked = 0
+    with transaction.atomic():
+        existing = {
+            (p.person_a_id, p.person_b_id): p
+            for p in CandidatePair.objects.select_for_update().filter(crisis_id=job.crisis_id)
+        }
+        created: list[CandidatePair] = []
+        updated: list[CandidatePair] = []
+        for found in scored.pairs:
+            a, b = by_id[found.person_a], by_id[found.person_b]
+            pair = existing.get((a.id, b.id))
+            if pair is None:
+                pair = CandidatePair(crisis_id=job.crisis_id, person_a=a, person_b=b)
+                created.append(pair)
+            elif pair.status != PairStatus.PENDING:
+                continue  # a decision stands until a person changes it
+            else:
+                pair.updated_at = timezone.now()
+                updated.append(pair)
+            pair.job, pair.probability = job, found.probability
+            pair.agreements = found.agreements
+            pair.conflicts = hard_conflicts(a, b, found.agreements)
+        CandidatePair.objects.bulk_create(created, batch_size=500)
+        CandidatePair.objects.bulk_update(
+            updated, ["job", "probability", "agreements", "conflicts", "updated_at"], batch_size=500
+        )
+        # The groups as they stand, kept up to date as merges join them.
+        root = {p.id: _root(p) for p in persons}
+        sure = sorted(
+            (p for p in created + updated if p.probability >= job.upper_threshold),
+            key=lambda p: (-p.probability, str(p.person_a_id), str(p.person_b_id)),
+        )
+        for pair in sure:
+            if pair.conflicts or pair.id in undone:
+                blocked += 1
+                continue
+            if root[pair.person_a_id] == root[pair.person_b_id]:
+                continue
+            merge = _merge(viewer, pair, automatic=True, job=job)
+            for moved in merge.moved:
+                root[uuid.UUID(moved["person"])] = merge.primary_id
+            auto_merged += 1
+        seconds["decide"] = round(time.perf_counter() - started, 3)
+        job.records, job.pairs_scored = scored.records, scored.pairs_scored
+        job.pairs_kept, job.auto_merged, job.blocked_by_conflict = (
+            len(scored.pairs),
+            auto_merged,
+            blocked,
+        )
+        # Pending pairs whose two persons other merges made one are left nothing to decide.
+        job.queued_for_review = sum(
+            1
+            for p in created + updated
+            if p.status == PairStatus.PENDING and root[p.person_a_id] != root[p.person_b_id]
+        )
+        job.stage_seconds = seconds
+        job.status, job.finished_at = JobStatus.DONE, timezone.now()
+        job.save()
+        audit_record(
+            viewer,
+            action=AuditAction.UPDATE,
+            object_type="dedupe_job",
+            object_id=job.id,
+            details={
+                "status": job.status,
+                "records": job.records,
+                "pairs_kept": job.pairs_kept,
+                "auto_merged": auto_merged,
+                "queued_for_review": job.queued_for_review,
+                "blocked_by_conflict": blocked,
+            },
+        )
+
+
+def _merge(
+    viewer: Viewer, pair: CandidatePair, *, automatic: bool, job: DedupeJob | None = None
+) -> Merge:
+    """Join the groups of the pair's two persons under the older primary record."""
+    locked = {
+        p.id: p
+        for p in Person.objects.select_for_update().filter(
+            id__in=[pair.person_a_id, pair.person_b_id]
+        )
+    }
+    roots = {_root(locked[pair.person_a_id]), _root(locked[pair.person_b_id])}
+    if len(roots) == 1:
+        raise ConflictError("These records are already one person.", field="pair_id")
+    heads = sorted(Person.objects.filter(id__in=roots), key=lambda p: (p.created_at, str(p.id)))
+    primary, absorbed = heads
+    moving = list(
+        Person.objects.select_for_update()
+        .filter(Q(id=absorbed.id) | Q(merged_into_id=absorbed.id))
+        .order_by("created_at", "id")
+        .values_list("id", "merged_into_id")
+    )
+    moved = [{"person": str(i), "previous": str(p) if p else None} for i, p in moving]
+    Person.objects.filter(id__in=[i for i, _ in moving]).update(merged_into_id=primary.id)
+    now = timezone.now()
+    merge = Merge.objects.create(
+        pair=pair,
+        primary=primary,
+        moved=moved,
+        automatic=automatic,
+        job=job,
+        decided_by_id=viewer.user_id,
+        decided_by_organisation_id=viewer.organisation_id,
+    )
+    pair.status, pair.decided_by_id, pair.decided_at = PairStatus.MERGED, viewer.user_id, now
+    pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_record(
+        viewer,
+        action=AuditAction.UPDATE,
+        object_type="person_merge",
+        object_id=merge.id,
+        details={
+            "decision": "auto_merge" if automatic else "merge",
+            "pair": str(pair.id),
+            "primary": str(primary.id),
+            "moved": [m["person"] for m in moved],
+            "probability": round(pair.probability, 4),
+        },
+    )
+    return merge
+
+
+def _pair_for_decision(viewer: Viewer, pair_id: uuid.UUID) -> CandidatePair:
+    viewer.require_organisation_manager()
+    visible = visible_persons(viewer).values("id")
+    pair = (
+        CandidatePair.objects.select_for_update()
+        .filter(id=pair_id, person_a__in=visible, person_b__in=visible)
+        .first()
+    )
+    if pair is None:
+        raise NotFoundError("No such candidate pair.", field="pair_id")
+    return pair
+
+
+def pair_merge(viewer: Viewer, *, pair_id: uuid.UUID) -> Merge:
+    with transaction.atomic():
+        pair = _pair_for_decision(viewer, pair_id)
+        if pair.status == PairStatus.MERGED:
+            raise ConflictError("This pair is already merged.", field="pair_id")
+        return _merge(viewer, pair, automatic=False)
+
+
+def pair_keep_apart(viewer: Viewer, *, pair_id: uuid.UUID) -> CandidatePair:
+    with transaction.atomic():
+        pair = _pair_for_decision(viewer, pair_id)
+        if pair.status == PairStatus.MERGED:
+            raise ConflictError("Unmerge this pair before keeping it apart.", field="pair_id")
+        if pair.status == PairStatus.KEPT_APART:
+            raise ConflictError("This pair is already kept apart.", field="pair_id")
+        pair.status, pair.decided_by_id, pair.decided_at = (
+            PairStatus.KEPT_APART,
+            viewer.user_id,
+            timezone.now(),
+        )
+        pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        audit_record(
+            viewer,
+            action=AuditAction.UPDATE,
+            object_type="candidate_pair",
+            object_id=pair.id,
+            details={"decision": "keep_apart", "probability": round(pair.probability, 4)},
+        )
+    return pair
+
+
+def pair_unmerge(viewer: Viewer, *, pair_id: uuid.UUID) -> Merge:
+    """Undo the pair's merge: every record it moved points again where it did before. Refused
+    while a later merge builds on it (undo that one first)."""
+    with transaction.atomic():
+        pair = _pair_for_decision(viewer, pair_id)
+        merge = (
+            Merge.objects.select_for_update()
+            .filter(pair=pair, undone_at__isnull=True)
+            .order_by("-decided_at")
+            .first()
+        )
+        if pair.status != PairStatus.MERGED or merge is None:
+            raise ConflictError("This pair is not merged.", field="pair_id")
+        ids = [uuid.UUID(m["person"]) for m in merge.moved]
+        current: dict[Any, Any] = dict(
+            Person.objects.select_for_update()
+            .filter(id__in=[*ids, merge.primary_id])
+            .values_list("id", "merged_into_id")
+        )
+        later = current.get(merge.primary_id) is not None or any(
+            current.get(i) != merge.primary_id for i in ids
+        )
+        if later:
+            raise ConflictError(
+                "A later merge includes these records: undo it first.", field="pair_id"
+            )
+        for moved in merge.moved:
+            Person.objects.filter(id=moved["person"]).update(merged_into_id=moved["previous"])
+        merge.undone_at, merge.undone_by_id = timezone.now(), viewer.user_id
+        merge.save(update_fields=["undone_at", "undone_by"])
+        pair.status, pair.decided_by_id, pair.decided_at = PairStatus.PENDING, None, None
+        pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        audit_record(
+            viewer,
+            action=AuditAction.UPDATE,
+            object_type="person_merge",
+            object_id=merge.id,
+            details={
+                "decision": "unmerge",
+                "pair": str(pair.id),
+                "primary": str(merge.primary_id),
+                "restored": [m["person"] for m in merge.moved],
+                "automatic": merge.automatic,
+            },
+        )
+    return merge
