@@ -19,7 +19,7 @@ from compatriot.assistance.engine.model import (
     Unmatched,
     weight,
 )
-from compatriot.assistance.engine.solve import solve_category
+from compatriot.assistance.engine.solve import finish, prepare
 
 
 def _confirmed_load(
@@ -101,6 +101,7 @@ def match(
             by_category[request.category][0].append(request)
     for offer in offers:
         by_category[offer.category][1].append(offer)
+    prepared = []
     for category in sorted(by_category):
         open_requests, category_offers = by_category[category]
         if not open_requests:
@@ -113,11 +114,19 @@ def match(
         )
         people = np.array([r.people for r in open_requests], dtype=np.int64)
         weights = np.array([weight(r.priority) for r in open_requests], dtype=np.int64)
-        outcome = solve_category(edges, people, weights, free, deadline=deadline)
+        state = prepare(edges, people, weights, free, deadline=deadline)
+        prepared.append((open_requests, category_offers, state))
+    # The time left goes to the categories in proportion to their gaps to the bound.
+    gaps = [state.gap for _, _, state in prepared]
+    for index, (open_requests, category_offers, state) in enumerate(prepared):
+        left = max(0.0, deadline - time.monotonic())
+        rest = sum(gaps[index:])
+        share = gaps[index] / rest if rest > 0 else 0.0
+        outcome = finish(state, deadline=time.monotonic() + left * share)
         summary.lp_bound += outcome.lp_weighted
         summary.parts += outcome.parts
         summary.parts_exact += outcome.parts_exact
-        _collect(result, open_requests, category_offers, edges, outcome.chosen_edge)
+        _collect(result, open_requests, category_offers, state.edges, outcome.chosen_edge)
     for request in requests:
         summary.people_requested += request.people
         summary.weighted_requested += request.people * weight(request.priority)
