@@ -99,8 +99,9 @@ def prepare(
         small_edges = small_edges[order]
         cuts = np.flatnonzero(np.diff(edge_label[small_edges])) + 1
         prepared.small_components = np.split(small_edges, cuts)
-    # Seeds: offers in large components where the relaxation split a household.
-    split_edge = (flow > 0) & split[edges.request] & ~small[edge_label]
+    # Seeds: offers where the relaxation split a household (also in the small components, in
+    # case their exact solve runs out of time).
+    split_edge = (flow > 0) & split[edges.request]
     lost = np.bincount(
         edges.offer[split_edge],
         weights=(flow * weights[edges.request])[split_edge],
@@ -128,7 +129,7 @@ def finish(prepared: Prepared, *, deadline: float) -> CategoryOutcome:
         left = deadline - time.monotonic()
         if left <= 0.02:
             break
-        if improver.solve(group, min(left, lns.NEIGHBOURHOOD_SECONDS + len(group) / 1_000)):
+        if improver.solve(group, min(left, lns.NEIGHBOURHOOD_SECONDS)):
             prepared.parts_exact += 1
     if prepared.seeds is not None and len(prepared.seeds):
         improver.run(prepared.seeds, deadline)
