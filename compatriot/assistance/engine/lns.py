@@ -15,17 +15,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
 
 from compatriot.assistance.engine.graph import people_flow
 from compatriot.assistance.engine.pack import Part, pack_greedy
 
 ROUNDING_PASSES = 6
-NEIGHBOUR_OFFERS = 6  # offers per neighbourhood
-WAITING_PER_OFFER = 12  # waiting households per offer of a neighbourhood, best first
+SOLVER = "scip"  # or "cp-sat"
+NEIGHBOUR_OFFERS = 3  # offers per neighbourhood
+WAITING_PER_OFFER = 10  # waiting households per offer of a neighbourhood, best first
 NEIGHBOURHOOD_SECONDS = 1.0  # a neighbourhood's solver time, at most
 EXACT_EDGES = 1_500  # a component up to this size is one neighbourhood, solved whole
 
@@ -94,6 +97,10 @@ class Improver:
         self.by_offer = _Csr(off, self.m)
         self.by_request = _Csr(req, self.n)
         self.value = people * weights
+        self.load = _load(off, chosen, people, self.m)
+        self.lock = threading.Lock()
+        self.busy_offers = np.zeros(self.m, dtype=bool)
+        self.busy_requests = np.zeros(self.n, dtype=bool)
         self.solved = 0
         self.improved = 0
 
@@ -133,8 +140,9 @@ class Improver:
         requests, local_req = np.unique(self.req[edges], return_inverse=True)
         offers, local_off = np.unique(self.off[edges], return_inverse=True)
         people = self.people[requests]
-        current = self.chosen[requests]
-        room = self.free[offers] - _load(self.off, self.chosen, self.people, self.m)[offers]
+        with self.lock:
+            current = self.chosen[requests].copy()
+            room = self.free[offers] - self.load[offers]
         # The households placed here give their room back.
         here = current >= 0
         np.add.at(
@@ -146,9 +154,11 @@ class Improver:
         gain = (self.weights[requests] * people)[local_req]
         cost = edge_people * self.cost[edges]
         big = int(cost.max(initial=0)) * len(requests) + 1
-        solver = pywraplp.Solver.CreateSolver("SCIP")
-        if solver is None:  # pragma: no cover - the OR-Tools wheels ship SCIP
-            return self._solve_cp_sat(edges, requests, local_req, local_off, room, seconds)
+        solver = pywraplp.Solver.CreateSolver("SCIP") if SOLVER == "scip" else None
+        if solver is None:
+            return self._solve_cp_sat(
+                edges, requests, local_req, local_off, room, seconds, gain, cost, big
+            )
         x = [solver.BoolVar("") for _ in range(len(edges))]
         starts = np.searchsorted(local_req, np.arange(len(requests) + 1)).tolist()
         for i in range(len(requests)):
@@ -170,7 +180,8 @@ class Improver:
         position = {int(g): i for i, g in enumerate(edges.tolist())}
         hint = np.zeros(len(edges), dtype=bool)
         for e in current[here].tolist():
-            hint[position[e]] = True
+            if e in position:
+                hint[position[e]] = True
         solver.SetHint(x, hint.astype(float).tolist())
         solver.SetTimeLimit(max(10, int(seconds * 1000)))
         params = pywraplp.MPSolverParameters()
@@ -182,61 +193,124 @@ class Improver:
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return False
         values = np.array([v.solution_value() > 0.5 for v in x], dtype=bool)
-        self._apply(edges, requests, local_req, values)
+        self._apply(edges, requests, local_req, values, current)
         return status == pywraplp.Solver.OPTIMAL
 
-    def _solve_cp_sat(self, edges, requests, local_req, local_off, room, seconds):  # pragma: no cover
-        from compatriot.assistance.engine.pack import pack_exact
-
-        part = Part(
-            req=local_req.astype(np.int64), off=local_off.astype(np.int64),
-            cost=self.cost[edges], people=self.people[requests],
-            weights=self.weights[requests], free=room,
-        )
+    def _solve_cp_sat(self, edges, requests, local_req, local_off, room, seconds, gain, cost, big):
+        model = cp_model.CpModel()
+        x = [model.new_bool_var("") for _ in range(len(edges))]
+        starts = np.searchsorted(local_req, np.arange(len(requests) + 1)).tolist()
+        for i in range(len(requests)):
+            if starts[i + 1] - starts[i] > 1:
+                model.add_at_most_one(x[starts[i] : starts[i + 1]])
+        order = np.argsort(local_off, kind="stable")
+        o_starts = np.searchsorted(local_off[order], np.arange(len(room) + 1)).tolist()
+        order_l = order.tolist()
+        ep = self.people[requests][local_req].tolist()
+        for j in range(len(room)):
+            members = order_l[o_starts[j] : o_starts[j + 1]]
+            if sum(ep[e] for e in members) > room[j]:
+                model.add(sum(ep[e] * x[e] for e in members) <= int(room[j]))
+        coefficients = (gain * big - cost).tolist()
+        model.maximize(sum(c * v for c, v in zip(coefficients, x, strict=True)))
         position = {int(g): i for i, g in enumerate(edges.tolist())}
-        hint = np.array([position.get(int(e), -1) for e in self.chosen[requests]], dtype=np.int64)
-        bound = int((part.people * part.weights).sum())
-        choice, proved = pack_exact(part, hint, upper_bound=bound, seconds=seconds)
-        values = np.zeros(len(edges), dtype=bool)
-        values[choice[choice >= 0]] = True
-        self._apply(edges, requests, local_req, values)
-        return proved
+        hint = np.zeros(len(edges), dtype=bool)
+        current = self.chosen[requests].copy()
+        for e in current.tolist():
+            if e in position:
+                hint[position[e]] = True
+        for v, h in zip(x, hint.tolist(), strict=True):
+            model.add_hint(v, h)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.absolute_gap_limit = big * 0.99
+        status = solver.solve(model)
+        self.solved += 1
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        values = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+        self._apply(edges, requests, local_req, values, current)
+        return status == cp_model.OPTIMAL or (
+            solver.best_objective_bound - solver.objective_value < big
+        )
 
-    def _apply(self, edges, requests, local_req, values) -> None:
+    def _apply(self, edges, requests, local_req, values, current) -> None:
         new = np.full(len(requests), -1, dtype=np.int64)
         new[local_req[values]] = edges[values]
-        old = self.chosen[requests]
-        old_served, new_served = old >= 0, new >= 0
-        old_value = int(self.value[requests][old_served].sum())
-        new_value = int(self.value[requests][new_served].sum())
-        old_cost = int((self.people[requests][old_served] * self.cost[old[old_served]]).sum())
-        new_cost = int((self.people[requests][new_served] * self.cost[new[new_served]]).sum())
-        if (new_value, -new_cost) > (old_value, -old_cost):
-            # Safety: the capacity of every offer still holds.
-            trial = self.chosen.copy()
-            trial[requests] = new
-            if (_load(self.off, trial, self.people, self.m) <= self.free).all():
+        people, value = self.people[requests], self.value[requests]
+        old_served, new_served = current >= 0, new >= 0
+        old_key = (int(value[old_served].sum()), -int((people * self.cost[current])[old_served].sum()))
+        new_key = (int(value[new_served].sum()), -int((people * self.cost[new])[new_served].sum()))
+        if new_key <= old_key:
+            return
+        with self.lock:
+            if not np.array_equal(self.chosen[requests], current):
+                return  # changed meanwhile (cannot happen with disjoint neighbourhoods)
+            load = self.load.copy()
+            np.subtract.at(load, self.off[current[old_served]], people[old_served])
+            np.add.at(load, self.off[new[new_served]], people[new_served])
+            touched = np.concatenate([self.off[current[old_served]], self.off[new[new_served]]])
+            if (load[touched] <= self.free[touched]).all():  # capacity, checked again
+                self.load = load
                 self.chosen[requests] = new
                 self.improved += 1
 
     # -- the search -----------------------------------------------------------------------
-    def run(self, seeds: np.ndarray, deadline: float) -> None:
-        covered = np.zeros(self.m, dtype=bool)
-        rounds = 0
-        while time.monotonic() < deadline and rounds < 3:
-            before = self.improved
-            order = seeds if rounds == 0 else np.concatenate([seeds, np.arange(self.m)])
-            covered[:] = False
-            for seed in order.tolist():
-                if covered[seed]:
-                    continue
-                left = deadline - time.monotonic()
-                if left <= 0.02:
-                    return
-                offers = self.neighbours(seed, NEIGHBOUR_OFFERS)
-                covered[offers] = True
-                edges = self.subproblem(offers, WAITING_PER_OFFER * len(offers))
-                self.solve(edges, min(NEIGHBOURHOOD_SECONDS, left))
-            rounds += 1
-            if self.improved == before:
+    def run(self, seeds: np.ndarray, deadline: float, workers: int = 2) -> None:
+        """Neighbourhoods around the seeds, then around every offer, while they improve;
+        `workers` threads solve disjoint neighbourhoods at once (the solvers release the GIL)."""
+        self._order = seeds
+        self._cursor = 0
+        self._round = 0
+        self._round_start_improved = self.improved
+        self._covered = np.zeros(self.m, dtype=bool)
+        self._deadline = deadline
+        threads = [threading.Thread(target=self._work, daemon=True) for _ in range(workers - 1)]
+        for thread in threads:
+            thread.start()
+        self._work()
+        for thread in threads:
+            thread.join()
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                task = self._next_task()
+            if task is None:
                 return
+            edges, offers, requests = task
+            try:
+                left = self._deadline - time.monotonic()
+                if left > 0.02 and len(edges):
+                    self.solve(edges, min(NEIGHBOURHOOD_SECONDS, left))
+            finally:
+                with self.lock:
+                    self.busy_offers[offers] = False
+                    self.busy_requests[requests] = False
+
+    def _next_task(self):
+        """The next free neighbourhood, claimed (called under the lock); None when done."""
+        while time.monotonic() < self._deadline - 0.02:
+            if self._cursor >= len(self._order):
+                if self._round >= 2 or self.improved == self._round_start_improved:
+                    return None
+                self._round += 1
+                self._round_start_improved = self.improved
+                self._order = np.concatenate([self._order, np.arange(self.m)])
+                self._cursor = 0
+                self._covered[:] = False
+            seed = int(self._order[self._cursor])
+            self._cursor += 1
+            if self._covered[seed] or self.busy_offers[seed]:
+                continue
+            offers = self.neighbours(seed, NEIGHBOUR_OFFERS)
+            offers = offers[~self.busy_offers[offers]]
+            self._covered[offers] = True
+            edges = self.subproblem(offers, WAITING_PER_OFFER * len(offers))
+            edges = edges[~self.busy_requests[self.req[edges]]]
+            requests = np.unique(self.req[edges])
+            self.busy_offers[offers] = True
+            self.busy_requests[requests] = True
+            return edges, offers, requests
+        return None
