@@ -26,6 +26,7 @@ from compatriot.assistance.engine.graph import people_flow
 from compatriot.assistance.engine.pack import Part, pack_greedy
 
 ROUNDING_PASSES = 6
+MIN_ROUNDING_PASSES = 2
 SOLVER = "scip"  # or "cp-sat"
 NEIGHBOUR_OFFERS = 3  # offers per neighbourhood
 WAITING_PER_OFFER = 10  # waiting households per offer of a neighbourhood, best first
@@ -54,8 +55,9 @@ def round_flow(
     """Extends `chosen` (edge per request or -1) with whole households of repeated flows."""
     chosen = chosen.copy()
     m = len(free)
-    for _ in range(ROUNDING_PASSES):
-        if time.monotonic() > deadline:
+    for done in range(ROUNDING_PASSES):
+        # The first passes are cheap and worth most: they run even past the deadline.
+        if done >= MIN_ROUNDING_PASSES and time.monotonic() > deadline:
             break
         room = free - _load(off, chosen, people, m)
         usable = np.flatnonzero((chosen[req] < 0) & (people[req] <= room[off]))
@@ -66,8 +68,14 @@ def round_flow(
         if not whole.any():
             break
         chosen[req[usable[whole]]] = usable[whole]
-    part = Part(req=req, off=off, cost=np.zeros(len(req), np.int64), people=people,
-                weights=weights, free=free)
+    part = Part(
+        req=req,
+        off=off,
+        cost=np.zeros(len(req), np.int64),
+        people=people,
+        weights=weights,
+        free=free,
+    )
     return pack_greedy(part, chosen)
 
 
@@ -240,7 +248,10 @@ class Improver:
         new[local_req[values]] = edges[values]
         people, value = self.people[requests], self.value[requests]
         old_served, new_served = current >= 0, new >= 0
-        old_key = (int(value[old_served].sum()), -int((people * self.cost[current])[old_served].sum()))
+        old_key = (
+            int(value[old_served].sum()),
+            -int((people * self.cost[current])[old_served].sum()),
+        )
         new_key = (int(value[new_served].sum()), -int((people * self.cost[new])[new_served].sum()))
         if new_key <= old_key:
             return
