@@ -26,7 +26,7 @@ from compatriot.assistance.engine.graph import people_flow
 from compatriot.assistance.engine.pack import Part, pack_greedy
 
 ROUNDING_PASSES = 6
-MIN_ROUNDING_PASSES = 2
+MIN_ROUNDING_PASSES = 3
 SOLVER = "scip"  # or "cp-sat"
 NEIGHBOUR_OFFERS = 3  # offers per neighbourhood
 WAITING_PER_OFFER = 10  # waiting households per offer of a neighbourhood, best first
