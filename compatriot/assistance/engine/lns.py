@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -51,13 +52,14 @@ def round_flow(
     chosen: np.ndarray,
     *,
     deadline: float,
+    clock: Callable[[], float] = time.monotonic,
 ) -> np.ndarray:
     """Extends `chosen` (edge per request or -1) with whole households of repeated flows."""
     chosen = chosen.copy()
     m = len(free)
     for done in range(ROUNDING_PASSES):
         # The first passes are cheap and worth most: they run even past the deadline.
-        if done >= MIN_ROUNDING_PASSES and time.monotonic() > deadline:
+        if done >= MIN_ROUNDING_PASSES and clock() > deadline:
             break
         room = free - _load(off, chosen, people, m)
         usable = np.flatnonzero((chosen[req] < 0) & (people[req] <= room[off]))
@@ -268,7 +270,13 @@ class Improver:
                 self.improved += 1
 
     # -- the search -----------------------------------------------------------------------
-    def run(self, seeds: np.ndarray, deadline: float, workers: int = 2) -> None:
+    def run(
+        self,
+        seeds: np.ndarray,
+        deadline: float,
+        workers: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """Neighbourhoods around the seeds, then around every offer, while they improve;
         `workers` threads solve disjoint neighbourhoods at once (the solvers release the GIL)."""
         self._order = seeds
@@ -277,6 +285,7 @@ class Improver:
         self._round_start_improved = self.improved
         self._covered = np.zeros(self.m, dtype=bool)
         self._deadline = deadline
+        self._clock = clock
         threads = [threading.Thread(target=self._work, daemon=True) for _ in range(workers - 1)]
         for thread in threads:
             thread.start()
@@ -292,7 +301,7 @@ class Improver:
                 return
             edges, offers, requests = task
             try:
-                left = self._deadline - time.monotonic()
+                left = self._deadline - self._clock()
                 if left > 0.02 and len(edges):
                     self.solve(edges, min(NEIGHBOURHOOD_SECONDS, left))
             finally:
@@ -302,7 +311,7 @@ class Improver:
 
     def _next_task(self):
         """The next free neighbourhood, claimed (called under the lock); None when done."""
-        while time.monotonic() < self._deadline - 0.02:
+        while self._clock() < self._deadline - 0.02:
             if self._cursor >= len(self._order):
                 if self._round >= 2 or self.improved == self._round_start_improved:
                     return None

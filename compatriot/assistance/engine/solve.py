@@ -18,6 +18,7 @@ categories according to their gaps.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,13 @@ class Prepared:
 
 
 def prepare(
-    edges: Edges, people: np.ndarray, weights: np.ndarray, free: np.ndarray, *, deadline: float
+    edges: Edges,
+    people: np.ndarray,
+    weights: np.ndarray,
+    free: np.ndarray,
+    *,
+    deadline: float,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Prepared:
     n, m = len(people), len(free)
     chosen = np.full(n, -1, dtype=np.int64)
@@ -90,7 +97,15 @@ def prepare(
     if not split.any():
         return prepared
     prepared.chosen = lns.round_flow(
-        edges.request, edges.offer, edges.km, people, weights, free, chosen, deadline=deadline
+        edges.request,
+        edges.offer,
+        edges.km,
+        people,
+        weights,
+        free,
+        chosen,
+        deadline=deadline,
+        clock=clock,
     )
     small = needs_repair & (edge_count <= EXACT_COMPONENT_EDGES)
     small_edges = np.flatnonzero(small[edge_label])
@@ -112,7 +127,9 @@ def prepare(
     return prepared
 
 
-def finish(prepared: Prepared, *, deadline: float) -> CategoryOutcome:
+def finish(
+    prepared: Prepared, *, deadline: float, clock: Callable[[], float] = time.monotonic
+) -> CategoryOutcome:
     if prepared.small_components is None and prepared.seeds is None:
         return prepared.outcome()
     edges = prepared.edges
@@ -126,13 +143,13 @@ def finish(prepared: Prepared, *, deadline: float) -> CategoryOutcome:
         prepared.chosen,
     )
     for group in sorted(prepared.small_components or [], key=len):
-        left = deadline - time.monotonic()
+        left = deadline - clock()
         if left <= 0.02:
             break
         if improver.solve(group, min(left, lns.NEIGHBOURHOOD_SECONDS)):
             prepared.parts_exact += 1
     if prepared.seeds is not None and len(prepared.seeds):
-        improver.run(prepared.seeds, deadline)
+        improver.run(prepared.seeds, deadline, clock=clock)
     return prepared.outcome()
 
 
