@@ -298,7 +298,7 @@ def _mip_optimum(requests, offers) -> int:
     from compatriot.assistance.engine.bound import UNLIMITED
     from compatriot.assistance.engine.compat import compatible_edges
 
-    by_category = defaultdict(lambda: ([], []))
+    by_category: dict[str, tuple[list[Request], list[Offer]]] = defaultdict(lambda: ([], []))
     for r in requests:
         by_category[r.category][0].append(r)
     for o in offers:
