@@ -358,3 +358,16 @@ def test_an_offer_filled_by_kept_allocations_is_reported_full():
     result = match([request("new")], [offer(capacity=2)], [Allocation("old", "o", 2)])
     assert blockers(result) == {"new": "all_full"}
     assert "already fully allocated" in result.unmatched[0].reason
+
+
+def test_the_search_also_runs_on_cp_sat(monkeypatch):
+    """`lns.SOLVER = "cp-sat"` (when SCIP is not wanted): feasible, and the search helps."""
+    from compatriot.assistance.engine import lns
+
+    requests, offers = generate(400, seed=41, supply=0.5)
+    rounded = match(requests, offers, time_limit=0.0).summary.weighted_served
+    monkeypatch.setattr(lns, "SOLVER", "cp-sat")
+    result = match(requests, offers, time_limit=20)
+    _check_feasible(requests, offers, result)
+    assert rounded <= result.summary.weighted_served <= result.summary.lp_bound
+    assert result.summary.weighted_served >= 0.97 * result.summary.lp_bound
