@@ -80,15 +80,21 @@ def _near(rng: random.Random, place: tuple[float, float], km: float) -> tuple[fl
     return (place[0] + rng.gauss(0, km / 111.0), place[1] + rng.gauss(0, km / 75.0))
 
 
-def generate(n_requests: int, seed: int = 2022, supply: float = 0.85):
-    """(requests, offers) in arrival order."""
+def generate(
+    n_requests: int,
+    seed: int = 2022,
+    supply: float = 0.85,
+    households: tuple[list[int], list[int]] = HOUSEHOLD,
+):
+    """(requests, offers) in arrival order. `supply` is the capacity offered per person asking
+    (per category); `households` the sizes and their relative frequencies."""
     rng = random.Random(seed)  # noqa: S311  seeded test data, not security
     cities = list(CITIES.values())
     requests: list[Request] = []
     demand = dict.fromkeys(CATEGORIES, 0)
     for i in range(n_requests):
         category = rng.choices(CATEGORIES, CATEGORY_SHARE)[0]
-        people = rng.choices(*HOUSEHOLD)[0]
+        people = rng.choices(*households)[0]
         lat, lon = _near(rng, rng.choice(cities), 25)
         day = rng.uniform(0, 20)
         requires = set()

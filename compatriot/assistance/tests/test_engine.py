@@ -264,16 +264,87 @@ def test_small_instances_reach_the_true_optimum(seed):
     assert result.summary.weighted_served == _brute_force(requests, offers)
 
 
-def test_without_time_for_cp_sat_the_fallback_is_feasible_and_close(monkeypatch):
-    """Large parts (here: every part) are re-packed greedily from the flow's whole households."""
-    from compatriot.assistance.engine import solve
-
-    monkeypatch.setattr(solve, "EXACT_COMPONENT_EDGES", 0)
-    monkeypatch.setattr(solve, "CP_SAT_MAX_EDGES", 0)
+def test_without_time_for_the_search_the_rounding_is_feasible_and_close():
+    """No time at all: the flow's whole households and the greedy packing of the rest."""
     requests, offers = generate(600, seed=11)
-    result = match(requests, offers)
+    result = match(requests, offers, time_limit=0.0)
     _check_feasible(requests, offers, result)
     assert result.summary.weighted_served >= 0.95 * result.summary.lp_bound
+
+
+def test_a_split_household_is_placed_whole_and_the_bound_is_reached():
+    """Two rooms of 5 and households of 4, 4, 2, 1, 1: the relaxation may serve the pair as
+    1 + 1 in the two rooms; whole, the optimum (also the bound) is 4 + 1 in each room."""
+    requests = [
+        request("big1", people=4, priority=3),
+        request("big2", people=4, priority=3),
+        request("pair", people=2, priority=1),
+        request("one1", people=1, priority=1),
+        request("one2", people=1, priority=1),
+    ]
+    offers = [offer("a", capacity=5), offer("b", capacity=5, lat=PRZEMYSL[0] + 0.01)]
+    result = match(requests, offers)
+    _check_feasible(requests, offers, result)
+    assert result.summary.weighted_served == 4 * 4 * 2 + 2 == result.summary.lp_bound
+    assert blockers(result) == {"pair": "all_full"}
+
+
+def _mip_optimum(requests, offers) -> int:
+    """The integer optimum (weighted people) of each category, by SCIP on the full graph."""
+    from collections import defaultdict
+
+    from ortools.linear_solver import pywraplp
+
+    from compatriot.assistance.engine.bound import UNLIMITED
+    from compatriot.assistance.engine.compat import compatible_edges
+
+    by_category: dict[str, tuple[list[Request], list[Offer]]] = defaultdict(lambda: ([], []))
+    for r in requests:
+        by_category[r.category][0].append(r)
+    for o in offers:
+        by_category[o.category][1].append(o)
+    total = 0
+    for category, (rs, os_) in by_category.items():
+        free = np.array([o.capacity for o in os_])
+        edges = compatible_edges(rs, os_, free, category=category, edge_budget=UNLIMITED)
+        if not len(edges.request):
+            continue
+        solver = pywraplp.Solver.CreateSolver("SCIP")
+        x = [solver.BoolVar("") for _ in edges.request]
+        for r in set(edges.request.tolist()):
+            solver.Add(sum(x[e] for e in np.flatnonzero(edges.request == r)) <= 1)
+        for o in set(edges.offer.tolist()):
+            chosen = np.flatnonzero(edges.offer == o)
+            solver.Add(sum(rs[edges.request[e]].people * x[e] for e in chosen) <= int(free[o]))
+        solver.Maximize(
+            sum(
+                rs[r].people * weight(rs[r].priority) * x[e]
+                for e, r in enumerate(edges.request.tolist())
+            )
+        )
+        solver.SetTimeLimit(60_000)
+        assert solver.Solve() == pywraplp.Solver.OPTIMAL
+        total += round(solver.Objective().Value())
+    return total
+
+
+# Instances unlike the benchmark's: other seeds, other household sizes, scarce and ample supply.
+OTHER_INSTANCES = [
+    (300, 31, 0.85, ([1, 2, 3, 4, 5, 6, 7], [30, 25, 18, 13, 7, 4, 3])),
+    (300, 32, 0.5, ([1, 2, 3, 4, 5, 6, 7], [30, 25, 18, 13, 7, 4, 3])),
+    (300, 33, 1.2, ([1, 2, 3, 4, 5, 6, 7], [30, 25, 18, 13, 7, 4, 3])),
+    (300, 34, 0.85, ([1, 2, 4, 6, 8, 10], [10, 15, 25, 25, 15, 10])),  # larger households
+    (300, 35, 0.5, ([2, 3, 5, 8], [25, 25, 25, 25])),
+]
+
+
+@pytest.mark.parametrize(("size", "seed", "supply", "households"), OTHER_INSTANCES)
+def test_other_instances_reach_the_integer_optimum(size, seed, supply, households):
+    requests, offers = generate(size, seed=seed, supply=supply, households=households)
+    result = match(requests, offers, time_limit=30)
+    _check_feasible(requests, offers, result)
+    assert result.summary.weighted_served == _mip_optimum(requests, offers)
+    assert result.summary.weighted_served <= lp_upper_bound(requests, offers)
 
 
 def test_pruned_graphs_stay_feasible():
@@ -287,3 +358,16 @@ def test_an_offer_filled_by_kept_allocations_is_reported_full():
     result = match([request("new")], [offer(capacity=2)], [Allocation("old", "o", 2)])
     assert blockers(result) == {"new": "all_full"}
     assert "already fully allocated" in result.unmatched[0].reason
+
+
+def test_the_search_also_runs_on_cp_sat(monkeypatch):
+    """`lns.SOLVER = "cp-sat"` (when SCIP is not wanted): feasible, and the search helps."""
+    from compatriot.assistance.engine import lns
+
+    requests, offers = generate(400, seed=41, supply=0.5)
+    rounded = match(requests, offers, time_limit=0.0).summary.weighted_served
+    monkeypatch.setattr(lns, "SOLVER", "cp-sat")
+    result = match(requests, offers, time_limit=20)
+    _check_feasible(requests, offers, result)
+    assert rounded <= result.summary.weighted_served <= result.summary.lp_bound
+    assert result.summary.weighted_served >= 0.97 * result.summary.lp_bound
