@@ -2,7 +2,7 @@
 HSDS 3.0 (organization, service, location, service_at_location, phone, schedule, language,
 required_document, cost_option).
 
-Coordinates carry a `lat_band` (latitude in tenths of a degree, rounded down) indexed together
+Coordinates carry a `lat_band` (latitude in hundredths of a degree, rounded down) indexed together
 with longitude: a radius search reads a few narrow index ranges, then checks the exact distance
 (see geo.py). No PostGIS needed.
 """
@@ -276,7 +276,10 @@ class Location(GeoPoint):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["lat_band", "longitude"], name="location_geo")]
+        # Covering: the radius search reads its candidates from the index alone.
+        indexes = [
+            models.Index(fields=["lat_band", "longitude", "latitude", "id"], name="location_geo")
+        ]
 
     def __str__(self) -> str:
         return self.name or str(self.id)

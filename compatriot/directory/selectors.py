@@ -7,8 +7,9 @@ published (`public_profile`). Services are public information.
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from compatriot.core.errors import NotFoundError, PermissionDeniedError
 from compatriot.core.viewer import Viewer
-from compatriot.directory.geo import haversine_km, window
+from compatriot.directory.geo import MAX_LISTED_BANDS, Window, haversine_km, window
 from compatriot.directory.models import (
     CONTACT_FIELDS,
     Capacity,
@@ -146,29 +147,74 @@ def service_get(*, service_id: uuid.UUID) -> Service:
 
 
 # ---- Radius search
+#
+# With a limit (the API's and the pages' case), the search reads a small circle first and widens
+# it until it holds `limit` results or reaches the radius: the `limit` nearest within the radius
+# all lie within the first circle that holds `limit` results, so the answer equals the brute-force
+# one, and a dense city centre costs a few hundred index entries instead of tens of thousands.
+
+FIRST_RING_KM = 0.5
+MAX_RING_GROWTH = 8.0
 
 
-def _in_window(
-    queryset: QuerySet[Any], latitude: float, longitude: float, radius_km: float
-) -> QuerySet[Any]:
-    box = window(latitude, longitude, radius_km)
+def _in_window(queryset: QuerySet[Any], box: Window, prefix: str = "") -> QuerySet[Any]:
     lon_clause = Q()
     for west, east in box.lon_ranges:
-        lon_clause |= Q(longitude__gte=west, longitude__lte=east)
-    return queryset.filter(lon_clause, lat_band__in=box.bands)
+        lon_clause |= Q(**{f"{prefix}longitude__gte": west, f"{prefix}longitude__lte": east})
+    if len(box.bands) <= MAX_LISTED_BANDS:
+        bands = Q(**{f"{prefix}lat_band__in": box.bands})
+    else:
+        bands = Q(**{f"{prefix}lat_band__range": (box.bands[0], box.bands[-1])})
+    return queryset.filter(
+        bands,
+        lon_clause,
+        **{f"{prefix}latitude__gte": box.min_lat, f"{prefix}latitude__lte": box.max_lat},
+    )
+
+
+Row = tuple[Any, Any, float, float]  # key, what to keep of the nearest row, latitude, longitude
+
+
+def _ranked(
+    rows: Iterable[Row], latitude: float, longitude: float, radius_km: float
+) -> list[tuple[float, Any, Any]]:
+    """(distance, key, kept) within the radius, one per key at its nearest row, nearest first
+    (ties by key; between rows of one key, by what is kept)."""
+    best: dict[Any, tuple[float, Any]] = {}
+    for key, kept, lat, lon in rows:
+        distance = haversine_km(latitude, longitude, lat, lon)
+        if distance <= radius_km:
+            seen = best.get(key)
+            if seen is None or (distance, kept) < seen:
+                best[key] = (distance, kept)
+    ranked = [(distance, key, kept) for key, (distance, kept) in best.items()]
+    ranked.sort(key=lambda found: (found[0], str(found[1])))
+    return ranked
+
+
+def _search(
+    rows_in: Callable[[Window], Iterable[Row]],
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    limit: int | None,
+) -> list[tuple[float, Any, Any]]:
+    ring = radius_km if limit is None else min(radius_km, FIRST_RING_KM)
+    while True:
+        found = _ranked(rows_in(window(latitude, longitude, ring)), latitude, longitude, ring)
+        if ring >= radius_km or (limit is not None and len(found) >= limit):
+            return found[:limit]
+        # Widen by the density seen so far, at least twice, at most MAX_RING_GROWTH times.
+        growth = 1.5 * math.sqrt((limit or 1) / max(len(found), 1))
+        ring = min(radius_km, ring * max(2.0, min(MAX_RING_GROWTH, growth)))
 
 
 def nearest(
     points: Iterable[tuple[Any, float, float]], latitude: float, longitude: float, radius_km: float
 ) -> list[tuple[float, Any]]:
     """(distance, key) of the points within the radius, nearest first (ties by key)."""
-    found = []
-    for key, lat, lon in points:
-        distance = haversine_km(latitude, longitude, lat, lon)
-        if distance <= radius_km:
-            found.append((distance, key))
-    found.sort(key=lambda pair: (pair[0], str(pair[1])))
-    return found
+    rows = ((key, None, lat, lon) for key, lat, lon in points)
+    return [(distance, key) for distance, key, _ in _ranked(rows, latitude, longitude, radius_km)]
 
 
 @dataclass(frozen=True)
@@ -179,39 +225,44 @@ class Near:
 
 
 def location_ids_near(
-    latitude: float, longitude: float, radius_km: float
+    latitude: float, longitude: float, radius_km: float, *, limit: int | None = None
 ) -> list[tuple[float, uuid.UUID]]:
-    candidates = _in_window(Location.objects.all(), latitude, longitude, radius_km).values_list(
-        "id", "latitude", "longitude"
-    )
-    return nearest(candidates, latitude, longitude, radius_km)
+    def rows_in(box: Window) -> Iterable[Row]:
+        found = _in_window(Location.objects.all(), box).values_list("id", "latitude", "longitude")
+        return ((location_id, None, lat, lon) for location_id, lat, lon in found)
+
+    found = _search(rows_in, latitude, longitude, radius_km, limit)
+    return [(distance, location_id) for distance, location_id, _ in found]
 
 
-def services_near(query: NearQuery) -> list[Near]:
-    """Active services with a location within the radius, each once at its nearest location."""
-    located = location_ids_near(query.latitude, query.longitude, query.radius_km)
-    distance_of = {location_id: distance for distance, location_id in located}
-    links = ServiceAtLocation.objects.filter(
-        location_id__in=list(distance_of), service__status=ServiceStatus.ACTIVE
-    )
+def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID]]:
+    """(distance, service id, location id): active services with a location within the radius,
+    each once at its nearest location, nearest first, at most `query.limit`."""
+    links = ServiceAtLocation.objects.filter(service__status=ServiceStatus.ACTIVE)
     if query.category:
         links = links.filter(service__category=query.category)
     if query.language:
         links = links.filter(service__languages__code=query.language)
-    best: dict[uuid.UUID, tuple[float, uuid.UUID]] = {}
-    for service_id, location_id in links.values_list("service_id", "location_id"):
-        candidate = (distance_of[location_id], location_id)
-        if service_id not in best or candidate < best[service_id]:
-            best[service_id] = candidate
-    ranked = sorted(best.items(), key=lambda item: (item[1][0], str(item[0])))[: query.limit]
-    loaded = services().in_bulk([service_id for service_id, _ in ranked])
-    return [Near(distance, location_id, loaded[sid]) for sid, (distance, location_id) in ranked]
+
+    def rows_in(box: Window) -> Iterable[Row]:
+        return _in_window(links, box, prefix="location__").values_list(
+            "service_id", "location_id", "location__latitude", "location__longitude"
+        )
+
+    return _search(rows_in, query.latitude, query.longitude, query.radius_km, query.limit)
+
+
+def services_near(query: NearQuery) -> list[Near]:
+    """Active services with a location within the radius, each once at its nearest location."""
+    ranked = service_ids_near(query)
+    loaded = services().in_bulk([service_id for _, service_id, _ in ranked])
+    return [Near(distance, location_id, loaded[sid]) for distance, sid, location_id in ranked]
 
 
 def profiles_near(
     query: NearQuery, *, base: QuerySet[DiasporaProfile]
 ) -> list[tuple[float, DiasporaProfile]]:
-    found = _in_window(base, query.latitude, query.longitude, query.radius_km)
+    found = base
     if query.language:
         found = found.filter(languages__icontains=f'"{query.language}"')
     if query.capacity:
@@ -220,11 +271,11 @@ def profiles_near(
                 kind=query.capacity, quantity__gte=query.min_quantity
             ).values("profile_id")
         )
-    ranked = nearest(
-        found.values_list("id", "latitude", "longitude"),
-        query.latitude,
-        query.longitude,
-        query.radius_km,
-    )[: query.limit]
-    loaded = base.in_bulk([profile_id for _, profile_id in ranked])
-    return [(distance, loaded[profile_id]) for distance, profile_id in ranked]
+
+    def rows_in(box: Window) -> Iterable[Row]:
+        located = _in_window(found, box).values_list("id", "latitude", "longitude")
+        return ((profile_id, None, lat, lon) for profile_id, lat, lon in located)
+
+    ranked = _search(rows_in, query.latitude, query.longitude, query.radius_km, query.limit)
+    loaded = base.in_bulk([profile_id for _, profile_id, _ in ranked])
+    return [(distance, loaded[profile_id]) for distance, profile_id, _ in ranked]

@@ -65,6 +65,32 @@ def test_radius_search_equals_brute_force(
     assert found == brute
 
 
+@pytest.mark.django_db
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(scene=scenes(), limit=st.integers(min_value=1, max_value=12))
+@example(scene=(50.45, 30.52, 50.0, [(50.45, 30.52)] * 3 + [(50.46, 30.53), (50.9, 30.5)]), limit=2)
+def test_the_nearest_within_the_radius_equal_brute_force(
+    scene: tuple[float, float, float, list[tuple[float, float]]], limit: int
+) -> None:
+    """With a limit the search widens a small circle step by step; the answer is still the
+    brute-force one cut at the limit, ties at the same distance included."""
+    centre_lat, centre_lon, radius, points = scene
+    Location.objects.all().delete()
+    Location.objects.bulk_create(
+        Location(id=uuid.uuid4(), latitude=lat, longitude=lon, lat_band=lat_band(lat))
+        for lat, lon in points
+    )
+    brute = sorted(
+        (haversine_km(centre_lat, centre_lon, lat, lon), str(location_id))
+        for location_id, lat, lon in Location.objects.values_list("id", "latitude", "longitude")
+        if haversine_km(centre_lat, centre_lon, lat, lon) <= radius
+    )[:limit]
+    found = location_ids_near(centre_lat, centre_lon, radius, limit=limit)
+    assert [(d, str(i)) for d, i in found] == brute
+
+
 @settings(max_examples=500)
 @given(scene=scenes())
 def test_window_holds_every_point_of_the_circle(
