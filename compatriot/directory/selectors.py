@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from compatriot.core.errors import NotFoundError, PermissionDeniedError
@@ -25,6 +26,7 @@ from compatriot.directory.models import (
     Location,
     Service,
     ServiceAtLocation,
+    ServiceLanguage,
     ServiceStatus,
 )
 from compatriot.directory.schemas import NearQuery, ProfileFilter
@@ -224,32 +226,81 @@ class Near:
     service: Service
 
 
+def _window_sql(box: Window, table: str) -> tuple[str, list[Any]]:
+    """The window as SQL on `table`'s geo columns, for the covering index (see geo.py)."""
+    if len(box.bands) <= MAX_LISTED_BANDS:
+        bands = f"{table}.lat_band IN ({', '.join(['%s'] * len(box.bands))})"
+        params: list[Any] = list(box.bands)
+    else:
+        bands = f"{table}.lat_band BETWEEN %s AND %s"
+        params = [box.bands[0], box.bands[-1]]
+    longitudes = " OR ".join(f"{table}.longitude BETWEEN %s AND %s" for _ in box.lon_ranges)
+    for west, east in box.lon_ranges:
+        params += [west, east]
+    params += [box.min_lat, box.max_lat]
+    return f"{bands} AND ({longitudes}) AND {table}.latitude BETWEEN %s AND %s", params
+
+
+def _rows(sql: str, params: list[Any]) -> list[Row]:
+    # Hand-written SQL: the ORM would spend more time building each window's query than the
+    # database spends answering it.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
 def location_ids_near(
     latitude: float, longitude: float, radius_km: float, *, limit: int | None = None
 ) -> list[tuple[float, uuid.UUID]]:
+    table = connection.ops.quote_name(Location._meta.db_table)
+
     def rows_in(box: Window) -> Iterable[Row]:
-        found = _in_window(Location.objects.all(), box).values_list("id", "latitude", "longitude")
-        return ((location_id, None, lat, lon) for location_id, lat, lon in found)
+        where, params = _window_sql(box, table)
+        sql = f"SELECT {table}.id, NULL, {table}.latitude, {table}.longitude FROM {table} WHERE "  # noqa: S608
+        return _rows(sql + where, params)
 
     found = _search(rows_in, latitude, longitude, radius_km, limit)
-    return [(distance, location_id) for distance, location_id, _ in found]
+    return [(distance, _as_uuid(location_id)) for distance, location_id, _ in found]
 
 
 def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID]]:
     """(distance, service id, location id): active services with a location within the radius,
     each once at its nearest location, nearest first, at most `query.limit`."""
-    links = ServiceAtLocation.objects.filter(service__status=ServiceStatus.ACTIVE)
+    quote = connection.ops.quote_name
+    link, service, place, language = (
+        quote(model._meta.db_table)
+        for model in (ServiceAtLocation, Service, Location, ServiceLanguage)
+    )
+    # Names come from the models, values go as parameters.
+    select = (
+        f"SELECT {link}.service_id, {link}.location_id, {place}.latitude, {place}.longitude "  # noqa: S608
+        f"FROM {place} JOIN {link} ON {link}.location_id = {place}.id "
+        f"JOIN {service} ON {service}.id = {link}.service_id WHERE {service}.status = %s"
+    )
+    filters: list[Any] = [ServiceStatus.ACTIVE.value]
     if query.category:
-        links = links.filter(service__category=query.category)
+        select += f" AND {service}.category = %s"
+        filters.append(query.category)
     if query.language:
-        links = links.filter(service__languages__code=query.language)
+        select += (
+            f" AND EXISTS (SELECT 1 FROM {language} WHERE {language}.service_id = {service}.id"  # noqa: S608
+            f" AND {language}.code = %s)"
+        )
+        filters.append(query.language)
 
     def rows_in(box: Window) -> Iterable[Row]:
-        return _in_window(links, box, prefix="location__").values_list(
-            "service_id", "location_id", "location__latitude", "location__longitude"
-        )
+        where, params = _window_sql(box, place)
+        return _rows(f"{select} AND {where}", filters + params)
 
-    return _search(rows_in, query.latitude, query.longitude, query.radius_km, query.limit)
+    found = _search(rows_in, query.latitude, query.longitude, query.radius_km, query.limit)
+    return [
+        (distance, _as_uuid(service_id), _as_uuid(location_id))
+        for distance, service_id, location_id in found
+    ]
 
 
 def services_near(query: NearQuery) -> list[Near]:
