@@ -18,7 +18,13 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from compatriot.core.errors import NotFoundError, PermissionDeniedError
 from compatriot.core.viewer import Viewer
-from compatriot.directory.geo import MAX_LISTED_BANDS, Window, haversine_km, window
+from compatriot.directory.geo import (
+    BANDS_PER_DEGREE,
+    MAX_LISTED_BANDS,
+    Window,
+    haversine_km,
+    window,
+)
 from compatriot.directory.models import (
     CONTACT_FIELDS,
     Capacity,
@@ -29,7 +35,7 @@ from compatriot.directory.models import (
     ServiceLanguage,
     ServiceStatus,
 )
-from compatriot.directory.schemas import NearQuery, ProfileFilter
+from compatriot.directory.schemas import GeoJsonQuery, NearQuery, ProfileFilter
 
 
 def _require_partner(viewer: Viewer) -> None:
@@ -101,32 +107,66 @@ def _feature(longitude: float, latitude: float, properties: dict[str, Any]) -> d
     }
 
 
-def public_geojson() -> dict[str, Any]:
-    features = []
-    links = (
-        ServiceAtLocation.objects.filter(
-            service__status=ServiceStatus.ACTIVE, location__latitude__isnull=False
-        )
-        .select_related("service__organization", "location")
-        .order_by("service__name", "id")
+def _box_window(bounds: tuple[float, float, float, float]) -> Window:
+    west, south, east, north = bounds
+    lon_ranges = ((west, east),) if west <= east else ((west, 180.0), (-180.0, east))
+    bands = tuple(
+        range(math.floor(south * BANDS_PER_DEGREE), math.floor(north * BANDS_PER_DEGREE) + 1)
     )
-    for link in links:
-        service, location = link.service, link.location
-        features.append(_feature(location.longitude, location.latitude, {
-            "layer": "service", "id": str(service.id), "name": service.name,
-            "category": service.category, "organization": service.organization.name,
-            "location": location.name, "city": location.city, "url": service.url,
-            "serves_third_country_nationals": service.serves_third_country_nationals,
-        }))  # fmt: skip
-    features.extend(
+    return Window(south, north, bands, lon_ranges)
+
+
+def public_geojson(query: GeoJsonQuery | None = None) -> dict[str, Any]:
+    """Active services and published, verified profiles as GeoJSON points, at most
+    `query.limit`: profiles (the fewer) first, then services by name. Profiles carry only the
+    contact fields their owners published (`public_profile`)."""
+    query = query or GeoJsonQuery()
+    box = _box_window(query.bounds) if query.bounds else None
+    found_profiles = published_profiles().filter(latitude__isnull=False)
+    links = ServiceAtLocation.objects.filter(
+        service__status=ServiceStatus.ACTIVE, location__latitude__isnull=False
+    )
+    if box is not None:
+        found_profiles = _in_window(found_profiles, box)
+        links = _in_window(links, box, prefix="location__")
+    if query.category:
+        links = links.filter(service__category=query.category)
+    if query.language:
+        found_profiles = found_profiles.filter(languages__icontains=f'"{query.language}"')
+        links = links.filter(
+            service_id__in=ServiceLanguage.objects.filter(code=query.language).values("service_id")
+        )
+    if query.capacity:
+        found_profiles = found_profiles.filter(
+            id__in=Capacity.objects.filter(kind=query.capacity).values("profile_id")
+        )
+        links = links.none()  # capacities are the groups'
+    features = [
         _feature(
             profile.longitude,
             profile.latitude,
             {"layer": "diaspora_profile", **public_profile(profile)},
         )
-        for profile in published_profiles().filter(latitude__isnull=False).order_by("name", "id")
-    )
-    return {"type": "FeatureCollection", "features": features}
+        for profile in found_profiles.order_by("name", "id")[: query.limit + 1]
+    ]
+    room = query.limit + 1 - len(features)
+    if room > 0:
+        for link in links.select_related("service__organization", "location").order_by(
+            "service__name", "id"
+        )[:room]:
+            service, location = link.service, link.location
+            features.append(_feature(location.longitude, location.latitude, {
+                "layer": "service", "id": str(service.id), "name": service.name,
+                "category": service.category, "organization": service.organization.name,
+                "location": location.name, "city": location.city, "url": service.url,
+                "serves_third_country_nationals": service.serves_third_country_nationals,
+            }))  # fmt: skip
+    truncated = len(features) > query.limit
+    return {
+        "type": "FeatureCollection",
+        "features": features[: query.limit],
+        "truncated": truncated,
+    }
 
 
 def services() -> QuerySet[Service]:
