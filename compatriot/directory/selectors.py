@@ -309,7 +309,11 @@ def location_ids_near(
 
 def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID]]:
     """(distance, service id, location id): active services with a location within the radius,
-    each once at its nearest location, nearest first, at most `query.limit`."""
+    each once at its nearest location, nearest first, at most `query.limit`.
+
+    Locations come from the covering index alone, nearest first; their services are looked up a
+    batch of locations at a time, and only until the `limit` nearest services are certain: every
+    location not looked at is farther than the last service kept (ties included)."""
     quote = connection.ops.quote_name
     link, service, place, language = (
         quote(model._meta.db_table)
@@ -317,8 +321,7 @@ def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID
     )
     # Names come from the models, values go as parameters.
     select = (
-        f"SELECT {link}.service_id, {link}.location_id, {place}.latitude, {place}.longitude "  # noqa: S608
-        f"FROM {place} JOIN {link} ON {link}.location_id = {place}.id "
+        f"SELECT {link}.location_id, {link}.service_id FROM {link} "  # noqa: S608
         f"JOIN {service} ON {service}.id = {link}.service_id WHERE {service}.status = %s"
     )
     filters: list[Any] = [ServiceStatus.ACTIVE.value]
@@ -331,15 +334,58 @@ def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID
             f" AND {language}.code = %s)"
         )
         filters.append(query.language)
+    latitude, longitude, radius, limit = (
+        query.latitude, query.longitude, query.radius_km, query.limit
+    )  # fmt: skip
+    best: dict[Any, tuple[float, Any]] = {}  # service -> (distance, location) of its nearest
+    seen: set[Any] = set()
 
-    def rows_in(box: Window) -> Iterable[Row]:
-        where, params = _window_sql(box, place)
-        return _rows(f"{select} AND {where}", filters + params)
+    def kth() -> float:
+        return sorted(distance for distance, _ in best.values())[limit - 1]
 
-    found = _search(rows_in, query.latitude, query.longitude, query.radius_km, query.limit)
+    ring = min(radius, FIRST_RING_KM)
+    while True:
+        where, params = _window_sql(window(latitude, longitude, ring), place)
+        located = [
+            (distance, location_id)
+            for distance, location_id, _ in _ranked(
+                _rows(f"SELECT id, NULL, latitude, longitude FROM {place} WHERE {where}", params),  # noqa: S608
+                latitude,
+                longitude,
+                ring,
+            )
+            if location_id not in seen
+        ]
+        start = 0
+        if ring < radius and len(best) + len(located) < limit:
+            # Too few locations to hold `limit` services (most hold one): widen before looking
+            # up services. These locations are read again from the wider circle.
+            start = len(located)
+            seen_now = len(best) + len(located)
+        else:
+            seen_now = 0
+        while start < len(located):
+            if len(best) >= limit and located[start][0] > kth():
+                break
+            batch = located[start : start + min(500, max(16, 2 * (limit - len(best))))]
+            start += len(batch)
+            distance_of = {location_id: d for d, location_id in batch}
+            seen.update(distance_of)
+            marks = ", ".join(["%s"] * len(batch))
+            for location_id, service_id in _rows(
+                f"{select} AND {link}.location_id IN ({marks})", filters + list(distance_of)
+            ):
+                candidate = (distance_of[location_id], location_id)
+                if service_id not in best or candidate < best[service_id]:
+                    best[service_id] = candidate
+        if len(best) >= limit or ring >= radius:
+            break
+        growth = 1.5 * math.sqrt(limit / max(len(best), seen_now, 1))
+        ring = min(radius, ring * max(2.0, min(MAX_RING_GROWTH, growth)))
+    ranked = sorted(best.items(), key=lambda item: (item[1][0], str(item[0])))[:limit]
     return [
         (distance, _as_uuid(service_id), _as_uuid(location_id))
-        for distance, service_id, location_id in found
+        for service_id, (distance, location_id) in ranked
     ]
 
 
