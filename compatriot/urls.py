@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("compatriot.web.cases_urls")),
+    path("", include("compatriot.web.directory_public_urls")),
     path("", include("compatriot.web.urls")),
 ]
