@@ -367,7 +367,11 @@ def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID
         while start < len(located):
             if len(best) >= limit and located[start][0] > kth():
                 break
-            batch = located[start : start + min(500, max(16, 2 * (limit - len(best))))]
+            # Most locations hold one active service: ask for a few more than still needed,
+            # then as many as the share of locations that held one so far says.
+            share = len(best) / len(seen) if len(best) >= 8 else 0.8
+            wanted = math.ceil(1.1 * (limit - len(best)) / max(share, 0.05))
+            batch = located[start : start + min(500, max(16, wanted))]
             start += len(batch)
             distance_of = {location_id: d for d, location_id in batch}
             seen.update(distance_of)
