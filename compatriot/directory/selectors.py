@@ -99,7 +99,9 @@ def published_profiles() -> QuerySet[DiasporaProfile]:
     ).prefetch_related("capacities")
 
 
-def _feature(longitude: float, latitude: float, properties: dict[str, Any]) -> dict[str, Any]:
+def _feature(
+    longitude: float | None, latitude: float | None, properties: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
@@ -281,12 +283,13 @@ def _window_sql(box: Window, table: str) -> tuple[str, list[Any]]:
     return f"{bands} AND ({longitudes}) AND {table}.latitude BETWEEN %s AND %s", params
 
 
-def _rows(sql: str, params: list[Any]) -> list[Row]:
+def _rows(sql: str, params: list[Any]) -> list[Any]:
     # Hand-written SQL: the ORM would spend more time building each window's query than the
     # database spends answering it.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[Any] = cursor.fetchall()
+    return rows
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

@@ -6,7 +6,7 @@ coordinates. The form only shapes HTML; the directory's NearQuery validates as t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.functional import Promise
@@ -83,7 +83,7 @@ def language_name(code: str) -> str:
         return code
 
 
-def _language_choices() -> list[tuple[str, str]]:
+def _language_choices() -> list[tuple[str, Any]]:
     named = [(code.split("-")[0], language_name(code)) for code in LANGUAGE_CODES]
     return [("", _("Any language")), *sorted(named, key=lambda item: item[1].casefold())]
 
@@ -111,20 +111,22 @@ class NearForm(forms.Form):
     need = forms.ChoiceField(label=_("What do you need?"), required=False)
     language = forms.ChoiceField(label=_("In which language?"), required=False)
     radius_km = forms.TypedChoiceField(
-        label=_("How far?"), coerce=int, initial=25, required=False, empty_value=25
+        label=_("How far?"), coerce=int, initial=25, required=False, empty_value=None
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["place"].choices = _place_choices()
-        self.fields["need"].choices = [("", _("Any help")), *CATEGORY_LABELS.items()]
-        self.fields["language"].choices = _language_choices()
-        self.fields["radius_km"].choices = [
-            (radius, gettext("%(km)s km") % {"km": radius}) for radius in RADII
-        ]
+        choices: dict[str, list[tuple[Any, Any]]] = {
+            "place": _place_choices(),
+            "need": [("", _("Any help")), *CATEGORY_LABELS.items()],
+            "language": _language_choices(),
+            "radius_km": [(radius, gettext("%(km)s km") % {"km": radius}) for radius in RADII],
+        }
+        for name, options in choices.items():
+            cast(forms.ChoiceField, self.fields[name]).choices = options
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         latitude, longitude = data.get("latitude"), data.get("longitude")
         if (latitude is None) != (longitude is None):
             missing = "longitude" if longitude is None else "latitude"

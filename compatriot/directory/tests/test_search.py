@@ -28,6 +28,11 @@ def _clamp(latitude: float) -> float:
     return max(-90.0, min(90.0, latitude))
 
 
+def _located() -> list[tuple[uuid.UUID, float, float]]:
+    rows = Location.objects.values_list("id", "latitude", "longitude")
+    return [(location_id, lat or 0.0, lon or 0.0) for location_id, lat, lon in rows]
+
+
 @st.composite
 def scenes(draw: st.DrawFn) -> tuple[float, float, float, list[tuple[float, float]]]:
     centre_lat = draw(st.one_of(latitudes, st.sampled_from([89.9, -89.95, 0.0, 60.0])))
@@ -59,7 +64,7 @@ def test_radius_search_equals_brute_force(
     )
     brute = sorted(
         (haversine_km(centre_lat, centre_lon, lat, lon), str(location_id))
-        for location_id, lat, lon in Location.objects.values_list("id", "latitude", "longitude")
+        for location_id, lat, lon in _located()
         if haversine_km(centre_lat, centre_lon, lat, lon) <= radius
     )
     found = [(d, str(i)) for d, i in location_ids_near(centre_lat, centre_lon, radius)]
@@ -85,7 +90,7 @@ def test_the_nearest_within_the_radius_equal_brute_force(
     )
     brute = sorted(
         (haversine_km(centre_lat, centre_lon, lat, lon), str(location_id))
-        for location_id, lat, lon in Location.objects.values_list("id", "latitude", "longitude")
+        for location_id, lat, lon in _located()
         if haversine_km(centre_lat, centre_lon, lat, lon) <= radius
     )[:limit]
     found = location_ids_near(centre_lat, centre_lon, radius, limit=limit)
@@ -145,7 +150,7 @@ def test_services_near_equal_brute_force(
         Location(id=uuid.uuid4(), latitude=lat, longitude=lon, lat_band=lat_band(lat))
         for lat, lon in points
     )
-    links = []
+    links: list[ServiceAtLocation] = []
     for number, (kind, active, first) in enumerate(layout):
         service = Service.objects.create(
             organization=organization, name=f"S{number}", category=kind,
@@ -159,7 +164,9 @@ def test_services_near_equal_brute_force(
         if link.service.status != "active" or category not in (None, link.service.category):
             continue
         where = link.location
-        distance = haversine_km(centre_lat, centre_lon, where.latitude, where.longitude)
+        distance = haversine_km(
+            centre_lat, centre_lon, where.latitude or 0.0, where.longitude or 0.0
+        )
         if distance <= radius and (
             link.service_id not in best or (distance, where.id) < best[link.service_id]
         ):

@@ -82,7 +82,7 @@ def search(form: NearForm) -> list[Entry]:
     latitude, longitude, _place = form.point()
     need = form.cleaned_data.get("need") or None
     language = form.cleaned_data.get("language") or None
-    radius = form.cleaned_data["radius_km"]
+    radius = form.cleaned_data["radius_km"] or 25
     near = {"latitude": latitude, "longitude": longitude, "radius_km": radius, "limit": RESULTS}
     services = selectors.services_near(NearQuery(**near, category=need, language=language))
     groups = selectors.profiles_near(
