@@ -239,7 +239,11 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["category", "status"], name="service_category")]
+        indexes = [
+            models.Index(fields=["category", "status"], name="service_category"),
+            # Covering: the radius search checks status and category from the index alone.
+            models.Index(fields=["id", "status", "category"], name="service_search"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -295,6 +299,8 @@ class ServiceAtLocation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "location"], name="service_at_location_once")
         ]
+        # Covering: the radius search finds a location's services from the index alone.
+        indexes = [models.Index(fields=["location", "service"], name="service_at_location_near")]
 
     def __str__(self) -> str:
         return f"{self.service_id} @ {self.location_id}"

@@ -1,4 +1,5 @@
-"""Latitude bands of a hundredth of a degree (were a tenth), and a covering location index."""
+"""Latitude bands of a hundredth of a degree (were a tenth), and covering indexes for the radius
+search (locations, a location's services, a service's status and category)."""
 
 import math
 
@@ -32,6 +33,14 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["lat_band", "longitude", "latitude", "id"], name="location_geo"
             ),
+        ),
+        migrations.AddIndex(
+            model_name="service",
+            index=models.Index(fields=["id", "status", "category"], name="service_search"),
+        ),
+        migrations.AddIndex(
+            model_name="serviceatlocation",
+            index=models.Index(fields=["location", "service"], name="service_at_location_near"),
         ),
         migrations.RunPython(rebuild_bands, migrations.RunPython.noop),
     ]
