@@ -335,7 +335,7 @@ def _bbox(value: str | None) -> str | None:
 
 class GeoJsonQuery(StrictIn):
     """The public map layer: what lies in a box, at most `limit` features (groups first, then
-    services by name); `truncated` in the answer says when there were more."""
+    services in a fixed order); `truncated` in the answer says when there were more."""
 
     bbox: Annotated[str | None, StringConstraints(max_length=120), AfterValidator(_bbox)] = None
     category: ServiceCategory | None = None
