@@ -170,6 +170,7 @@ def test_the_page_speaks_every_interface_language(
 
 def test_the_crisis_landing_page_links_to_the_directory(client: Client, crisis: Crisis) -> None:
     assert 'href="/directory/"' in client.get(f"/crisis/{crisis.id}/").content.decode()
+    assert 'href="/directory/"' in client.get("/").content.decode()
 
 
 def test_a_service_payload_without_coordinates_is_not_on_the_map(
