@@ -12,7 +12,9 @@
    (`selectors.service_ids_near`: active services within the radius, nearest first, the
    `--limit` nearest, as the API and the public pages ask) from query points that are 70 % near
    a city and 30 % anywhere in the region, timed in this process, after a warm-up.
-4. Brute force: reads every location and computes every haversine distance in Python, for
+4. With --existing, skips 1. and 2. and measures the database as the last run left it (the
+   largest size): to measure again when the shared machine is quieter.
+5. Brute force: reads every location and computes every haversine distance in Python, for
    --brute queries, and checks that the indexed search returned the same services in the same
    order.
 
@@ -84,9 +86,14 @@ RURAL_SHARE = 0.15
 CATEGORIES = ["shelter", "food", "wash", "health", "legal", "transport", "information"]
 
 
-def prepare_environment(database: str) -> None:
+def prepare_environment(database: str, existing: bool = False) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    if database == "postgres":
+    if database == "postgres" and existing:
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
+    elif database == "sqlite" and existing:
+        os.environ["DATABASE_URL"] = ""
+        os.environ["SQLITE_PATH"] = str(OUT / "directory.sqlite3")
+    elif database == "postgres":
         for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
             subprocess.run(["psql", PG_SERVER + "/postgres", "-qc", sql], check=True)
         os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
@@ -260,10 +267,11 @@ def main() -> None:
     parser.add_argument("--brute", type=int, default=5, help="brute-force queries per case")
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--existing", action="store_true", help="measure the loaded database")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     radii = [float(radius) for radius in args.radii.split(",")]
-    prepare_environment(args.database)
+    prepare_environment(args.database, args.existing)
 
     sys.path.insert(0, str(ROOT))
     import django
@@ -276,17 +284,23 @@ def main() -> None:
     from compatriot.directory.models import DirectoryOrganization, ServiceAtLocation
     from compatriot.directory.schemas import NearQuery
 
-    call_command("migrate", verbosity=0)
-    organization = DirectoryOrganization.objects.create(name="Bench", description="Bench data")
-    located = points(sizes[-1], args.seed)
+    if args.existing:
+        sizes = [ServiceAtLocation.objects.count()]
+        organization = DirectoryOrganization.objects.get(name="Bench")
+        located = []
+    else:
+        call_command("migrate", verbosity=0)
+        organization = DirectoryOrganization.objects.create(name="Bench", description="Bench data")
+        located = points(sizes[-1], args.seed)
     queries = query_points(args.queries, args.seed + 1)
     print(
         f"\n{args.database} ({connection.vendor}), limit {args.limit}, {args.queries} queries "
-        f"per case (70 % near a city), {args.brute} brute-force queries per case\n"
+        f"per case (70 % near a city), {args.brute} brute-force queries per case, "
+        f"load average {os.getloadavg()[0]:.1f}\n"
     )
     print("| services | radius km | p50 ms | p95 ms | max ms | mean found | brute force p50 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    loaded = 0
+    loaded = sizes[0] if args.existing else 0
     for size in sizes:
         started = time.perf_counter()
         for first in range(loaded, size, 100_000):
@@ -328,7 +342,11 @@ def main() -> None:
                 f"{statistics.mean(found):.1f} | {statistics.median(brute_times):.0f} |",
                 flush=True,
             )
-        print(f"<!-- {size:,} loaded and analysed in {setup_s:.0f} s -->", flush=True)
+        print(
+            f"<!-- {size:,} loaded and analysed in {setup_s:.0f} s; "
+            f"load average now {os.getloadavg()[0]:.1f} -->",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
