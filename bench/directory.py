@@ -144,24 +144,27 @@ def query_points(count: int, seed: int) -> list[tuple[float, float]]:
 
 
 def load(start: int, located: list[tuple[float, float]], organization_id: uuid.UUID) -> None:
-    """Services `start`.. with one location each, in bulk."""
+    """Services `start`.. with one location each, and their search rows, in bulk."""
     from django.db import connection
 
     from compatriot.directory.geo import lat_band
-    from compatriot.directory.models import Location, Service, ServiceAtLocation
+    from compatriot.directory.models import Location, Service, ServiceAtLocation, ServicePoint
 
     rng = random.Random(start)
-    services, locations, links = [], [], []
+    services, locations, links, search_rows = [], [], [], []
     for number, (lat, lon) in enumerate(located, start):
         service_id, location_id, link_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         status = "active" if rng.random() < 0.9 else "inactive"
+        category = rng.choice(CATEGORIES)
+        if status == "active":
+            search_rows.append((service_id, location_id, lat, lon, lat_band(lat), category))
         services.append(
             (
                 service_id,
                 organization_id,
                 f"Service {number}",
                 "",
-                rng.choice(CATEGORIES),
+                category,
                 status,
                 "",
                 "",
@@ -203,6 +206,11 @@ def load(start: int, located: list[tuple[float, float]], organization_id: uuid.U
             locations,
         ),
         (ServiceAtLocation, "id service_id location_id description", links),
+        (
+            ServicePoint,
+            "service_id location_id latitude longitude lat_band category",
+            search_rows,
+        ),
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":

@@ -306,6 +306,33 @@ class ServiceAtLocation(models.Model):
         return f"{self.service_id} @ {self.location_id}"
 
 
+class ServicePoint(models.Model):
+    """Derived search index: one row per active service at a located location, holding what the
+    radius search reads (coordinates, band, category), so that a window is answered from one
+    covering index without looking anything up. Rebuilt by `services.refresh_service_points`
+    after every write of services, locations and their links (API, screens, HSDS import,
+    admin); never written otherwise."""
+
+    id = models.BigAutoField(primary_key=True)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    lat_band = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["lat_band", "longitude", "latitude", "category", "service", "location"],
+                name="service_point_geo",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} @ {self.location_id}"
+
+
 class Phone(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     service = models.ForeignKey(

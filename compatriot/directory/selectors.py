@@ -33,6 +33,7 @@ from compatriot.directory.models import (
     Service,
     ServiceAtLocation,
     ServiceLanguage,
+    ServicePoint,
     ServiceStatus,
 )
 from compatriot.directory.schemas import GeoJsonQuery, NearQuery, ProfileFilter
@@ -312,87 +313,32 @@ def location_ids_near(
 
 def service_ids_near(query: NearQuery) -> list[tuple[float, uuid.UUID, uuid.UUID]]:
     """(distance, service id, location id): active services with a location within the radius,
-    each once at its nearest location, nearest first, at most `query.limit`.
-
-    Locations come from the covering index alone, nearest first; their services are looked up a
-    batch of locations at a time, and only until the `limit` nearest services are certain: every
-    location not looked at is farther than the last service kept (ties included)."""
+    each once at its nearest location, nearest first, at most `query.limit`. Read from the
+    search rows (`ServicePoint`: one per active service at a located location), whose covering
+    index answers each window alone."""
     quote = connection.ops.quote_name
-    link, service, place, language = (
-        quote(model._meta.db_table)
-        for model in (ServiceAtLocation, Service, Location, ServiceLanguage)
-    )
+    point, language = (quote(model._meta.db_table) for model in (ServicePoint, ServiceLanguage))
     # Names come from the models, values go as parameters.
-    select = (
-        f"SELECT {link}.location_id, {link}.service_id FROM {link} "  # noqa: S608
-        f"JOIN {service} ON {service}.id = {link}.service_id WHERE {service}.status = %s"
-    )
-    filters: list[Any] = [ServiceStatus.ACTIVE.value]
+    select = f"SELECT {point}.service_id, {point}.location_id, {point}.latitude, {point}.longitude FROM {point} WHERE "  # noqa: S608
+    filters: list[Any] = []
     if query.category:
-        select += f" AND {service}.category = %s"
+        select += f"{point}.category = %s AND "
         filters.append(query.category)
     if query.language:
         select += (
-            f" AND EXISTS (SELECT 1 FROM {language} WHERE {language}.service_id = {service}.id"  # noqa: S608
-            f" AND {language}.code = %s)"
+            f"EXISTS (SELECT 1 FROM {language} WHERE {language}.service_id = {point}.service_id"  # noqa: S608
+            f" AND {language}.code = %s) AND "
         )
         filters.append(query.language)
-    latitude, longitude, radius, limit = (
-        query.latitude, query.longitude, query.radius_km, query.limit
-    )  # fmt: skip
-    best: dict[Any, tuple[float, Any]] = {}  # service -> (distance, location) of its nearest
-    seen: set[Any] = set()
 
-    def kth() -> float:
-        return sorted(distance for distance, _ in best.values())[limit - 1]
+    def rows_in(box: Window) -> Iterable[Row]:
+        where, params = _window_sql(box, point)
+        return _rows(select + where, filters + params)
 
-    ring = min(radius, FIRST_RING_KM)
-    while True:
-        where, params = _window_sql(window(latitude, longitude, ring), place)
-        located = [
-            (distance, location_id)
-            for distance, location_id, _ in _ranked(
-                _rows(f"SELECT id, NULL, latitude, longitude FROM {place} WHERE {where}", params),  # noqa: S608
-                latitude,
-                longitude,
-                ring,
-            )
-            if location_id not in seen
-        ]
-        start = 0
-        if ring < radius and len(best) + len(located) < limit:
-            # Too few locations to hold `limit` services (most hold one): widen before looking
-            # up services. These locations are read again from the wider circle.
-            start = len(located)
-            seen_now = len(best) + len(located)
-        else:
-            seen_now = 0
-        while start < len(located):
-            if len(best) >= limit and located[start][0] > kth():
-                break
-            # Most locations hold one active service: ask for a few more than still needed,
-            # then as many as the share of locations that held one so far says.
-            share = len(best) / len(seen) if len(best) >= 8 else 0.8
-            wanted = math.ceil(1.1 * (limit - len(best)) / max(share, 0.05))
-            batch = located[start : start + min(500, max(16, wanted))]
-            start += len(batch)
-            distance_of = {location_id: d for d, location_id in batch}
-            seen.update(distance_of)
-            marks = ", ".join(["%s"] * len(batch))
-            for location_id, service_id in _rows(
-                f"{select} AND {link}.location_id IN ({marks})", filters + list(distance_of)
-            ):
-                candidate = (distance_of[location_id], location_id)
-                if service_id not in best or candidate < best[service_id]:
-                    best[service_id] = candidate
-        if len(best) >= limit or ring >= radius:
-            break
-        growth = 1.5 * math.sqrt(limit / max(len(best), seen_now, 1))
-        ring = min(radius, ring * max(2.0, min(MAX_RING_GROWTH, growth)))
-    ranked = sorted(best.items(), key=lambda item: (item[1][0], str(item[0])))[:limit]
+    found = _search(rows_in, query.latitude, query.longitude, query.radius_km, query.limit)
     return [
         (distance, _as_uuid(service_id), _as_uuid(location_id))
-        for service_id, (distance, location_id) in ranked
+        for distance, service_id, location_id in found
     ]
 
 

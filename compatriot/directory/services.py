@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,8 @@ from compatriot.directory.models import (
     Service,
     ServiceAtLocation,
     ServiceLanguage,
+    ServicePoint,
+    ServiceStatus,
 )
 from compatriot.directory.schemas import (
     CapacityIn,
@@ -298,6 +301,45 @@ def _service_details(service: Service, data: ServiceFields) -> None:
         ServiceAtLocation.objects.create(service=service, location=location)
 
 
+def refresh_service_points(
+    *, service_ids: Iterable[uuid.UUID] | None = None, location_ids: Iterable[uuid.UUID] = ()
+) -> None:
+    """Rebuild the search rows (`ServicePoint`) of these services and of the services at these
+    locations; all of them when `service_ids` is None."""
+    services = Service.objects.all()
+    if service_ids is not None or location_ids:
+        wanted = set(service_ids or ())
+        wanted.update(
+            ServiceAtLocation.objects.filter(location_id__in=list(location_ids)).values_list(
+                "service_id", flat=True
+            )
+        )
+        services = services.filter(id__in=wanted)
+    ServicePoint.objects.filter(service__in=services).delete()
+    links = ServiceAtLocation.objects.filter(
+        service__in=services.filter(status=ServiceStatus.ACTIVE),
+        location__latitude__isnull=False,
+        location__longitude__isnull=False,
+    ).values_list(
+        "service_id", "location_id", "location__latitude", "location__longitude",
+        "service__category",
+    )  # fmt: skip
+    ServicePoint.objects.bulk_create(
+        (
+            ServicePoint(
+                service_id=service_id,
+                location_id=location_id,
+                latitude=latitude,
+                longitude=longitude,
+                lat_band=lat_band(latitude),
+                category=category,
+            )
+            for service_id, location_id, latitude, longitude, category in links.iterator()
+        ),
+        batch_size=1000,
+    )
+
+
 _SERVICE_LISTS = {
     "required_documents",
     "languages",
@@ -318,6 +360,7 @@ def service_create(actor: Viewer, *, data: ServiceIn) -> Service:
     )
     validated_save(service)
     _service_details(service, data)
+    refresh_service_points(service_ids=[service.id])
     audit_record(
         actor, action=AuditAction.CREATE, object_type="directory.service", object_id=service.id
     )
@@ -332,6 +375,7 @@ def service_replace(actor: Viewer, *, service_id: uuid.UUID, data: ServiceFields
     service.last_verified_on = timezone.localdate()
     validated_save(service)
     _service_details(service, data)
+    refresh_service_points(service_ids=[service.id])
     audit_record(
         actor, action=AuditAction.UPDATE, object_type="directory.service", object_id=service.id
     )

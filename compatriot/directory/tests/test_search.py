@@ -13,6 +13,7 @@ from compatriot.directory.geo import haversine_km, lat_band, window
 from compatriot.directory.models import DirectoryOrganization, Location, Service, ServiceAtLocation
 from compatriot.directory.schemas import NearQuery
 from compatriot.directory.selectors import location_ids_near, service_ids_near
+from compatriot.directory.services import refresh_service_points
 
 latitudes = st.floats(min_value=-90, max_value=90, allow_nan=False)
 longitudes = st.floats(min_value=-180, max_value=180, allow_nan=False)
@@ -159,6 +160,7 @@ def test_services_near_equal_brute_force(
         places = locations[first % max(len(locations), 1) :: 1 + number % 4][:3]
         links.extend(ServiceAtLocation(service=service, location=place) for place in places)
     ServiceAtLocation.objects.bulk_create(links)
+    refresh_service_points()  # as every service write does
     best: dict[uuid.UUID, tuple[float, uuid.UUID]] = {}
     for link in ServiceAtLocation.objects.select_related("service", "location"):
         if link.service.status != "active" or category not in (None, link.service.category):
