@@ -7,8 +7,9 @@ then keeps the rows whose exact haversine distance is within the radius. The win
 of the circle (Matuschek's bounding coordinates, widened by a small margin against rounding), so
 the result equals a brute-force haversine scan; the property test proves it on random data.
 
-The index is (lat_band, longitude, latitude, id): each band is one seek and one short range
-scan, read from the index alone. A window of up to MAX_LISTED_BANDS bands lists them (`IN`, one
+The indexes start (lat_band, longitude, latitude) and hold what the search returns (locations:
+id; the services' search rows, `ServicePoint`: category, service, location): each band is one
+seek and one short range scan, read from the index alone. A window of up to MAX_LISTED_BANDS bands lists them (`IN`, one
 seek each); a taller one reads the band range (`BETWEEN`).
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -329,9 +329,9 @@ def refresh_service_points(
             ServicePoint(
                 service_id=service_id,
                 location_id=location_id,
-                latitude=latitude,
-                longitude=longitude,
-                lat_band=lat_band(latitude),
+                latitude=cast(float, latitude),  # not null: filtered above
+                longitude=cast(float, longitude),
+                lat_band=cast(int, lat_band(latitude)),
                 category=category,
             )
             for service_id, location_id, latitude, longitude, category in links.iterator()

@@ -202,7 +202,11 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
     )  # fmt: skip
     refresh_service_points(
         service_ids=[s.id for s in services]
-        + [_uuid(r.get("service_id")) for r in records.get("service_at_location", [])],
+        + [
+            service_id
+            for r in records.get("service_at_location", [])
+            if (service_id := _uuid(r.get("service_id"))) is not None
+        ],
         location_ids=[location.id for location in locations],
     )
     counts = {table: len(rows) for table, rows in records.items() if rows}
