@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo organisation that receives self-registrations from the public pages.
 DEMO_INTAKE ?= International Migration Agency – Poland Mission
 
-.PHONY: web-install system-packages assets messages bench-pages
+.PHONY: web-install system-packages assets messages bench-pages bench-directory
 .PHONY: install demo serve test test-sqlite test-postgres lint bench bench-ingest bench-api clean
 
 install: $(VENV)/.installed web-install
@@ -81,3 +81,9 @@ bench-pages: install
 .PHONY: bench-matching
 bench-matching: install
 	$(PY) bench/matching.py --sizes 1000 10000 100000
+
+# Radius search over the service directory (docs/benchmarks.md): SQLite under bench/out/, then
+# the PostgreSQL database compatriot_bench_dir (dropped and recreated).
+bench-directory: install
+	$(PY) bench/directory.py --database sqlite --sizes $${SIZES:-100000,1000000}
+	$(PY) bench/directory.py --database postgres --sizes $${SIZES:-100000,1000000}

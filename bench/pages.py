@@ -104,6 +104,19 @@ def main() -> None:
     settings.WEB_PUBLIC_INTAKE_ORGANISATION = membership.organisation.name
     settings.WEB_PUBLIC_RATE_LIMIT = (10**9, 600)
     person = Person.objects.filter(registered_by=membership.organisation).first()
+    # The public directory: 200 services around Przemyśl and Medyka, kept by the volunteer's
+    # organisation (the demo loads none).
+    from compatriot.directory.tests.factories import actor_for, make_service
+
+    keeper = actor_for(membership.organisation, membership.user, Role.COORDINATOR)
+    for number in range(200):
+        make_service(
+            keeper,
+            name=f"Service {number}",
+            category=["shelter", "food", "legal", "health"][number % 4],
+            locations=[{"name": f"Site {number}", "latitude": 49.70 + number * 0.001,
+                        "longitude": 22.70 + number * 0.002, "country": "PL"}],
+        )  # fmt: skip
     public, operator = Client(), Client()
     operator.force_login(membership.user)
     pages = [
@@ -114,6 +127,16 @@ def main() -> None:
         ("public", "thank you", public, "get", "/thanks/", {}),
         ("public", "report a concern", public, "get", f"/crisis/{crisis.id}/concern/", {}),
         ("public", "follow a concern", public, "get", "/concern/status/", {}),
+        ("public", "directory search", public, "get", "/directory/", {}),
+        (
+            "public",
+            "directory: 30 nearest",
+            public,
+            "post",
+            "/directory/",
+            {"place": "pl-przemysl", "radius_km": "50"},
+        ),
+        ("public", "directory GeoJSON (200 points)", public, "get", "/directory/geojson/", {}),
         ("operator", "sign-in", Client(), "get", "/login/", {}),
         ("operator", "dashboard", operator, "get", "/workspace/", {}),
         ("operator", "registry", operator, "get", "/workspace/people/", {}),

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("compatriot.web.assistance_urls")),
     path("", include("compatriot.web.directory_urls")),
     path("", include("compatriot.web.linkage_urls")),
+    path("", include("compatriot.web.directory_public_urls")),
     path("", include("compatriot.web.urls")),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
 from compatriot.directory.models import (
@@ -14,6 +16,7 @@ from compatriot.directory.models import (
     ServiceAtLocation,
     ServiceLanguage,
 )
+from compatriot.directory.services import place_location, refresh_service_points
 
 
 class CapacityInline(admin.TabularInline):
@@ -62,6 +65,10 @@ class ServiceAdmin(admin.ModelAdmin):
     raw_id_fields = ["organization"]
     inlines = [LanguageInline, ServiceAtLocationInline]
 
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        refresh_service_points(service_ids=[form.instance.id])
+
 
 @admin.register(DirectoryOrganization)
 class DirectoryOrganizationAdmin(admin.ModelAdmin):
@@ -74,3 +81,8 @@ class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "country", "postal_code", "latitude", "longitude"]
     search_fields = ["name", "city"]
     readonly_fields = ["lat_band"]
+
+    def save_model(self, request: Any, obj: Location, form: Any, change: bool) -> None:
+        place_location(obj)  # the search band follows the coordinates
+        super().save_model(request, obj, form, change)
+        refresh_service_points(location_ids=[obj.id])

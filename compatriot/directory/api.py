@@ -13,6 +13,7 @@ from compatriot.directory import selectors, services
 from compatriot.directory.models import DiasporaProfile, Service
 from compatriot.directory.schemas import (
     CapacitiesIn,
+    GeoJsonQuery,
     NearOut,
     NearQuery,
     ProfileFilter,
@@ -170,7 +171,8 @@ def search_near(request: HttpRequest, data: NearQuery) -> dict[str, object]:
 
 
 @router.get("/directory/geojson", auth=None, tags=["directory"])
-def geojson(request: HttpRequest) -> dict[str, Any]:
-    """Active services and published profiles as GeoJSON points for maps. Profiles carry only
-    the contact fields their owners published."""
-    return selectors.public_geojson()
+def geojson(request: HttpRequest, query: Query[GeoJsonQuery]) -> dict[str, Any]:
+    """Active services and published, verified profiles as GeoJSON points for maps, in an
+    optional `bbox` (west,south,east,north), at most `limit` (1000). Profiles carry only the
+    contact fields their owners published."""
+    return selectors.public_geojson(query)

@@ -1,11 +1,16 @@
 """Distances and search windows on a spherical Earth, without PostGIS.
 
-A radius search reads the rows whose `lat_band` (tenths of a degree) lies in the circle's
-latitude span and whose longitude lies in its longitude span (one or two ranges: two when the
-circle crosses the antimeridian, the whole circle of longitudes when it reaches a pole), then
-keeps the rows whose exact haversine distance is within the radius. The window is a superset of
-the circle (Matuschek's bounding coordinates, widened by a small margin against rounding), so the
-result equals a brute-force haversine scan; the property test proves it on random data.
+A radius search reads the rows whose `lat_band` (hundredths of a degree, about 1.1 km) lies in
+the circle's latitude span and whose longitude lies in its longitude span (one or two ranges: two
+when the circle crosses the antimeridian, the whole circle of longitudes when it reaches a pole),
+then keeps the rows whose exact haversine distance is within the radius. The window is a superset
+of the circle (Matuschek's bounding coordinates, widened by a small margin against rounding), so
+the result equals a brute-force haversine scan; the property test proves it on random data.
+
+The indexes start (lat_band, longitude, latitude) and hold what the search returns (locations:
+id; the services' search rows, `ServicePoint`: category, service, location): each band is one
+seek and one short range scan, read from the index alone. A window of up to MAX_LISTED_BANDS bands lists them (`IN`, one
+seek each); a taller one reads the band range (`BETWEEN`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import math
 from dataclasses import dataclass
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
-BANDS_PER_DEGREE = 10
+BANDS_PER_DEGREE = 100
+# Windows taller than this many bands read a range of bands instead of listing them.
+MAX_LISTED_BANDS = 200
 # Widens the window by ~1 m so that rounding in the window never loses a point on the circle.
 _MARGIN_RAD = 1e-7
 

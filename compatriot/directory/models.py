@@ -2,7 +2,7 @@
 HSDS 3.0 (organization, service, location, service_at_location, phone, schedule, language,
 required_document, cost_option).
 
-Coordinates carry a `lat_band` (latitude in tenths of a degree, rounded down) indexed together
+Coordinates carry a `lat_band` (latitude in hundredths of a degree, rounded down) indexed together
 with longitude: a radius search reads a few narrow index ranges, then checks the exact distance
 (see geo.py). No PostGIS needed.
 """
@@ -239,7 +239,11 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["category", "status"], name="service_category")]
+        indexes = [
+            models.Index(fields=["category", "status"], name="service_category"),
+            # Covering: the radius search checks status and category from the index alone.
+            models.Index(fields=["id", "status", "category"], name="service_search"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -276,7 +280,10 @@ class Location(GeoPoint):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["lat_band", "longitude"], name="location_geo")]
+        # Covering: the radius search reads its candidates from the index alone.
+        indexes = [
+            models.Index(fields=["lat_band", "longitude", "latitude", "id"], name="location_geo")
+        ]
 
     def __str__(self) -> str:
         return self.name or str(self.id)
@@ -291,6 +298,35 @@ class ServiceAtLocation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["service", "location"], name="service_at_location_once")
+        ]
+        # Covering: the radius search finds a location's services from the index alone.
+        indexes = [models.Index(fields=["location", "service"], name="service_at_location_near")]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} @ {self.location_id}"
+
+
+class ServicePoint(models.Model):
+    """Derived search index: one row per active service at a located location, holding what the
+    radius search reads (coordinates, band, category), so that a window is answered from one
+    covering index without looking anything up. Rebuilt by `services.refresh_service_points`
+    after every write of services, locations and their links (API, screens, HSDS import,
+    admin); never written otherwise."""
+
+    id = models.BigAutoField(primary_key=True)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    lat_band = models.SmallIntegerField()
+    category = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["lat_band", "longitude", "latitude", "category", "service", "location"],
+                name="service_point_geo",
+            )
         ]
 
     def __str__(self) -> str:

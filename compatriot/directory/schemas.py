@@ -310,3 +310,39 @@ class NearProfileOut(OutSchema):
 class NearOut(OutSchema):
     services: list[NearServiceOut]
     profiles: list[NearProfileOut]
+
+
+GEOJSON_MAX_FEATURES = 1000
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """`west,south,east,north` in degrees (GeoJSON order); west > east crosses the antimeridian."""
+    if value is None or not value.strip():
+        return None
+    try:
+        west, south, east, north = (float(part) for part in value.split(","))
+    except ValueError as error:
+        raise ValueError("four numbers: west,south,east,north") from error
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise ValueError("longitudes within -180..180, latitudes within -90..90, south <= north")
+    return west, south, east, north
+
+
+def _bbox(value: str | None) -> str | None:
+    parse_bbox(value)
+    return value
+
+
+class GeoJsonQuery(StrictIn):
+    """The public map layer: what lies in a box, at most `limit` features (groups first, then
+    services in a fixed order); `truncated` in the answer says when there were more."""
+
+    bbox: Annotated[str | None, StringConstraints(max_length=120), AfterValidator(_bbox)] = None
+    category: ServiceCategory | None = None
+    language: LanguageCode | None = None
+    capacity: CapacityKind | None = None
+    limit: Annotated[int, Field(ge=1, le=GEOJSON_MAX_FEATURES)] = GEOJSON_MAX_FEATURES
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        return parse_bbox(self.bbox)

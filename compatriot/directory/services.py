@@ -33,6 +33,7 @@ from compatriot.directory.models import (
     ServiceAtLocation,
     ServiceLanguage,
 )
+from compatriot.directory.points import refresh_service_points
 from compatriot.directory.schemas import (
     CapacityIn,
     ProfileIn,
@@ -348,6 +349,7 @@ def service_create(actor: Viewer, *, data: ServiceIn) -> Service:
     )
     validated_save(service)
     _service_details(service, data)
+    refresh_service_points(service_ids=[service.id])
     audit_record(
         actor, action=AuditAction.CREATE, object_type="directory.service", object_id=service.id
     )
@@ -362,6 +364,7 @@ def service_replace(actor: Viewer, *, service_id: uuid.UUID, data: ServiceFields
     service.last_verified_on = timezone.localdate()
     validated_save(service)
     _service_details(service, data)
+    refresh_service_points(service_ids=[service.id])
     audit_record(
         actor, action=AuditAction.UPDATE, object_type="directory.service", object_id=service.id
     )

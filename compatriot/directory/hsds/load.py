@@ -30,6 +30,7 @@ from compatriot.directory.models import (
     ServiceCategory,
     ServiceLanguage,
 )
+from compatriot.directory.points import refresh_service_points
 
 
 def _s(record: dict[str, Any], name: str) -> str:
@@ -202,6 +203,15 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
         )
         for r in records.get("cost_option", [])
     )  # fmt: skip
+    refresh_service_points(
+        service_ids=[s.id for s in services]
+        + [
+            service_id
+            for r in records.get("service_at_location", [])
+            if (service_id := _uuid(r.get("service_id"))) is not None
+        ],
+        location_ids=[location.id for location in locations],
+    )
     counts = {table: len(rows) for table, rows in records.items() if rows}
     audit_record(
         actor, action=AuditAction.CREATE, object_type="directory.hsds_import", details=counts

@@ -75,3 +75,31 @@ def test_search_near_rejects_bad_points(client_a: Any) -> None:
     answer = client_a.post("/directory/near", {"latitude": 91, "longitude": 0})
     assert answer.status_code == 422
     assert answer.json()["field"] == "latitude"
+
+
+def test_the_search_follows_every_change_of_a_service(client_a: Any) -> None:
+    """The search rows are rebuilt by each write: a closed service leaves the search, a moved
+    one is found where it went, a deleted one leaves no row behind."""
+    from compatriot.directory.models import ServicePoint
+
+    near_medyka = {"latitude": 49.8035, "longitude": 23.0979, "radius_km": 5}
+    service = client_a.post("/directory/services", service_payload()).json()
+
+    def found(where: dict[str, float]) -> list[str]:
+        answer = client_a.post("/directory/near", where).json()
+        return [s["service"]["id"] for s in answer["services"]]
+
+    assert found(near_medyka) == [service["id"]]
+    closed = service_payload(status="temporarily closed")
+    del closed["organization"]
+    client_a._send("put", f"/directory/services/{service['id']}", closed)
+    assert found(near_medyka) == []
+    moved = service_payload(locations=[{"name": "Lviv station", "latitude": 49.8397,
+                                        "longitude": 24.0297}])  # fmt: skip
+    del moved["organization"]
+    client_a._send("put", f"/directory/services/{service['id']}", moved)
+    assert found(near_medyka) == []
+    assert found({"latitude": 49.84, "longitude": 24.03, "radius_km": 5}) == [service["id"]]
+    assert ServicePoint.objects.count() == 1
+    client_a.delete(f"/directory/services/{service['id']}")
+    assert ServicePoint.objects.count() == 0

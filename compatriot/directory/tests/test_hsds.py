@@ -19,6 +19,8 @@ from compatriot.directory.models import (
     Location,
     Service,
 )
+from compatriot.directory.schemas import NearQuery
+from compatriot.directory.selectors import service_ids_near
 from compatriot.directory.tests.factories import actor_for, make_service
 
 
@@ -60,6 +62,9 @@ def test_round_trip_is_identical(actor: Any, tmp_path: Path, fmt: str) -> None:
     assert restored.category == "shelter"
     tent = Location.objects.get(name="Medyka tent 3")
     assert (tent.postal_code, tent.country) == ("", "PL")
+    # The imported services are searchable at once (their search rows are rebuilt).
+    near = NearQuery(latitude=49.8035, longitude=23.0979, radius_km=5)
+    assert [sid for _, sid, _ in service_ids_near(near)] == [restored.id]
 
 
 def test_location_without_postal_code_has_no_address_record(actor: Any) -> None:
