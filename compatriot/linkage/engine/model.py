@@ -41,7 +41,12 @@ def _name(field: str, other: str) -> Any:
     r_key, r_latin, r_phon = (
         _right(field, other, suffix) for suffix in ("key", "latin", "phonetic")
     )
-    joined = '("joined_key_l" = "joined_key_r" OR "joined_key_l" = "joined_key_swapped_r")'
+    # Written together on one side only: with as many tokens on both sides, the keys agreeing
+    # joined would be a coincidence of letters, not a name run together.
+    joined = (
+        '("joined_key_l" = "joined_key_r" OR "joined_key_l" = "joined_key_swapped_r")'
+        ' AND "name_count_l" <> "name_count_r"'
+    )
     return cl.CustomComparison(
         output_column_name=field,
         comparison_description=f"{field} name in any script",
@@ -76,8 +81,11 @@ def _name(field: str, other: str) -> Any:
 
 def _date_of_birth() -> Any:
     same_year = '"dob_year_l" = "dob_year_r"'
-    month_fits = '("dob_month_l" IS NULL OR "dob_month_r" IS NULL OR "dob_month_l" = "dob_month_r")'
-    day_fits = '("dob_day_l" IS NULL OR "dob_day_r" IS NULL OR "dob_day_l" = "dob_day_r")'
+    same_month = '"dob_month_l" = "dob_month_r"'
+    same_day = '"dob_day_l" = "dob_day_r"'
+    both_full = '"dob_l" IS NOT NULL AND "dob_r" IS NOT NULL'
+    month_fits = f'("dob_month_l" IS NULL OR "dob_month_r" IS NULL OR {same_month})'
+    day_fits = f'("dob_day_l" IS NULL OR "dob_day_r" IS NULL OR {same_day})'
     return cl.CustomComparison(
         output_column_name="date_of_birth",
         comparison_description="partial date of birth",
@@ -88,11 +96,19 @@ def _date_of_birth() -> Any:
                 f'{same_year} AND "dob_month_l" = "dob_day_r" AND "dob_day_l" = "dob_month_r"',
                 "day and month swapped",
             ),
+            # A misread or mistyped part: the other two agree.
             cll.CustomLevel(
-                f'{same_year} AND "dob_month_l" = "dob_month_r" AND {day_fits}',
+                f"{both_full} AND (({same_year} AND ({same_month} OR {same_day}))"
+                f" OR ({same_month} AND {same_day}))",
+                "full dates, one part differs",
+            ),
+            cll.CustomLevel(
+                f"{same_year} AND {same_month} AND {day_fits}",
                 "same year and month, day unknown on one side",
             ),
             cll.CustomLevel(f"{same_year} AND {month_fits}", "same year, month unknown"),
+            # Two full dates that differ in two parts or more: most often two people.
+            cll.CustomLevel(both_full, "full dates that differ"),
             cll.CustomLevel(same_year, "same year, different month"),
             cll.CustomLevel('abs("dob_year_l" - "dob_year_r") <= 1', "one year apart"),
             cll.CustomLevel('abs("dob_year_l" - "dob_year_r") <= 5', "two to five years apart"),
@@ -166,6 +182,11 @@ PREDICTION_BLOCKS = (
     " AND jaro_winkler_similarity(l.family_phonetic, r.given_phonetic) >= 0.8",
     f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+    # Both names spelt by another convention (Гасанова/Hasanova, Вугар/Vüqar), in either field.
+    f"l.phonetic_pair = r.phonetic_pair AND {_NEAR_YEARS}",
+    # The same full date of birth and one name alike: the other spelt beyond recognition.
+    block_on("dob", "given_phonetic"),
+    block_on("dob", "family_phonetic"),
 )
 # Rules assumed to be nearly all true matches, from which the prior is estimated.
 DETERMINISTIC_RULES = (

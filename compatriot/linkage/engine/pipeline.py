@@ -32,7 +32,7 @@ PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", *GAMMAS]
 MIN_TRAINING_RECORDS = 1000
 BUNDLED_MODEL = Path(__file__).with_name("bundled_model.json")
 _LISTS = ("phones", "name_keys", "name_phonetics")
-_INTEGERS = ("dob_year", "dob_month", "dob_day")
+_INTEGERS = ("dob_year", "dob_month", "dob_day", "name_count")
 TYPES = {
     column: "VARCHAR[]" if column in _LISTS else "INTEGER" if column in _INTEGERS else "VARCHAR"
     for column in COLUMNS
@@ -170,16 +170,38 @@ def _count(linker: Linker, table: Any) -> int:
 
 def conflicting(pairs: pd.DataFrame, frame: pd.DataFrame, options: Options) -> pd.Series:
     """Pairs that a hard identifier says are two people, however alike the rest: both dates of
-    birth known and years apart (a parent and a child of the same name), both sexes known and
-    different, or given names with nothing in common in any form (twins and siblings share
-    everything else). They are never merged automatically; in the platform they go to review."""
-    facts = frame.set_index("unique_id")[["dob_year", "sex"]]
+    birth known and years apart (a parent and a child of the same name), both full dates known
+    and differing in two parts or more (siblings a year or two apart, sharing a phone), both
+    sexes known and different, or given names with nothing in common in any form (twins and
+    siblings share everything else). They are never merged automatically; in the platform they
+    go to review.
+
+    A day and month swapped is a misreading, not a conflict; so is 1 January, which registrars
+    write for a date of birth they do not know."""
+    facts = frame.set_index("unique_id")[["dob_year", "dob_month", "dob_day", "sex"]]
     left = facts.reindex(pairs["unique_id_l"]).reset_index(drop=True)
     right = facts.reindex(pairs["unique_id_r"]).reset_index(drop=True)
     years_apart = (left["dob_year"] - right["dob_year"]).abs() > options.max_years_apart
     sexes_differ = left["sex"].notna() & right["sex"].notna() & (left["sex"] != right["sex"])
     given_differ = pd.Series(pairs["gamma_given"].to_numpy() == 0)
-    return (years_apart.fillna(False) | sexes_differ | given_differ).set_axis(pairs.index)
+    return (
+        years_apart.fillna(False) | sexes_differ | given_differ | _dates_differ(left, right)
+    ).set_axis(pairs.index)
+
+
+def _dates_differ(left: pd.DataFrame, right: pd.DataFrame) -> pd.Series:
+    def known(side: pd.DataFrame) -> pd.Series:
+        default = (side["dob_month"] == 1) & (side["dob_day"] == 1)
+        return (side["dob_day"].notna() & ~default.fillna(False)).astype(bool)
+
+    parts = ("dob_year", "dob_month", "dob_day")
+    differing = sum((left[part] != right[part]).fillna(False).astype(int) for part in parts)
+    swapped = (
+        (left["dob_year"] == right["dob_year"])
+        & (left["dob_month"] == right["dob_day"])
+        & (left["dob_day"] == right["dob_month"])
+    ).fillna(False)
+    return (known(left) & known(right) & (differing >= 2) & ~swapped).astype(bool)
 
 
 def cluster(
