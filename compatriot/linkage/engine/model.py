@@ -196,9 +196,13 @@ DETERMINISTIC_RULES = (
 # EM learns each field's m from pairs blocked on other fields. None of these blocks may be
 # dominated by relatives: pairs sharing only a phone or a family name are mostly siblings, and EM
 # would take them for the matches (and learn that matches disagree on dates and given names).
+# Nor may a field be left as the only one to separate matches inside a block.
 TRAINING_BLOCKS = (
     block_on("pair_key", "phone_first"),  # learns dates of birth, sex, nationality
-    block_on("pair_key", "dob_year"),  # learns phones
+    # Learns phones. Not on the year of birth alone: namesakes born the same year agree on sex
+    # and nationality as well, phones are left as the only field to tell them apart, and EM
+    # takes half the namesakes for matches that disagree on their phone numbers.
+    block_on("pair_key", "dob"),
     block_on("dob", "sex"),  # learns names
 )
 
