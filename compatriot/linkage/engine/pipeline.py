@@ -104,6 +104,8 @@ def train(linker: Linker, options: Options, stats: Stats) -> None:
         list(model.DETERMINISTIC_RULES), recall=0.7
     )
     training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=SEED)
+    for column in CONDITIONAL_U:
+        _condition_u(linker, column)
     stats.timed("train_u", started)
     started = time.perf_counter()
     for rule in model.TRAINING_BLOCKS:
@@ -111,6 +113,42 @@ def train(linker: Linker, options: Options, stats: Stats) -> None:
             rule, estimate_without_term_frequencies=True
         )
     stats.timed("train_m", started)
+
+
+# Fields that a name already says much about: most Fatimas are women and most Mammadovs
+# Azerbaijani. Their chance of agreeing at random is counted among records that share a given
+# name key, not among all records: Splink multiplies the evidence of each field as if it were
+# independent of the others, and a sex or a nationality that agrees whenever the names do would
+# count the names twice.
+CONDITIONAL_U = ("sex", "nationality")
+
+
+def _condition_u(linker: Linker, column: str) -> None:
+    """Sets u of the `same` and `else` levels of an exact comparison on `column` to the share of
+    pairs of records with the same given-name key (both values known) that agree on it."""
+    sql = f"""
+        WITH cells AS (
+            SELECT given_key, "{column}" AS value, count(*) AS n FROM records
+            WHERE given_key IS NOT NULL AND "{column}" IS NOT NULL GROUP BY 1, 2
+        ), keys AS (SELECT given_key, sum(n) AS n FROM cells GROUP BY 1)
+        SELECT (SELECT sum(n * (n - 1) / 2) FROM cells) AS same,
+               (SELECT sum(n * (n - 1) / 2) FROM keys) AS total
+    """  # noqa: S608  fixed column names
+    same, total = linker._db_api._execute_sql_against_backend(sql).fetchone()
+    if not total or not same or same >= total:
+        return  # too little to go on: keep the unconditional estimate
+    share = float(same) / float(total)
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name != column:
+            continue
+        levels = [level for level in comparison.comparison_levels if not level.is_null_level]
+        for level, value in ((levels[0], share), (levels[-1], 1 - share)):
+            level.u_probability = value
+            # Splink takes each level's u from its record of estimates after every EM session:
+            # the estimate by random sampling is replaced there too.
+            level._trained_u_probabilities = [
+                {"probability": value, "description": "among same given names", "m_or_u": "u"}
+            ]
 
 
 def save_model(linker: Linker, path: Path, records: int) -> None:
