@@ -148,6 +148,7 @@ def prepare(
             "dob": f"{year:04d}-{month:02d}-{day:02d}" if day and month and year else None,
             "phones": phones or None,
             "phone_first": phones[0] if phones else None,
+            "phone_last": phones[-1] if len(phones) > 1 else None,
             "place_key": joined_skeleton(place_tokens) or None,
         }
         record.update(_name_columns(get("given_name"), get("family_name")))
@@ -162,5 +163,5 @@ COLUMNS = (
     "unique_id", "sex", "nationality", "dob_year", "dob_month", "dob_day", "dob", "phones",
     "phone_first", "place_key", "given_latin", "family_latin", "given_key", "family_key", "given_phonetic",
     "family_phonetic", "name_keys", "name_phonetics", "name_sorted", "joined_key",
-    "joined_key_swapped", "pair_key", "name_count", "phonetic_pair",
+    "joined_key_swapped", "pair_key", "name_count", "phonetic_pair", "phone_last",
 )  # fmt: skip

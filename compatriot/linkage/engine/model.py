@@ -74,6 +74,14 @@ def _name(field: str, other: str) -> Any:
             cll.CustomLevel(
                 f"jaro_winkler_similarity({key}, {r_key}) >= 0.8", "similar consonant key"
             ),
+            # A short form that is the start or the end of the full name: Alex/Alexander,
+            # Seun/Oluwaseun, Emeka/Chukwuemeka.
+            cll.CustomLevel(
+                f"least(length({latin}), length({r_latin})) >= 3 AND ("
+                f"starts_with({latin}, {r_latin}) OR starts_with({r_latin}, {latin}) OR "
+                f"ends_with({latin}, {r_latin}) OR ends_with({r_latin}, {latin}))",
+                "short form",
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -174,6 +182,10 @@ def _similar(column: str) -> str:
 PREDICTION_BLOCKS = (
     f"l.pair_key = r.pair_key AND {_NEAR_YEARS}",
     "l.phone_first = r.phone_first",
+    # A number in common that is not the first of both: another number added on one side.
+    "l.phone_last = r.phone_last",
+    "l.phone_first = r.phone_last",
+    "l.phone_last = r.phone_first",
     f"l.family_key = r.family_key AND l.dob_year = r.dob_year AND {_similar('given_latin')}",
     f"l.given_key = r.given_key AND l.dob_year = r.dob_year AND {_similar('family_latin')}",
     block_on("given_phonetic", "family_phonetic", "dob_year"),

@@ -21,7 +21,7 @@ from splink import DuckDBAPI, Linker
 from compatriot.linkage.engine import model
 from compatriot.linkage.engine.features import COLUMNS
 
-DEFAULT_MATCH_THRESHOLD = 0.99  # clusters join pairs at or above this probability
+DEFAULT_MATCH_THRESHOLD = 0.9  # clusters join pairs at or above this probability
 DEFAULT_SCORE_THRESHOLD = 0.01  # pairs below this are not worth keeping at all
 SEED = 2022
 GAMMAS = ("gamma_given", "gamma_family", "gamma_date_of_birth", "gamma_phones", "gamma_sex",
