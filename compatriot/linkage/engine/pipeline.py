@@ -61,6 +61,10 @@ class Options:
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     max_years_apart: int = 2  # years of birth further apart are a hard conflict
     cluster_floor: float = 0.5  # every pair inside a cluster must score at least this
+    engine: str = "duckdb"  # or "spark" (engine/spark.py): the same model on Splink's Spark backend
+
+
+ENGINES = ("duckdb", "spark")
 
 
 def _connection(options: Options) -> duckdb.DuckDBPyConnection:
@@ -81,12 +85,28 @@ def new_linker(
     settings: Any = (
         _settings_for(saved_model, len(frame)) if saved_model is not None else model.settings()
     )
-    connection = connection or _connection(options)
-    _load(connection, "records", frame)
     # Splink narrates every step at INFO and warns of the untrained place-of-birth levels when a
     # file has none: the commands report for themselves.
     logging.getLogger("splink").setLevel(logging.ERROR)
+    if options.engine == "spark":
+        from compatriot.linkage.engine import spark
+
+        session = spark.session(options.threads)
+        if isinstance(settings, dict):
+            settings = spark.translated_settings(settings)
+        table = spark.load(session, "records", frame, TYPES)
+        return Linker(table, settings, spark.api(session), set_up_basic_logging=False)
+    if options.engine != "duckdb":
+        raise ValueError(f"unknown engine {options.engine!r}: expected one of {ENGINES}")
+    connection = connection or _connection(options)
+    _load(connection, "records", frame)
     return Linker("records", settings, DuckDBAPI(connection=connection), set_up_basic_logging=False)
+
+
+def _fetch(linker: Linker, sql: str) -> pd.DataFrame:
+    """A query's result from either backend (a DuckDB relation or a Spark DataFrame)."""
+    result = linker._db_api._execute_sql_against_backend(sql)
+    return result.toPandas() if hasattr(result, "toPandas") else result.df()
 
 
 def _load(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -100,9 +120,7 @@ def _load(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
 def train(linker: Linker, options: Options, stats: Stats) -> None:
     started = time.perf_counter()
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        list(model.DETERMINISTIC_RULES), recall=0.7
-    )
+    training.estimate_probability_two_random_records_match(model.deterministic_rules(), recall=0.7)
     training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=SEED)
     for column in CONDITIONAL_U:
         _condition_u(linker, column)
@@ -128,13 +146,13 @@ def _condition_u(linker: Linker, column: str) -> None:
     pairs of records with the same given-name key (both values known) that agree on it."""
     sql = f"""
         WITH cells AS (
-            SELECT given_key, "{column}" AS value, count(*) AS n FROM records
-            WHERE given_key IS NOT NULL AND "{column}" IS NOT NULL GROUP BY 1, 2
+            SELECT given_key, {column} AS value, count(*) AS n FROM records
+            WHERE given_key IS NOT NULL AND {column} IS NOT NULL GROUP BY 1, 2
         ), keys AS (SELECT given_key, sum(n) AS n FROM cells GROUP BY 1)
         SELECT (SELECT sum(n * (n - 1) / 2) FROM cells) AS same,
                (SELECT sum(n * (n - 1) / 2) FROM keys) AS total
     """  # noqa: S608  fixed column names
-    same, total = linker._db_api._execute_sql_against_backend(sql).fetchone()
+    same, total = _fetch(linker, sql).iloc[0].tolist()
     if not total or not same or same >= total:
         return  # too little to go on: keep the unconditional estimate
     share = float(same) / float(total)
@@ -197,13 +215,13 @@ def score(linker: Linker, options: Options, stats: Stats) -> Any:
 def _pairs(linker: Linker, table: Any) -> pd.DataFrame:
     columns = ", ".join(PAIR_COLUMNS)
     sql = f"SELECT {columns} FROM {table.physical_name}"  # noqa: S608  a Splink table name
-    pairs = linker._db_api._execute_sql_against_backend(sql).df()
+    pairs = _fetch(linker, sql)
     return pairs.astype({"unique_id_l": str, "unique_id_r": str})
 
 
 def _count(linker: Linker, table: Any) -> int:
     sql = f"SELECT count(*) AS n FROM {table.physical_name}"  # noqa: S608  a Splink table name
-    return int(linker._db_api._execute_sql_against_backend(sql).fetchone()[0])
+    return int(_fetch(linker, sql)["n"].iloc[0])
 
 
 def conflicting(pairs: pd.DataFrame, frame: pd.DataFrame, options: Options) -> pd.Series:
@@ -322,17 +340,22 @@ def trace(
     stats = Stats(records=len(against))
     if saved_model is None and len(against) < MIN_TRAINING_RECORDS:
         saved_model = bundled_model()
-    connection = _connection(options)
+    connection = _connection(options) if options.engine == "duckdb" else None
     linker = new_linker(against, options, saved_model, connection)
     if saved_model is None:
         train(linker, options, stats)
     started = time.perf_counter()
     # A query is a new record: give it ids that cannot collide with the registry's.
-    _load(
-        connection, "queries", queries.assign(unique_id="__q__" + queries["unique_id"].astype(str))
-    )
+    renamed = queries.assign(unique_id="__q__" + queries["unique_id"].astype(str))
+    table: Any = "queries"
+    if connection is not None:
+        _load(connection, "queries", renamed)
+    else:
+        from compatriot.linkage.engine import spark
+
+        table = spark.load(spark.session(options.threads), "queries", renamed, TYPES)
     found = linker.inference.find_matches_to_new_records(
-        "queries", blocking_rules=list(model.PREDICTION_BLOCKS), match_weight_threshold=-10
+        table, blocking_rules=model.prediction_blocks(), match_weight_threshold=-10
     ).as_pandas_dataframe()
     stats.timed("score", started)
     stats.pairs_scored = len(found)
