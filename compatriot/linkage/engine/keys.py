@@ -9,7 +9,7 @@ Three keys per name token, from strict to loose:
 - the phonetic class key (`phonetic`): the skeleton with voiced/voiceless pairs and near
   consonants merged, and h with the velars (g, k, c, q), so that Ahmad/Achmed/Akhmed,
   Abdulla/Abdullah, and the Russian convention of writing a foreign h as Г (Гасанов/Hasanov,
-  Гусейн/Hüseyn) also meet.
+  Гусейн/Hüseyn) and the Egyptian g for the j of other Arabic (Gamal/Jamal) also meet.
 
 Before the skeleton, `token_key` folds what the shared skeleton leaves apart: "dzh" (the
 Russian and Ukrainian transliteration of Дж, as in Джоші/Joshi) to j.
@@ -45,7 +45,7 @@ _SILENT_H = re.compile(r"(?<=\w{3}[aeiou])h$")
 
 # Phonetic classes on top of the skeleton: letters that transliterations swap for one another.
 _PHONETIC = str.maketrans(
-    {"p": "b", "f": "b", "v": "b", "t": "d", "k": "g", "c": "g", "h": "g", "z": "s", "j": "y"}
+    {"p": "b", "f": "b", "v": "b", "t": "d", "k": "g", "c": "g", "h": "g", "z": "s", "j": "g"}
 )
 _PREFOLDS = (("dzh", "j"),)
 

@@ -153,9 +153,10 @@ def _condition_u(linker: Linker, column: str) -> None:
                (SELECT sum(n * (n - 1) / 2) FROM keys) AS total
     """  # noqa: S608  fixed column names
     same, total = _fetch(linker, sql).iloc[0].tolist()
-    if not total or not same or same >= total:
+    if not total or not same:
         return  # too little to go on: keep the unconditional estimate
-    share = float(same) / float(total)
+    # Never quite 0 or 1: a level that could not happen would be infinite evidence.
+    share = min(max(float(same) / float(total), 1e-4), 1 - 1e-4)
     for comparison in linker._settings_obj.comparisons:
         if comparison.output_column_name != column:
             continue

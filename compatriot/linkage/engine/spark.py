@@ -83,7 +83,7 @@ def load(spark: Any, name: str, frame: pd.DataFrame, types: dict[str, str]) -> A
             return None
         return converters[kind](raw)
 
-    columns = [(column, kind) for column, kind in types.items()]
+    columns = list(types.items())
     records = [
         tuple(value(raw, kind) for raw, (_, kind) in zip(row, columns, strict=True))
         for row in frame[[column for column, _ in columns]].itertuples(index=False, name=None)

@@ -48,7 +48,7 @@ def spark_session() -> Iterator[Any]:
         pytest.skip(f"pyspark is not installed: {error}")
     try:
         session = spark.session(threads=2)
-    except Exception as error:  # noqa: BLE001  any failure to start is a reason to skip
+    except Exception as error:  # any failure to start is a reason to skip
         pytest.skip(f"Spark cannot start here: {error}")
     yield session
     session.stop()
