@@ -12,11 +12,14 @@ jar on the class path. pyspark is an optional dependency (`pip install -e '.[spa
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pandas as pd
 
-CHECKPOINT_DIR = "/tmp/compatriot-linkage-spark"  # noqa: S108  Splink's default, overridable
+# Where Splink writes its intermediate tables (parquet): a path every executor can reach on a
+# cluster. COMPATRIOT_SPARK_CHECKPOINT_DIR overrides it, unless the session already has one.
+CHECKPOINT_DIR = "/tmp/compatriot-linkage-spark"  # noqa: S108
 
 
 def session(threads: int = 2, memory: str = "2g") -> Any:
@@ -30,6 +33,8 @@ def session(threads: int = 2, memory: str = "2g") -> Any:
 
     active = SparkSession.getActiveSession()
     if active is not None:
+        if not active.sparkContext._jsc.sc().getCheckpointDir().isDefined():
+            active.sparkContext.setCheckpointDir(_checkpoint_dir())
         return active
     spark = (
         SparkSession.builder.appName("compatriot-linkage")
@@ -46,8 +51,12 @@ def session(threads: int = 2, memory: str = "2g") -> Any:
     # Spark logs the fallback from generated code for the long comparison expressions as an
     # error with a stack trace; it is not one (the query runs interpreted).
     spark.sparkContext.setLogLevel("FATAL")
-    spark.sparkContext.setCheckpointDir(CHECKPOINT_DIR)
+    spark.sparkContext.setCheckpointDir(_checkpoint_dir())
     return spark
+
+
+def _checkpoint_dir() -> str:
+    return os.environ.get("COMPATRIOT_SPARK_CHECKPOINT_DIR") or CHECKPOINT_DIR
 
 
 def api(spark: Any) -> Any:
