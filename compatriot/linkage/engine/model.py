@@ -221,13 +221,18 @@ DETERMINISTIC_RULES = (
 # dominated by relatives: pairs sharing only a phone or a family name are mostly siblings, and EM
 # would take them for the matches (and learn that matches disagree on dates and given names).
 # Nor may a field be left as the only one to separate matches inside a block.
-TRAINING_BLOCKS = (
-    block_on("pair_key", "phone_first"),  # learns dates of birth, sex, nationality
+#
+# Each entry lists alternatives, best first: the first that yields pairs in the file is used
+# (a file with no phones, or no sex, as FEBRL has neither, must still train).
+TRAINING_BLOCKS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # Learns dates of birth, sex, nationality.
+    (("pair_key", "phone_first"), ("pair_key", "place_key")),
     # Learns phones. Not on the year of birth alone: namesakes born the same year agree on sex
     # and nationality as well, phones are left as the only field to tell them apart, and EM
     # takes half the namesakes for matches that disagree on their phone numbers.
-    block_on("pair_key", "dob"),
-    block_on("dob", "sex"),  # learns names
+    (("pair_key", "dob"),),
+    # Learns names.
+    (("dob", "sex"), ("dob", "nationality"), ("dob",)),
 )
 
 

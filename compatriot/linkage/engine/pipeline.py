@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from splink import DuckDBAPI, Linker
+from splink import DuckDBAPI, Linker, block_on
 
 from compatriot.linkage.engine import model
 from compatriot.linkage.engine.features import COLUMNS
@@ -126,11 +126,27 @@ def train(linker: Linker, options: Options, stats: Stats) -> None:
         _condition_u(linker, column)
     stats.timed("train_u", started)
     started = time.perf_counter()
-    for rule in model.TRAINING_BLOCKS:
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True
-        )
+    for alternatives in model.TRAINING_BLOCKS:
+        # The first block that has pairs in this file (none has if it has no phones, say).
+        # Asked beforehand: an EM session that finds no pairs leaves Splink's settings without
+        # the comparisons it had set aside.
+        columns = next((block for block in alternatives if _has_pairs(linker, block)), None)
+        if columns is not None:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
     stats.timed("train_m", started)
+
+
+def _has_pairs(linker: Linker, columns: tuple[str, ...]) -> bool:
+    """Whether two records agree on all the columns (none of them empty)."""
+    known = " AND ".join(f"{column} IS NOT NULL" for column in columns)
+    listed = ", ".join(columns)
+    sql = (
+        f"SELECT count(*) AS n FROM (SELECT {listed} FROM records WHERE {known}"  # noqa: S608
+        f" GROUP BY {listed} HAVING count(*) > 1 LIMIT 1) AS shared"
+    )
+    return bool(int(_fetch(linker, sql)["n"].iloc[0]))
 
 
 # Fields that a name already says much about: most Fatimas are women and most Mammadovs
@@ -153,7 +169,7 @@ def _condition_u(linker: Linker, column: str) -> None:
                (SELECT sum(n * (n - 1) / 2) FROM keys) AS total
     """  # noqa: S608  fixed column names
     same, total = _fetch(linker, sql).iloc[0].tolist()
-    if not total or not same:
+    if pd.isna(total) or pd.isna(same) or not total or not same:
         return  # too little to go on: keep the unconditional estimate
     # Never quite 0 or 1: a level that could not happen would be infinite evidence.
     share = min(max(float(same) / float(total), 1e-4), 1 - 1e-4)
@@ -214,7 +230,10 @@ def score(linker: Linker, options: Options, stats: Stats) -> Any:
 
 
 def _pairs(linker: Linker, table: Any) -> pd.DataFrame:
-    columns = ", ".join(PAIR_COLUMNS)
+    present = set(_fetch(linker, f"SELECT * FROM {table.physical_name} LIMIT 0").columns)  # noqa: S608
+    # Splink leaves out the comparison of a field that no pair had (a file without phones):
+    # for the rules that read it, it is unknown on every pair.
+    columns = ", ".join(c if c in present else f"-1 AS {c}" for c in PAIR_COLUMNS)
     sql = f"SELECT {columns} FROM {table.physical_name}"  # noqa: S608  a Splink table name
     pairs = _fetch(linker, sql)
     return pairs.astype({"unique_id_l": str, "unique_id_r": str})
