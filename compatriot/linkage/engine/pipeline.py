@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ def _connection(options: Options) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{options.memory_limit}'")
     connection.execute(f"SET threads = {int(options.threads)}")
+    # Spill to the system's temporary directory, not to `.tmp` under the working directory.
+    spill = Path(tempfile.gettempdir()) / "compatriot-duckdb"
+    connection.execute(f"SET temp_directory = '{spill}'")
     # Splink's phonetic helpers would install an extension over the network: forbid it.
     connection.execute("SET autoinstall_known_extensions = false")
     return connection
