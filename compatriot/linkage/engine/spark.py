@@ -12,6 +12,7 @@ jar on the class path. pyspark is an optional dependency (`pip install -e '.[spa
 from __future__ import annotations
 
 import copy
+import logging
 import os
 from typing import Any
 
@@ -30,6 +31,9 @@ def session(threads: int = 2, memory: str = "2g") -> Any:
             "--engine spark needs pyspark: pip install -e '.[spark]' (and Java 17)"
         ) from error
     from splink.backends.spark import similarity_jar_location
+
+    # py4j logs the closing of its connections at exit, after the streams are closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
 
     active = SparkSession.getActiveSession()
     if active is not None:
