@@ -106,8 +106,13 @@ def _name_columns(given: str, family: str) -> dict[str, object]:
         # Run together: "Abdul Rahman" / "Abdulrahman", in either order of the two fields.
         "joined_key": joined_skeleton(given_tokens + family_tokens) or None,
         "joined_key_swapped": joined_skeleton(family_tokens + given_tokens) or None,
-        # Blocking key that does not care which field a name was written in.
+        "name_count": len(all_tokens) or None,
+        # Blocking keys that do not care which field a name was written in.
         "pair_key": "|".join(sorted(k for k in (given_keys[:1] + family_keys[-1:]) if k)) or None,
+        "phonetic_pair": "|".join(
+            sorted(phonetic(t) for t in (given_tokens[:1] + family_tokens[-1:]))
+        )
+        or None,
     }
 
 
@@ -143,12 +148,13 @@ def prepare(
             "dob": f"{year:04d}-{month:02d}-{day:02d}" if day and month and year else None,
             "phones": phones or None,
             "phone_first": phones[0] if phones else None,
+            "phone_last": phones[-1] if len(phones) > 1 else None,
             "place_key": joined_skeleton(place_tokens) or None,
         }
         record.update(_name_columns(get("given_name"), get("family_name")))
         out.append(record)
     frame = pd.DataFrame.from_records(out, columns=COLUMNS)
-    for column in ("dob_year", "dob_month", "dob_day"):
+    for column in ("dob_year", "dob_month", "dob_day", "name_count"):
         frame[column] = frame[column].astype("Int64")
     return Prepared(frame, problems)
 
@@ -157,5 +163,5 @@ COLUMNS = (
     "unique_id", "sex", "nationality", "dob_year", "dob_month", "dob_day", "dob", "phones",
     "phone_first", "place_key", "given_latin", "family_latin", "given_key", "family_key", "given_phonetic",
     "family_phonetic", "name_keys", "name_phonetics", "name_sorted", "joined_key",
-    "joined_key_swapped", "pair_key",
+    "joined_key_swapped", "pair_key", "name_count", "phonetic_pair", "phone_last",
 )  # fmt: skip

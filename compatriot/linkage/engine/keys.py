@@ -7,7 +7,12 @@ Three keys per name token, from strict to loose:
   that conventions disagree on folded (kh/h, sh/s, dzh/j, w/v, ...), so that Mohammed, Muhammad,
   Мухаммед and محمد all give "mhmd", Mammadov and Mamedov "mmdv", Pooja, Puja and पूजा "pj";
 - the phonetic class key (`phonetic`): the skeleton with voiced/voiceless pairs and near
-  consonants merged and h dropped, so that Ahmad/Achmed/Akhmed or Abdulla/Abdullah also meet.
+  consonants merged, and h with the velars (g, k, c, q), so that Ahmad/Achmed/Akhmed,
+  Abdulla/Abdullah, and the Russian convention of writing a foreign h as Г (Гасанов/Hasanov,
+  Гусейн/Hüseyn) and the Egyptian g for the j of other Arabic (Gamal/Jamal) also meet.
+
+Before the skeleton, `token_key` folds what the shared skeleton leaves apart: "dzh" (the
+Russian and Ukrainian transliteration of Дж, as in Джоші/Joshi) to j.
 
 Arabic script writes long vowels as the letters alif, waw and ya, and hamza on seats that a
 transliterator renders as consonants ("wi'l" for وائل), while Latin spellings write vowels the
@@ -40,8 +45,9 @@ _SILENT_H = re.compile(r"(?<=\w{3}[aeiou])h$")
 
 # Phonetic classes on top of the skeleton: letters that transliterations swap for one another.
 _PHONETIC = str.maketrans(
-    {"p": "b", "f": "b", "v": "b", "t": "d", "k": "g", "c": "g", "z": "s", "j": "y", "h": None}
+    {"p": "b", "f": "b", "v": "b", "t": "d", "k": "g", "c": "g", "h": "g", "z": "s", "j": "g"}
 )
+_PREFOLDS = (("dzh", "j"),)
 
 
 def _arabic_consonantal(text: str) -> str:
@@ -67,20 +73,31 @@ def latin_tokens(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1 << 17)
+def token_key(token: str) -> str:
+    """The consonant key of one Latin token: the shared skeleton after the folds above."""
+    for pattern, replacement in _PREFOLDS:
+        token = token.replace(pattern, replacement)
+    return skeleton(token)
+
+
+@lru_cache(maxsize=1 << 17)
 def phonetic(token: str) -> str:
     """The phonetic class key of one Latin token (documented above); never empty for a token."""
-    key = skeleton(token).translate(_PHONETIC)
+    key = token_key(token).translate(_PHONETIC)
     key = re.sub(r"(.)\1+", r"\1", key)
-    return key or skeleton(token)
+    return key or token_key(token)
 
 
 def skeletons(tokens: Iterable[str]) -> tuple[str, ...]:
-    return tuple(skeleton(token) for token in tokens)
+    return tuple(token_key(token) for token in tokens)
 
 
 def joined_skeleton(tokens: Iterable[str]) -> str:
-    """The skeleton of the tokens written together: "Abdul Rahman" meets "Abdulrahman"."""
-    return skeleton("".join(tokens)) if tokens else ""
+    """The keys of the tokens written together: "Abdul Rahman" meets "Abdulrahman".
+
+    Token by token, so that no letters are folded across a boundary the spelling had: joined
+    whole, "Arjun Nair" and "Arjun Iyer" would both lose the y and the double n and meet."""
+    return "".join(token_key(token) for token in tokens)
 
 
 def variant_table(names: Iterable[str]) -> dict[str, list[str]]:
@@ -88,5 +105,5 @@ def variant_table(names: Iterable[str]) -> dict[str, list[str]]:
     table: dict[str, set[str]] = defaultdict(set)
     for name in names:
         for token in latin_tokens(name):
-            table[skeleton(token)].add(token)
+            table[token_key(token)].add(token)
     return {key: sorted(spellings) for key, spellings in sorted(table.items())}

@@ -12,6 +12,16 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+
+
+def _level(sql_condition: str, label: str) -> Any:
+    """A level written in DuckDB's SQL; Splink translates it for another backend (Spark)."""
+    return cll.CustomLevel(sql_condition, label, base_dialect_str="duckdb")
+
+
+def _rule(sql: str) -> Any:
+    return CustomRule(sql, sql_dialect="duckdb")
 
 
 def _either_null(column: str) -> str:
@@ -41,33 +51,42 @@ def _name(field: str, other: str) -> Any:
     r_key, r_latin, r_phon = (
         _right(field, other, suffix) for suffix in ("key", "latin", "phonetic")
     )
-    joined = '("joined_key_l" = "joined_key_r" OR "joined_key_l" = "joined_key_swapped_r")'
+    # Written together on one side only: with as many tokens on both sides, the keys agreeing
+    # joined would be a coincidence of letters, not a name run together.
+    joined = (
+        '("joined_key_l" = "joined_key_r" OR "joined_key_l" = "joined_key_swapped_r")'
+        ' AND "name_count_l" <> "name_count_r"'
+    )
     return cl.CustomComparison(
         output_column_name=field,
         comparison_description=f"{field} name in any script",
         comparison_levels=[
-            cll.CustomLevel(f"{key} IS NULL OR {r_key} IS NULL", "null").configure(
-                is_null_level=True
-            ),
-            cll.CustomLevel(f"{latin} = {r_latin}", "same spelling").configure(
+            _level(f"{key} IS NULL OR {r_key} IS NULL", "null").configure(is_null_level=True),
+            _level(f"{latin} = {r_latin}", "same spelling").configure(
                 tf_adjustment_column=f"{field}_key",
                 tf_adjustment_weight=1.0,
                 disable_tf_exact_match_detection=True,
             ),
-            cll.CustomLevel(f"{key} = {r_key}", "same consonant key").configure(
+            _level(f"{key} = {r_key}", "same consonant key").configure(
                 tf_adjustment_column=f"{field}_key",
                 tf_adjustment_weight=1.0,
                 disable_tf_exact_match_detection=True,
             ),
-            cll.CustomLevel(joined, "run together"),
-            cll.CustomLevel(f"{phon} = {r_phon}", "same phonetic key"),
-            cll.CustomLevel(f"jaro_winkler_similarity({latin}, {r_latin}) >= 0.9", "typo"),
-            cll.CustomLevel(
+            _level(joined, "run together"),
+            _level(f"{phon} = {r_phon}", "same phonetic key"),
+            _level(f"jaro_winkler_similarity({latin}, {r_latin}) >= 0.9", "typo"),
+            _level(
                 f'list_contains("name_keys_r", {key}) OR list_contains("name_keys_l", {r_key})',
                 "key among the other's names",
             ),
-            cll.CustomLevel(
-                f"jaro_winkler_similarity({key}, {r_key}) >= 0.8", "similar consonant key"
+            _level(f"jaro_winkler_similarity({key}, {r_key}) >= 0.8", "similar consonant key"),
+            # A short form that is the start or the end of the full name: Alex/Alexander,
+            # Seun/Oluwaseun, Emeka/Chukwuemeka.
+            _level(
+                f"least(length({latin}), length({r_latin})) >= 3 AND ("
+                f"starts_with({latin}, {r_latin}) OR starts_with({r_latin}, {latin}) OR "
+                f"ends_with({latin}, {r_latin}) OR ends_with({r_latin}, {latin}))",
+                "short form",
             ),
             cll.ElseLevel(),
         ],
@@ -76,26 +95,37 @@ def _name(field: str, other: str) -> Any:
 
 def _date_of_birth() -> Any:
     same_year = '"dob_year_l" = "dob_year_r"'
-    month_fits = '("dob_month_l" IS NULL OR "dob_month_r" IS NULL OR "dob_month_l" = "dob_month_r")'
-    day_fits = '("dob_day_l" IS NULL OR "dob_day_r" IS NULL OR "dob_day_l" = "dob_day_r")'
+    same_month = '"dob_month_l" = "dob_month_r"'
+    same_day = '"dob_day_l" = "dob_day_r"'
+    both_full = '"dob_l" IS NOT NULL AND "dob_r" IS NOT NULL'
+    month_fits = f'("dob_month_l" IS NULL OR "dob_month_r" IS NULL OR {same_month})'
+    day_fits = f'("dob_day_l" IS NULL OR "dob_day_r" IS NULL OR {same_day})'
     return cl.CustomComparison(
         output_column_name="date_of_birth",
         comparison_description="partial date of birth",
         comparison_levels=[
-            cll.CustomLevel(_either_null("dob_year"), "null").configure(is_null_level=True),
-            cll.CustomLevel('"dob_l" = "dob_r"', "same full date"),
-            cll.CustomLevel(
+            _level(_either_null("dob_year"), "null").configure(is_null_level=True),
+            _level('"dob_l" = "dob_r"', "same full date"),
+            _level(
                 f'{same_year} AND "dob_month_l" = "dob_day_r" AND "dob_day_l" = "dob_month_r"',
                 "day and month swapped",
             ),
-            cll.CustomLevel(
-                f'{same_year} AND "dob_month_l" = "dob_month_r" AND {day_fits}',
+            # A misread or mistyped part: the other two agree.
+            _level(
+                f"{both_full} AND (({same_year} AND ({same_month} OR {same_day}))"
+                f" OR ({same_month} AND {same_day}))",
+                "full dates, one part differs",
+            ),
+            _level(
+                f"{same_year} AND {same_month} AND {day_fits}",
                 "same year and month, day unknown on one side",
             ),
-            cll.CustomLevel(f"{same_year} AND {month_fits}", "same year, month unknown"),
-            cll.CustomLevel(same_year, "same year, different month"),
-            cll.CustomLevel('abs("dob_year_l" - "dob_year_r") <= 1', "one year apart"),
-            cll.CustomLevel('abs("dob_year_l" - "dob_year_r") <= 5', "two to five years apart"),
+            _level(f"{same_year} AND {month_fits}", "same year, month unknown"),
+            # Two full dates that differ in two parts or more: most often two people.
+            _level(both_full, "full dates that differ"),
+            _level(same_year, "same year, different month"),
+            _level('abs("dob_year_l" - "dob_year_r") <= 1', "one year apart"),
+            _level('abs("dob_year_l" - "dob_year_r") <= 5', "two to five years apart"),
             cll.ElseLevel(),
         ],
     )
@@ -106,8 +136,8 @@ def _exact(column: str, label: str) -> Any:
         output_column_name=column,
         comparison_description=label,
         comparison_levels=[
-            cll.CustomLevel(_either_null(column), "null").configure(is_null_level=True),
-            cll.CustomLevel(f'"{column}_l" = "{column}_r"', "same"),
+            _level(_either_null(column), "null").configure(is_null_level=True),
+            _level(f'"{column}_l" = "{column}_r"', "same"),
             cll.ElseLevel(),
         ],
     )
@@ -118,12 +148,20 @@ def _phones() -> Any:
         output_column_name="phones",
         comparison_description="telephone numbers in E.164",
         comparison_levels=[
-            cll.CustomLevel(_either_null("phones"), "null").configure(is_null_level=True),
+            _level(_either_null("phones"), "null").configure(is_null_level=True),
             # A number shared by a whole household says less than one used by one person alone.
-            cll.CustomLevel('"phone_first_l" = "phone_first_r"', "same first number").configure(
+            _level('"phone_first_l" = "phone_first_r"', "same first number").configure(
                 tf_adjustment_column="phone_first", tf_adjustment_weight=1.0
             ),
-            cll.CustomLevel('list_has_any("phones_l", "phones_r")', "a number in common"),
+            # Written with list_contains (which every backend has) rather than list_has_any:
+            # a record's first or last number among the other's numbers.
+            _level(
+                'list_contains("phones_r", "phone_first_l")'
+                ' OR list_contains("phones_r", "phone_last_l")'
+                ' OR list_contains("phones_l", "phone_first_r")'
+                ' OR list_contains("phones_l", "phone_last_r")',
+                "a number in common",
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -134,11 +172,9 @@ def _place() -> Any:
         output_column_name="place_of_birth",
         comparison_description="place of birth",
         comparison_levels=[
-            cll.CustomLevel(_either_null("place_key"), "null").configure(is_null_level=True),
-            cll.CustomLevel('"place_key_l" = "place_key_r"', "same"),
-            cll.CustomLevel(
-                'jaro_winkler_similarity("place_key_l", "place_key_r") >= 0.85', "similar"
-            ),
+            _level(_either_null("place_key"), "null").configure(is_null_level=True),
+            _level('"place_key_l" = "place_key_r"', "same"),
+            _level('jaro_winkler_similarity("place_key_l", "place_key_r") >= 0.85', "similar"),
             cll.ElseLevel(),
         ],
     )
@@ -158,6 +194,10 @@ def _similar(column: str) -> str:
 PREDICTION_BLOCKS = (
     f"l.pair_key = r.pair_key AND {_NEAR_YEARS}",
     "l.phone_first = r.phone_first",
+    # A number in common that is not the first of both: another number added on one side.
+    "l.phone_last = r.phone_last",
+    "l.phone_first = r.phone_last",
+    "l.phone_last = r.phone_first",
     f"l.family_key = r.family_key AND l.dob_year = r.dob_year AND {_similar('given_latin')}",
     f"l.given_key = r.given_key AND l.dob_year = r.dob_year AND {_similar('family_latin')}",
     block_on("given_phonetic", "family_phonetic", "dob_year"),
@@ -166,6 +206,11 @@ PREDICTION_BLOCKS = (
     " AND jaro_winkler_similarity(l.family_phonetic, r.given_phonetic) >= 0.8",
     f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+    # Both names spelt by another convention (Гасанова/Hasanova, Вугар/Vüqar), in either field.
+    f"l.phonetic_pair = r.phonetic_pair AND {_NEAR_YEARS}",
+    # The same full date of birth and one name alike: the other spelt beyond recognition.
+    block_on("dob", "given_phonetic"),
+    block_on("dob", "family_phonetic"),
 )
 # Rules assumed to be nearly all true matches, from which the prior is estimated.
 DETERMINISTIC_RULES = (
@@ -175,11 +220,28 @@ DETERMINISTIC_RULES = (
 # EM learns each field's m from pairs blocked on other fields. None of these blocks may be
 # dominated by relatives: pairs sharing only a phone or a family name are mostly siblings, and EM
 # would take them for the matches (and learn that matches disagree on dates and given names).
-TRAINING_BLOCKS = (
-    block_on("pair_key", "phone_first"),  # learns dates of birth, sex, nationality
-    block_on("pair_key", "dob_year"),  # learns phones
-    block_on("dob", "sex"),  # learns names
+# Nor may a field be left as the only one to separate matches inside a block.
+#
+# Each entry lists alternatives, best first: the first that yields pairs in the file is used
+# (a file with no phones, or no sex, as FEBRL has neither, must still train).
+TRAINING_BLOCKS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # Learns dates of birth, sex, nationality.
+    (("pair_key", "phone_first"), ("pair_key", "place_key")),
+    # Learns phones. Not on the year of birth alone: namesakes born the same year agree on sex
+    # and nationality as well, phones are left as the only field to tell them apart, and EM
+    # takes half the namesakes for matches that disagree on their phone numbers.
+    (("pair_key", "dob"),),
+    # Learns names.
+    (("dob", "sex"), ("dob", "nationality"), ("dob",)),
 )
+
+
+def prediction_blocks() -> list[Any]:
+    return [_rule(rule) if isinstance(rule, str) else rule for rule in PREDICTION_BLOCKS]
+
+
+def deterministic_rules() -> list[Any]:
+    return [_rule(rule) for rule in DETERMINISTIC_RULES]
 
 
 def settings(link_type: str = "dedupe_only") -> SettingsCreator:
@@ -195,7 +257,7 @@ def settings(link_type: str = "dedupe_only") -> SettingsCreator:
             _exact("nationality", "nationality (ISO 3166 alpha-2)"),
             _place(),
         ],
-        blocking_rules_to_generate_predictions=list(PREDICTION_BLOCKS),
+        blocking_rules_to_generate_predictions=prediction_blocks(),
         # The comparison levels (gamma_*) come out with each pair (Splink needs both options for
         # that), for the hard-conflict rule and the review queue's agreeing and disagreeing fields.
         retain_matching_columns=True,

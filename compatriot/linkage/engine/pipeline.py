@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,12 +17,12 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from splink import DuckDBAPI, Linker
+from splink import DuckDBAPI, Linker, block_on
 
 from compatriot.linkage.engine import model
 from compatriot.linkage.engine.features import COLUMNS
 
-DEFAULT_MATCH_THRESHOLD = 0.99  # clusters join pairs at or above this probability
+DEFAULT_MATCH_THRESHOLD = 0.9  # clusters join pairs at or above this probability
 DEFAULT_SCORE_THRESHOLD = 0.01  # pairs below this are not worth keeping at all
 SEED = 2022
 GAMMAS = ("gamma_given", "gamma_family", "gamma_date_of_birth", "gamma_phones", "gamma_sex",
@@ -32,7 +33,7 @@ PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", *GAMMAS]
 MIN_TRAINING_RECORDS = 1000
 BUNDLED_MODEL = Path(__file__).with_name("bundled_model.json")
 _LISTS = ("phones", "name_keys", "name_phonetics")
-_INTEGERS = ("dob_year", "dob_month", "dob_day")
+_INTEGERS = ("dob_year", "dob_month", "dob_day", "name_count")
 TYPES = {
     column: "VARCHAR[]" if column in _LISTS else "INTEGER" if column in _INTEGERS else "VARCHAR"
     for column in COLUMNS
@@ -61,12 +62,19 @@ class Options:
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     max_years_apart: int = 2  # years of birth further apart are a hard conflict
     cluster_floor: float = 0.5  # every pair inside a cluster must score at least this
+    engine: str = "duckdb"  # or "spark" (engine/spark.py): the same model on Splink's Spark backend
+
+
+ENGINES = ("duckdb", "spark")
 
 
 def _connection(options: Options) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET memory_limit = '{options.memory_limit}'")
     connection.execute(f"SET threads = {int(options.threads)}")
+    # Spill to the system's temporary directory, not to `.tmp` under the working directory.
+    spill = Path(tempfile.gettempdir()) / "compatriot-duckdb"
+    connection.execute(f"SET temp_directory = '{spill}'")
     # Splink's phonetic helpers would install an extension over the network: forbid it.
     connection.execute("SET autoinstall_known_extensions = false")
     return connection
@@ -81,12 +89,28 @@ def new_linker(
     settings: Any = (
         _settings_for(saved_model, len(frame)) if saved_model is not None else model.settings()
     )
-    connection = connection or _connection(options)
-    _load(connection, "records", frame)
     # Splink narrates every step at INFO and warns of the untrained place-of-birth levels when a
     # file has none: the commands report for themselves.
     logging.getLogger("splink").setLevel(logging.ERROR)
+    if options.engine == "spark":
+        from compatriot.linkage.engine import spark
+
+        session = spark.session(options.threads)
+        if isinstance(settings, dict):
+            settings = spark.translated_settings(settings)
+        table = spark.load(session, "records", frame, TYPES)
+        return Linker(table, settings, spark.api(session), set_up_basic_logging=False)
+    if options.engine != "duckdb":
+        raise ValueError(f"unknown engine {options.engine!r}: expected one of {ENGINES}")
+    connection = connection or _connection(options)
+    _load(connection, "records", frame)
     return Linker("records", settings, DuckDBAPI(connection=connection), set_up_basic_logging=False)
+
+
+def _fetch(linker: Linker, sql: str) -> pd.DataFrame:
+    """A query's result from either backend (a DuckDB relation or a Spark DataFrame)."""
+    result = linker._db_api._execute_sql_against_backend(sql)
+    return result.toPandas() if hasattr(result, "toPandas") else result.df()
 
 
 def _load(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -100,17 +124,70 @@ def _load(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
 def train(linker: Linker, options: Options, stats: Stats) -> None:
     started = time.perf_counter()
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        list(model.DETERMINISTIC_RULES), recall=0.7
-    )
+    training.estimate_probability_two_random_records_match(model.deterministic_rules(), recall=0.7)
     training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=SEED)
+    for column in CONDITIONAL_U:
+        _condition_u(linker, column)
     stats.timed("train_u", started)
     started = time.perf_counter()
-    for rule in model.TRAINING_BLOCKS:
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True
-        )
+    for alternatives in model.TRAINING_BLOCKS:
+        # The first block that has pairs in this file (none has if it has no phones, say).
+        # Asked beforehand: an EM session that finds no pairs leaves Splink's settings without
+        # the comparisons it had set aside.
+        columns = next((block for block in alternatives if _has_pairs(linker, block)), None)
+        if columns is not None:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
     stats.timed("train_m", started)
+
+
+def _has_pairs(linker: Linker, columns: tuple[str, ...]) -> bool:
+    """Whether two records agree on all the columns (none of them empty)."""
+    known = " AND ".join(f"{column} IS NOT NULL" for column in columns)
+    listed = ", ".join(columns)
+    sql = (
+        f"SELECT count(*) AS n FROM (SELECT {listed} FROM records WHERE {known}"  # noqa: S608
+        f" GROUP BY {listed} HAVING count(*) > 1 LIMIT 1) AS shared"
+    )
+    return bool(int(_fetch(linker, sql)["n"].iloc[0]))
+
+
+# Fields that a name already says much about: most Fatimas are women and most Mammadovs
+# Azerbaijani. Their chance of agreeing at random is counted among records that share a given
+# name key, not among all records: Splink multiplies the evidence of each field as if it were
+# independent of the others, and a sex or a nationality that agrees whenever the names do would
+# count the names twice.
+CONDITIONAL_U = ("sex", "nationality")
+
+
+def _condition_u(linker: Linker, column: str) -> None:
+    """Sets u of the `same` and `else` levels of an exact comparison on `column` to the share of
+    pairs of records with the same given-name key (both values known) that agree on it."""
+    sql = f"""
+        WITH cells AS (
+            SELECT given_key, {column} AS value, count(*) AS n FROM records
+            WHERE given_key IS NOT NULL AND {column} IS NOT NULL GROUP BY 1, 2
+        ), keys AS (SELECT given_key, sum(n) AS n FROM cells GROUP BY 1)
+        SELECT (SELECT sum(n * (n - 1) / 2) FROM cells) AS same,
+               (SELECT sum(n * (n - 1) / 2) FROM keys) AS total
+    """  # noqa: S608  fixed column names
+    same, total = _fetch(linker, sql).iloc[0].tolist()
+    if pd.isna(total) or pd.isna(same) or not total or not same:
+        return  # too little to go on: keep the unconditional estimate
+    # Never quite 0 or 1: a level that could not happen would be infinite evidence.
+    share = min(max(float(same) / float(total), 1e-4), 1 - 1e-4)
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name != column:
+            continue
+        levels = [level for level in comparison.comparison_levels if not level.is_null_level]
+        for level, value in ((levels[0], share), (levels[-1], 1 - share)):
+            level.u_probability = value
+            # Splink takes each level's u from its record of estimates after every EM session:
+            # the estimate by random sampling is replaced there too.
+            level._trained_u_probabilities = [
+                {"probability": value, "description": "among same given names", "m_or_u": "u"}
+            ]
 
 
 def save_model(linker: Linker, path: Path, records: int) -> None:
@@ -157,29 +234,54 @@ def score(linker: Linker, options: Options, stats: Stats) -> Any:
 
 
 def _pairs(linker: Linker, table: Any) -> pd.DataFrame:
-    columns = ", ".join(PAIR_COLUMNS)
+    present = set(_fetch(linker, f"SELECT * FROM {table.physical_name} LIMIT 0").columns)  # noqa: S608
+    # Splink leaves out the comparison of a field that no pair had (a file without phones):
+    # for the rules that read it, it is unknown on every pair.
+    columns = ", ".join(c if c in present else f"-1 AS {c}" for c in PAIR_COLUMNS)
     sql = f"SELECT {columns} FROM {table.physical_name}"  # noqa: S608  a Splink table name
-    pairs = linker._db_api._execute_sql_against_backend(sql).df()
+    pairs = _fetch(linker, sql)
     return pairs.astype({"unique_id_l": str, "unique_id_r": str})
 
 
 def _count(linker: Linker, table: Any) -> int:
     sql = f"SELECT count(*) AS n FROM {table.physical_name}"  # noqa: S608  a Splink table name
-    return int(linker._db_api._execute_sql_against_backend(sql).fetchone()[0])
+    return int(_fetch(linker, sql)["n"].iloc[0])
 
 
 def conflicting(pairs: pd.DataFrame, frame: pd.DataFrame, options: Options) -> pd.Series:
     """Pairs that a hard identifier says are two people, however alike the rest: both dates of
-    birth known and years apart (a parent and a child of the same name), both sexes known and
-    different, or given names with nothing in common in any form (twins and siblings share
-    everything else). They are never merged automatically; in the platform they go to review."""
-    facts = frame.set_index("unique_id")[["dob_year", "sex"]]
+    birth known and years apart (a parent and a child of the same name), both full dates known
+    and differing in two parts or more (siblings a year or two apart, sharing a phone), both
+    sexes known and different, or given names with nothing in common in any form (twins and
+    siblings share everything else). They are never merged automatically; in the platform they
+    go to review.
+
+    A day and month swapped is a misreading, not a conflict; so is 1 January, which registrars
+    write for a date of birth they do not know."""
+    facts = frame.set_index("unique_id")[["dob_year", "dob_month", "dob_day", "sex"]]
     left = facts.reindex(pairs["unique_id_l"]).reset_index(drop=True)
     right = facts.reindex(pairs["unique_id_r"]).reset_index(drop=True)
     years_apart = (left["dob_year"] - right["dob_year"]).abs() > options.max_years_apart
     sexes_differ = left["sex"].notna() & right["sex"].notna() & (left["sex"] != right["sex"])
     given_differ = pd.Series(pairs["gamma_given"].to_numpy() == 0)
-    return (years_apart.fillna(False) | sexes_differ | given_differ).set_axis(pairs.index)
+    return (
+        years_apart.fillna(False) | sexes_differ | given_differ | _dates_differ(left, right)
+    ).set_axis(pairs.index)
+
+
+def _dates_differ(left: pd.DataFrame, right: pd.DataFrame) -> pd.Series:
+    def known(side: pd.DataFrame) -> pd.Series:
+        default = (side["dob_month"] == 1) & (side["dob_day"] == 1)
+        return (side["dob_day"].notna() & ~default.fillna(False)).astype(bool)
+
+    parts = ("dob_year", "dob_month", "dob_day")
+    differing = sum((left[part] != right[part]).fillna(False).astype(int) for part in parts)
+    swapped = (
+        (left["dob_year"] == right["dob_year"])
+        & (left["dob_month"] == right["dob_day"])
+        & (left["dob_day"] == right["dob_month"])
+    ).fillna(False)
+    return (known(left) & known(right) & (differing >= 2) & ~swapped).astype(bool)
 
 
 def cluster(
@@ -262,17 +364,22 @@ def trace(
     stats = Stats(records=len(against))
     if saved_model is None and len(against) < MIN_TRAINING_RECORDS:
         saved_model = bundled_model()
-    connection = _connection(options)
+    connection = _connection(options) if options.engine == "duckdb" else None
     linker = new_linker(against, options, saved_model, connection)
     if saved_model is None:
         train(linker, options, stats)
     started = time.perf_counter()
     # A query is a new record: give it ids that cannot collide with the registry's.
-    _load(
-        connection, "queries", queries.assign(unique_id="__q__" + queries["unique_id"].astype(str))
-    )
+    renamed = queries.assign(unique_id="__q__" + queries["unique_id"].astype(str))
+    table: Any = "queries"
+    if connection is not None:
+        _load(connection, "queries", renamed)
+    else:
+        from compatriot.linkage.engine import spark
+
+        table = spark.load(spark.session(options.threads), "queries", renamed, TYPES)
     found = linker.inference.find_matches_to_new_records(
-        "queries", blocking_rules=list(model.PREDICTION_BLOCKS), match_weight_threshold=-10
+        table, blocking_rules=model.prediction_blocks(), match_weight_threshold=-10
     ).as_pandas_dataframe()
     stats.timed("score", started)
     stats.pairs_scored = len(found)

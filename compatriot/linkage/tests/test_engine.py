@@ -97,3 +97,70 @@ def test_tracing_ranks_the_person_sought_first() -> None:
     assert ranked.iloc[0]["candidate_id"] == "1"
     assert ranked.iloc[0]["rank"] == 1
     assert list(ranked["probability"]) == sorted(ranked["probability"], reverse=True)
+
+
+def test_short_forms_and_a_number_added_later_link() -> None:
+    found = clusters(
+        *BACKGROUND,
+        # Yoruba short form, names swapped, a Ukrainian SIM added beside the first number.
+        ("1", "Segun", "Afolabi", "1992-08-07", "male", "NG", "+380634880575"),
+        ("2", "Afolabi", "Olusegun", "1992-08-07", "male", "NG", "+2349034029000 +380634880575"),
+    )
+    assert found["1"] == found["2"]
+
+
+def test_siblings_with_one_name_and_phone_but_other_full_dates_stay_apart() -> None:
+    # Two children of one family given one name (a child who died, a name passed on), sharing
+    # the family phone: both full dates known and differing in day, month and year.
+    found = clusters(
+        *BACKGROUND,
+        ("1", "Amina", "Abdullahi", "2009-11-06", "female", "NG", "+380731269514"),
+        ("2", "Amina", "Abdullahi", "2011-10-04", "female", "NG", "+380731269514"),
+        # A misread day and month, or a mistyped day, still link.
+        ("3", "Kofi", "Mensah", "1980-03-07", "male", "GH", "+233201234567"),
+        ("4", "Kofi", "Mensah", "1980-07-03", "male", "GH", "+233201234567"),
+        ("5", "Ama", "Owusu", "1985-06-12", "female", "GH", "+233207654321"),
+        ("6", "Ama", "Owusu", "1985-06-21", "female", "GH", "+233207654321"),
+    )
+    assert found["1"] != found["2"]
+    assert found["3"] == found["4"]
+    assert found["5"] == found["6"]
+
+
+def test_dates_differ_is_a_conflict_but_swaps_and_1_january_are_not() -> None:
+    import pandas as pd
+
+    def facts(*dates: tuple[int, int, int] | None) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(None, None, None) if date is None else date for date in dates],
+            columns=["dob_year", "dob_month", "dob_day"],
+            dtype="Int64",
+        )
+
+    left = facts((2009, 11, 6), (1980, 3, 7), (1980, 1, 1), (1980, 3, 7), (1980, 3, 7))
+    right = facts((2011, 10, 4), (1980, 7, 3), (1980, 5, 9), None, (1980, 3, 17))
+    assert pipeline._dates_differ(left, right).tolist() == [True, False, False, False, False]
+
+
+def test_sex_and_nationality_are_not_counted_twice_with_the_names() -> None:
+    """u of sex and nationality is the chance of agreeing among records with the same given
+    name, far higher than among all records: agreeing on them adds little to a name match."""
+    from compatriot.linkage.engine.features import prepare as prep
+
+    rows = []
+    for n in range(1200):
+        woman = n % 2 == 0
+        given = ("Fatima", "Aisha", "Zeynab")[n % 3] if woman else ("Omar", "Elvin", "Karim")[n % 3]
+        country = ("MA", "EG", "AZ")[n % 3]
+        rows.append(
+            (str(n), given, f"Family{n}", f"{1950 + n % 60}", "female" if woman else "male",
+             country, "")
+        )  # fmt: skip
+    frame = prep(records(*rows)).frame
+    linker = pipeline.new_linker(frame, pipeline.Options())
+    for column in ("sex", "nationality"):
+        pipeline._condition_u(linker, column)
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name in {"sex", "nationality"}:
+            same = next(lvl for lvl in comparison.comparison_levels if not lvl.is_null_level)
+            assert (same.u_probability or 0) > 0.99

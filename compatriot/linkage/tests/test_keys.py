@@ -52,3 +52,24 @@ def test_variant_table_is_derived_from_the_names_seen() -> None:
     table = variant_table(["Muhammad", "Mohammed", "محمد", "Mamedov", "Mammadov"])
     assert table["mhmd"] == ["mhmd", "mohammed", "muhammad"]
     assert table["mdv"] == ["mamedov", "mammadov"]
+
+
+def test_russian_and_ukrainian_dzh_fold_to_j() -> None:
+    assert key("Джоші") == key("Joshi") == key("Джоши")
+    assert key("Анджана") == key("Anjana")
+
+
+def test_phonetic_key_meets_the_russian_g_for_a_foreign_h() -> None:
+    # Russian writes a foreign h as Г: Гасанова is Hasanova, Гусейн is Hüseyn.
+    for one, other in (("Гасанова", "Həsənova"), ("Гусейн", "Hüseyn"), ("Gamal", "Jamal")):
+        assert phonetic(latin_tokens(one)[0]) == phonetic(latin_tokens(other)[0])
+
+
+def test_run_together_key_folds_no_letters_across_a_word_boundary() -> None:
+    from compatriot.linkage.engine.keys import joined_skeleton
+
+    assert joined_skeleton(["abdul", "rahman"]) == joined_skeleton(["abdulrahman"])
+    assert joined_skeleton(["ben", "jelloun"]) == joined_skeleton(["benjelloun"])
+    # Joined whole, the double n and the y would fold away and make these one key.
+    assert joined_skeleton(["arjun", "nair"]) != joined_skeleton(["arjun", "iyer"])
+    assert joined_skeleton(["kirthana", "rao"]) != joined_skeleton(["kirtana", "nair"])

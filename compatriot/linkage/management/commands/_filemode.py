@@ -36,13 +36,23 @@ def add_common(parser: ArgumentParser) -> None:
         help="country (ISO 3166) whose national numbers to accept besides the nationality's",
     )
     parser.add_argument("--memory-limit", dest="memory_limit", default="4GB")
+    parser.add_argument(
+        "--engine",
+        choices=pipeline.ENGINES,
+        default="duckdb",
+        help="Splink backend: duckdb (in process) or spark (pyspark; see docs/operations.md)",
+    )
 
 
 def options(values: dict[str, Any]) -> pipeline.Options:
     threshold = values["threshold"]
     if not 0 < threshold < 1:
         raise CommandError("--threshold must be between 0 and 1.")
-    return pipeline.Options(memory_limit=values["memory_limit"], match_threshold=threshold)
+    return pipeline.Options(
+        memory_limit=values["memory_limit"],
+        match_threshold=threshold,
+        engine=values.get("engine") or "duckdb",
+    )
 
 
 def regions(values: dict[str, Any]) -> tuple[str, ...]:
