@@ -309,7 +309,7 @@ class ServiceAtLocation(models.Model):
 class ServicePoint(models.Model):
     """Derived search index: one row per active service at a located location, holding what the
     radius search reads (coordinates, band, category), so that a window is answered from one
-    covering index without looking anything up. Rebuilt by `services.refresh_service_points`
+    covering index without looking anything up. Rebuilt by `points.refresh_service_points`
     after every write of services, locations and their links (API, screens, HSDS import,
     admin); never written otherwise."""
 
