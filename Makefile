@@ -38,7 +38,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy compatriot conftest.py
 
-bench: bench-ingest bench-api
+bench: bench-ingest bench-api bench-pages bench-matching bench-directory bench-linkage bench-tracing
 
 bench-ingest: install
 	$(PY) bench/ingest.py --persons $${PERSONS:-1000000}
@@ -87,3 +87,8 @@ bench-matching: install
 bench-directory: install
 	$(PY) bench/directory.py --database sqlite --sizes $${SIZES:-100000,1000000}
 	$(PY) bench/directory.py --database postgres --sizes $${SIZES:-100000,1000000}
+.PHONY: bench-linkage bench-tracing
+bench-linkage: install
+	$(PY) bench/linkage.py --records 10000 100000
+bench-tracing: install
+	$(PY) bench/tracing.py --records 2000 10000 50000 --requests 200
