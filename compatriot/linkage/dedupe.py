@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from compatriot.linkage.engine import pipeline
 from compatriot.linkage.engine.features import prepare
+from compatriot.linkage.rows import person_row
 from compatriot.people.models import DatePrecision, Person, Sex
 
 # Years of birth further apart than this are two people (a parent and a child of one name).
@@ -34,23 +35,6 @@ class Scored:
     records: int
     pairs_scored: int
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def person_row(person: Person) -> dict[str, str]:
-    birth = ""
-    if person.birth_date:
-        pattern = {"year": "%Y", "month": "%Y-%m"}.get(person.birth_date_precision, "%Y-%m-%d")
-        birth = person.birth_date.strftime(pattern)
-    return {
-        "id": str(person.id),
-        "given_name": person.given_name or person.given_name_latin,
-        "family_name": person.family_name or person.family_name_latin,
-        "date_of_birth": birth,
-        "sex": person.sex if person.sex in (Sex.FEMALE, Sex.MALE) else "",
-        "nationality": person.nationality,
-        "phone": ";".join(person.phones or []),
-        "place_of_birth": "",
-    }
 
 
 def score(persons: Iterable[Person], *, lower: float, upper: float) -> Scored:

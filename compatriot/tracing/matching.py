@@ -17,6 +17,7 @@ from typing import Any
 
 from compatriot.linkage.engine import pipeline
 from compatriot.linkage.engine.features import prepare
+from compatriot.linkage.rows import person_row
 from compatriot.people.models import Person
 from compatriot.tracing.models import TracingRequest
 
@@ -38,22 +39,6 @@ def request_row(request: TracingRequest) -> dict[str, str]:
         "sex": request.sex,
         "nationality": request.nationality,
         "phone": ";".join(request.phones),
-    }
-
-
-def person_row(person: Person) -> dict[str, str]:
-    birth = ""
-    if person.birth_date:
-        birth = {"year": "%Y", "month": "%Y-%m"}.get(person.birth_date_precision, "%Y-%m-%d")
-        birth = person.birth_date.strftime(birth)
-    return {
-        "id": str(person.id),
-        "given_name": person.given_name or person.given_name_latin,
-        "family_name": person.family_name or person.family_name_latin,
-        "date_of_birth": birth,
-        "sex": person.sex,
-        "nationality": person.nationality,
-        "phone": ";".join(person.phones or []),
     }
 
 
