@@ -50,6 +50,11 @@ def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
+def _link(value: Any) -> uuid.UUID:
+    """A link the schema requires (validated before loading), so never empty here."""
+    return uuid.UUID(str(value))
+
+
 def _attributes(records: Records) -> dict[str, dict[str, str]]:
     """link_id -> {term code: value} for Compatriot's own terms (others are ignored)."""
     found: dict[str, dict[str, str]] = defaultdict(dict)
@@ -127,7 +132,7 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
         terms = attributes.get(_s(r, "id"), {})
         assured = _s(r, "assured_date")
         services.append(Service(
-            id=_uuid(r["id"]), organization_id=_uuid(r.get("organization_id")),
+            id=_uuid(r["id"]), organization_id=_link(r.get("organization_id")),
             name=_s(r, "name"), description=_s(r, "description"), category=_category(terms),
             status=_s(r, "status"), url=_s(r, "url"), email=_s(r, "email"),
             eligibility_description=_s(r, "eligibility_description"),
@@ -158,8 +163,8 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
     _save_all(locations)
     _save_all(
         ServiceAtLocation(
-            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),
-            location_id=_uuid(r.get("location_id")), description=_s(r, "description"),
+            id=_uuid(r["id"]), service_id=_link(r.get("service_id")),
+            location_id=_link(r.get("location_id")), description=_s(r, "description"),
         )
         for r in records.get("service_at_location", [])
     )  # fmt: skip
@@ -183,20 +188,20 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
     )  # fmt: skip
     _save_all(
         ServiceLanguage(
-            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")), code=_s(r, "code"),
+            id=_uuid(r["id"]), service_id=_link(r.get("service_id")), code=_s(r, "code"),
             name=_s(r, "name"), note=_s(r, "note"),
         )
         for r in records.get("language", []) if r.get("service_id")
     )  # fmt: skip
     _save_all(
         RequiredDocument(
-            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")), document=_s(r, "document")
+            id=_uuid(r["id"]), service_id=_link(r.get("service_id")), document=_s(r, "document")
         )
         for r in records.get("required_document", []) if r.get("service_id")
     )  # fmt: skip
     _save_all(
         CostOption(
-            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")), option=_s(r, "option"),
+            id=_uuid(r["id"]), service_id=_link(r.get("service_id")), option=_s(r, "option"),
             currency=_s(r, "currency"),
             amount=Decimal(str(r["amount"])) if r.get("amount") not in (None, "") else None,
             amount_description=_s(r, "amount_description"),

@@ -25,7 +25,8 @@ DESCRIPTOR = "datapackage.json"
 
 @cache
 def descriptor() -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / DESCRIPTOR).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    loaded: dict[str, Any] = json.loads((SCHEMA_DIR / DESCRIPTOR).read_text(encoding="utf-8"))
+    return loaded
 
 
 def _resources() -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ deterministic rules. The levels only say which situations are worth telling apar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -244,7 +244,10 @@ def deterministic_rules() -> list[Any]:
     return [_rule(rule) for rule in DETERMINISTIC_RULES]
 
 
-def settings(link_type: str = "dedupe_only") -> SettingsCreator:
+LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
+
+
+def settings(link_type: LinkType = "dedupe_only") -> SettingsCreator:
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
