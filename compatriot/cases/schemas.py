@@ -13,6 +13,7 @@ from compatriot.cases.models import (
     CasePriority,
     CaseStatus,
     ConcernKind,
+    ConcernStatus,
     Disclosure,
     ReferralStatus,
 )
@@ -115,7 +116,7 @@ class ConcernOut(OutSchema):
 
 
 class ConcernFilter(StrictIn):
-    status: str | None = None
+    status: ConcernStatus | None = None
     kind: ConcernKind | None = None
     crisis: uuid.UUID | None = None
 

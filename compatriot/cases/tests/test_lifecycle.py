@@ -194,3 +194,13 @@ def test_concerns_reported_elsewhere_are_out_of_scope(
     assert client_b.get(f"/concerns/{concern.id}").status_code == 404
     triage = client_b.post(f"/concerns/{concern.id}/triage", {"close_reason": "not mine"})
     assert triage.status_code == 404
+
+
+def test_the_inbox_filter_names_a_status_it_does_not_know(nrm_worker: ApiClient) -> None:
+    # A NUL byte in a free-text filter used to reach PostgreSQL and answer 500 (found by the fuzz test).
+    for status in ["received\x00", "open"]:
+        response = nrm_worker.get("/concerns", status=status)
+
+        assert response.status_code == 422
+        assert "status" in response.content.decode()
+    assert nrm_worker.get("/concerns", status="received").status_code == 200

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from pydantic import BaseModel, ValidationError
 
 from compatriot.cases import monitoring, selectors, services
-from compatriot.cases.models import CaseStatus, ReferralStatus
+from compatriot.cases.models import CaseStatus, ConcernStatus, ReferralStatus
 from compatriot.cases.schemas import (
     AssessmentIn,
     CaseCloseIn,
@@ -79,7 +79,7 @@ def _submit(form: forms.Form, build: Any, call: Any) -> Any:
 def inbox(request: HttpRequest) -> HttpResponse:
     viewer, crisis_id = _viewer(request), _crisis_id(request)
     _, concerns = selectors.concern_list(
-        viewer, filters=ConcernFilter(status="received", crisis=crisis_id), limit=50
+        viewer, filters=ConcernFilter(status=ConcernStatus.RECEIVED, crisis=crisis_id), limit=50
     )
     _, cases = selectors.case_list(viewer, filters=CaseFilter(crisis=crisis_id), limit=200)
     _, received = selectors.referral_list(viewer, direction="received", status=None, limit=50)
