@@ -192,6 +192,8 @@ CELERY_BEAT_SCHEDULE["tracing-sweep"] = {"task": "tracing.sweep", "schedule": 36
 # automatically unless a hard identifier conflicts; between the two they go to review.
 LINKAGE_LOWER_THRESHOLD = float(os.environ.get("LINKAGE_LOWER_THRESHOLD", "0.5"))
 LINKAGE_UPPER_THRESHOLD = float(os.environ.get("LINKAGE_UPPER_THRESHOLD", "0.99"))
+# A deduplication job still queued or running after this long is taken as abandoned.
+LINKAGE_JOB_TIMEOUT_MINUTES = int(os.environ.get("LINKAGE_JOB_TIMEOUT_MINUTES", "120"))
 # Web pages (compatriot/web, docs/web.md).
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"

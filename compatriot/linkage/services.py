@@ -9,6 +9,7 @@ exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -68,6 +69,16 @@ def dedupe_job_create(
             raise NotFoundError("No such crisis.", field="crisis")
         busy = DedupeJob.objects.select_for_update().filter(
             crisis=crisis, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        )
+        # A worker that died leaves its job under way for ever: past the timeout it is failed,
+        # so that it no longer blocks the crisis.
+        abandoned_before = timezone.now() - dt.timedelta(
+            minutes=settings.LINKAGE_JOB_TIMEOUT_MINUTES
+        )
+        busy.filter(created_at__lt=abandoned_before).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"abandoned: not finished within {settings.LINKAGE_JOB_TIMEOUT_MINUTES} minutes",
         )
         if busy.exists():
             raise ConflictError("A deduplication job is already under way.", field="crisis")

@@ -3,6 +3,7 @@ queue and its scoping, decisions and their undoing, and the counts that follow."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -284,3 +285,22 @@ def test_the_command_runs_a_crisis(world: Any, crisis: Any) -> None:
     entry = AuditEntry.objects.get(object_type="person_merge")
     assert entry.actor_user_id is None
     assert entry.details["decision"] == "auto_merge"
+
+
+def test_a_job_abandoned_by_a_dead_worker_stops_blocking_the_crisis(
+    world: Any, coordinator_a: Any, crisis: Any, time_machine: Any
+) -> None:
+    stuck = DedupeJob.objects.create(
+        crisis=crisis, status="running", lower_threshold=0.5, upper_threshold=0.99
+    )
+    refused = coordinator_a.post("/linkage/jobs", {"crisis": str(crisis.id)})
+    assert refused.status_code == 409
+    assert refused.json()["field"] == "crisis"
+
+    time_machine.move_to(stuck.created_at + dt.timedelta(minutes=121), tick=True)
+    job = run_job(coordinator_a, crisis)
+
+    stuck.refresh_from_db()
+    assert stuck.status == "failed"
+    assert "abandoned" in stuck.error
+    assert coordinator_a.get(f"/linkage/jobs/{job['id']}").json()["status"] == "done"
