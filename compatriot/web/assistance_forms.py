@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from compatriot.assistance.models import Category, OfferStatus, RequestStatus, Requirement
 from compatriot.people.models import Urgency
 from compatriot.web.assistance_labels import choices
+from compatriot.web.forms import split_list
 from compatriot.web.labels import choices as people_choices
 
 # A person's need, as the category of help a request asks for.
@@ -31,10 +32,6 @@ NEED_TO_CATEGORY = {
 
 _LOCAL = {"type": "datetime-local"}
 _BLANK: list[tuple[str, Any]] = [("", "—")]
-
-
-def split_list(value: str) -> list[str]:
-    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
 def _languages() -> forms.CharField:

@@ -19,7 +19,7 @@ from compatriot.directory.operators import NEED_SUPPLY
 from compatriot.people.models import NeedCategory
 from compatriot.web.directory_labels import directory_choices
 from compatriot.web.error_text import translated
-from compatriot.web.forms import _country_codes, _split
+from compatriot.web.forms import _country_codes, split_list
 from compatriot.web.labels import label
 
 CONTACT_CHOICES = [
@@ -98,7 +98,7 @@ class ProfileForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["languages"] = [code.lower() for code in _split(data["languages"])]
+        data["languages"] = [code.lower() for code in split_list(data["languages"])]
         return data
 
 
@@ -163,12 +163,6 @@ def apply_errors(
                 continue
         name = str(location[0]) if location else field
         form.add_error(name if name in form.fields else None, text)
-
-
-def apply_profile_errors(
-    form: forms.Form, capacities: Any, rows: list[int], error: ValidationError
-) -> None:
-    apply_errors(form, {"capacities": (capacities, rows)}, error)
 
 
 def formset_values(formset: Any) -> tuple[list[int], list[dict[str, Any]]]:

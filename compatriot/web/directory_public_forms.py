@@ -16,26 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from compatriot.directory.models import Availability, CapacityKind, ProfileKind, ServiceCategory
 from compatriot.directory.places import PLACES, Place
 from compatriot.web.cases_forms import country_choices
+from compatriot.web.directory_labels import DIRECTORY_LABELS
 
-CATEGORY_LABELS: dict[str, Promise] = {
-    ServiceCategory.SHELTER: _("Shelter"),
-    ServiceCategory.FOOD: _("Food"),
-    ServiceCategory.WASH: _("Water, sanitation and hygiene"),
-    ServiceCategory.HEALTH: _("Health"),
-    ServiceCategory.PSYCHOSOCIAL: _("Psychosocial support"),
-    ServiceCategory.LEGAL: _("Legal aid"),
-    ServiceCategory.DOCUMENTATION: _("Documents and consular help"),
-    ServiceCategory.TRANSPORT: _("Transport"),
-    ServiceCategory.INTERPRETATION: _("Interpretation"),
-    ServiceCategory.CASH: _("Cash assistance"),
-    ServiceCategory.INFORMATION: _("Information"),
-}
-PROFILE_KIND_LABELS: dict[str, Promise] = {
-    ProfileKind.ORGANISATION: _("Diaspora organisation"),
-    ProfileKind.NETWORK: _("Diaspora network"),
-    ProfileKind.INFORMAL_GROUP: _("Informal group"),
-    ProfileKind.INDIVIDUAL_VOLUNTEER: _("Individual volunteer"),
-}
+# The same words as on the operator screens.
+CATEGORY_LABELS: dict[str, Promise] = DIRECTORY_LABELS[ServiceCategory]
+PROFILE_KIND_LABELS: dict[str, Promise] = DIRECTORY_LABELS[ProfileKind]
 CAPACITY_LABELS: dict[str, Promise] = {
     CapacityKind.SHELTER_BEDS: _("Shelter beds"),
     CapacityKind.VEHICLES: _("Vehicles"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from compatriot.directory.models import LocationType, ServiceCategory, ServiceStatus
 from compatriot.web.directory_forms import YES_NO, yes_no
 from compatriot.web.directory_labels import directory_choices
-from compatriot.web.forms import _country_codes, _split
+from compatriot.web.forms import _country_codes, split_list
 
 NEW = "new"
 TCN_CHOICES = [
@@ -110,7 +110,7 @@ class ServiceForm(forms.Form):
         description = data.pop("organization_description", "")
         data["phones"] = _lines(data["phones"])
         data["required_documents"] = _lines(data["required_documents"])
-        data["languages"] = [code.lower() for code in _split(data["languages"])]
+        data["languages"] = [code.lower() for code in split_list(data["languages"])]
         data["serves_third_country_nationals"] = yes_no(data["serves_third_country_nationals"])
         if organization == NEW:
             data["organization"] = {"name": name, "description": description}

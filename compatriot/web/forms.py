@@ -28,13 +28,13 @@ NAME_ORDER = ["given_name", "family_name", "sex", "birth_date", "nationality"]
 PLACE_ORDER = ["country", "admin_area", "place_name", "phone", "journey_stage", "category"]
 
 
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
 def _country_codes(text: str) -> str:
     codes = []
-    for part in _split(text):
+    for part in split_list(text):
         code = country_code(part)
         if code is None:
             raise forms.ValidationError(
@@ -196,7 +196,7 @@ def person_values(data: dict[str, Any]) -> dict[str, Any]:
         "family_name": data.get("family_name", ""),
         "sex": data.get("sex") or Sex.UNKNOWN,
         "birth_date": data.get("birth_date") or None,
-        "nationalities": _split(data.get("nationality") or ""),
+        "nationalities": split_list(data.get("nationality") or ""),
     }
     if data.get("country"):
         values["country"] = data["country"]

@@ -26,7 +26,7 @@ from compatriot.web.directory_forms import (
     GapForm,
     ProfileFilterForm,
     ProfileForm,
-    apply_profile_errors,
+    apply_errors,
     capacity_formset,
     yes_no,
 )
@@ -128,7 +128,7 @@ def _save_profile(
             else:
                 saved = services.profile_replace(viewer, profile_id=profile.id, data=data)
         except ValidationError as error:
-            apply_profile_errors(form, capacities, rows, error)
+            apply_errors(form, {"capacities": (capacities, rows)}, error)
         except FORM_ERRORS as error:
             apply_domain_error(form, error)
         if saved is not None:
