@@ -21,8 +21,8 @@ def client_key(request: HttpRequest) -> str:
     return hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
-def limit(request: HttpRequest, *, scope: str, per_window: int, window_seconds: int) -> None:
-    """Raise 429 once a visitor has sent `per_window` requests of `scope` in the window."""
+def allow(request: HttpRequest, *, scope: str, per_window: int, window_seconds: int) -> bool:
+    """Count one request of `scope`; False once the visitor has sent more than `per_window`."""
     key = f"ratelimit:{scope}:{client_key(request)}"
     cache.add(key, 0, timeout=window_seconds)
     try:
@@ -30,7 +30,12 @@ def limit(request: HttpRequest, *, scope: str, per_window: int, window_seconds: 
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window_seconds)
         count = 1
-    if count > per_window:
+    return count <= per_window
+
+
+def limit(request: HttpRequest, *, scope: str, per_window: int, window_seconds: int) -> None:
+    """Raise 429 once a visitor has sent `per_window` requests of `scope` in the window."""
+    if not allow(request, scope=scope, per_window=per_window, window_seconds=window_seconds):
         raise TooManyRequestsError(
             "Too many requests from your connection; please try again later."
         )

@@ -1,28 +1,16 @@
-"""A fixed-window rate limit per client address, kept in Django's cache."""
+"""The public pages' rate limit: the platform's fixed window, sized by WEB_PUBLIC_RATE_LIMIT."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
-
-def client_key(request: HttpRequest, scope: str) -> str:
-    # The address is hashed: cache keys may end up in a shared Redis, and an address is personal.
-    address = request.META.get("REMOTE_ADDR", "")
-    return "web-rate:" + scope + ":" + hashlib.sha256(address.encode()).hexdigest()[:32]
+from compatriot.core import ratelimit
 
 
 def allow(request: HttpRequest, scope: str) -> bool:
     """Count one attempt; False once the client has made more than the limit in the window."""
-    limit, window = settings.WEB_PUBLIC_RATE_LIMIT
-    key = client_key(request, scope)
-    cache.add(key, 0, timeout=window)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        attempts = 1
-    return attempts <= limit
+    per_window, window_seconds = settings.WEB_PUBLIC_RATE_LIMIT
+    return ratelimit.allow(
+        request, scope=f"web-{scope}", per_window=per_window, window_seconds=window_seconds
+    )
