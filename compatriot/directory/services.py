@@ -34,6 +34,7 @@ from compatriot.directory.models import (
     ServiceLanguage,
 )
 from compatriot.directory.points import refresh_service_points
+from compatriot.directory.selectors import is_profile_verifier
 from compatriot.directory.schemas import (
     CapacityIn,
     ProfileIn,
@@ -182,12 +183,7 @@ def profile_confirm(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
 
 
 def can_verify_profiles(actor: Viewer) -> bool:
-    """Diaspora focal points verify profiles; a platform administrator may too."""
-    if actor.user_id is None:
-        return False
-    return (
-        actor.is_platform_admin or DiasporaFocalPoint.objects.filter(user_id=actor.user_id).exists()
-    )
+    return is_profile_verifier(actor)
 
 
 @transaction.atomic
