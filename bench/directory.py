@@ -247,11 +247,8 @@ def sqlite_bulk_load() -> Iterator[None]:
     tables = [apps.get_model("directory", name)._meta.db_table for name in BENCH_TABLES]
     with connection.cursor() as cursor:
         marks = ", ".join(["%s"] * len(tables))
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            f" AND tbl_name IN ({marks})",  # noqa: S608
-            tables,
-        )
+        where = f"type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})"
+        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE {where}", tables)  # noqa: S608
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')

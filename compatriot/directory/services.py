@@ -34,7 +34,6 @@ from compatriot.directory.models import (
     ServiceLanguage,
 )
 from compatriot.directory.points import refresh_service_points
-from compatriot.directory.selectors import is_profile_verifier
 from compatriot.directory.schemas import (
     CapacityIn,
     ProfileIn,
@@ -42,6 +41,7 @@ from compatriot.directory.schemas import (
     ServiceFields,
     ServiceIn,
 )
+from compatriot.directory.selectors import is_profile_verifier
 
 
 def stale_after_days() -> int:
@@ -145,10 +145,19 @@ _NULLABLE = {"latitude", "longitude", "community_size"}
 _LISTS = {"channels", "languages", "published_contact_fields"}
 
 
+_CONFIRMATION_FIELDS = [
+    "last_confirmed_at",
+    "is_stale",
+    "confirmation_requested_at",
+    "confirmation_mailed_at",
+]
+
+
 def _confirm(profile: DiasporaProfile) -> None:
     profile.last_confirmed_at = timezone.now()
     profile.is_stale = False
     profile.confirmation_requested_at = None
+    profile.confirmation_mailed_at = None
 
 
 @transaction.atomic
@@ -158,7 +167,7 @@ def profile_set_capacities(
     profile = _own_profile(actor, profile_id)
     _capacities(profile, capacities)
     _confirm(profile)
-    profile.save(update_fields=["last_confirmed_at", "is_stale", "confirmation_requested_at"])
+    profile.save(update_fields=_CONFIRMATION_FIELDS)
     audit_record(
         actor,
         action=AuditAction.UPDATE,
@@ -174,7 +183,7 @@ def profile_confirm(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
     """The owner says the profile is still right as it is."""
     profile = _own_profile(actor, profile_id)
     _confirm(profile)
-    profile.save(update_fields=["last_confirmed_at", "is_stale", "confirmation_requested_at"])
+    profile.save(update_fields=_CONFIRMATION_FIELDS)
     audit_record(
         actor, action=AuditAction.UPDATE, object_type="directory.profile", object_id=profile.id,
         details={"confirmed": True},

@@ -124,7 +124,11 @@ _CHILDREN: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("cost_option", CostOption, ("service",)),
     ("service_at_location", ServiceAtLocation, ("service", "location")),
 )
-_PARENTS = {"organization": DirectoryOrganization, "service": Service, "location": Location}
+_PARENTS: dict[str, Any] = {
+    "organization": DirectoryOrganization,
+    "service": Service,
+    "location": Location,
+}
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on parameters
 
 

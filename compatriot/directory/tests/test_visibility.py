@@ -75,7 +75,9 @@ def test_publishing_shows_it_to_every_organisation(
     hidden: Any, org_a: Organisation, org_c: Organisation, make_client: Any
 ) -> None:
     owner, stranger = make_client(org_a, Role.COORDINATOR), make_client(org_c)
-    assert owner.patch(f"/directory/profiles/{hidden.id}", {"is_published": True}).status_code == 200
+    assert (
+        owner.patch(f"/directory/profiles/{hidden.id}", {"is_published": True}).status_code == 200
+    )
     assert stranger.get(f"/directory/profiles/{hidden.id}").status_code == 200
     assert _listed(stranger) == ["Hidden group"]
 
@@ -116,12 +118,13 @@ def test_the_gap_map_counts_only_visible_capacity(
 ) -> None:
     def beds(organisation: Organisation) -> int | None:
         register_person(
-            make_client(organisation), admin_area="Lublin", needs=[{"category": "shelter"}], **LUBLIN
+            make_client(organisation),
+            admin_area="Lublin",
+            needs=[{"category": "shelter"}],
+            **LUBLIN,
         )
         viewer = actor_for(organisation, make_member(organisation, Role.COORDINATOR))
-        (area,) = operators.capacity_gaps(
-            viewer, crisis_id=crisis.id, need="shelter", radius_km=10
-        )
+        (area,) = operators.capacity_gaps(viewer, crisis_id=crisis.id, need="shelter", radius_km=10)
         return area.capacity
 
     assert beds(org_b) == 7
