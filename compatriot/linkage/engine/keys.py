@@ -91,6 +91,8 @@ CONVENTIONS: dict[str, Convention] = {
     "TR": Convention(_TURKIC, _patterns((r"c(?!h)", "j"),)),  # c = j (Cemal)
     "TM": Convention({**_TURKIC, "ä": "a"}, ()),  # ç, ş, ž, ý, ň; w is v (folded anyway)
     "UZ": Convention({"oʻ": "o", "gʻ": "gh"}, _patterns(("x", "kh"), ("q", "k"))),
+    # Egyptian spellings write the ج of Cairo as g (Hagar/Hajar, Gaber/Jaber, Khadiga/Khadija).
+    "EG": Convention({}, _patterns((r"g(?!h)", "j"),)),
     "MA": _MAGHREB,
     "DZ": _MAGHREB,
     "TN": _MAGHREB,

@@ -105,6 +105,8 @@ def test_run_together_key_folds_no_letters_across_a_word_boundary() -> None:
         ("MA", ("Ashraf", "Achraf", "أشرف", "Ачраф")),
         ("MA", ("Ouazzani", "الوزاني", "Уаззані")),
         ("MA", ("Chraibi", "الشرايبي")),
+        ("EG", ("Hajar", "Hagar", "هاجر", "Хагар")),
+        ("EG", ("Khadija", "Khadiga", "خديجة")),
     ],
 )
 def test_national_latin_conventions(nationality: str, spellings: tuple[str, ...]) -> None:
