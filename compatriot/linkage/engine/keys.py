@@ -88,11 +88,11 @@ _AZERBAIJANI = Convention(_TURKIC, _patterns((r"c(?!h)", "j"), ("x", "kh"), ("q"
 _MAGHREB = Convention({}, _patterns(("ch", "sh"), (r"^o?u(?=[aeiy])", "w")))
 CONVENTIONS: dict[str, Convention] = {
     "AZ": _AZERBAIJANI,  # x = kh, c = j, q = g (Orxan, Nicat, Vüqar)
-    "TR": Convention(_TURKIC, _patterns((r"c(?!h)", "j"),)),  # c = j (Cemal)
+    "TR": Convention(_TURKIC, _patterns((r"c(?!h)", "j"))),  # c = j (Cemal)
     "TM": Convention({**_TURKIC, "ä": "a"}, ()),  # ç, ş, ž, ý, ň; w is v (folded anyway)
     "UZ": Convention({"oʻ": "o", "gʻ": "gh"}, _patterns(("x", "kh"), ("q", "k"))),
     # Egyptian spellings write the ج of Cairo as g (Hagar/Hajar, Gaber/Jaber, Khadiga/Khadija).
-    "EG": Convention({}, _patterns((r"g(?!h)", "j"),)),
+    "EG": Convention({}, _patterns((r"g(?!h)", "j"))),
     "MA": _MAGHREB,
     "DZ": _MAGHREB,
     "TN": _MAGHREB,
@@ -175,7 +175,9 @@ def name_tokens(name: str, nationality: str | None = None) -> tuple[Token, ...]:
             else:
                 for pattern, replacement in convention.patterns:
                     keyed = [pattern.sub(replacement, token) for token in keyed]
-        tokens.extend(Token(latin, token_key(k)) for latin, k in zip(latin_words, keyed, strict=True))
+        tokens.extend(
+            Token(latin, token_key(k)) for latin, k in zip(latin_words, keyed, strict=True)
+        )
     return tuple(tokens)
 
 
