@@ -75,6 +75,14 @@ def _name(field: str, other: str) -> Any:
             _level(joined, "run together"),
             _level(f"{phon} = {r_phon}", "same phonetic key"),
             _level(f"jaro_winkler_similarity({latin}, {r_latin}) >= 0.9", "typo"),
+            # One letter typed wrong, left out, doubled or two swapped: Jaro-Winkler misses it
+            # in a short name (Arjun/Areun, Ankit/Anuit), and a name with nothing in common is a
+            # hard conflict (twins, siblings) that one slip of the keyboard must not make.
+            _level(
+                f"least(length({latin}), length({r_latin})) >= 3"
+                f" AND damerau_levenshtein({latin}, {r_latin}) <= 1",
+                "one letter off",
+            ),
             _level(
                 f'list_contains("name_keys_r", {key}) OR list_contains("name_keys_l", {r_key})',
                 "key among the other's names",
@@ -184,7 +192,13 @@ _NEAR_YEARS = "(l.dob_year IS NULL OR r.dob_year IS NULL OR abs(l.dob_year - r.d
 
 
 def _similar(column: str) -> str:
-    return f"jaro_winkler_similarity(l.{column}, r.{column}) >= 0.8"
+    """Alike, or one the start or the end of the other (Emeka/Chukwuemeka, Femi/Oluwafemi)."""
+    short = f"least(length(l.{column}), length(r.{column})) >= 3"
+    return (
+        f"(jaro_winkler_similarity(l.{column}, r.{column}) >= 0.8 OR ({short} AND ("
+        f"starts_with(l.{column}, r.{column}) OR starts_with(r.{column}, l.{column}) OR "
+        f"ends_with(l.{column}, r.{column}) OR ends_with(r.{column}, l.{column}))))"
+    )
 
 
 # Each rule keeps the pairs that share something specific; together they reach every pair that
