@@ -170,3 +170,20 @@ def test_the_registry_lists_a_group_seen_without_its_primary_once(
     assert response.context["total"] == 2
     assert f"/workspace/people/{split_group[0].id}/" in page  # the older one stands for it
     assert f"/workspace/people/{split_group[1].id}/" not in page
+
+
+def test_keeping_apart_records_already_one_person_is_refused_with_a_message(
+    web_client: Callable[..., Client], org_a: Organisation, crisis: Crisis
+) -> None:
+    a, b, c = (person(crisis, org_a, name, "Мамедов") for name in ("Али", "Ali", "Alı"))
+    Person.objects.filter(id__in=[b.id, c.id]).update(merged_into=a)  # through a-b and a-c
+    waiting = pair(b, c, conflicts=[])
+    client = web_client(org_a, Role.COORDINATOR)
+
+    response = client.post(
+        f"/workspace/duplicates/{waiting.id}/", {"action": "keep_apart"}, follow=True
+    )
+
+    assert "Other merges already made these records one person" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == PairStatus.PENDING
