@@ -32,11 +32,20 @@ class JobScope(models.TextChoices):
     ORGANISATION = "organisation", "Organisation"
 
 
+class JobKind(models.TextChoices):
+    # Every pair of the persons in scope.
+    FULL = "full", "All persons"
+    # Only the persons registered since the crisis was last deduplicated as a whole, against all
+    # the others: started by new registrations (compatriot.people.registrations).
+    NEW_RECORDS = "new_records", "New registrations"
+
+
 class DedupeJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="dedupe_jobs")
     # Which persons the job compares, and who may see it (compatriot.linkage.selectors).
     scope = models.CharField(max_length=12, choices=JobScope.choices, default=JobScope.CRISIS)
+    kind = models.CharField(max_length=12, choices=JobKind.choices, default=JobKind.FULL)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -8,7 +8,7 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
-from compatriot.linkage.models import JobScope, JobStatus, PairStatus
+from compatriot.linkage.models import JobKind, JobScope, JobStatus, PairStatus
 
 
 class JobIn(Schema):
@@ -21,6 +21,7 @@ class JobOut(Schema):
     id: uuid.UUID
     crisis_id: uuid.UUID
     scope: JobScope
+    kind: JobKind
     status: JobStatus
     lower_threshold: float
     upper_threshold: float

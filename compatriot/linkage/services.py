@@ -26,11 +26,12 @@ from compatriot.core.audit import audit_record
 from compatriot.core.errors import ConflictError, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.viewer import Viewer
-from compatriot.linkage.dedupe import ScoredPair, hard_conflicts, score
+from compatriot.linkage.dedupe import ScoredPair, hard_conflicts, score, score_new
 from compatriot.linkage.groups import Groups, key
 from compatriot.linkage.models import (
     CandidatePair,
     DedupeJob,
+    JobKind,
     JobScope,
     JobStatus,
     Merge,
@@ -52,6 +53,10 @@ SYSTEM = Viewer(
 )
 
 
+# Registrations this long before the previous whole-crisis job started are scored again by a
+# job of new registrations (see _new_since).
+NEW_RECORDS_OVERLAP_MINUTES = 10
+
 # Keeping apart two records that other merges already joined would leave them one person.
 ALREADY_ONE = "Other merges already made these records one person: undo those merges first."
 
@@ -67,6 +72,7 @@ def dedupe_job_create(
     crisis_id: uuid.UUID,
     lower: float | None = None,
     upper: float | None = None,
+    kind: str = JobKind.FULL,
 ) -> DedupeJob:
     _require_starter(viewer)
     lower = settings.LINKAGE_LOWER_THRESHOLD if lower is None else lower
@@ -106,6 +112,7 @@ def dedupe_job_create(
         job = DedupeJob.objects.create(
             crisis=crisis,
             scope=scope,
+            kind=kind,
             started_by_id=viewer.user_id,
             started_by_organisation_id=viewer.organisation_id,
             lower_threshold=lower,
@@ -116,7 +123,13 @@ def dedupe_job_create(
             action=AuditAction.CREATE,
             object_type="dedupe_job",
             object_id=job.id,
-            details={"crisis": str(crisis.id), "scope": scope, "lower": lower, "upper": upper},
+            details={
+                "crisis": str(crisis.id),
+                "scope": scope,
+                "kind": kind,
+                "lower": lower,
+                "upper": upper,
+            },
         )
     return job
 
@@ -160,6 +173,21 @@ def dedupe_job_run(*, job_id: uuid.UUID) -> DedupeJob:
     return job
 
 
+def dedupe_new_records(*, crisis_id: uuid.UUID) -> DedupeJob | None:
+    """Compare the persons registered in a crisis since it was last deduplicated as a whole
+    with all its other persons, and decide as a whole-crisis job does (the same merge rule; the
+    grey zone to review). Recorded and audited as a job of the platform's (SYSTEM). Nothing
+    happens in a crisis never deduplicated as a whole (deduplication is not in use there), nor
+    while a whole-crisis job is under way (the next registration's job will see the persons)."""
+    if _last_whole(crisis_id) is None:
+        return None
+    try:
+        job = dedupe_job_create(SYSTEM, crisis_id=crisis_id, kind=JobKind.NEW_RECORDS)
+    except ConflictError:
+        return None
+    return dedupe_job_run(job_id=job.id)
+
+
 def _compared(job: DedupeJob) -> QuerySet[Person]:
     """The persons the job compares: the whole crisis, or what the starting organisation may
     see in it (as it is when the job runs: a consent withdrawn meanwhile counts)."""
@@ -173,11 +201,37 @@ def _compared(job: DedupeJob) -> QuerySet[Person]:
     return persons.filter(id__in=visible_persons(seer).values("id"))
 
 
+def _last_whole(crisis_id: uuid.UUID, *, before: dt.datetime | None = None) -> DedupeJob | None:
+    """The crisis's latest finished job over the whole crisis (of either kind)."""
+    jobs = DedupeJob.objects.filter(
+        crisis_id=crisis_id, scope=JobScope.CRISIS, status=JobStatus.DONE, started_at__isnull=False
+    )
+    if before is not None:
+        jobs = jobs.filter(started_at__lt=before)
+    return jobs.order_by("-started_at").first()
+
+
+def _new_since(job: DedupeJob) -> dt.datetime:
+    """From when a registration is new to a NEW_RECORDS job: since the previous whole-crisis job
+    started, less an overlap for registrations committed after that job read the crisis (a long
+    import). Scoring a record twice is harmless: a pending pair takes the new score."""
+    previous = _last_whole(job.crisis_id, before=job.started_at)
+    start = previous.started_at if previous and previous.started_at else job.created_at
+    return start - dt.timedelta(minutes=NEW_RECORDS_OVERLAP_MINUTES)
+
+
 def _run(job: DedupeJob) -> None:
     started = time.perf_counter()
     persons = list(_compared(job).order_by("created_at", "id"))
     seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 3)}
-    scored = score(persons, lower=job.lower_threshold, upper=job.upper_threshold)
+    if job.kind == JobKind.NEW_RECORDS:
+        since = _new_since(job)
+        new = [p for p in persons if p.created_at >= since]
+        fresh = {p.id for p in new}
+        older = [p for p in persons if p.id not in fresh]
+        scored = score_new(new, older, lower=job.lower_threshold, upper=job.upper_threshold)
+    else:
+        scored = score(persons, lower=job.lower_threshold, upper=job.upper_threshold)
     seconds.update(scored.seconds)
     started = time.perf_counter()
     viewer = _job_viewer(job)
