@@ -13,6 +13,7 @@ from django.core.management import call_command
 from compatriot.core.models import AuditEntry, Role
 from compatriot.core.viewer import Viewer
 from compatriot.linkage.models import CandidatePair, DedupeJob, Merge, PairStatus
+from compatriot.linkage.tests.conftest import job_under_way
 from compatriot.people.aggregates import crisis_counts
 from compatriot.people.models import Person
 
@@ -296,14 +297,7 @@ def test_the_command_runs_a_crisis(world: Any, crisis: Any) -> None:
 def test_a_job_abandoned_by_a_dead_worker_stops_blocking_the_crisis(
     world: Any, coordinator_a: Any, crisis: Any, org_a: Any, time_machine: Any
 ) -> None:
-    stuck = DedupeJob.objects.create(
-        crisis=crisis,
-        scope="organisation",
-        started_by_organisation=org_a,
-        status="running",
-        lower_threshold=0.5,
-        upper_threshold=0.99,
-    )
+    stuck = job_under_way(crisis, org_a)
     refused = coordinator_a.post("/linkage/jobs", {"crisis": str(crisis.id)})
     assert refused.status_code == 409
     assert refused.json()["field"] == "crisis"

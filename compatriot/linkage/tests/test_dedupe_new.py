@@ -106,7 +106,7 @@ def test_a_new_namesake_waits_for_review(
 
     namesake.refresh_from_db()
     assert namesake.merged_into_id is None
-    a, b = sorted([str(namesake.id), str(deduplicated["cyrillic"].id)])
+    a, b = sorted([namesake.id, deduplicated["cyrillic"].id], key=str)
     pair = CandidatePair.objects.get(person_a_id=a, person_b_id=b)
     assert pair.status == PairStatus.PENDING
     assert "birth_date" in pair.conflicts

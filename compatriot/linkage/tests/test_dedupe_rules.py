@@ -25,28 +25,11 @@ from compatriot.core.viewer import Viewer
 from compatriot.linkage import selectors, services
 from compatriot.linkage.dedupe import Scored, ScoredPair
 from compatriot.linkage.models import CandidatePair, DedupeJob, PairStatus
+from compatriot.linkage.tests.conftest import job_under_way
 from compatriot.people.models import Person
+from compatriot.people.tests.test_merged_groups import make_person
 
 AGREE = {"given": 4, "family": 4, "date_of_birth": 7, "phones": 2}
-
-
-def make_person(crisis: Crisis, organisation: Organisation, given: str, **extra: Any) -> Person:
-    values: dict[str, Any] = {
-        "crisis": crisis,
-        "registered_by": organisation,
-        "source": "hotline",
-        "given_name": given,
-        "family_name": "Mamedov",
-        "sex": "male",
-        "birth_date": dt.date(1990, 4, 12),
-        "birth_date_precision": "day",
-        "nationality": "AZ",
-        "nationalities": ["AZ"],
-        "journey_stage": "at_border",
-        "category": "worker",
-        **extra,
-    }
-    return Person.objects.create(**values)
 
 
 def ordered(first: Person, second: Person) -> tuple[Person, Person]:
@@ -89,10 +72,10 @@ def scores(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[uuid.UUID]]:
             compared.extend(p.id for p in persons)
             if during is not None:
                 during()
-            found = [
-                ScoredPair(*(p.id for p in ordered(first, second)), probability, dict(AGREE))
-                for first, second, probability in pairs
-            ]
+            found = []
+            for first, second, probability in pairs:
+                a, b = ordered(first, second)
+                found.append(ScoredPair(a.id, b.id, probability, dict(AGREE)))
             found.sort(key=lambda p: -p.probability)
             return Scored(pairs=found, records=len(compared), pairs_scored=len(found))
 
@@ -265,14 +248,7 @@ def test_a_coordinators_job_compares_only_what_the_organisation_may_see(
 def test_an_organisations_job_under_way_does_not_block_another_organisation(
     crisis: Crisis, org_a: Organisation, coordinator_b: Any
 ) -> None:
-    DedupeJob.objects.create(
-        crisis=crisis,
-        scope="organisation",
-        started_by_organisation=org_a,
-        status="running",
-        lower_threshold=0.5,
-        upper_threshold=0.99,
-    )
+    job_under_way(crisis, org_a)
 
     started = coordinator_b.post("/linkage/jobs", {"crisis": str(crisis.id)})
 

@@ -24,6 +24,7 @@ def make_person(crisis: Crisis, organisation: Organisation, given: str, **extra:
         "crisis": crisis,
         "registered_by": organisation,
         "source": "hotline",
+        "sex": "male",
         "given_name": given,
         "family_name": "Mamedov",
         "birth_date": dt.date(1990, 4, 12),
