@@ -344,7 +344,7 @@ def _decide(
     are now (not as they were when scoring began): (merged, blocked by a hard identifier or an
     undone merge, blocked by a pair across the two groups)."""
     # The decisions of jobs on one crisis take turns, so that the pairs read stay as read.
-    Crisis.objects.select_for_update().filter(id=job.crisis_id).exists()
+    Crisis.objects.select_for_update().get(id=job.crisis_id)
     every, pending = _store_pairs(job, by_id, found)
     undone = set(
         Merge.objects.filter(pair__crisis_id=job.crisis_id, undone_at__isnull=False).values_list(
