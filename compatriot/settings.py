@@ -233,6 +233,8 @@ LINKAGE_UPPER_THRESHOLD = float(os.environ.get("LINKAGE_UPPER_THRESHOLD", "0.99"
 LINKAGE_JOB_TIMEOUT_MINUTES = int(os.environ.get("LINKAGE_JOB_TIMEOUT_MINUTES", "120"))
 # A matching run still queued or running after this long was abandoned by a dead worker.
 MATCHING_RUN_TIMEOUT_MINUTES = int(os.environ.get("MATCHING_RUN_TIMEOUT_MINUTES", "30"))
+# With a broker, registrations within this many seconds share one comparison with the crisis.
+LINKAGE_NEW_RECORDS_DELAY = int(os.environ.get("LINKAGE_NEW_RECORDS_DELAY", "60"))
 # Web pages (compatriot/web, docs/web.md).
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
