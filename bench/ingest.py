@@ -245,9 +245,7 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def _import(
-    path: Path, world: dict[str, str], args: argparse.Namespace
-) -> tuple[float, str, str]:
+def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tuple[float, str, str]:
     from django.core.management import call_command
 
     options: dict[str, Any] = dict(world)
