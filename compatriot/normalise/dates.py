@@ -36,8 +36,26 @@ class PartialDate:
         return self.value.isoformat()
 
 
+# Dates accepted against the real today, by text: one that is not in the future today never
+# will be, so they can be reused (birth dates recur across the rows of an import). Bounded.
+_ACCEPTED: dict[str, PartialDate] = {}
+_ACCEPTED_LIMIT = 100_000
+
+
 def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDate:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD; refuse impossible dates and dates in the future."""
+    if today is None:
+        known = _ACCEPTED.get(text)
+        if known is not None:
+            return known
+        parsed = _parse(text, dt.datetime.now(tz=dt.UTC).date())
+        if len(_ACCEPTED) < _ACCEPTED_LIMIT:
+            _ACCEPTED[text] = parsed
+        return parsed
+    return _parse(text, today)
+
+
+def _parse(text: str, today: dt.date) -> PartialDate:
     match = _PATTERN.match(text.strip())
     if not match:
         raise NormalisationError("must be YYYY, YYYY-MM or YYYY-MM-DD")
@@ -54,7 +72,6 @@ def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDat
         value = dt.date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError as error:
         raise NormalisationError(f"is not a real date ({error})") from error
-    today = today or dt.datetime.now(tz=dt.UTC).date()
     if year < EARLIEST_YEAR:
         raise NormalisationError(f"is before {EARLIEST_YEAR}")
     if value > today:

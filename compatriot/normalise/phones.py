@@ -76,9 +76,9 @@ def _e164_fast(text: str) -> bool | None:
             return None
         if prefix is not None and prefix.match(national):
             return None  # parse may strip a national prefix here
-        if not phonenumberutil._is_number_matching_desc(national, general):
+        if not _matches(national, general):
             return False
-        return any(phonenumberutil._is_number_matching_desc(national, d) for d in types)
+        return any(_matches(national, desc) for desc in types)
     return None  # no known country code: the library's error path
 
 
@@ -88,8 +88,26 @@ _TYPES = (
 )  # fmt: skip
 
 
+# A number description, compiled: its possible lengths (empty: any) and its pattern.
+_Desc = tuple[frozenset[int], re.Pattern[str] | None]
+
+
+def _compiled(desc: Any) -> _Desc:
+    pattern = desc.national_number_pattern if desc is not None else None
+    lengths = frozenset(desc.possible_length) if desc is not None else frozenset()
+    return lengths, re.compile(pattern) if pattern else None
+
+
+def _matches(national: str, desc: _Desc) -> bool:
+    """phonenumbers' `_is_number_matching_desc`, on a precompiled description."""
+    lengths, pattern = desc
+    if pattern is None or (lengths and len(national) not in lengths):
+        return False
+    return pattern.fullmatch(national) is not None
+
+
 @cache
-def _descs_for(country_code: int) -> tuple[Any, Any, tuple[Any, ...]] | bool | None:
+def _descs_for(country_code: int) -> tuple[Any, _Desc, tuple[_Desc, ...]] | bool | None:
     """For a country code of a single geographic region: its national-prefix pattern, general
     description and number-type descriptions. None: not a country code; False: one the fast path
     leaves to the library (shared by several regions, or non-geographic)."""
@@ -103,5 +121,5 @@ def _descs_for(country_code: int) -> tuple[Any, Any, tuple[Any, ...]] | bool | N
         return False
     pattern = metadata.national_prefix_for_parsing
     prefix = re.compile(pattern) if pattern else None
-    types = tuple(getattr(metadata, name) for name in _TYPES)
-    return prefix, metadata.general_desc, types
+    types = tuple(_compiled(getattr(metadata, name)) for name in _TYPES)
+    return prefix, _compiled(metadata.general_desc), types

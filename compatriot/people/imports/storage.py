@@ -1,12 +1,19 @@
 """The fast way to store a batch on PostgreSQL: COPY into staging tables, then a few statements.
 
-Per batch, in one transaction:
-1. lock the organisation's imports (advisory lock), and look up which source record ids exist;
-2. COPY the rows (with the ids of existing persons) and their details into TEMP tables; the text
-   was made by the worker processes, so this process only joins strings;
-3. INSERT the new persons, UPDATE the existing ones whose columns differ (IS DISTINCT FROM),
-   insert details not yet recorded, and bump the version of persons that only gained details;
-4. extend the audit chain (one lock, one read of the last hash) and COPY the entries.
+Per batch:
+1. (`prepare`, in file order) look up which source record ids exist, and give each household
+   reference an id, existing or new;
+2. in one transaction: COPY the rows (with the ids of existing persons) and their details into
+   TEMP tables, the text made by the worker processes, so this process only joins strings;
+   COPY the batch's new households; INSERT the new persons, UPDATE the existing ones whose
+   columns differ (IS DISTINCT FROM), insert details not yet recorded, and bump the version of
+   persons that only gained details;
+3. check the deferred foreign keys, wait for the batch's turn (see `ordering`: batches may be
+   written on two connections at once), extend the audit chain (one lock, one read of the last
+   hash), COPY the entries, and commit.
+
+One import of an organisation at a time: `write` takes an advisory lock per batch, and an
+import writing on several connections holds it for its whole duration (`import_lock`).
 """
 
 from __future__ import annotations
