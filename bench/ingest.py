@@ -15,6 +15,7 @@ Nothing is written into the repository: the CSV, the database and the printed ta
 
     .venv/bin/python bench/ingest.py --persons 1000000
     .venv/bin/python bench/ingest.py --persons 200000 --workers 2 --batch-size 10000
+    .venv/bin/python bench/ingest.py --persons 200000 --reuse-csv --connections 1
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=None, help="default: the importer's")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the importer's")
+    parser.add_argument(
+        "--reuse-csv", action="store_true", help="import the CSV of an earlier run if it is there"
+    )
+    parser.add_argument("--connections", type=int, default=None, help="default: the importer's")
     parser.add_argument("--skip-reimport", action="store_true")
     parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the import (slower)")
@@ -253,6 +258,8 @@ def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tupl
         options["workers"] = args.workers
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
+    if args.connections is not None:
+        options["connections"] = args.connections
     out, err = io.StringIO(), io.StringIO()
     backends = _BackendCpu(args.database_url.rpartition("/")[2])
     own_before, children_before = _cpu()
@@ -317,10 +324,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"ingest-{args.persons}-{args.seed}.csv"
     started = time.perf_counter()
-    count, source = _generate_csv(args.persons, args.seed, path)
-    print(
-        f"generated {count} rows with {source} into {path} in {time.perf_counter() - started:.1f} s"
-    )
+    if args.reuse_csv and path.exists():
+        with path.open(encoding="utf-8", newline="") as stream:
+            count = sum(1 for _ in csv.reader(stream)) - 1
+        print(f"reusing {path} ({count} rows)")
+    else:
+        count, source = _generate_csv(args.persons, args.seed, path)
+        elapsed = time.perf_counter() - started
+        print(f"generated {count} rows with {source} into {path} in {elapsed:.1f} s")
     _ROWS[0] = count
     world = _setup_world()
 

@@ -68,7 +68,7 @@ def _e164_fast(text: str) -> bool | None:
         descs = _descs_for(int(digits[:size]))
         if descs is None:
             continue
-        if descs is False:
+        if isinstance(descs, bool):
             return None
         prefix, general, types = descs
         national = digits[size:]
@@ -82,6 +82,7 @@ def _e164_fast(text: str) -> bool | None:
     return None  # no known country code: the library's error path
 
 
+_NON_GEOGRAPHIC = "001"  # phonenumbers' region code of non-geographic country codes (+800...)
 _TYPES = (
     "mobile", "fixed_line", "premium_rate", "toll_free", "shared_cost", "voip",
     "personal_number", "pager", "uan", "voicemail",
@@ -114,7 +115,7 @@ def _descs_for(country_code: int) -> tuple[Any, _Desc, tuple[_Desc, ...]] | bool
     regions = phonenumberutil.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
     if regions is None:
         return None
-    if len(regions) != 1 or regions[0] == phonenumberutil.REGION_CODE_FOR_NON_GEO_ENTITY:
+    if len(regions) != 1 or regions[0] == _NON_GEOGRAPHIC:
         return False
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(regions[0], None)
     if metadata is None:

@@ -138,6 +138,7 @@ _AUDIT_COPY = (
 
 
 _NULL = "\\N"
+_BACKSLASH = "\\"
 
 
 def _escape(value: str) -> str:
@@ -377,22 +378,21 @@ class PostgresStorage:
         if not items:
             return
         entries = chain_entries(self.actor, items=items, at=now)
-        text = "".join(
-            "\t".join(
-                (
-                    e.at.isoformat(),
-                    _NULL if e.actor_user_id is None else str(e.actor_user_id),
-                    e.actor_organisation_id or _NULL,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    _escape(e.purpose),
-                    _escape(e.details),
-                    e.previous_hash,
-                    e.entry_hash,
-                )
+        # Time, actor and purpose are the same for every entry of the batch: written once.
+        first = entries[0]
+        head = "\t".join(
+            (
+                first.at.isoformat(),
+                _NULL if first.actor_user_id is None else str(first.actor_user_id),
+                first.actor_organisation_id or _NULL,
             )
-            + "\n"
+        )
+        purpose = _escape(first.purpose)
+        text = "".join(
+            f"{head}\t{e.action}\t{e.object_type}\t{e.object_id}\t{purpose}\t"
+            # JSON text has no raw tab or newline: only a backslash would need escaping.
+            f"{_escape(e.details) if _BACKSLASH in e.details else e.details}\t"
+            f"{e.previous_hash}\t{e.entry_hash}\n"
             for e in entries
         )
         with connection.connection.cursor() as raw, raw.copy(_AUDIT_COPY) as copy:
