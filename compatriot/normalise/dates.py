@@ -36,23 +36,22 @@ class PartialDate:
         return self.value.isoformat()
 
 
-# Dates accepted against the real today, by text: one that is not in the future today never
-# will be, so they can be reused (birth dates recur across the rows of an import). Bounded.
+# Dates accepted before, by text (birth dates recur across the rows of an import): only the
+# future check is redone, against today, so that a moved clock is still obeyed. Bounded.
 _ACCEPTED: dict[str, PartialDate] = {}
 _ACCEPTED_LIMIT = 100_000
 
 
 def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDate:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD; refuse impossible dates and dates in the future."""
-    if today is None:
-        known = _ACCEPTED.get(text)
-        if known is not None:
-            return known
-        parsed = _parse(text, dt.datetime.now(tz=dt.UTC).date())
-        if len(_ACCEPTED) < _ACCEPTED_LIMIT:
-            _ACCEPTED[text] = parsed
-        return parsed
-    return _parse(text, today)
+    today = today or dt.datetime.now(tz=dt.UTC).date()
+    known = _ACCEPTED.get(text)
+    if known is not None and known.value <= today:
+        return known
+    parsed = _parse(text, today)
+    if len(_ACCEPTED) < _ACCEPTED_LIMIT:
+        _ACCEPTED[text] = parsed
+    return parsed
 
 
 def _parse(text: str, today: dt.date) -> PartialDate:

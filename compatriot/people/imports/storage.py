@@ -193,30 +193,26 @@ class PostgresStorage:
 
     def write(self, batch: Batch) -> BatchOutcome:
         """Write one batch on this thread's connection, in one transaction."""
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                [IMPORT_LOCK_CLASS, str(self.actor.organisation_id)],
-            )
+        with transaction.atomic():
+            self._import_lock("pg_advisory_xact_lock")
             return self.write_prepared(self.prepare(batch), 0, None)
 
     @contextmanager
     def import_lock(self) -> Iterator[None]:
         """For batches written on other connections: this organisation's imports wait for this
         one as a whole (the lock `write` takes per batch, held here by this session)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_lock(%s, hashtext(%s))",
-                [IMPORT_LOCK_CLASS, str(self.actor.organisation_id)],
-            )
+        self._import_lock("pg_advisory_lock")
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, hashtext(%s))",
-                    [IMPORT_LOCK_CLASS, str(self.actor.organisation_id)],
-                )
+            self._import_lock("pg_advisory_unlock")
+
+    def _import_lock(self, function: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {function}(%s, hashtext(%s))",
+                [IMPORT_LOCK_CLASS, str(self.actor.organisation_id)],
+            )
 
     def prepare(self, batch: Batch, number: int = 0) -> Prepared:
         """Find which rows are existing persons and assign households. Runs in order, batch by
