@@ -15,6 +15,7 @@ Nothing is written into the repository: the CSV, the database and the printed ta
 
     .venv/bin/python bench/ingest.py --persons 1000000
     .venv/bin/python bench/ingest.py --persons 200000 --workers 2 --batch-size 10000
+    .venv/bin/python bench/ingest.py --persons 200000 --reuse-csv --connections 1
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import io
 import os
 import platform
 import random
+import resource
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +37,7 @@ from typing import Any
 # Django and the project are imported inside the functions: DATABASE_URL must be set first.
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+_ROWS = [1]  # rows in the generated file, for the CPU figures
 sys.path.insert(0, str(ROOT))
 
 
@@ -46,6 +50,10 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=None, help="default: the importer's")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the importer's")
+    parser.add_argument(
+        "--reuse-csv", action="store_true", help="import the CSV of an earlier run if it is there"
+    )
+    parser.add_argument("--connections", type=int, default=None, help="default: the importer's")
     parser.add_argument("--skip-reimport", action="store_true")
     parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the import (slower)")
@@ -193,7 +201,56 @@ def _setup_world() -> dict[str, str]:
     return {"crisis": str(crisis.id), "org": str(organisation.id), "as_user": user.username}
 
 
-def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tuple[float, str]:
+class _BackendCpu:
+    """CPU seconds of this database's PostgreSQL backends (every connection the import opens),
+    sampled from /proc while the import runs, so that backends which exit are still counted."""
+
+    def __init__(self, database: str) -> None:
+        self.marker = f" {database} "
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.start = self._sample()
+        self.thread.start()
+
+    def _sample(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as stream:
+                    command = stream.read().replace(b"\0", b" ").decode(errors="replace")
+                if not command.startswith("postgres:") or self.marker not in command + " ":
+                    continue
+                with open(f"/proc/{entry}/stat") as stream:
+                    fields = stream.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.2):
+            for pid, seconds in self._sample().items():
+                self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+
+    def seconds(self) -> float:
+        self.stop.set()
+        self.thread.join()
+        for pid, seconds in self._sample().items():
+            self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+        return sum(s - self.start.get(pid, 0.0) for pid, s in self.seen.items())
+
+
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tuple[float, str, str]:
     from django.core.management import call_command
 
     options: dict[str, Any] = dict(world)
@@ -201,7 +258,11 @@ def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tupl
         options["workers"] = args.workers
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
+    if args.connections is not None:
+        options["connections"] = args.connections
     out, err = io.StringIO(), io.StringIO()
+    backends = _BackendCpu(args.database_url.rpartition("/")[2])
+    own_before, children_before = _cpu()
     started = time.perf_counter()
     if args.profile:
         import cProfile
@@ -216,7 +277,15 @@ def _import(path: Path, world: dict[str, str], args: argparse.Namespace) -> tupl
     else:
         call_command("import_persons", str(path), stdout=out, stderr=err, **options)
         elapsed = time.perf_counter() - started
-    return elapsed, out.getvalue().splitlines()[0]
+    own_after, children_after = _cpu()
+    database = backends.seconds()
+    rows = _ROWS[0]
+    cpu = (
+        f"CPU µs/row: importer {1e6 * (own_after - own_before) / rows:.0f}, "
+        f"workers {1e6 * (children_after - children_before) / rows:.0f}, "
+        f"PostgreSQL backends {1e6 * database / rows:.0f}"
+    )
+    return elapsed, out.getvalue().splitlines()[0], cpu
 
 
 def _verify() -> tuple[float, str]:
@@ -244,6 +313,7 @@ def main() -> None:
     args = _arguments()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compatriot.settings")
+    print("load average at the start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     _recreate_database(args.database_url)
     import django
 
@@ -254,31 +324,44 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"ingest-{args.persons}-{args.seed}.csv"
     started = time.perf_counter()
-    count, source = _generate_csv(args.persons, args.seed, path)
-    print(
-        f"generated {count} rows with {source} into {path} in {time.perf_counter() - started:.1f} s"
-    )
+    if args.reuse_csv and path.exists():
+        with path.open(encoding="utf-8", newline="") as stream:
+            count = sum(1 for _ in csv.reader(stream)) - 1
+        print(f"reusing {path} ({count} rows)")
+    else:
+        count, source = _generate_csv(args.persons, args.seed, path)
+        elapsed = time.perf_counter() - started
+        print(f"generated {count} rows with {source} into {path} in {elapsed:.1f} s")
+    _ROWS[0] = count
     world = _setup_world()
 
     results: list[tuple[str, float, str]] = []
+    cpu: list[str] = []
     results.append(
         ("(a) PostgreSQL COPY of the CSV into a plain text table", _copy_ceiling(path), "")
     )
-    elapsed, summary = _import(path, world, args)
+    elapsed, summary, usage = _import(path, world, args)
     results.append(("(b) `import persons`, empty table", elapsed, summary))
+    cpu.append(f"(b) {usage}")
     if not args.skip_reimport:
-        elapsed, summary = _import(path, world, args)
+        elapsed, summary, usage = _import(path, world, args)
         results.append(("(c) `import persons` again, same file", elapsed, summary))
+        cpu.append(f"(c) {usage}")
     if not args.skip_verify:
         elapsed, summary = _verify()
         results.append(("(d) `audit verify` over the chain", elapsed, summary))
 
     command = " ".join([".venv/bin/python", "bench/ingest.py", *sys.argv[1:]])
-    print(f"\n`{command}`: {args.persons:,} persons, {count:,} rows; {_machine()}\n")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\n`{command}`: {args.persons:,} persons, {count:,} rows; {_machine()}")
+    print(f"load average at the end: {load}\n")
     print("| step | seconds | rows/s | outcome |")
     print("| --- | ---: | ---: | --- |")
     for label, seconds, outcome in results:
         print(f"| {label} | {seconds:.1f} | {count / seconds:,.0f} | {outcome} |")
+    print()
+    for line in cpu:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,25 @@ class PartialDate:
         return self.value.isoformat()
 
 
+# Dates accepted before, by text (birth dates recur across the rows of an import): only the
+# future check is redone, against today, so that a moved clock is still obeyed. Bounded.
+_ACCEPTED: dict[str, PartialDate] = {}
+_ACCEPTED_LIMIT = 100_000
+
+
 def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDate:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD; refuse impossible dates and dates in the future."""
+    today = today or dt.datetime.now(tz=dt.UTC).date()
+    known = _ACCEPTED.get(text)
+    if known is not None and known.value <= today:
+        return known
+    parsed = _parse(text, today)
+    if len(_ACCEPTED) < _ACCEPTED_LIMIT:
+        _ACCEPTED[text] = parsed
+    return parsed
+
+
+def _parse(text: str, today: dt.date) -> PartialDate:
     match = _PATTERN.match(text.strip())
     if not match:
         raise NormalisationError("must be YYYY, YYYY-MM or YYYY-MM-DD")
@@ -54,7 +71,6 @@ def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDat
         value = dt.date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError as error:
         raise NormalisationError(f"is not a real date ({error})") from error
-    today = today or dt.datetime.now(tz=dt.UTC).date()
     if year < EARLIEST_YEAR:
         raise NormalisationError(f"is before {EARLIEST_YEAR}")
     if value > today:

@@ -76,11 +76,19 @@ def search_text(*names: str) -> str:
     """
     words: list[str] = []
     for name in names:
-        for token in tokens(name):
-            words.append(token)
-            words.append("~" + skeleton(token))
+        words += _words(name)
     unique = list(dict.fromkeys(words))
     return " " + " ".join(unique) + " " if unique else ""
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(name: str) -> tuple[str, ...]:
+    """A name's search words: each token, then its skeleton marked with '~'."""
+    words: list[str] = []
+    for token in tokens(name):
+        words.append(token)
+        words.append("~" + skeleton(token))
+    return tuple(words)
 
 
 def query_terms(query: str) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from compatriot.normalise import NormalisationError
 
@@ -13,8 +14,23 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
 
 
+# Short values (names, places, codes) recur across the rows of an import: they are cleaned once.
+_MEMO_LENGTH = 64
+
+
 def clean_text(value: str, *, max_length: int, multiline: bool = False) -> str:
     """Return `value` in NFC with whitespace tidied; reject control characters and overlong text."""
+    if len(value) <= _MEMO_LENGTH:
+        return _clean_short(value, max_length, multiline)
+    return _clean(value, max_length, multiline)
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean_short(value: str, max_length: int, multiline: bool) -> str:
+    return _clean(value, max_length, multiline)
+
+
+def _clean(value: str, max_length: int, multiline: bool) -> str:
     if len(value) > max_length * 4:
         raise NormalisationError(f"is longer than {max_length} characters")
     text = unicodedata.normalize("NFC", value)

@@ -84,9 +84,13 @@ class PersonQuerySet(models.QuerySet["Person"]):
 
 class Person(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="persons")
+    # No single-column indexes on these two: the (crisis, registered_by, -created_at) index and
+    # the (registered_by, source_record_id) key start with them and serve the same lookups.
+    crisis = models.ForeignKey(
+        Crisis, on_delete=models.PROTECT, related_name="persons", db_index=False
+    )
     registered_by = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="registered_persons"
+        Organisation, on_delete=models.PROTECT, related_name="registered_persons", db_index=False
     )
     registered_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -106,19 +110,19 @@ class Person(models.Model):
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(null=True, blank=True)
     birth_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
-    nationality = models.CharField(max_length=2, blank=True, db_index=True)  # the first one
+    nationality = models.CharField(max_length=2, blank=True)  # the first one
     nationalities = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)
     phones = models.JSONField(default=list, blank=True)  # E.164
     email = models.EmailField(max_length=254, blank=True)
 
-    country = models.CharField(max_length=2, blank=True, db_index=True)
+    country = models.CharField(max_length=2, blank=True)
     admin_area = models.CharField(max_length=200, blank=True)
     place_name = models.CharField(max_length=200, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
-    journey_stage = models.CharField(max_length=20, choices=JourneyStage.choices, db_index=True)
+    journey_stage = models.CharField(max_length=20, choices=JourneyStage.choices)
     category = models.CharField(max_length=30, choices=PersonCategory.choices)
 
     household = models.ForeignKey(
@@ -142,7 +146,14 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["crisis", "registered_by", "-created_at"])]
+        indexes = [
+            models.Index(fields=["crisis", "registered_by", "-created_at"]),
+            # Codes are matched whole, never by prefix: plain indexes, without the
+            # varchar_pattern_ops twin (for LIKE 'x%') that db_index=True adds on PostgreSQL.
+            models.Index(fields=["nationality"], name="person_nationality_idx"),
+            models.Index(fields=["country"], name="person_country_idx"),
+            models.Index(fields=["journey_stage"], name="person_journey_stage_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 # Not partial: NULLs never clash, and ON CONFLICT (bulk import) needs a plain key.
@@ -187,7 +198,10 @@ class VulnerabilityCode(models.TextChoices):
 
 class Vulnerability(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="vulnerabilities")
+    # Indexed by the (person, code) key, which starts with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="vulnerabilities", db_index=False
+    )
     code = models.CharField(max_length=40, choices=VulnerabilityCode.choices)
     note = models.CharField(max_length=500, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -266,7 +280,10 @@ class ConsentMethod(models.TextChoices):
 
 class Consent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    # Indexed by the (person, scope) index, which starts with it.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="consents", db_index=False
+    )
     scope = models.CharField(max_length=20, choices=ConsentScope.choices)
     # For sharing: the kinds of partner organisation the person agreed to share with.
     partner_kinds = models.JSONField(default=list, blank=True)

@@ -66,6 +66,14 @@ class Storage(Protocol):
     def write(self, batch: Batch) -> BatchOutcome: ...
 
 
+@dataclass
+class AssignedHouseholds:
+    ids: dict[str, uuid.UUID]  # reference -> household id
+    created: list[tuple[str, uuid.UUID]]  # (reference, id) to create with this batch
+    items: list[AuditItem]  # their audit entries
+    needs_batch: int  # the latest earlier batch that creates one of them (0: none)
+
+
 def household_refs(keys: Iterable[RowKey]) -> dict[str, int]:
     """Each household reference of a batch and the first line that names it."""
     refs: dict[str, int] = {}
@@ -88,6 +96,7 @@ class HouseholdResolver:
         self.actor = actor
         self.crisis_id = crisis_id
         self.known: dict[str, uuid.UUID] = {}
+        self.created_in: dict[str, int] = {}  # reference -> the batch creating its household
         self._had_households: bool | None = None
 
     def _households(self) -> Any:
@@ -97,6 +106,14 @@ class HouseholdResolver:
 
     def resolve(self, refs: dict[str, int]) -> tuple[dict[str, uuid.UUID], list[AuditItem]]:
         """The household id of each reference, and audit items for the households created."""
+        assigned = self.assign(refs)
+        if assigned.created:
+            self.create(assigned.created)
+        return assigned.ids, assigned.items
+
+    def assign(self, refs: dict[str, int], *, batch_number: int = 0) -> AssignedHouseholds:
+        """Ids for the references, existing or new; the caller creates the new ones (`created`)
+        in the transaction of batch `batch_number`, which later batches may then depend on."""
         if self._had_households is None:
             self._had_households = self._households().exists()
         unknown = [ref for ref in refs if ref not in self.known]
@@ -111,14 +128,17 @@ class HouseholdResolver:
                 for label, household_id in existing:
                     self.known.setdefault(label, household_id)
         created = [(ref, uuid.uuid4()) for ref in unknown if ref not in self.known]
-        if created:
-            self.create(created)
         self.known.update(created)
+        for ref, _ in created:
+            self.created_in[ref] = batch_number
         items = [
             AuditItem(AuditAction.CREATE, "household", str(household_id), refs[ref])
             for ref, household_id in created
         ]
-        return {ref: self.known[ref] for ref in refs}, items
+        earlier = [n for ref in refs if 0 < (n := self.created_in.get(ref, 0)) < batch_number]
+        return AssignedHouseholds(
+            {ref: self.known[ref] for ref in refs}, created, items, max(earlier, default=0)
+        )
 
     def create(self, households: list[tuple[str, uuid.UUID]]) -> None:
         """Insert new households (label, id); storages may do it faster."""

@@ -26,13 +26,16 @@ from compatriot.core.viewer import Viewer
 from compatriot.people.imports.batches import Batch, BatchOutcome, Storage
 from compatriot.people.imports.columns import Header, Rejection
 from compatriot.people.imports.normalising import NormalisedChunk, rows_as_cells
-from compatriot.people.imports.pipeline import normalised_chunks
+from compatriot.people.imports.ordering import can_write_concurrently, write_in_order
+from compatriot.people.imports.pipeline import CHUNK_ROWS, normalised_chunks
 from compatriot.people.imports.reading import open_table
 from compatriot.people.imports.storage import PostgresStorage
 from compatriot.people.imports.storage_orm import OrmStorage
 from compatriot.people.registrations import persons_registered
 
 DEFAULT_BATCH_SIZE = 10_000
+# Batches written at once on PostgreSQL, each on its own connection (see `ordering`).
+DEFAULT_CONNECTIONS = 2
 Progress = Callable[[int], None]
 
 
@@ -76,6 +79,7 @@ def import_file(
     progress: Progress | None = None,
     on_total: Callable[[int | None], None] | None = None,
     storage: str = "auto",
+    connections: int = DEFAULT_CONNECTIONS,
 ) -> ImportReport:
     """Import a .csv or .xlsx file. Raises `UnreadableFileError` (nothing stored) when the file
     cannot be read or its header lacks a required column. `progress(n)` is called after each
@@ -93,6 +97,7 @@ def import_file(
         batch_size=batch_size,
         progress=progress,
         storage=storage,
+        connections=connections,
     )
     report.rejected = sorted([*report.rejected, *table.unreadable], key=lambda r: r.line)
     return report
@@ -107,6 +112,7 @@ def import_rows(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     storage: str = "auto",
+    connections: int = DEFAULT_CONNECTIONS,
 ) -> ImportReport:
     """Import rows given as mappings from column name to value (text, a number, a list for a
     multi-valued column, or None). Other keys are ignored. Rows are numbered as in a file whose
@@ -122,6 +128,7 @@ def import_rows(
         batch_size=batch_size,
         progress=progress,
         storage=storage,
+        connections=connections,
     )
 
 
@@ -146,30 +153,72 @@ def _run(
     batch_size: int,
     progress: Progress | None,
     storage: str,
+    connections: int = DEFAULT_CONNECTIONS,
 ) -> ImportReport:
     writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
     report = ImportReport()
-    first_line: dict[str, int] = {}  # source_record_id -> the line that brought it first
-    batch, done = Batch(), 0
-    chunks = normalised_chunks(rows, header=header, copy_text=writer.copy_text, workers=workers)
-    for chunk in chunks:
-        report.rejected += chunk.rejected
-        batch.add(chunk, skip=_repeats(chunk, first_line, report.rejected))
-        done += len(chunk.keys) + len(chunk.rejected)
-        if len(batch) >= batch_size:
-            report.add(writer.write(batch))
-            batch = Batch()
-            if progress:
-                progress(done)
-            done = 0
-    if len(batch):
-        report.add(writer.write(batch))
-    if progress and done:
-        progress(done)
+    chunks = normalised_chunks(
+        rows,
+        header=header,
+        copy_text=writer.copy_text,
+        workers=workers,
+        chunk_rows=min(CHUNK_ROWS, batch_size),  # a batch is not bigger than asked for
+    )
+    batches = _batches(chunks, batch_size, report.rejected)
+    if isinstance(writer, PostgresStorage) and connections > 1 and can_write_concurrently():
+        with writer.import_lock():
+            outcomes = write_in_order(
+                (
+                    (writer.prepare(batch, number), covered)
+                    for number, (batch, covered) in enumerate(batches, start=1)
+                ),
+                lambda item, number, turns: (
+                    writer.write_prepared(item[0], number, turns),
+                    item[1],
+                ),
+                connections=connections,
+            )
+            _collect(outcomes, report, progress)
+    else:
+        _collect(
+            (
+                (writer.write(batch) if len(batch) else BatchOutcome(), covered)
+                for batch, covered in batches
+            ),
+            report,
+            progress,
+        )
     report.rejected.sort(key=lambda rejection: rejection.line)
     if report.created or report.updated:
         persons_registered(crisis_id)
     return report
+
+
+def _batches(
+    chunks: Iterable[NormalisedChunk], batch_size: int, rejected: list[Rejection]
+) -> Iterator[tuple[Batch, int]]:
+    """Batches of at least `batch_size` accepted rows (the last may be smaller), each with the
+    number of file rows it covers (accepted or rejected, for progress)."""
+    first_line: dict[str, int] = {}  # source_record_id -> the line that brought it first
+    batch, covered = Batch(), 0
+    for chunk in chunks:
+        rejected += chunk.rejected
+        batch.add(chunk, skip=_repeats(chunk, first_line, rejected))
+        covered += len(chunk.keys) + len(chunk.rejected)
+        if len(batch) >= batch_size:
+            yield batch, covered
+            batch, covered = Batch(), 0
+    if len(batch) or covered:
+        yield batch, covered
+
+
+def _collect(
+    outcomes: Iterable[tuple[BatchOutcome, int]], report: ImportReport, progress: Progress | None
+) -> None:
+    for outcome, covered in outcomes:
+        report.add(outcome)
+        if progress and covered:
+            progress(covered)
 
 
 def _repeats(

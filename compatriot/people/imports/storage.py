@@ -1,18 +1,27 @@
 """The fast way to store a batch on PostgreSQL: COPY into staging tables, then a few statements.
 
-Per batch, in one transaction:
-1. lock the organisation's imports (advisory lock), and look up which source record ids exist;
-2. COPY the rows (with the ids of existing persons) and their details into TEMP tables; the text
-   was made by the worker processes, so this process only joins strings;
-3. INSERT the new persons, UPDATE the existing ones whose columns differ (IS DISTINCT FROM),
-   insert details not yet recorded, and bump the version of persons that only gained details;
-4. extend the audit chain (one lock, one read of the last hash) and COPY the entries.
+Per batch:
+1. (`prepare`, in file order) look up which source record ids exist, and give each household
+   reference an id, existing or new;
+2. in one transaction: COPY the rows (with the ids of existing persons) and their details into
+   TEMP tables, the text made by the worker processes, so this process only joins strings;
+   COPY the batch's new households; INSERT the new persons, UPDATE the existing ones whose
+   columns differ (IS DISTINCT FROM), insert details not yet recorded, and bump the version of
+   persons that only gained details;
+3. check the deferred foreign keys, wait for the batch's turn (see `ordering`: batches may be
+   written on two connections at once), extend the audit chain (one lock, one read of the last
+   hash), COPY the entries, and commit.
+
+One import of an organisation at a time: `write` takes an advisory lock per batch, and an
+import writing on several connections holds it for its whole duration (`import_lock`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -21,6 +30,7 @@ from compatriot.core.viewer import Viewer
 from compatriot.people.imports.auditing import chain_entries
 from compatriot.people.imports.batches import (
     OTHER_CRISIS,
+    AssignedHouseholds,
     Batch,
     BatchOutcome,
     HouseholdResolver,
@@ -30,6 +40,7 @@ from compatriot.people.imports.batches import (
 )
 from compatriot.people.imports.columns import Rejection
 from compatriot.people.imports.normalising import COMPARED_FIELDS, RowKey
+from compatriot.people.imports.ordering import Turns
 
 IMPORT_LOCK_CLASS = 7414  # with a hash of the organisation: one import batch at a time per org
 STAGE = "compatriot_import_person"
@@ -112,6 +123,14 @@ _DETAILS: dict[str, tuple[str, str]] = {
         "SELECT 1 FROM people_consent x WHERE x.person_id = d.person_id AND x.scope = d.code",
     ),
 }
+_DEFERRABLE_BUT_HOUSEHOLD = """
+SELECT c.conname FROM pg_constraint c
+WHERE c.condeferrable AND c.conrelid IN ('people_person'::regclass, 'people_household'::regclass,
+    'people_vulnerability'::regclass, 'people_need'::regclass, 'people_consent'::regclass)
+  AND NOT (c.conrelid = 'people_person'::regclass AND c.contype = 'f'
+    AND c.confrelid = 'people_household'::regclass)
+ORDER BY c.conname
+"""
 _AUDIT_COPY = (
     "COPY core_auditentry (at, actor_user_id, actor_organisation_id, action, object_type,"
     " object_id, purpose, details, previous_hash, entry_hash) FROM STDIN"
@@ -119,6 +138,7 @@ _AUDIT_COPY = (
 
 
 _NULL = "\\N"
+_BACKSLASH = "\\"
 
 
 def _escape(value: str) -> str:
@@ -145,6 +165,18 @@ class CopiedHouseholds(HouseholdResolver):
             copy.write(text)
 
 
+@dataclass
+class Prepared:
+    """A batch ready to write: rows split into new and existing persons, households assigned."""
+
+    keys: list[RowKey]
+    person_text: list[str]
+    detail_text: list[str]
+    existing: dict[str, tuple[str, bool]]
+    rejected: list[Rejection]
+    households: AssignedHouseholds | None
+
+
 class PostgresStorage:
     copy_text = True
 
@@ -157,54 +189,36 @@ class PostgresStorage:
             "org": actor.organisation_id,
             "user": actor.user_id,
         }
+        self._other_constraints: str | None = None
 
     def write(self, batch: Batch) -> BatchOutcome:
-        outcome = BatchOutcome()
-        params = {**self.params, "now": batch_time()}
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_CREATE_STAGING)
+        """Write one batch on this thread's connection, in one transaction."""
+        with transaction.atomic():
+            self._import_lock("pg_advisory_xact_lock")
+            return self.write_prepared(self.prepare(batch), 0, None)
+
+    @contextmanager
+    def import_lock(self) -> Iterator[None]:
+        """For batches written on other connections: this organisation's imports wait for this
+        one as a whole (the lock `write` takes per batch, held here by this session)."""
+        self._import_lock("pg_advisory_lock")
+        try:
+            yield
+        finally:
+            self._import_lock("pg_advisory_unlock")
+
+    def _import_lock(self, function: str) -> None:
+        with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                f"SELECT {function}(%s, hashtext(%s))",
                 [IMPORT_LOCK_CLASS, str(self.actor.organisation_id)],
             )
-            existing = self._existing(batch.keys)
-            keys = self._stage(batch, existing, outcome)
-            items = self._households(cursor, keys)
-            cursor.execute(_INSERT_PERSONS, params)
-            created = [(k.line, k.id) for k in keys if k.source_record_id not in existing]
-            updated: list[tuple[int, str]] = []
-            self._add_details(cursor, params, existing=False)
-            if existing:
-                # Temporary tables have no statistics until analysed; without them the planner
-                # may scan a whole details table once per staged row.
-                cursor.execute(f"ANALYZE {STAGE}, {DETAIL}")
-                updated = self._update(cursor, params, keys, existing)
-            outcome.created = len(created)
-            outcome.updated = len(updated)
-            outcome.unchanged = len(keys) - len(created) - len(updated)
-            items += person_items(created=created, updated=updated)
-            # Check the deferred foreign keys now rather than at COMMIT, so that the audit chain
-            # lock taken next is held for the audit insert and a quick commit only.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            self._audit(items, params["now"])
-        return outcome
 
-    def _existing(self, keys: Sequence[RowKey]) -> dict[str, tuple[str, bool]]:
-        """source_record_id -> (person id, whether it belongs to another crisis)."""
-        # psycopg's own cursor binds the array on the server side, in C; Django's client-side
-        # binding would quote ten thousand strings in Python.
-        with connection.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT source_record_id, id::text, crisis_id <> %s FROM people_person"
-                " WHERE registered_by_id = %s AND source_record_id = ANY(%s)",
-                [self.crisis_id, self.actor.organisation_id, [k.source_record_id for k in keys]],
-            )
-            return {srid: (pid, other) for srid, pid, other in cursor.fetchall()}
-
-    def _stage(
-        self, batch: Batch, existing: dict[str, tuple[str, bool]], outcome: BatchOutcome
-    ) -> list[RowKey]:
-        """COPY the batch into the staging tables; existing persons keep their ids."""
+    def prepare(self, batch: Batch, number: int = 0) -> Prepared:
+        """Find which rows are existing persons and assign households. Runs in order, batch by
+        batch, in the importing thread (or in the batch's own transaction, under the lock)."""
+        existing = self._existing(batch.keys)
+        rejected: list[Rejection] = []
         if not existing:
             keys, person_text, detail_text = batch.keys, batch.person_lines, batch.detail_lines
         else:
@@ -220,35 +234,103 @@ class PostgresStorage:
                     continue
                 person_id, other_crisis = found
                 if other_crisis:
-                    outcome.rejected.append(Rejection(key.line, "source_record_id", OTHER_CRISIS))
+                    rejected.append(Rejection(key.line, "source_record_id", OTHER_CRISIS))
                     continue
                 keys.append(key._replace(id=person_id))
                 line, _, _, rest = person.split("\t", 3)
                 person_text.append(f"{line}\t{person_id}\tt\t{rest}")
                 detail_text.append(details.replace(f"{key.id}\tf\t", f"{person_id}\tt\t"))
+        refs = household_refs(keys)
+        households = self.households.assign(refs, batch_number=number) if refs else None
+        return Prepared(keys, person_text, detail_text, existing, rejected, households)
+
+    def write_prepared(self, prepared: Prepared, number: int, turns: Turns | None) -> BatchOutcome:
+        """Write a prepared batch in one transaction. With `turns` (batches on several
+        connections), commit only after batch `number - 1` has."""
+        outcome = BatchOutcome(rejected=prepared.rejected)
+        params = {**self.params, "now": batch_time()}
+        keys, existing = prepared.keys, prepared.existing
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(_CREATE_STAGING)
+            self._stage(prepared)
+            items = self._households(cursor, prepared.households)
+            cursor.execute(_INSERT_PERSONS, params)
+            created = [(k.line, k.id) for k in keys if k.source_record_id not in existing]
+            updated: list[tuple[int, str]] = []
+            self._add_details(cursor, params, existing=False)
+            if existing:
+                # Temporary tables have no statistics until analysed; without them the planner
+                # may scan a whole details table once per staged row.
+                cursor.execute(f"ANALYZE {STAGE}, {DETAIL}")
+                updated = self._update(cursor, params, keys, existing)
+            outcome.created = len(created)
+            outcome.updated = len(updated)
+            outcome.unchanged = len(keys) - len(created) - len(updated)
+            items += person_items(created=created, updated=updated)
+            # Check the deferred foreign keys now rather than at COMMIT, so that the audit chain
+            # lock taken next is held for the audit insert and a quick commit only; but a
+            # household that an earlier batch, not yet committed, creates is invisible from here
+            # until it commits: that one key is checked after this batch's turn has come.
+            needs = prepared.households.needs_batch if prepared.households else 0
+            waits = turns is not None and needs > turns.committed
+            cursor.execute(
+                f"SET CONSTRAINTS {self._constraints_but_household()} IMMEDIATE"
+                if waits
+                else "SET CONSTRAINTS ALL IMMEDIATE"
+            )
+            if turns is not None:
+                turns.wait(number)
+            if waits:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self._audit(items, params["now"])
+        return outcome
+
+    def _constraints_but_household(self) -> str:
+        """The deferrable constraints of the tables a batch writes, but persons' household key."""
+        if self._other_constraints is None:
+            with connection.cursor() as cursor:
+                cursor.execute(_DEFERRABLE_BUT_HOUSEHOLD)
+                names = [row[0] for row in cursor.fetchall()]
+            self._other_constraints = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+        return self._other_constraints
+
+    def _existing(self, keys: Sequence[RowKey]) -> dict[str, tuple[str, bool]]:
+        """source_record_id -> (person id, whether it belongs to another crisis)."""
+        # psycopg's own cursor binds the array on the server side, in C; Django's client-side
+        # binding would quote ten thousand strings in Python.
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT source_record_id, id::text, crisis_id <> %s FROM people_person"
+                " WHERE registered_by_id = %s AND source_record_id = ANY(%s)",
+                [self.crisis_id, self.actor.organisation_id, [k.source_record_id for k in keys]],
+            )
+            return {srid: (pid, other) for srid, pid, other in cursor.fetchall()}
+
+    def _stage(self, prepared: Prepared) -> None:
+        """COPY the batch into the staging tables (existing persons keep their ids)."""
         raw = connection.connection
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join(person_text))
+                copy.write("".join(prepared.person_text))
             with cursor.copy(f"COPY {DETAIL} ({', '.join(DETAIL_COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join(detail_text))
-        return keys
+                copy.write("".join(prepared.detail_text))
 
-    def _households(self, cursor: Any, keys: Sequence[RowKey]) -> list[Any]:
-        refs = household_refs(keys)
-        if not refs:
+    def _households(self, cursor: Any, households: AssignedHouseholds | None) -> list[Any]:
+        if households is None:
             return []
-        mapping, items = self.households.resolve(refs)
+        if households.created:
+            self.households.create(households.created)
         with (
             connection.connection.cursor() as raw,
             raw.copy(f"COPY {HOUSEHOLDS} (ref, id) FROM STDIN") as copy,
         ):
-            copy.write("".join(f"{_escape(ref)}\t{hid}\n" for ref, hid in mapping.items()))
+            copy.write("".join(f"{_escape(ref)}\t{hid}\n" for ref, hid in households.ids.items()))
         cursor.execute(
             f"UPDATE {STAGE} s SET household_id = h.id FROM {HOUSEHOLDS} h"  # noqa: S608  constants
             " WHERE s.household_ref = h.ref"
         )
-        return items
+        return list(households.items)
 
     def _add_details(self, cursor: Any, params: dict[str, Any], *, existing: bool) -> list[str]:
         changed: list[str] = []
@@ -292,22 +374,21 @@ class PostgresStorage:
         if not items:
             return
         entries = chain_entries(self.actor, items=items, at=now)
-        text = "".join(
-            "\t".join(
-                (
-                    e.at.isoformat(),
-                    _NULL if e.actor_user_id is None else str(e.actor_user_id),
-                    e.actor_organisation_id or _NULL,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    _escape(e.purpose),
-                    _escape(e.details),
-                    e.previous_hash,
-                    e.entry_hash,
-                )
+        # Time, actor and purpose are the same for every entry of the batch: written once.
+        first = entries[0]
+        head = "\t".join(
+            (
+                first.at.isoformat(),
+                _NULL if first.actor_user_id is None else str(first.actor_user_id),
+                first.actor_organisation_id or _NULL,
             )
-            + "\n"
+        )
+        purpose = _escape(first.purpose)
+        text = "".join(
+            f"{head}\t{e.action}\t{e.object_type}\t{e.object_id}\t{purpose}\t"
+            # JSON text has no raw tab or newline: only a backslash would need escaping.
+            f"{_escape(e.details) if _BACKSLASH in e.details else e.details}\t"
+            f"{e.previous_hash}\t{e.entry_hash}\n"
             for e in entries
         )
         with connection.connection.cursor() as raw, raw.copy(_AUDIT_COPY) as copy:

@@ -142,6 +142,73 @@ def test_international_and_national_forms_give_the_same_e164(generated):
     assert to_e164(e164) == e164
 
 
+def library_e164(text: str) -> str | None:
+    """What phonenumbers' full path (parse, is_valid_number, format) makes of `text`."""
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return formatted(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def our_e164(text: str) -> str | None:
+    try:
+        return to_e164(text)
+    except NormalisationError:
+        return None
+
+
+def example_e164(region: str, kind: int) -> str | None:
+    number = phonenumbers.example_number_for_type(region, kind)
+    return formatted(number, phonenumbers.PhoneNumberFormat.E164) if number else None
+
+
+EXAMPLES = sorted(
+    {
+        e164
+        for region in phonenumbers.SUPPORTED_REGIONS
+        for kind in [*NUMBER_TYPES, phonenumbers.PhoneNumberType.TOLL_FREE]
+        if (e164 := example_e164(region, kind))
+    }
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        # Any country code with any digits after it (mostly invalid numbers)...
+        st.builds(
+            lambda code, digits: f"+{code}{digits}",
+            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+            st.text("0123456789", min_size=4, max_size=12),
+        ),
+        # ...and every region's example numbers with one digit changed, added or dropped.
+        st.builds(
+            lambda e164, position, digit, edit: (
+                e164[:position] + digit + e164[position + 1 :]
+                if edit == 0
+                else e164 + digit
+                if edit == 1
+                else e164[:-1]
+            ),
+            st.sampled_from(EXAMPLES),
+            st.integers(2, 14),
+            st.sampled_from("0123456789"),
+            st.integers(0, 2),
+        ),
+    )
+)
+def test_numbers_already_in_e164_are_judged_as_the_library_judges_them(text):
+    """The shortcut for "+<digits>" input gives exactly phonenumbers' own answer."""
+    assert our_e164(text) == library_e164(text)
+
+
+def test_every_example_number_is_valid_in_e164():
+    assert [e164 for e164 in EXAMPLES if our_e164(e164) != e164] == []
+
+
 @pytest.mark.parametrize(
     ("_case", "raw", "regions", "message"),
     [

@@ -20,7 +20,11 @@ from tqdm import tqdm
 from compatriot.core.errors import DomainError
 from compatriot.core.management.base import CompatriotCommand
 from compatriot.people.imports.columns import Rejection
-from compatriot.people.imports.importer import DEFAULT_BATCH_SIZE, import_file
+from compatriot.people.imports.importer import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONNECTIONS,
+    import_file,
+)
 from compatriot.people.imports.reading import UnreadableFileError
 
 
@@ -42,6 +46,12 @@ class Command(CompatriotCommand):
             help="rows per transaction",
         )
         parser.add_argument(
+            "--connections",
+            type=int,
+            default=DEFAULT_CONNECTIONS,
+            help="batches written at once on PostgreSQL, one connection each (default: 2)",
+        )
+        parser.add_argument(
             "--rejects", type=Path, default=None, help="write rejected rows to this CSV file"
         )
         parser.add_argument(
@@ -61,6 +71,8 @@ class Command(CompatriotCommand):
             raise CommandError(f"No such file: {path}")
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if options["connections"] < 1:
+            raise CommandError("--connections must be at least 1.")
         # tqdm redraws its line with "\r": give it the raw stream, not Django's line wrapper.
         stream = getattr(self.stderr, "_out", sys.stderr)
         with tqdm(unit="row", file=stream, disable=None, dynamic_ncols=True) as bar:
@@ -74,6 +86,7 @@ class Command(CompatriotCommand):
                     progress=bar.update,
                     on_total=lambda total: setattr(bar, "total", total),
                     storage=options["storage"],
+                    connections=options["connections"],
                 )
             except UnreadableFileError as error:
                 raise CommandError(error.message) from error
