@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compatriot.core.models import AuditAction, AuditEntry
+from compatriot.core.statements import fixed_statement
 from compatriot.core.viewer import Viewer
 
 GENESIS_HASH = "0" * 64
@@ -71,7 +72,7 @@ def _digest_prefix(entry: AuditEntry) -> str:
             entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
             entry.actor_user_id,
             str(entry.actor_organisation_id) if entry.actor_organisation_id else None,
-            entry.action,
+            str(entry.action),  # the value, whatever the driver makes of an enum
             entry.object_type,
             entry.object_id,
             entry.purpose,
@@ -84,26 +85,29 @@ def _digest_prefix(entry: AuditEntry) -> str:
 
 
 _DETAILS = AuditEntry._meta.get_field("details")
+_APPEND = (
+    "SELECT * FROM compatriot_audit_append(%s::bigint, %s::timestamptz, %s::integer, %s::uuid,"
+    " %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::jsonb, %s::text)"
+)
 
 
 def _append_postgresql(entry: AuditEntry) -> None:
     """Lock, read the last hash and insert in one statement; fills in id and both hashes."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM compatriot_audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                AUDIT_LOCK_KEY,
-                entry.at,
-                entry.actor_user_id,
-                entry.actor_organisation_id,
-                entry.action,
-                entry.object_type,
-                entry.object_id,
-                entry.purpose,
-                _DETAILS.get_db_prep_save(entry.details, connection),
-                _digest_prefix(entry),
-            ],
-        )
+    with fixed_statement(
+        _APPEND,
+        [
+            AUDIT_LOCK_KEY,
+            entry.at,
+            entry.actor_user_id,
+            entry.actor_organisation_id,
+            str(entry.action),  # the value, whatever the driver makes of an enum
+            entry.object_type,
+            entry.object_id,
+            entry.purpose,
+            _DETAILS.get_db_prep_save(entry.details, connection),
+            _digest_prefix(entry),
+        ],
+    ) as cursor:
         entry.id, entry.previous_hash, entry.entry_hash = cursor.fetchone()
     entry._state.adding = False
     entry._state.db = connection.alias

@@ -11,9 +11,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from compatriot.core.audit import audit_record
-from compatriot.core.inserts import insert_row
 from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
+from compatriot.core.statements import insert_row
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import (

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from compatriot.core.statements import fixed_statement
 from compatriot.tracing.models import ACTIVE_STATUSES, TracingRequest
 from compatriot.tracing.services import tracing_recheck
 
@@ -53,9 +54,8 @@ def _has_active_request(crisis_id: uuid.UUID) -> bool:
         f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(crisis.column)} = %s"  # noqa: S608
         f" AND {quote(meta.get_field('status').column)} IN ({statuses}) LIMIT 1"
     )  # names from model metadata; values are parameters
-    with connection.cursor() as cursor:
-        values = [status.value for status in ACTIVE_STATUSES]
-        cursor.execute(sql, [crisis.get_db_prep_value(crisis_id, connection), *values])
+    values = [status.value for status in ACTIVE_STATUSES]
+    with fixed_statement(sql, [crisis.get_db_prep_value(crisis_id, connection), *values]) as cursor:
         return cursor.fetchone() is not None
 
 

@@ -1,0 +1,107 @@
+"""Fixed-shape statements of the API's write path, built once and prepared by PostgreSQL.
+
+The ORM builds and compiles the same INSERT on every `save()`, and the driver then writes every
+value into the SQL text; on the write path that cost more CPU than the database spent running it
+(docs/benchmarks.md, *API write load*). `insert_row` keeps what save() does for a plain model
+(pre_save() of each field, so auto_now and defaults apply; the same conversion of every value;
+rollback marking on error; the instance's state) and falls back to save() for anything else.
+`fixed_statement` sends the values apart from the SQL on PostgreSQL, and psycopg prepares a
+statement once it has run a few times on a connection (`prepare_threshold`), so neither side
+parses or plans it again. Errors are Django's, as from any cursor, and the statements are in
+`connection.queries` when queries are logged (not through `execute_wrapper` hooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+import time
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db.models import Field, Model
+from django.db.models.signals import post_save, pre_save
+
+_STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
+
+
+def _statement(model: type[Model], alias: str) -> tuple[str, list[Field]] | None:  # type: ignore[type-arg]
+    connection = connections[alias]
+    key = (model, connection.vendor)
+    if key not in _STATEMENTS:
+        meta = model._meta
+        fields = [field for field in meta.local_concrete_fields if not field.generated]
+        if (
+            meta.parents
+            or meta.db_returning_fields
+            or meta.order_with_respect_to
+            or any(hasattr(field, "get_placeholder") for field in fields)
+        ):
+            return None
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in fields)
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608  names from metadata
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        _STATEMENTS[key] = (sql, fields)
+    return _STATEMENTS[key]
+
+
+def insert_row(instance: Model) -> None:
+    """Insert `instance` as `instance.save(force_insert=True)` would, with the SQL built once.
+
+    Falls back to save() when the model has parents, database-returned fields or signal
+    receivers, when its primary key is not set, or when a value is an expression."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    statement = _statement(model, alias)
+    if (
+        statement is None
+        or not instance._is_pk_set()
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+    ):
+        instance.save(force_insert=True)
+        return
+    sql, fields = statement
+    instance._prepare_related_fields_for_save(operation_name="save")
+    values = [field.pre_save(instance, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        instance.save(force_insert=True)
+        return
+    connection = connections[alias]
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values)]
+    with transaction.mark_for_rollback_on_error(alias), fixed_statement(sql, params, using=alias):
+        pass
+    instance._state.adding = False
+    instance._state.db = alias
+
+
+@contextmanager
+def fixed_statement(
+    sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[Any]:
+    """Execute one statement whose SQL never varies and yield the cursor to fetch from.
+
+    On PostgreSQL the values travel apart from the SQL (server-side binding) and the statement
+    is prepared once it has run a few times on the connection; elsewhere, Django's cursor."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            yield cursor
+        return
+    import psycopg  # only with PostgreSQL
+
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        try:
+            cursor.execute(sql, params, prepare=True)  # type: ignore[arg-type]  # fixed SQL text
+        finally:
+            if connection.queries_logged:  # as Django's debug cursor does
+                elapsed = time.monotonic() - started
+                connection.queries_log.append({"sql": sql, "time": f"{elapsed:.3f}"})
+        yield cursor
