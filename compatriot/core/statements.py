@@ -13,14 +13,16 @@ parses or plans it again. Errors are Django's, as from any cursor, and the state
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Field, Model
-from django.db.models.signals import post_save, pre_save
+
+# Only to fall back to save() if a receiver is ever connected: none is, and none should be.
+from django.db.models.signals import post_save, pre_save  # noqa: TID251
 
 _STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
 
@@ -71,7 +73,10 @@ def insert_row(instance: Model) -> None:
         instance.save(force_insert=True)
         return
     connection = connections[alias]
-    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values)]
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
     with transaction.mark_for_rollback_on_error(alias), fixed_statement(sql, params, using=alias):
         pass
     instance._state.adding = False

@@ -264,7 +264,7 @@ def test_an_appended_entry_hashes_as_verify_recomputes_it(details):
     from compatriot.core.models import AuditAction
     from compatriot.core.viewer import Viewer
 
-    actor = Viewer(7, None, None, None, purpose="Перевірка «x» \\ \"y\"")
+    actor = Viewer(7, None, None, None, purpose='Перевірка «x» \\ "y"')
     first = audit_record(actor, action=AuditAction.CREATE, object_type="thing", object_id="1")
     entry = audit_record(
         actor, action=AuditAction.UPDATE, object_type="thing", object_id="1", details=details

@@ -82,9 +82,9 @@ def test_no_recheck_is_queued_for_a_crisis_without_active_requests(
 def test_a_closed_request_queues_no_recheck(
     settings: Any, monkeypatch: pytest.MonkeyPatch, client_a: Any, open_request: Any, crisis: Any
 ) -> None:
-    from compatriot.tracing import tasks
     from django.utils import timezone
 
+    from compatriot.tracing import tasks
     from compatriot.tracing.models import RequestStatus, TracingRequest
 
     open_request(client_a)
