@@ -5,9 +5,8 @@ value into the SQL text; on the write path that cost more CPU than the database 
 (docs/benchmarks.md, *API write load*). `insert_row` keeps what save() does for a plain model
 (pre_save() of each field, so auto_now and defaults apply; the same conversion of every value;
 rollback marking on error; the instance's state) and falls back to save() for anything else.
-`fixed_statement` sends the values apart from the SQL on PostgreSQL, and psycopg prepares a
-statement once it has run a few times on a connection (`prepare_threshold`), so neither side
-parses or plans it again. Errors are Django's, as from any cursor, and the statements are in
+`fixed_statement` sends the values apart from the SQL on PostgreSQL, and psycopg prepares the
+statement on its first use on each connection, so neither side parses or plans it again. Errors are Django's, as from any cursor, and the statements are in
 `connection.queries` when queries are logged (not through `execute_wrapper` hooks).
 """
 
@@ -24,10 +23,10 @@ from django.db.models import Field, Model
 # Only to fall back to save() if a receiver is ever connected: none is, and none should be.
 from django.db.models.signals import post_save, pre_save  # noqa: TID251
 
-_STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field]]] = {}  # type: ignore[type-arg]
+_STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field]]] = {}
 
 
-def _statement(model: type[Model], alias: str) -> tuple[str, list[Field]] | None:  # type: ignore[type-arg]
+def _statement(model: type[Model], alias: str) -> tuple[str, list[Field]] | None:
     connection = connections[alias]
     key = (model, connection.vendor)
     if key not in _STATEMENTS:
@@ -41,7 +40,7 @@ def _statement(model: type[Model], alias: str) -> tuple[str, list[Field]] | None
         ):
             return None
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in fields)
+        columns = ", ".join(quote(str(field.column)) for field in fields)
         sql = (
             f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608  names from metadata
             f"VALUES ({', '.join(['%s'] * len(fields))})"
@@ -60,14 +59,14 @@ def insert_row(instance: Model) -> None:
     statement = _statement(model, alias)
     if (
         statement is None
-        or not instance._is_pk_set()
+        or not instance._is_pk_set()  # type: ignore[attr-defined]  # Django's own test
         or pre_save.has_listeners(model)
         or post_save.has_listeners(model)
     ):
         instance.save(force_insert=True)
         return
     sql, fields = statement
-    instance._prepare_related_fields_for_save(operation_name="save")
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     values = [field.pre_save(instance, True) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in values):
         instance.save(force_insert=True)
@@ -90,7 +89,7 @@ def fixed_statement(
     """Execute one statement whose SQL never varies and yield the cursor to fetch from.
 
     On PostgreSQL the values travel apart from the SQL (server-side binding) and the statement
-    is prepared once it has run a few times on the connection; elsewhere, Django's cursor."""
+    is prepared on its first use on each connection; elsewhere, Django's cursor."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -104,7 +103,7 @@ def fixed_statement(
     started = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         try:
-            cursor.execute(sql, params, prepare=True)  # type: ignore[arg-type]  # fixed SQL text
+            cursor.execute(sql, params, prepare=True)
         finally:
             if connection.queries_logged:  # as Django's debug cursor does
                 elapsed = time.monotonic() - started

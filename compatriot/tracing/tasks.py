@@ -51,8 +51,8 @@ def _has_active_request(crisis_id: uuid.UUID) -> bool:
     quote = connection.ops.quote_name
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
     sql = (
-        f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(crisis.column)} = %s"  # noqa: S608
-        f" AND {quote(meta.get_field('status').column)} IN ({statuses}) LIMIT 1"
+        f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(str(crisis.column))} = %s"  # noqa: S608
+        f" AND {quote(str(meta.get_field('status').column))} IN ({statuses}) LIMIT 1"
     )  # names from model metadata; values are parameters
     values = [status.value for status in ACTIVE_STATUSES]
     with fixed_statement(sql, [crisis.get_db_prep_value(crisis_id, connection), *values]) as cursor:
