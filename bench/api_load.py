@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's code, not an installed copy
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"

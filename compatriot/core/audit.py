@@ -2,8 +2,9 @@
 
 Each entry's hash covers its content and the previous entry's hash, so editing or deleting any
 entry breaks every link after it. Appends are serialised (a PostgreSQL advisory lock; SQLite
-already serialises write transactions) and happen last in the caller's transaction, so the lock is
-held only for the insert and the commit.
+already serialises write transactions) and happen last in the caller's transaction. On PostgreSQL
+one statement takes the lock, reads the last hash and inserts the entry, so the lock is held for
+that one round trip and the commit.
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compatriot.core.models import AuditAction, AuditEntry
+from compatriot.core.statements import fixed_statement
 from compatriot.core.viewer import Viewer
 
 GENESIS_HASH = "0" * 64
 AUDIT_LOCK_KEY = 7_414_226_131  # arbitrary constant naming the audit-chain advisory lock
+
+
+_JSON: dict[str, Any] = {
+    "sort_keys": True,
+    "ensure_ascii": False,
+    "separators": (",", ":"),
+    "default": str,
+}
 
 
 def entry_digest(
@@ -49,12 +59,58 @@ def entry_digest(
             details,
             previous_hash,
         ],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
+        **_JSON,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _digest_prefix(entry: AuditEntry) -> str:
+    """`entry_digest`'s JSON up to the previous hash: `[..., details,`. The database appends the
+    previous hash as a JSON string and `]`, and hashes the UTF-8 bytes (migration core 0004)."""
+    payload = json.dumps(
+        [
+            entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            entry.actor_user_id,
+            str(entry.actor_organisation_id) if entry.actor_organisation_id else None,
+            str(entry.action),  # the value, whatever the driver makes of an enum
+            entry.object_type,
+            entry.object_id,
+            entry.purpose,
+            entry.details,
+            "",
+        ],
+        **_JSON,
+    )
+    return payload[: -len('""]')]
+
+
+_DETAILS = AuditEntry._meta.get_field("details")
+_APPEND = (
+    "SELECT * FROM compatriot_audit_append(%s::bigint, %s::timestamptz, %s::integer, %s::uuid,"
+    " %s::varchar, %s::varchar, %s::varchar, %s::varchar, %s::jsonb, %s::text)"
+)
+
+
+def _append_postgresql(entry: AuditEntry) -> None:
+    """Lock, read the last hash and insert in one statement; fills in id and both hashes."""
+    with fixed_statement(
+        _APPEND,
+        [
+            AUDIT_LOCK_KEY,
+            entry.at,
+            entry.actor_user_id,
+            entry.actor_organisation_id,
+            str(entry.action),  # the value, whatever the driver makes of an enum
+            entry.object_type,
+            entry.object_id,
+            entry.purpose,
+            _DETAILS.get_db_prep_save(entry.details, connection),
+            _digest_prefix(entry),
+        ],
+    ) as cursor:
+        entry.id, entry.previous_hash, entry.entry_hash = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 def locked_chain_tail() -> str:
@@ -84,19 +140,21 @@ def audit_record(
     """Append one entry. Call it last inside the transaction of the change it records."""
     # No savepoint: an entry never fails alone, and a savepoint costs two round trips while the
     # chain lock is held. A failure rolls back the caller's whole transaction, as it should.
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor_user_id=actor.user_id,
+        actor_organisation_id=actor.organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        purpose=actor.purpose[:100],
+        details=details or {},
+    )
     with transaction.atomic(savepoint=False):
-        previous = locked_chain_tail()
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor_user_id=actor.user_id,
-            actor_organisation_id=actor.organisation_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id or ""),
-            purpose=actor.purpose[:100],
-            details=details or {},
-            previous_hash=previous,
-        )
+        if connection.vendor == "postgresql":
+            _append_postgresql(entry)
+            return entry
+        entry.previous_hash = locked_chain_tail()
         entry.entry_hash = entry_digest(
             at=entry.at,
             actor_user_id=entry.actor_user_id,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
+from compatriot.core.statements import insert_row
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import (
@@ -67,20 +68,33 @@ def _no_such_crisis(error: IntegrityError) -> bool:
 def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
     """Create the person's details and keep them on the instance, so that the answer to the
     write is built without reading the record back."""
-    vulnerabilities = Vulnerability.objects.bulk_create(
-        Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities
-    )
-    needs = Need.objects.bulk_create(
-        Need(
-            person=person,
-            category=n.category,
-            urgency=n.urgency,
-            status=n.status,
-            details=n.details,
+    # Most registrations carry none of some kind: an empty bulk_create still costs its checks.
+    vulnerabilities = (
+        Vulnerability.objects.bulk_create(
+            Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities
         )
-        for n in data.needs
+        if data.vulnerabilities
+        else []
     )
-    consents = Consent.objects.bulk_create(_consent(actor, person, c) for c in data.consents)
+    needs = (
+        Need.objects.bulk_create(
+            Need(
+                person=person,
+                category=n.category,
+                urgency=n.urgency,
+                status=n.status,
+                details=n.details,
+            )
+            for n in data.needs
+        )
+        if data.needs
+        else []
+    )
+    consents = (
+        Consent.objects.bulk_create(_consent(actor, person, c) for c in data.consents)
+        if data.consents
+        else []
+    )
     person._prefetched_objects_cache = {  # type: ignore[attr-defined]  # Django's own cache
         "vulnerabilities": vulnerabilities,
         "needs": needs,
@@ -119,8 +133,9 @@ def _create_person(
     # The input was validated by its schema, and the database enforces the constraints: no
     # full_clean() here, which would cost a query per foreign key and per check constraint, and
     # no look-up of the source record id first: its unique key answers in the same round trip.
+    # insert_row: the same INSERT as save(force_insert=True), its SQL built once per process.
     try:
-        person.save(force_insert=True)
+        insert_row(person)
     except IntegrityError as error:
         if "source_record" not in str(error):  # only that key can clash on insert
             raise

@@ -10,8 +10,10 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
-from compatriot.tracing.models import TracingRequest
+from compatriot.core.statements import fixed_statement
+from compatriot.tracing.models import ACTIVE_STATUSES, TracingRequest
 from compatriot.tracing.services import tracing_recheck
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,22 @@ def tracing_sweep_task() -> int:
     return report.new_matches
 
 
+def _has_active_request(crisis_id: uuid.UUID) -> bool:
+    """`TracingRequest.objects.active().filter(crisis_id=...).exists()` as fixed SQL: it runs
+    after every registration, and the ORM took longer to build it than the database to answer."""
+    meta = TracingRequest._meta
+    crisis = meta.get_field("crisis")
+    quote = connection.ops.quote_name
+    statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+    sql = (
+        f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(str(crisis.column))} = %s"  # noqa: S608
+        f" AND {quote(str(meta.get_field('status').column))} IN ({statuses}) LIMIT 1"
+    )  # names from model metadata; values are parameters
+    values = [status.value for status in ACTIVE_STATUSES]
+    with fixed_statement(sql, [crisis.get_db_prep_value(crisis_id, connection), *values]) as cursor:
+        return cursor.fetchone() is not None
+
+
 def schedule_recheck(crisis_id: uuid.UUID) -> None:
     """Called once persons of a crisis are registered (people.registrations), after commit.
 
@@ -48,7 +66,7 @@ def schedule_recheck(crisis_id: uuid.UUID) -> None:
     TRACING_RECHECK_DELAY seconds share one re-check (it compares everyone changed since the
     last one). Without a broker the task runs here and now; a failure is logged, never passed to
     the registration that triggered it (the periodic sweep will catch up)."""
-    if not TracingRequest.objects.active().filter(crisis_id=crisis_id).exists():
+    if not _has_active_request(crisis_id):
         return
     if settings.CELERY_TASK_ALWAYS_EAGER:
         try:

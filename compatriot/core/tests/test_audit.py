@@ -246,3 +246,43 @@ def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
     report = audit_verify()
 
     assert (report.first_broken_id, report.checked) == (chain[2], 2)
+
+
+AWKWARD_DETAILS = [
+    {},
+    {"fields": ["given_name", "phones"], "count": 3, "ratio": 0.25, "big": 2**40},
+    {"z": {"b": 1, "a": [None, True, False]}, "a": "Київ تونس नेपाल 🚑"},
+    {"quote": 'say "x"', "back": "a\\b", "controls": "tab\tnew\nline\u0001\u007f", "rtl": "\u202e"},
+]
+
+
+@pytest.mark.parametrize("details", AWKWARD_DETAILS)
+@pytest.mark.django_db
+def test_an_appended_entry_hashes_as_verify_recomputes_it(details):
+    # On PostgreSQL the database computes the digest (core 0004): it must be entry_digest's.
+    from compatriot.core.audit import audit_record
+    from compatriot.core.models import AuditAction
+    from compatriot.core.viewer import Viewer
+
+    actor = Viewer(7, None, None, None, purpose='Перевірка «x» \\ "y"')
+    first = audit_record(actor, action=AuditAction.CREATE, object_type="thing", object_id="1")
+    entry = audit_record(
+        actor, action=AuditAction.UPDATE, object_type="thing", object_id="1", details=details
+    )
+
+    stored = AuditEntry.objects.get(id=entry.id)
+    assert (stored.previous_hash, stored.entry_hash) == (entry.previous_hash, entry.entry_hash)
+    assert stored.previous_hash == first.entry_hash
+    assert stored.details == details
+    assert stored.entry_hash == entry_digest(
+        at=stored.at,
+        actor_user_id=stored.actor_user_id,
+        actor_organisation_id=stored.actor_organisation_id,
+        action=stored.action,
+        object_type=stored.object_type,
+        object_id=stored.object_id,
+        purpose=stored.purpose,
+        details=stored.details,
+        previous_hash=stored.previous_hash,
+    )
+    assert audit_verify().is_intact

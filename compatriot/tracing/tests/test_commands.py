@@ -77,3 +77,23 @@ def test_no_recheck_is_queued_for_a_crisis_without_active_requests(
 
     monkeypatch.setattr(tasks.tracing_recheck_task, "delay", lambda *a: pytest.fail("queued"))
     tasks.schedule_recheck(crisis.id)
+
+
+def test_a_closed_request_queues_no_recheck(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, client_a: Any, open_request: Any, crisis: Any
+) -> None:
+    from django.utils import timezone
+
+    from compatriot.tracing import tasks
+    from compatriot.tracing.models import RequestStatus, TracingRequest
+
+    open_request(client_a)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    queued: list[Any] = []
+    monkeypatch.setattr(tasks.tracing_recheck_task, "delay", lambda *a: queued.append(a))
+    tasks.schedule_recheck(crisis.id)
+    assert queued == [(str(crisis.id),)]  # while the request is open
+
+    TracingRequest.objects.update(status=RequestStatus.WITHDRAWN, closed_at=timezone.now())
+    tasks.schedule_recheck(crisis.id)
+    assert queued == [(str(crisis.id),)]
