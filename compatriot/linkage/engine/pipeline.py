@@ -405,6 +405,8 @@ def trace(
     stats = Stats(records=len(against))
     if saved_model is None and len(against) < MIN_TRAINING_RECORDS:
         saved_model = bundled_model()
+    if saved_model is None and len(against) > options.max_training_records:
+        saved_model = _trained_on_sample(against, options, stats)
     connection = _connection(options) if options.engine == "duckdb" else None
     linker = new_linker(against, options, saved_model, connection)
     if saved_model is None:
