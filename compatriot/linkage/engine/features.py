@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -197,18 +198,12 @@ def _prepare_chunk(
             return (_row.get(name) or "").strip()
 
         raw_country, raw_date, raw_phone = get("nationality"), get("date_of_birth"), get("phone")
-        nationality = memo(
-            countries, raw_country, line, lambda found: _country(raw_country, 0, found)
-        )
-        year, month, day = memo(dates, raw_date, line, lambda found: _date(raw_date, 0, found))
+        nationality = memo(countries, raw_country, line, partial(_country, raw_country, 0))
+        year, month, day = memo(dates, raw_date, line, partial(_date, raw_date, 0))
         regions = ((nationality,) if nationality else ()) + phone_regions
         place_tokens = latin_tokens(get("place_of_birth"))
-        phones = memo(
-            phone_cache,
-            (raw_phone, regions),
-            line,
-            lambda found: _phones(raw_phone, regions, 0, found),
-        )
+        key = (raw_phone, regions)
+        phones = memo(phone_cache, key, line, partial(_phones, raw_phone, regions, 0))
         record: dict[str, object] = {
             "unique_id": get("id"),
             "sex": _SEXES.get(get("sex").lower()),
