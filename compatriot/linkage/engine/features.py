@@ -122,7 +122,6 @@ def _name_columns(given: str, family: str) -> dict[str, object]:
 
 # Below this many rows the work is done in this process: starting workers costs more than it saves.
 PARALLEL_MIN_ROWS = 50_000
-_CHUNK = 25_000
 _SHARED: list[tuple[int, Mapping[str, str]]] = []  # the rows, inherited by forked workers
 
 
@@ -137,9 +136,10 @@ def prepare(
     National phone numbers are read with the nationality as the default region, then with
     `phone_regions` (the crisis or host country, where the caller knows it).
 
-    Large inputs are split in chunks prepared by `workers` processes (default: one per core, at
-    most 2 on these machines' budget), forked so that the rows need not be pickled to them; the
-    frame and the problems come back in the input's order.
+    Large inputs are split in one chunk per worker process (`workers`, default one per core, at
+    most 2), forked so that the rows need not be pickled to them; the frame and the problems come
+    back in the input's order. One large chunk each, not many small ones: each process reads a
+    repeated value once.
     """
     rows = list(rows)
     count = _workers(workers, len(rows))
@@ -148,7 +148,8 @@ def prepare(
     global _SHARED
     _SHARED = rows
     try:
-        bounds = [(start, min(start + _CHUNK, len(rows))) for start in range(0, len(rows), _CHUNK)]
+        size = -(-len(rows) // count)
+        bounds = [(start, min(start + size, len(rows))) for start in range(0, len(rows), size)]
         with multiprocessing.get_context("fork").Pool(count) as pool:
             parts = pool.starmap(_prepare_shared, [(*bound, phone_regions) for bound in bounds])
     finally:
@@ -165,7 +166,7 @@ def _workers(workers: int | None, rows: int) -> int:
         if multiprocessing.current_process().daemon:
             return 1
         workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 2)
-    return max(1, min(int(workers), -(-rows // _CHUNK)))
+    return max(1, min(int(workers), rows))
 
 
 def _prepare_shared(start: int, end: int, phone_regions: tuple[str, ...]) -> Prepared:
