@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -149,6 +150,42 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+
+# Mail (the directory's requests to confirm stale profiles): EMAIL_URL, e.g.
+# submission://user:password@smtp.example.org:587 (STARTTLS) or smtp://127.0.0.1:25, or the
+# separate EMAIL_HOST, EMAIL_PORT, ... variables. With neither, development (DEBUG=1) prints mail
+# to the console; production sends through SMTP on localhost:25 (Django's default).
+def email_config() -> dict[str, Any]:
+    if os.environ.get("EMAIL_URL"):
+        config: dict[str, Any] = dj_email_url.parse(os.environ["EMAIL_URL"])
+        config.pop("EMAIL_FILE_PATH", None)
+        return {name: value for name, value in config.items() if value is not None}
+    smtp = bool(os.environ.get("EMAIL_HOST")) or not DEBUG
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends."
+        + ("smtp.EmailBackend" if smtp else "console.EmailBackend"),
+        "EMAIL_HOST": os.environ.get("EMAIL_HOST", "localhost"),
+        "EMAIL_PORT": int(os.environ.get("EMAIL_PORT", "25")),
+        "EMAIL_HOST_USER": os.environ.get("EMAIL_HOST_USER", ""),
+        "EMAIL_HOST_PASSWORD": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "EMAIL_USE_TLS": env_bool("EMAIL_USE_TLS", False),
+        "EMAIL_USE_SSL": env_bool("EMAIL_USE_SSL", False),
+    }
+
+
+_email = email_config()
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", _email["EMAIL_BACKEND"])
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(_email.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", _email.get("EMAIL_TIMEOUT") or 30))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Compatriot <noreply@localhost>")
+# Where the platform is reached, for links in mail (no trailing slash).
+WEB_BASE_URL = os.environ.get("WEB_BASE_URL", "http://localhost:8000").rstrip("/")
+
 # A person record is small; 2.5 MB of JSON is far beyond any honest request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
 
@@ -194,6 +231,10 @@ LINKAGE_LOWER_THRESHOLD = float(os.environ.get("LINKAGE_LOWER_THRESHOLD", "0.5")
 LINKAGE_UPPER_THRESHOLD = float(os.environ.get("LINKAGE_UPPER_THRESHOLD", "0.99"))
 # A deduplication job still queued or running after this long is taken as abandoned.
 LINKAGE_JOB_TIMEOUT_MINUTES = int(os.environ.get("LINKAGE_JOB_TIMEOUT_MINUTES", "120"))
+# A matching run still queued or running after this long was abandoned by a dead worker.
+MATCHING_RUN_TIMEOUT_MINUTES = int(os.environ.get("MATCHING_RUN_TIMEOUT_MINUTES", "30"))
+# With a broker, registrations within this many seconds share one comparison with the crisis.
+LINKAGE_NEW_RECORDS_DELAY = int(os.environ.get("LINKAGE_NEW_RECORDS_DELAY", "60"))
 # Web pages (compatriot/web, docs/web.md).
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"

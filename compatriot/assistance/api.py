@@ -8,8 +8,13 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from compatriot.assistance import matching, selectors, services
-from compatriot.assistance.models import AllocationStatus, AssistanceRequest, OfferStatus
+from compatriot.assistance import matching, selectors, services, tasks
+from compatriot.assistance.models import (
+    AllocationStatus,
+    AssistanceRequest,
+    MatchingRunStatus,
+    OfferStatus,
+)
 from compatriot.assistance.schemas import (
     AllocationIn,
     AllocationOut,
@@ -169,12 +174,28 @@ for _path, _action in (
     _transition_route(_path, _action)
 
 
-@router.post("/matching-runs", response={201: MatchingRunOut})
+@router.post("/matching-runs", response={201: MatchingRunOut, 202: MatchingRunOut})
 def create_matching_run(request: HttpRequest, data: MatchingRunIn) -> Status:
-    run = matching.run_matching(
-        viewer_of(request), crisis_id=data.crisis_id, time_limit=data.time_limit
-    )
-    return Status(201, run)
+    """Start matching (admin or coordinator): 201 with the summary when it ran at once (no
+    broker), else 202; follow it with GET /matching-runs/{id}. 409 while one is running."""
+    viewer = viewer_of(request)
+    run = matching.start_matching(viewer, crisis_id=data.crisis_id, time_limit=data.time_limit)
+    tasks.enqueue(run)
+    run = selectors.matching_run_get(viewer, run_id=run.id)
+    return Status(201 if run.status == MatchingRunStatus.DONE else 202, run)
+
+
+@router.get("/matching-runs", response=Page[MatchingRunOut])
+def list_matching_runs(
+    request: HttpRequest, page: Query[PageParams], crisis_id: uuid.UUID | None = None
+) -> dict[str, object]:
+    """The caller's organisation's runs, newest first."""
+    return paginate(selectors.matching_run_list(viewer_of(request), crisis_id=crisis_id), page)
+
+
+@router.get("/matching-runs/{run_id}", response=MatchingRunOut)
+def get_matching_run(request: HttpRequest, run_id: uuid.UUID) -> object:
+    return selectors.matching_run_get(viewer_of(request), run_id=run_id)
 
 
 __all__ = ["AllocationStatus", "router"]

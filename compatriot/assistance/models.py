@@ -239,7 +239,17 @@ class Notification(models.Model):
         return f"Notification {self.id}"
 
 
+class MatchingRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class MatchingRun(models.Model):
+    """One matching of an organisation's open requests; it runs in the background (Celery), so
+    the page or API call that starts it returns at once and follows its status."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -247,6 +257,12 @@ class MatchingRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10, choices=MatchingRunStatus.choices, default=MatchingRunStatus.DONE
+    )
+    time_limit = models.FloatField(default=20.0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)  # the error's kind, never its message
     summary = models.JSONField(default=dict)
 
     class Meta:

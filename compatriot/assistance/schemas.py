@@ -216,5 +216,9 @@ class MatchingRunIn(Schema):
 class MatchingRunOut(Schema):
     id: uuid.UUID
     crisis_id: uuid.UUID
+    status: str  # queued, running, done, failed
+    time_limit: float
     started_at: datetime
-    summary: dict
+    finished_at: datetime | None
+    error: str  # the kind of error of a failed run
+    summary: dict  # empty until the run is done

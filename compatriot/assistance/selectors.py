@@ -285,11 +285,24 @@ def offer_candidates(
     return found[:limit]
 
 
-def matching_run_latest(viewer: Viewer, *, crisis_id: uuid.UUID) -> MatchingRun | None:
+def matching_run_list(
+    viewer: Viewer, *, crisis_id: uuid.UUID | None = None
+) -> QuerySet[MatchingRun]:
+    """The runs of the caller's organisation (runs show what it asked for, nothing of others)."""
     if viewer.organisation_id is None:
-        return None
-    return (
-        MatchingRun.objects.filter(crisis_id=crisis_id, organisation_id=viewer.organisation_id)
-        .order_by("-started_at")
-        .first()
-    )
+        return MatchingRun.objects.none()
+    runs = MatchingRun.objects.filter(organisation_id=viewer.organisation_id)
+    if crisis_id is not None:
+        runs = runs.filter(crisis_id=crisis_id)
+    return runs.order_by("-started_at", "id")
+
+
+def matching_run_get(viewer: Viewer, *, run_id: uuid.UUID) -> MatchingRun:
+    run = matching_run_list(viewer).filter(id=run_id).first()
+    if run is None:
+        raise NotFoundError("No such matching run.", field="run_id")
+    return run
+
+
+def matching_run_latest(viewer: Viewer, *, crisis_id: uuid.UUID) -> MatchingRun | None:
+    return matching_run_list(viewer, crisis_id=crisis_id).first()

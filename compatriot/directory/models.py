@@ -79,6 +79,8 @@ class DiasporaProfile(GeoPoint):
     last_confirmed_at = models.DateTimeField()
     is_stale = models.BooleanField(default=False)
     confirmation_requested_at = models.DateTimeField(null=True, blank=True)
+    # When the owner's admins and coordinators were mailed about this staleness (once each time).
+    confirmation_mailed_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

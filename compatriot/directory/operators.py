@@ -1,7 +1,7 @@
 """Reads for the operators' directory screens: the filtered profile table, the owner's stale
 profiles, and the gap map (people with an open need per area beside the capacities nearby).
 
-Scoped like `selectors`: profiles are shown to partner organisations; the people counts come
+Scoped like `selectors`: profiles through `selectors.visible_profiles`; the people counts come
 from `people.aggregates.open_needs_by_area`, which scopes and audits them.
 """
 
@@ -24,7 +24,7 @@ from compatriot.directory.models import (
     ServiceStatus,
 )
 from compatriot.directory.schemas import ProfileFilter
-from compatriot.directory.selectors import profile_list, profiles
+from compatriot.directory.selectors import profile_list, visible_profiles
 from compatriot.people.aggregates import open_needs_by_area
 from compatriot.people.models import NeedCategory
 
@@ -106,13 +106,18 @@ class AreaGap:
 
 
 def _capacity_near(
-    kind: str, latitude: float, longitude: float, radius_km: float
+    visible: QuerySet[DiasporaProfile],
+    kind: str,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
 ) -> tuple[int, int]:
     rows = (
         Capacity.objects.filter(
             _window_filter(latitude, longitude, radius_km, "profile__"),
             kind=kind,
             profile__latitude__isnull=False,
+            profile__in=visible.values("id"),
         )
         .exclude(profile__availability=Availability.UNAVAILABLE)
         .values_list("profile_id", "profile__latitude", "profile__longitude", "quantity")
@@ -152,14 +157,16 @@ def capacity_gaps(
 ) -> list[AreaGap]:
     """Per area of the crisis with people in need: the need beside what is within `radius_km`
     of the area's centre. Areas without coordinates are listed with nothing to compare."""
-    profiles(viewer)  # partners only
+    visible = visible_profiles(viewer)  # only the profiles the viewer may see are counted
     kind, category = NEED_SUPPLY[need]
     gaps = []
     for area in open_needs_by_area(viewer, crisis_id=crisis_id, category=need):
         capacity, near, services = None, 0, 0
         if area.latitude is not None and area.longitude is not None:
             if kind is not None:
-                capacity, near = _capacity_near(kind, area.latitude, area.longitude, radius_km)
+                capacity, near = _capacity_near(
+                    visible, kind, area.latitude, area.longitude, radius_km
+                )
             services = _services_near(category, area.latitude, area.longitude, radius_km)
         gaps.append(
             AreaGap(

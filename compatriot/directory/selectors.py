@@ -1,8 +1,8 @@
 """Scoped reads of diaspora profiles and the service directory, and the radius search.
 
-Profiles are visible to partner organisations (any caller acting for an organisation); the
-public sees only published profiles, and of their contact details only the fields the owner
-published (`public_profile`). Services are public information.
+Profiles: `visible_profiles` is the one door (see its docstring); the public sees only published,
+verified profiles, and of their contact details only the fields the owner published
+(`public_profile`). Services are public information.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from compatriot.core.errors import NotFoundError, PermissionDeniedError
+from compatriot.core.models import SharingAgreement
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import (
     BANDS_PER_DEGREE,
@@ -28,6 +29,7 @@ from compatriot.directory.geo import (
 from compatriot.directory.models import (
     CONTACT_FIELDS,
     Capacity,
+    DiasporaFocalPoint,
     DiasporaProfile,
     Location,
     Service,
@@ -39,14 +41,38 @@ from compatriot.directory.models import (
 from compatriot.directory.schemas import GeoJsonQuery, NearQuery, ProfileFilter
 
 
-def _require_partner(viewer: Viewer) -> None:
-    if viewer.organisation_id is None and not viewer.is_platform_admin:
+def is_profile_verifier(viewer: Viewer) -> bool:
+    """Diaspora focal points verify profiles; a platform administrator may too."""
+    if viewer.user_id is None:
+        return False
+    return (
+        viewer.is_platform_admin
+        or DiasporaFocalPoint.objects.filter(user_id=viewer.user_id).exists()
+    )
+
+
+def visible_profiles(viewer: Viewer) -> QuerySet[DiasporaProfile]:
+    """Every read of profiles goes through here (lists, pages, search, the gap map). Diaspora
+    groups can be at risk themselves, so an unpublished profile is seen only by its owning
+    organisation, by its owner's partners (organisations the owner shares with under an active
+    `SharingAgreement`: owner as provider, not revoked, for one crisis or all, since profiles
+    belong to no crisis), and by those who verify profiles (diaspora focal points, platform
+    administrators). A published profile is seen by every organisation. Anything else is
+    absent: not found, not listed, not counted."""
+    if is_profile_verifier(viewer):
+        return DiasporaProfile.objects.all()
+    if viewer.organisation_id is None:
         raise PermissionDeniedError("Profiles are shown to partner organisations only.")
+    partners = SharingAgreement.objects.filter(
+        recipient_id=viewer.organisation_id, revoked_at__isnull=True
+    ).values("provider_id")
+    return DiasporaProfile.objects.filter(
+        Q(is_published=True) | Q(owner_id=viewer.organisation_id) | Q(owner_id__in=partners)
+    )
 
 
 def profiles(viewer: Viewer) -> QuerySet[DiasporaProfile]:
-    _require_partner(viewer)
-    return DiasporaProfile.objects.prefetch_related("capacities")
+    return visible_profiles(viewer).prefetch_related("capacities")
 
 
 def profile_list(viewer: Viewer, *, filters: ProfileFilter) -> QuerySet[DiasporaProfile]:

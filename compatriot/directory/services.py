@@ -41,6 +41,7 @@ from compatriot.directory.schemas import (
     ServiceFields,
     ServiceIn,
 )
+from compatriot.directory.selectors import is_profile_verifier
 
 
 def stale_after_days() -> int:
@@ -144,10 +145,19 @@ _NULLABLE = {"latitude", "longitude", "community_size"}
 _LISTS = {"channels", "languages", "published_contact_fields"}
 
 
+_CONFIRMATION_FIELDS = [
+    "last_confirmed_at",
+    "is_stale",
+    "confirmation_requested_at",
+    "confirmation_mailed_at",
+]
+
+
 def _confirm(profile: DiasporaProfile) -> None:
     profile.last_confirmed_at = timezone.now()
     profile.is_stale = False
     profile.confirmation_requested_at = None
+    profile.confirmation_mailed_at = None
 
 
 @transaction.atomic
@@ -157,7 +167,7 @@ def profile_set_capacities(
     profile = _own_profile(actor, profile_id)
     _capacities(profile, capacities)
     _confirm(profile)
-    profile.save(update_fields=["last_confirmed_at", "is_stale", "confirmation_requested_at"])
+    profile.save(update_fields=_CONFIRMATION_FIELDS)
     audit_record(
         actor,
         action=AuditAction.UPDATE,
@@ -173,7 +183,7 @@ def profile_confirm(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
     """The owner says the profile is still right as it is."""
     profile = _own_profile(actor, profile_id)
     _confirm(profile)
-    profile.save(update_fields=["last_confirmed_at", "is_stale", "confirmation_requested_at"])
+    profile.save(update_fields=_CONFIRMATION_FIELDS)
     audit_record(
         actor, action=AuditAction.UPDATE, object_type="directory.profile", object_id=profile.id,
         details={"confirmed": True},
@@ -182,12 +192,7 @@ def profile_confirm(actor: Viewer, *, profile_id: uuid.UUID) -> DiasporaProfile:
 
 
 def can_verify_profiles(actor: Viewer) -> bool:
-    """Diaspora focal points verify profiles; a platform administrator may too."""
-    if actor.user_id is None:
-        return False
-    return (
-        actor.is_platform_admin or DiasporaFocalPoint.objects.filter(user_id=actor.user_id).exists()
-    )
+    return is_profile_verifier(actor)
 
 
 @transaction.atomic

@@ -10,15 +10,22 @@ import logging
 
 from celery import shared_task
 
-from compatriot.directory.services import profiles_flag_stale
+from compatriot.directory.mail import ask_owners_to_confirm
+from compatriot.directory.services import profiles_flag_stale, stale_after_days
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="directory.flag_stale_profiles")
 def flag_stale_profiles() -> int:
-    """Owners are asked through `confirmation_requested_at`, which their dashboards and the API
-    show (`is_stale`); no personal data leaves the platform here."""
+    """Flags the profiles gone stale, then mails the owners' admins and coordinators about every
+    stale profile not mailed about yet (mail.py: links only, no personal data). Returns how many
+    profiles were newly flagged; the log has counts only."""
     flagged = profiles_flag_stale()
-    logger.info("directory: %d profile(s) newly flagged stale", len(flagged))
+    mailed = ask_owners_to_confirm(days=stale_after_days())
+    logger.info(
+        "directory: %d profile(s) newly flagged stale, owners mailed about %d",
+        len(flagged),
+        mailed,
+    )
     return len(flagged)

@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from compatriot.linkage.engine import pipeline
 from compatriot.linkage.engine.features import prepare
 from compatriot.linkage.rows import person_row
@@ -37,15 +39,14 @@ class Scored:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def score(persons: Iterable[Person], *, lower: float, upper: float) -> Scored:
-    """Every pair of the persons the engine scores at `lower` or above, with the field levels."""
-    rows = [(line, person_row(p)) for line, p in enumerate(persons, start=2)]
-    if len(rows) < 2:
-        return Scored(pairs=[], records=len(rows), pairs_scored=0)
-    options = pipeline.Options(
+def _options(lower: float, upper: float) -> pipeline.Options:
+    return pipeline.Options(
         memory_limit="1GB", threads=1, score_threshold=lower, match_threshold=upper
     )
-    _, pairs, stats = pipeline.dedupe(prepare(rows).frame, options)
+
+
+def _found(pairs: pd.DataFrame, lower: float) -> list[ScoredPair]:
+    """The engine's scored pairs at `lower` or above, strongest first, with the field levels."""
     gammas = [c for c in pairs.columns if str(c).startswith("gamma_")]
     found: list[ScoredPair] = []
     for record in pairs.to_dict("records"):
@@ -61,8 +62,40 @@ def score(persons: Iterable[Person], *, lower: float, upper: float) -> Scored:
         }
         found.append(ScoredPair(a, b, probability, levels))
     found.sort(key=lambda p: (-p.probability, str(p.person_a), str(p.person_b)))
+    return found
+
+
+def score(persons: Iterable[Person], *, lower: float, upper: float) -> Scored:
+    """Every pair of the persons the engine scores at `lower` or above, with the field levels."""
+    rows = [(line, person_row(p)) for line, p in enumerate(persons, start=2)]
+    if len(rows) < 2:
+        return Scored(pairs=[], records=len(rows), pairs_scored=0)
+    _, pairs, stats = pipeline.dedupe(prepare(rows).frame, _options(lower, upper))
     return Scored(
-        pairs=found, records=stats.records, pairs_scored=stats.pairs_scored, seconds=stats.seconds
+        pairs=_found(pairs, lower),
+        records=stats.records,
+        pairs_scored=stats.pairs_scored,
+        seconds=stats.seconds,
+    )
+
+
+def score_new(
+    new: Iterable[Person], existing: Iterable[Person], *, lower: float, upper: float
+) -> Scored:
+    """The pairs of a few new persons with the existing ones and with one another that the
+    engine scores at `lower` or above (compatriot.linkage.engine.pipeline.link_new)."""
+    fresh = [person_row(p) for p in new]
+    if not fresh:
+        return Scored(pairs=[], records=0, pairs_scored=0)
+    rows = list(enumerate([*fresh, *(person_row(p) for p in existing)], start=2))
+    frame = prepare(rows).frame  # one preparation: the name keys are derived from all names
+    is_new = frame["unique_id"].astype(str).isin({row["id"] for row in fresh})
+    pairs, stats = pipeline.link_new(frame[is_new], frame[~is_new], _options(lower, upper))
+    return Scored(
+        pairs=_found(pairs, lower),
+        records=len(rows),
+        pairs_scored=stats.pairs_scored,
+        seconds=stats.seconds,
     )
 
 

@@ -25,9 +25,27 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class JobScope(models.TextChoices):
+    # Every person of the crisis: a platform administrator's job (or the command line's).
+    CRISIS = "crisis", "Whole crisis"
+    # The persons the starting organisation may see: an organisation's admin or coordinator's.
+    ORGANISATION = "organisation", "Organisation"
+
+
+class JobKind(models.TextChoices):
+    # Every pair of the persons in scope.
+    FULL = "full", "All persons"
+    # Only the persons registered since the crisis was last deduplicated as a whole, against all
+    # the others: started by new registrations (compatriot.people.registrations).
+    NEW_RECORDS = "new_records", "New registrations"
+
+
 class DedupeJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     crisis = models.ForeignKey(Crisis, on_delete=models.PROTECT, related_name="dedupe_jobs")
+    # Which persons the job compares, and who may see it (compatriot.linkage.selectors).
+    scope = models.CharField(max_length=12, choices=JobScope.choices, default=JobScope.CRISIS)
+    kind = models.CharField(max_length=12, choices=JobKind.choices, default=JobKind.FULL)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -43,6 +61,8 @@ class DedupeJob(models.Model):
     auto_merged = models.PositiveIntegerField(default=0)
     queued_for_review = models.PositiveIntegerField(default=0)
     blocked_by_conflict = models.PositiveIntegerField(default=0)  # above upper, sent to review
+    # Above upper, but another pair across the two groups was not good enough: sent to review.
+    blocked_by_group = models.PositiveIntegerField(default=0)
     stage_seconds = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=500, blank=True)  # never personal data
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,7 +8,7 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
-from compatriot.linkage.models import JobStatus, PairStatus
+from compatriot.linkage.models import JobKind, JobScope, JobStatus, PairStatus
 
 
 class JobIn(Schema):
@@ -20,6 +20,8 @@ class JobIn(Schema):
 class JobOut(Schema):
     id: uuid.UUID
     crisis_id: uuid.UUID
+    scope: JobScope
+    kind: JobKind
     status: JobStatus
     lower_threshold: float
     upper_threshold: float
@@ -29,6 +31,7 @@ class JobOut(Schema):
     auto_merged: int
     queued_for_review: int
     blocked_by_conflict: int
+    blocked_by_group: int
     stage_seconds: dict[str, float]
     error: str
     created_at: dt.datetime
@@ -69,8 +72,11 @@ class FieldOut(Schema):
 
 
 class MergeOut(Schema):
+    """A merge as the viewer may see it: records they may not see are left out (a primary
+    record they may not see is null)."""
+
     id: uuid.UUID
-    primary_id: uuid.UUID
+    primary_id: uuid.UUID | None
     moved: list[dict[str, str | None]]
     automatic: bool
     decided_at: dt.datetime

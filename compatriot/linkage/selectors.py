@@ -7,6 +7,7 @@ answers 404, exactly as if it did not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from compatriot.core.audit import audit_record
 from compatriot.core.errors import NotFoundError
 from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
-from compatriot.linkage.models import CandidatePair, DedupeJob, Merge, PairStatus
+from compatriot.linkage.models import CandidatePair, DedupeJob, JobScope, Merge, PairStatus
 from compatriot.people.models import Person
 from compatriot.people.selectors import visible_persons
 
@@ -52,7 +53,32 @@ class PairDetail:
     person_a: Person
     person_b: Person
     fields: list[FieldComparison]
-    merge: Merge | None  # the merge in force, if merged
+    merge: MergeShown | None  # the merge in force, if merged
+
+
+@dataclass(frozen=True)
+class MergeShown:
+    """A merge as a viewer may see it: the records it moved that they may not see are left
+    out, and its primary record is None when they may not see it."""
+
+    id: uuid.UUID
+    primary_id: uuid.UUID | None
+    moved: list[dict[str, str | None]]
+    automatic: bool
+    decided_at: dt.datetime
+
+
+def _shown_merge(viewer: Viewer, merge: Merge) -> MergeShown:
+    ids = {merge.primary_id, *(uuid.UUID(m["person"]) for m in merge.moved)}
+    ids |= {uuid.UUID(m["previous"]) for m in merge.moved if m["previous"]}
+    seen = {str(i) for i in visible_persons(viewer).filter(id__in=ids).values_list("id", flat=True)}
+    moved = [
+        {"person": m["person"], "previous": m["previous"] if m["previous"] in seen else None}
+        for m in merge.moved
+        if m["person"] in seen
+    ]
+    primary = merge.primary_id if str(merge.primary_id) in seen else None
+    return MergeShown(merge.id, primary, moved, merge.automatic, merge.decided_at)
 
 
 def _require_job_reader(viewer: Viewer) -> None:
@@ -60,17 +86,26 @@ def _require_job_reader(viewer: Viewer) -> None:
         viewer.require_organisation_manager()
 
 
-def job_get(viewer: Viewer, *, job_id: uuid.UUID) -> DedupeJob:
+def _visible_jobs(viewer: Viewer) -> QuerySet[DedupeJob]:
+    """A job exists within its scope only: an organisation's jobs for that organisation's
+    admins and coordinators, every job (a whole crisis's too) for platform administrators."""
     _require_job_reader(viewer)
-    job = DedupeJob.objects.filter(id=job_id).first()
+    if viewer.is_platform_admin:
+        return DedupeJob.objects.all()
+    return DedupeJob.objects.filter(
+        scope=JobScope.ORGANISATION, started_by_organisation_id=viewer.organisation_id
+    )
+
+
+def job_get(viewer: Viewer, *, job_id: uuid.UUID) -> DedupeJob:
+    job = _visible_jobs(viewer).filter(id=job_id).first()
     if job is None:
         raise NotFoundError("No such deduplication job.", field="job_id")
     return job
 
 
 def job_list(viewer: Viewer, *, crisis_id: uuid.UUID | None = None) -> QuerySet[DedupeJob]:
-    _require_job_reader(viewer)
-    jobs = DedupeJob.objects.all()
+    jobs = _visible_jobs(viewer)
     return jobs.filter(crisis_id=crisis_id) if crisis_id else jobs
 
 
@@ -158,6 +193,7 @@ def pair_get(viewer: Viewer, *, pair_id: uuid.UUID) -> PairDetail:
             object_id=pair.id,
             details={"persons": [str(pair.person_a_id), str(pair.person_b_id)]},
         )
+    shown = _shown_merge(viewer, merge) if merge is not None else None
     return PairDetail(
-        pair, pair.person_a, pair.person_b, compare(pair, pair.person_a, pair.person_b), merge
+        pair, pair.person_a, pair.person_b, compare(pair, pair.person_a, pair.person_b), shown
     )

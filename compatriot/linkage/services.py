@@ -1,10 +1,10 @@
 """Writes of deduplication: start and run a job, merge, keep apart, unmerge. Each decision is
 audited (compatriot.core.audit) in the transaction that makes it.
 
-Who: a job is a platform action over every person of a crisis, started by an organisation's
-admin or coordinator or a platform administrator (or the command line). A decision on a pair is
-taken by an admin or coordinator who may see both persons; anyone else is told the pair does not
-exist.
+Who: a job compares the persons of a crisis that its starter's organisation may see, when an
+organisation's admin or coordinator starts it, or every person of the crisis, when a platform
+administrator (or the command line) does. A decision on a pair is taken by an admin or
+coordinator who may see both persons; anyone else is told the pair does not exist.
 """
 
 from __future__ import annotations
@@ -13,19 +13,30 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import ConflictError, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.viewer import Viewer
-from compatriot.linkage.dedupe import hard_conflicts, score
-from compatriot.linkage.models import CandidatePair, DedupeJob, JobStatus, Merge, PairStatus
+from compatriot.linkage.dedupe import ScoredPair, hard_conflicts, score, score_new
+from compatriot.linkage.groups import Groups, key
+from compatriot.linkage.models import (
+    CandidatePair,
+    DedupeJob,
+    JobKind,
+    JobScope,
+    JobStatus,
+    Merge,
+    PairStatus,
+)
 from compatriot.people.models import Person
 from compatriot.people.selectors import visible_persons
 
@@ -42,6 +53,14 @@ SYSTEM = Viewer(
 )
 
 
+# Registrations this long before the previous whole-crisis job started are scored again by a
+# job of new registrations (see _new_since).
+NEW_RECORDS_OVERLAP_MINUTES = 10
+
+# Keeping apart two records that other merges already joined would leave them one person.
+ALREADY_ONE = "Other merges already made these records one person: undo those merges first."
+
+
 def _require_starter(viewer: Viewer) -> None:
     if not viewer.is_platform_admin:
         viewer.require_organisation_manager()
@@ -53,6 +72,7 @@ def dedupe_job_create(
     crisis_id: uuid.UUID,
     lower: float | None = None,
     upper: float | None = None,
+    kind: str = JobKind.FULL,
 ) -> DedupeJob:
     _require_starter(viewer)
     lower = settings.LINKAGE_LOWER_THRESHOLD if lower is None else lower
@@ -67,8 +87,15 @@ def dedupe_job_create(
         crisis = Crisis.objects.filter(id=crisis_id).first()
         if crisis is None:
             raise NotFoundError("No such crisis.", field="crisis")
+        scope = JobScope.CRISIS if viewer.is_platform_admin else JobScope.ORGANISATION
+        organisation_id = viewer.organisation_id if scope == JobScope.ORGANISATION else None
+        # One job under way per scope: an organisation's job never waits for another's (nor
+        # learns of it); their decisions take turns on the crisis (_decide).
         busy = DedupeJob.objects.select_for_update().filter(
-            crisis=crisis, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+            crisis=crisis,
+            scope=scope,
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+            **({"started_by_organisation_id": organisation_id} if organisation_id else {}),
         )
         # A worker that died leaves its job under way for ever: past the timeout it is failed,
         # so that it no longer blocks the crisis.
@@ -84,6 +111,8 @@ def dedupe_job_create(
             raise ConflictError("A deduplication job is already under way.", field="crisis")
         job = DedupeJob.objects.create(
             crisis=crisis,
+            scope=scope,
+            kind=kind,
             started_by_id=viewer.user_id,
             started_by_organisation_id=viewer.organisation_id,
             lower_threshold=lower,
@@ -94,7 +123,13 @@ def dedupe_job_create(
             action=AuditAction.CREATE,
             object_type="dedupe_job",
             object_id=job.id,
-            details={"crisis": str(crisis.id), "lower": lower, "upper": upper},
+            details={
+                "crisis": str(crisis.id),
+                "scope": scope,
+                "kind": kind,
+                "lower": lower,
+                "upper": upper,
+            },
         )
     return job
 
@@ -116,10 +151,11 @@ def _root(person: Person) -> uuid.UUID:
 
 
 def dedupe_job_run(*, job_id: uuid.UUID) -> DedupeJob:
-    """Score the crisis's persons, keep the pairs at the lower threshold or above, merge those at
-    the upper threshold or above without a hard conflict, and leave the rest for review.
-    Pairs already decided by a person keep their decision; a pair whose merge was undone is
-    never merged automatically again."""
+    """Score the persons in the job's scope, keep the pairs at the lower threshold or above,
+    merge those at the upper threshold or above whose groups may be joined (compatriot.linkage
+    .groups: no hard conflict, keep-apart decision or undone merge across them, every pair
+    across them scored), and leave the rest for review. Pairs already decided by a person keep
+    their decision."""
     with transaction.atomic():
         job = DedupeJob.objects.select_for_update().get(id=job_id)
         if job.status not in (JobStatus.QUEUED, JobStatus.FAILED):
@@ -137,74 +173,86 @@ def dedupe_job_run(*, job_id: uuid.UUID) -> DedupeJob:
     return job
 
 
+def dedupe_new_records(*, crisis_id: uuid.UUID) -> DedupeJob | None:
+    """Compare the persons registered in a crisis since it was last deduplicated as a whole
+    with all its other persons, and decide as a whole-crisis job does (the same merge rule; the
+    grey zone to review). Recorded and audited as a job of the platform's (SYSTEM). Nothing
+    happens in a crisis never deduplicated as a whole (deduplication is not in use there), nor
+    while a whole-crisis job is under way (the next registration's job will see the persons)."""
+    if _last_whole(crisis_id) is None:
+        return None
+    try:
+        job = dedupe_job_create(SYSTEM, crisis_id=crisis_id, kind=JobKind.NEW_RECORDS)
+    except ConflictError:
+        return None
+    return dedupe_job_run(job_id=job.id)
+
+
+def _compared(job: DedupeJob) -> QuerySet[Person]:
+    """The persons the job compares: the whole crisis, or what the starting organisation may
+    see in it (as it is when the job runs: a consent withdrawn meanwhile counts)."""
+    persons = Person.objects.filter(crisis_id=job.crisis_id)
+    if job.scope == JobScope.CRISIS:
+        return persons
+    organisation = job.started_by_organisation
+    if organisation is None:  # deleted since
+        return Person.objects.none()
+    seer = Viewer(None, organisation.id, organisation.kind, None, purpose="deduplication")
+    return persons.filter(id__in=visible_persons(seer).values("id"))
+
+
+def _last_whole(crisis_id: uuid.UUID, *, before: dt.datetime | None = None) -> DedupeJob | None:
+    """The crisis's latest finished job over the whole crisis (of either kind)."""
+    jobs = DedupeJob.objects.filter(
+        crisis_id=crisis_id, scope=JobScope.CRISIS, status=JobStatus.DONE, started_at__isnull=False
+    )
+    if before is not None:
+        jobs = jobs.filter(started_at__lt=before)
+    return jobs.order_by("-started_at").first()
+
+
+def _new_since(job: DedupeJob) -> dt.datetime:
+    """From when a registration is new to a NEW_RECORDS job: since the previous whole-crisis job
+    started, less an overlap for registrations committed after that job read the crisis (a long
+    import). Scoring a record twice is harmless: a pending pair takes the new score."""
+    previous = _last_whole(job.crisis_id, before=job.started_at)
+    start = previous.started_at if previous and previous.started_at else job.created_at
+    return start - dt.timedelta(minutes=NEW_RECORDS_OVERLAP_MINUTES)
+
+
 def _run(job: DedupeJob) -> None:
     started = time.perf_counter()
-    persons = list(Person.objects.filter(crisis_id=job.crisis_id).order_by("created_at", "id"))
+    persons = list(_compared(job).order_by("created_at", "id"))
     seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 3)}
-    scored = score(persons, lower=job.lower_threshold, upper=job.upper_threshold)
+    if job.kind == JobKind.NEW_RECORDS:
+        since = _new_since(job)
+        new = [p for p in persons if p.created_at >= since]
+        fresh = {p.id for p in new}
+        older = [p for p in persons if p.id not in fresh]
+        scored = score_new(new, older, lower=job.lower_threshold, upper=job.upper_threshold)
+    else:
+        scored = score(persons, lower=job.lower_threshold, upper=job.upper_threshold)
     seconds.update(scored.seconds)
     started = time.perf_counter()
-    by_id = {p.id: p for p in persons}
-    undone = set(
-        Merge.objects.filter(pair__crisis_id=job.crisis_id, undone_at__isnull=False).values_list(
-            "pair_id", flat=True
-        )
-    )
     viewer = _job_viewer(job)
-    auto_merged = blocked = 0
     with transaction.atomic():
-        existing = {
-            (p.person_a_id, p.person_b_id): p
-            for p in CandidatePair.objects.select_for_update().filter(crisis_id=job.crisis_id)
-        }
-        created: list[CandidatePair] = []
-        updated: list[CandidatePair] = []
-        for found in scored.pairs:
-            a, b = by_id[found.person_a], by_id[found.person_b]
-            pair = existing.get((a.id, b.id))
-            if pair is None:
-                pair = CandidatePair(crisis_id=job.crisis_id, person_a=a, person_b=b)
-                created.append(pair)
-            elif pair.status != PairStatus.PENDING:
-                continue  # a decision stands until a person changes it
-            else:
-                pair.updated_at = timezone.now()
-                updated.append(pair)
-            pair.job, pair.probability = job, found.probability
-            pair.agreements = found.agreements
-            pair.conflicts = hard_conflicts(a, b, found.agreements)
-        CandidatePair.objects.bulk_create(created, batch_size=500)
-        CandidatePair.objects.bulk_update(
-            updated, ["job", "probability", "agreements", "conflicts", "updated_at"], batch_size=500
-        )
-        # The groups as they stand, kept up to date as merges join them.
-        root = {p.id: _root(p) for p in persons}
-        sure = sorted(
-            (p for p in created + updated if p.probability >= job.upper_threshold),
-            key=lambda p: (-p.probability, str(p.person_a_id), str(p.person_b_id)),
-        )
-        for pair in sure:
-            if pair.conflicts or pair.id in undone:
-                blocked += 1
-                continue
-            if root[pair.person_a_id] == root[pair.person_b_id]:
-                continue
-            merge = _merge(viewer, pair, automatic=True, job=job)
-            for moved in merge.moved:
-                root[uuid.UUID(moved["person"])] = merge.primary_id
-            auto_merged += 1
+        counts = _decide(viewer, job, {p.id: p for p in persons}, scored.pairs)
         seconds["decide"] = round(time.perf_counter() - started, 3)
-        job.records, job.pairs_scored = scored.records, scored.pairs_scored
-        job.pairs_kept, job.auto_merged, job.blocked_by_conflict = (
+        job.records, job.pairs_scored, job.pairs_kept = (
+            scored.records,
+            scored.pairs_scored,
             len(scored.pairs),
-            auto_merged,
-            blocked,
         )
+        job.auto_merged, job.blocked_by_conflict, job.blocked_by_group = counts
         # Pending pairs whose two persons other merges made one are left nothing to decide.
-        job.queued_for_review = sum(
-            1
-            for p in created + updated
-            if p.status == PairStatus.PENDING and root[p.person_a_id] != root[p.person_b_id]
+        job.queued_for_review = (
+            CandidatePair.objects.filter(job=job, status=PairStatus.PENDING)
+            .annotate(
+                root_a=Coalesce("person_a__merged_into_id", "person_a_id"),
+                root_b=Coalesce("person_b__merged_into_id", "person_b_id"),
+            )
+            .exclude(root_a=F("root_b"))
+            .count()
         )
         job.stage_seconds = seconds
         job.status, job.finished_at = JobStatus.DONE, timezone.now()
@@ -216,13 +264,119 @@ def _run(job: DedupeJob) -> None:
             object_id=job.id,
             details={
                 "status": job.status,
+                "scope": job.scope,
                 "records": job.records,
                 "pairs_kept": job.pairs_kept,
-                "auto_merged": auto_merged,
+                "auto_merged": job.auto_merged,
                 "queued_for_review": job.queued_for_review,
-                "blocked_by_conflict": blocked,
+                "blocked_by_conflict": job.blocked_by_conflict,
+                "blocked_by_group": job.blocked_by_group,
             },
         )
+
+
+def _store_pairs(
+    job: DedupeJob, by_id: dict[uuid.UUID, Person], found: list[ScoredPair]
+) -> tuple[list[CandidatePair], list[CandidatePair]]:
+    """Write the scored pairs: (every pair of the crisis, this job's pending ones). A pair a
+    person decided keeps its decision; a pending one takes the new score."""
+    every = {
+        (p.person_a_id, p.person_b_id): p
+        for p in CandidatePair.objects.select_for_update().filter(crisis_id=job.crisis_id)
+    }
+    created: list[CandidatePair] = []
+    updated: list[CandidatePair] = []
+    for scored in found:
+        a, b = by_id[scored.person_a], by_id[scored.person_b]
+        pair = every.get((a.id, b.id))
+        if pair is None:
+            pair = CandidatePair(crisis_id=job.crisis_id, person_a=a, person_b=b)
+            created.append(pair)
+        elif pair.status != PairStatus.PENDING:
+            continue  # a decision stands until a person changes it
+        else:
+            pair.updated_at = timezone.now()
+            updated.append(pair)
+        pair.job, pair.probability = job, scored.probability
+        pair.agreements = scored.agreements
+        pair.conflicts = hard_conflicts(a, b, scored.agreements)
+    CandidatePair.objects.bulk_create(created, batch_size=500)
+    CandidatePair.objects.bulk_update(
+        updated, ["job", "probability", "agreements", "conflicts", "updated_at"], batch_size=500
+    )
+    return [*every.values(), *created], [*created, *updated]
+
+
+def _chunks(ids: Iterable[uuid.UUID], size: int = 500) -> Iterator[list[uuid.UUID]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def _current_groups(persons: Iterable[uuid.UUID]) -> Groups:
+    """The groups of these persons as they are now, locked (where the database locks rows) so
+    that no merge changes them until the decisions are made: the persons, their primary
+    records (every merge locks the two it joins, see _merge), then every member."""
+    heads: dict[uuid.UUID, uuid.UUID | None] = {}
+    for chunk in _chunks(persons):
+        heads.update(
+            Person.objects.select_for_update()
+            .filter(id__in=chunk)
+            .order_by("id")
+            .values_list("id", "merged_into_id")
+        )
+    roots = {head or person for person, head in heads.items()}
+    current: dict[uuid.UUID, uuid.UUID | None] = {}
+    for chunk in _chunks(roots):
+        list(Person.objects.select_for_update().filter(id__in=chunk).order_by("id").values("id"))
+        current.update(
+            Person.objects.filter(Q(id__in=chunk) | Q(merged_into_id__in=chunk)).values_list(
+                "id", "merged_into_id"
+            )
+        )
+    return Groups(current)
+
+
+def _decide(
+    viewer: Viewer, job: DedupeJob, by_id: dict[uuid.UUID, Person], found: list[ScoredPair]
+) -> tuple[int, int, int]:
+    """Store the pairs and merge the sure ones that may be merged, against the groups as they
+    are now (not as they were when scoring began): (merged, blocked by a hard identifier or an
+    undone merge, blocked by a pair across the two groups)."""
+    # The decisions of jobs on one crisis take turns, so that the pairs read stay as read.
+    Crisis.objects.select_for_update().get(id=job.crisis_id)
+    every, pending = _store_pairs(job, by_id, found)
+    undone = set(
+        Merge.objects.filter(pair__crisis_id=job.crisis_id, undone_at__isnull=False).values_list(
+            "pair_id", flat=True
+        )
+    )
+    good = {
+        key(p.person_a_id, p.person_b_id)
+        for p in every
+        if p.probability >= job.lower_threshold
+        and not p.conflicts
+        and p.status != PairStatus.KEPT_APART
+        and p.id not in undone
+    }
+    sure = sorted(
+        (p for p in pending if p.probability >= job.upper_threshold),
+        key=lambda p: (-p.probability, str(p.person_a_id), str(p.person_b_id)),
+    )
+    groups = _current_groups(i for p in sure for i in (p.person_a_id, p.person_b_id))
+    merged = conflicting = apart = 0
+    for pair in sure:
+        if pair.conflicts or pair.id in undone:
+            conflicting += 1
+        elif groups.same(pair.person_a_id, pair.person_b_id):
+            continue
+        elif not groups.joinable(pair.person_a_id, pair.person_b_id, good):
+            apart += 1
+        else:
+            merge = _merge(viewer, pair, automatic=True, job=job)
+            groups.join(merge.primary_id, (uuid.UUID(m["person"]) for m in merge.moved))
+            merged += 1
+    return merged, conflicting, apart
 
 
 def _merge(
@@ -238,7 +392,11 @@ def _merge(
     roots = {_root(locked[pair.person_a_id]), _root(locked[pair.person_b_id])}
     if len(roots) == 1:
         raise ConflictError("These records are already one person.", field="pair_id")
-    heads = sorted(Person.objects.filter(id__in=roots), key=lambda p: (p.created_at, str(p.id)))
+    # The primary records are locked too: a job deciding on their groups waits (_decide).
+    heads = sorted(
+        Person.objects.select_for_update().filter(id__in=roots).order_by("id"),
+        key=lambda p: (p.created_at, str(p.id)),
+    )
     primary, absorbed = heads
     moving = list(
         Person.objects.select_for_update()
@@ -304,6 +462,14 @@ def pair_keep_apart(viewer: Viewer, *, pair_id: uuid.UUID) -> CandidatePair:
             raise ConflictError("Unmerge this pair before keeping it apart.", field="pair_id")
         if pair.status == PairStatus.KEPT_APART:
             raise ConflictError("This pair is already kept apart.", field="pair_id")
+        roots = {
+            person.merged_into_id or person.id
+            for person in Person.objects.select_for_update().filter(
+                id__in=[pair.person_a_id, pair.person_b_id]
+            )
+        }
+        if len(roots) == 1:
+            raise ConflictError(ALREADY_ONE, field="pair_id")
         pair.status, pair.decided_by_id, pair.decided_at = (
             PairStatus.KEPT_APART,
             viewer.user_id,

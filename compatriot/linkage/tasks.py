@@ -1,5 +1,6 @@
-"""Deduplication in the background: a job started from the API runs here (with no broker,
-CELERY_TASK_ALWAYS_EAGER, it runs at once in the caller's process)."""
+"""Deduplication in the background: a job started from the API runs here, and so does the
+comparison of new registrations with a crisis's other persons (with no broker,
+CELERY_TASK_ALWAYS_EAGER, both run at once in the caller's process)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import logging
 import uuid
 
 from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
 
-from compatriot.linkage.models import DedupeJob
-from compatriot.linkage.services import dedupe_job_run
+from compatriot.linkage.models import DedupeJob, JobScope, JobStatus
+from compatriot.linkage.services import dedupe_job_run, dedupe_new_records
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +37,40 @@ def enqueue(job: DedupeJob) -> None:
         dedupe_crisis_task.delay(str(job.id))
     except Exception:
         logger.exception("linkage: deduplication job %s failed", job.id)
+
+
+@shared_task(name="linkage.dedupe_new_records")
+def dedupe_new_records_task(crisis_id: str) -> int:
+    job = dedupe_new_records(crisis_id=uuid.UUID(crisis_id))
+    if job is None:
+        return 0
+    logger.info(
+        "linkage: job %s compared new registrations: merged %d, %d for review",
+        job.id,
+        job.auto_merged,
+        job.queued_for_review,
+    )
+    return job.auto_merged
+
+
+def schedule_new_records(crisis_id: uuid.UUID) -> None:
+    """Called once persons of a crisis are registered (people.registrations), after commit.
+
+    Nothing to do unless the crisis has been deduplicated as a whole (deduplication is in use
+    there). With a broker, registrations within LINKAGE_NEW_RECORDS_DELAY seconds share one job
+    (it compares everyone registered since the last one). Without a broker the job runs here and
+    now; a failure is logged (and recorded on the job), never passed to the registration."""
+    whole = DedupeJob.objects.filter(
+        crisis_id=crisis_id, scope=JobScope.CRISIS, status=JobStatus.DONE
+    )
+    if not whole.exists():
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            dedupe_new_records_task.delay(str(crisis_id))
+        except Exception:
+            logger.exception("linkage: comparing new registrations of %s failed", crisis_id)
+        return
+    delay = settings.LINKAGE_NEW_RECORDS_DELAY
+    if cache.add(f"linkage-new-records:{crisis_id}", 1, timeout=delay):
+        dedupe_new_records_task.apply_async((str(crisis_id),), countdown=delay)

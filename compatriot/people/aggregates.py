@@ -110,12 +110,20 @@ class AreaNeed:
 def open_needs_by_area(viewer: Viewer, *, crisis_id: uuid.UUID, category: str) -> list[AreaNeed]:
     """For the directory's gap map: per area, how many people the viewer may see have an open
     need of `category`. Counts only; audited like `crisis_counts`."""
-    needing = visible_persons(viewer).filter(
-        crisis_id=crisis_id,
-        id__in=Need.objects.filter(
-            category=category, status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS]
-        ).values("person_id"),
+    every = visible_persons(viewer).filter(crisis_id=crisis_id)
+    # A group in need (a need on any registration the viewer may see) counts once, in the area
+    # of the registration that stands for it.
+    groups_in_need = (
+        Need.objects.filter(
+            person_id__in=every.values("id"),
+            category=category,
+            status__in=[NeedStatus.OPEN, NeedStatus.IN_PROGRESS],
+        )
+        .annotate(group=_GROUP)
+        .values("group")
     )
+    needing = one_per_group(every).annotate(group=Coalesce("merged_into_id", "id"))
+    needing = needing.filter(group__in=groups_in_need)
     areas = [
         AreaNeed(row["country"], row["admin_area"], row["n"], row["lat"], row["lon"])
         for row in needing.values("country", "admin_area")

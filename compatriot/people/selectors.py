@@ -69,10 +69,21 @@ def visible_persons(viewer: Viewer) -> QuerySet[Person]:
 
 
 def one_per_group(persons: QuerySet[Person]) -> QuerySet[Person]:
-    """Each merged group (compatriot.linkage) once: a merged registration is left out when its
-    primary record is in the same set (a viewer who sees only the merged registration still
-    sees it). Apply it before slicing."""
-    return persons.exclude(merged_into__in=persons.values("id"))
+    """Each merged group (compatriot.linkage) once, as the oldest of its registrations in the
+    set: its primary record when the set has it (a primary is the oldest registration of its
+    group), else the oldest merged registration (a viewer who may see two registrations of a
+    group but not its primary counts the person once). Every count, list and export of persons
+    goes through here. Apply it before slicing."""
+    older_in_group = persons.filter(
+        Q(id=OuterRef("merged_into_id"))
+        | Q(merged_into_id=OuterRef("merged_into_id"), created_at__lt=OuterRef("created_at"))
+        | Q(
+            merged_into_id=OuterRef("merged_into_id"),
+            created_at=OuterRef("created_at"),
+            id__lt=OuterRef("id"),
+        )
+    )
+    return persons.exclude(Q(merged_into__isnull=False) & Exists(older_in_group))
 
 
 def _with_details(persons: QuerySet[Person]) -> QuerySet[Person]:

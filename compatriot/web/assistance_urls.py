@@ -12,6 +12,7 @@ app_name = "assistance"
 urlpatterns = [
     path("workspace/assistance/", assistance.board, name="board"),
     path("workspace/assistance/run/", assistance.run, name="run"),
+    path("workspace/assistance/runs/<uuid:run_id>/", assistance.run_status, name="run_status"),
     path("workspace/assistance/requests/new/", assistance_edit.request_new, name="request_new"),
     path(
         "workspace/assistance/requests/<uuid:request_id>/", assistance.request_page, name="request"

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from compatriot.assistance.models import Notification, Offer
 from compatriot.assistance.services import derive_priority
 from compatriot.core.models import Role
 
 PRZEMYSL = {"latitude": 49.7838, "longitude": 22.7678}
-
-
-@pytest.fixture
-def coordinator_a(make_client, org_a):
-    return make_client(org_a, Role.COORDINATOR)
-
-
-@pytest.fixture
-def coordinator_b(make_client, org_b):
-    return make_client(org_b, Role.COORDINATOR)
 
 
 def new_request(client, crisis, **fields: Any) -> dict:

@@ -114,9 +114,73 @@ def _field_name(field: str) -> str:
     }.get(field, field)
 
 
+# The rows that hang off a record, and their links to it: a replaced record keeps only those the
+# package gives (HSDS table, model, the parents it may hang off).
+_CHILDREN: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+    ("phone", Phone, ("organization", "service", "location")),
+    ("schedule", Schedule, ("service", "location")),
+    ("language", ServiceLanguage, ("service",)),
+    ("required_document", RequiredDocument, ("service",)),
+    ("cost_option", CostOption, ("service",)),
+    ("service_at_location", ServiceAtLocation, ("service", "location")),
+)
+_PARENTS: dict[str, Any] = {
+    "organization": DirectoryOrganization,
+    "service": Service,
+    "location": Location,
+}
+_CHUNK = 500  # ids per IN (...): well under SQLite's limit on parameters
+
+
+def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
+    return (ids[first : first + _CHUNK] for first in range(0, len(ids), _CHUNK))
+
+
+def _already_there(records: Records) -> dict[str, list[uuid.UUID]]:
+    """The organizations, services and locations of the package that exist: the ones replaced."""
+    found: dict[str, list[uuid.UUID]] = {}
+    for table, model in _PARENTS.items():
+        ids = [_link(r["id"]) for r in records.get(table, [])]
+        found[table] = [
+            pk
+            for chunk in _chunks(ids)
+            for pk in model.objects.filter(id__in=chunk).values_list("id", flat=True)
+        ]
+    return found
+
+
+def _drop_left_out(records: Records, replaced: dict[str, list[uuid.UUID]]) -> set[uuid.UUID]:
+    """Replace means replace: the child rows of a replaced record that the package does not
+    give are deleted (before the package's rows are saved, so that a link given again under a
+    new id does not collide with the old one). Returns the services whose links were deleted,
+    whose search rows must be rebuilt."""
+    unlinked: set[uuid.UUID] = set()
+    for table, model, parents in _CHILDREN:
+        kept = {_link(r["id"]) for r in records.get(table, [])}
+        for parent in parents:
+            for chunk in _chunks(replaced[parent]):
+                rows = model.objects.filter(**{f"{parent}_id__in": chunk})
+                if model is ServiceAtLocation:
+                    gone = [
+                        (pk, sid)
+                        for pk, sid in rows.values_list("id", "service_id")
+                        if pk not in kept
+                    ]
+                    unlinked.update(sid for _, sid in gone)
+                    left_out = [pk for pk, _ in gone]
+                else:
+                    left_out = [pk for pk in rows.values_list("id", flat=True) if pk not in kept]
+                for ids in _chunks(left_out):
+                    model.objects.filter(id__in=ids).delete()
+    return unlinked
+
+
 @transaction.atomic
 def load_records(actor: Viewer, records: Records) -> dict[str, int]:
-    """Create or replace (by HSDS id) every record; returns the count per table."""
+    """Create or replace (by HSDS id) every record, all or nothing; a replaced organization,
+    service or location keeps only the phones, schedules, languages, documents, costs and links
+    the package gives it (`_drop_left_out`). Returns the count per table."""
+    replaced = _already_there(records)
     attributes = _attributes(records)
     addresses = {_s(a, "location_id"): a for a in records.get("address", [])}
     organizations = [
@@ -161,6 +225,7 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
             country=_s(place, "country"),
         ))  # fmt: skip
     _save_all(locations)
+    unlinked = _drop_left_out(records, replaced)
     _save_all(
         ServiceAtLocation(
             id=_uuid(r["id"]), service_id=_link(r.get("service_id")),
@@ -210,6 +275,7 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
     )  # fmt: skip
     refresh_service_points(
         service_ids=[s.id for s in services]
+        + list(unlinked)
         + [
             service_id
             for r in records.get("service_at_location", [])

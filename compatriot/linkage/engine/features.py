@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from compatriot.linkage.engine.keys import joined_skeleton, latin_tokens, phonetic, skeletons
+from compatriot.linkage.engine.keys import joined_skeleton, latin_tokens, name_tokens, phonetic_key
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2
 from compatriot.normalise.dates import parse_partial_date
@@ -91,33 +91,47 @@ def _phones(raw: str, regions: tuple[str, ...], line: int, problems: list[Proble
     return sorted(set(numbers))
 
 
-def _name_columns(given: str, family: str) -> dict[str, object]:
-    given_tokens, family_tokens = latin_tokens(given), latin_tokens(family)
-    all_tokens = given_tokens + family_tokens
-    given_keys, family_keys = skeletons(given_tokens), skeletons(family_tokens)
-    keys = sorted(set(given_keys + family_keys))
+def _name_columns(given: str, family: str, nationality: str | None) -> dict[str, object]:
+    given_tokens, family_tokens = name_tokens(given, nationality), name_tokens(family, nationality)
+    given_keys = tuple(token.key for token in given_tokens)
+    family_keys = tuple(token.key for token in family_tokens)
+    all_keys = given_keys + family_keys
+    keys = sorted(set(all_keys))
+    first_phonetic = phonetic_key(given_keys[0]) if given_keys else None
+    last_phonetic = phonetic_key(family_keys[-1]) if family_keys else None
     return {
-        "given_latin": " ".join(given_tokens) or None,
-        "family_latin": " ".join(family_tokens) or None,
+        "given_latin": " ".join(token.latin for token in given_tokens) or None,
+        "family_latin": " ".join(token.latin for token in family_tokens) or None,
         "given_key": given_keys[0] if given_keys else None,
         "family_key": family_keys[-1] if family_keys else None,
-        "given_phonetic": phonetic(given_tokens[0]) if given_tokens else None,
-        "family_phonetic": phonetic(family_tokens[-1]) if family_tokens else None,
+        "given_phonetic": first_phonetic,
+        "family_phonetic": last_phonetic,
         # Order-free forms: swapped given/family names and extra middle names still meet.
         "name_keys": keys or None,
-        "name_phonetics": sorted({phonetic(token) for token in all_tokens}) or None,
-        "name_sorted": " ".join(sorted(all_tokens)) or None,
+        "name_phonetics": sorted({phonetic_key(key) for key in all_keys}) or None,
+        "name_sorted": " ".join(sorted(t.latin for t in given_tokens + family_tokens)) or None,
         # Run together: "Abdul Rahman" / "Abdulrahman", in either order of the two fields.
-        "joined_key": joined_skeleton(given_tokens + family_tokens) or None,
-        "joined_key_swapped": joined_skeleton(family_tokens + given_tokens) or None,
-        "name_count": len(all_tokens) or None,
+        # Token by token: no letters are folded across a boundary the spelling had.
+        "joined_key": "".join(all_keys) or None,
+        "joined_key_swapped": "".join(family_keys + given_keys) or None,
+        "name_count": len(all_keys) or None,
         # Blocking keys that do not care which field a name was written in.
         "pair_key": "|".join(sorted(k for k in (given_keys[:1] + family_keys[-1:]) if k)) or None,
         "phonetic_pair": "|".join(
-            sorted(phonetic(t) for t in (given_tokens[:1] + family_tokens[-1:]))
+            sorted(p for p in (first_phonetic, last_phonetic) if p is not None)
         )
         or None,
     }
+
+
+# Numbers are compared on their last digits: a national number read with the wrong region
+# (written in the form of the country the person was in, which the file does not say) keeps its
+# subscriber digits, and no two numbers of one registry share eight final digits by chance.
+PHONE_TAIL = 8
+
+
+def _tails(numbers: list[str]) -> list[str]:
+    return sorted({number[-PHONE_TAIL:] for number in numbers})
 
 
 # Below this many rows the work is done in this process: starting workers costs more than it saves.
@@ -180,7 +194,7 @@ def _prepare_chunk(
     out: list[dict[str, object]] = []
     # Registrations repeat names, dates, countries and phone numbers: each distinct value is read
     # once per chunk (with the problems it gave, reported again at every line that has it).
-    names: dict[tuple[str, str], dict[str, object]] = {}
+    names: dict[tuple[str, str, str | None], dict[str, object]] = {}
     dates: dict[str, tuple[tuple[int | None, int | None, int | None], list[Problem]]] = {}
     countries: dict[str, tuple[str | None, list[Problem]]] = {}
     phone_cache: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[Problem]]] = {}
@@ -204,7 +218,7 @@ def _prepare_chunk(
         regions = ((nationality,) if nationality else ()) + phone_regions
         place_tokens = latin_tokens(get("place_of_birth"))
         key = (raw_phone, regions)
-        phones = memo(phone_cache, key, line, partial(_phones, raw_phone, regions, 0))
+        phones = _tails(memo(phone_cache, key, line, partial(_phones, raw_phone, regions, 0)))
         record: dict[str, object] = {
             "unique_id": get("id"),
             "sex": _SEXES.get(get("sex").lower()),
@@ -218,7 +232,8 @@ def _prepare_chunk(
             "phone_last": phones[-1] if len(phones) > 1 else None,
             "place_key": joined_skeleton(place_tokens) or None,
         }
-        name = (get("given_name"), get("family_name"))
+        # The name's keys depend on the nationality too (its national Latin conventions).
+        name = (get("given_name"), get("family_name"), nationality)
         if name not in names:
             names[name] = _name_columns(*name)
         record.update(names[name])

@@ -31,17 +31,35 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
+
+from anyascii import anyascii
 
 from compatriot.normalise.names import skeleton, to_latin
 
 _ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff\u0750-\u077f]+")
 _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # harakat, dagger alif, tatweel
 _ARABIC_ALIFS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _ARABIC_HAMZA_SEATS = re.compile(r"[ءئؤ]")
 _ARABIC_INNER_VOWELS = re.compile(r"(?<=\S)[اويى]")
 _ARABIC_FINAL_TA = re.compile(r"ة(?=\s|$)")
+# "Abd" and the name after it are one name (Abdullah, Abdelaziz, Abdulrahman), however spaced.
+_ARABIC_ABD = re.compile(r"(?<!\S)عبد\s+(?=\S)")
+# The article al- at the start of a word (الوزاني / Ouazzani, المنصوري / Mansouri): Latin
+# spellings write it apart, glued or not at all.
+_ARABIC_ARTICLE = re.compile(r"(?<!\S)ال(?=\S{2})")
+# A final ha (الله in عبد الله) that Latin spellings drop as they drop the ta marbuta.
+_ARABIC_FINAL_HA = re.compile(r"(?<=\S{3})ه(?=\s|$)")
+# Devanagari anusvara (and chandrabindu) before a consonant is the nasal of that consonant's
+# place: n before all but the labials (अंजलि / Anjali, अंकित / Ankit, पांडे / Pande).
+_ANUSVARA = re.compile(r"[\u0901\u0902](?=[\u0915-\u0939\u0958-\u095f])(?![\u092a-\u092e])")
 _NON_LETTERS = re.compile(r"[^a-z]+")
 _SILENT_H = re.compile(r"(?<=\w{3}[aeiou])h$")
+# w or v between a vowel and a consonant is the second half of a diphthong that Arabic and
+# Bengali spellings write as a vowel letter or not at all (Shawky/Shawki/شوقي, Kawtar/Kaoutar,
+# Chowdhury/Choudhury; Turkmen Döwlet/Dovlet alike).
+_GLIDE = re.compile(r"(?<=[aeiou])[wv](?=[^aeiouyw])")
 
 # Phonetic classes on top of the skeleton: letters that transliterations swap for one another.
 _PHONETIC = str.maketrans(
@@ -50,26 +68,122 @@ _PHONETIC = str.maketrans(
 _PREFOLDS = (("dzh", "j"),)
 
 
+class Convention(NamedTuple):
+    """How one national Latin orthography writes sounds that the skeleton's folds expect in the
+    English-style conventions: letters replaced before transliteration (diacritics that
+    anyascii would flatten), then patterns replaced in the lower-case Latin token."""
+
+    letters: dict[str, str]
+    patterns: tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _patterns(*pairs: tuple[str, str]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), replacement) for pattern, replacement in pairs)
+
+
+_TURKIC = {"ç": "ch", "ş": "sh", "ğ": "gh", "ə": "a", "ı": "i", "ž": "zh", "ý": "y", "ň": "n"}
+_AZERBAIJANI = Convention(_TURKIC, _patterns((r"c(?!h)", "j"), ("x", "kh"), ("q", "g")))
+# French spellings of Maghreb Arabic names: ch for sh (Hicham/Hisham, Achraf/Ashraf), ou for w
+# before a vowel (Ouazzani/Wazzani).
+_MAGHREB = Convention({}, _patterns(("ch", "sh"), (r"^o?u(?=[aeiy])", "w")))
+CONVENTIONS: dict[str, Convention] = {
+    "AZ": _AZERBAIJANI,  # x = kh, c = j, q = g (Orxan, Nicat, Vüqar)
+    "TR": Convention(_TURKIC, _patterns((r"c(?!h)", "j"))),  # c = j (Cemal)
+    "TM": Convention({**_TURKIC, "ä": "a"}, ()),  # ç, ş, ž, ý, ň; w is v (folded anyway)
+    "UZ": Convention({"oʻ": "o", "gʻ": "gh"}, _patterns(("x", "kh"), ("q", "k"))),
+    # Egyptian spellings write the ج of Cairo as g (Hagar/Hajar, Gaber/Jaber, Khadiga/Khadija).
+    "EG": Convention({}, _patterns((r"g(?!h)", "j"))),
+    "MA": _MAGHREB,
+    "DZ": _MAGHREB,
+    "TN": _MAGHREB,
+    "MR": _MAGHREB,
+}
+
+
+class Token(NamedTuple):
+    latin: str  # the Latin form, as written (transliterated, lower case)
+    key: str  # the consonant key (`token_key`, or letter by letter for Arabic script)
+
+
 def _arabic_consonantal(text: str) -> str:
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_ALIFS)
+    text = _ARABIC_ABD.sub("عبد", text)
+    text = _ARABIC_ARTICLE.sub("", text)
     text = _ARABIC_FINAL_TA.sub("", text)
     text = _ARABIC_INNER_VOWELS.sub("", text)
-    return _ARABIC_HAMZA_SEATS.sub("", text)
+    text = _ARABIC_HAMZA_SEATS.sub("", text)
+    return _ARABIC_FINAL_HA.sub("", text)
+
+
+@lru_cache(maxsize=256)
+def _arabic_letter_key(letter: str) -> str:
+    latin = _NON_LETTERS.sub("", anyascii(letter).lower())
+    return skeleton(latin) if re.search(r"[^aeiouy]", latin) else ""
+
+
+def _arabic_key(word: str) -> str:
+    """Letter by letter, so that no digraph fold joins two letters that the script wrote apart
+    and only the dropped vowels made neighbours (خديجة: kh-d-j, never "dj" read as j)."""
+    key = "".join(_arabic_letter_key(letter) for letter in word)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+# Cyrillic soft and hard signs: anyascii writes them as an apostrophe, which would split the
+# word (Эльчин would be "el chin").
+_CYRILLIC_SIGNS = str.maketrans("", "", "ьъЬЪ")
+
+
+def _clean(name: str) -> str:
+    # Symbols and digits are no part of a name (a transliterator would spell an emoji out).
+    name = name.translate(_CYRILLIC_SIGNS)
+    return "".join(c if unicodedata.category(c)[0] in "LMZ" or c in "-'" else " " for c in name)
+
+
+def _latin_words(text: str) -> list[str]:
+    return [token for token in _NON_LETTERS.split(to_latin(text).lower()) if token]
 
 
 @lru_cache(maxsize=1 << 17)
-def latin_tokens(name: str) -> tuple[str, ...]:
-    """Lower-case Latin tokens of a name in any script (hyphens and apostrophes split words)."""
+def name_tokens(name: str, nationality: str | None = None) -> tuple[Token, ...]:
+    """The tokens of a name in any script, each with its Latin form and consonant key; the key
+    reads Latin letters by the convention of the nationality (`CONVENTIONS`), if it has one."""
     if not name:
         return ()
-    # Symbols and digits are no part of a name (a transliterator would spell an emoji out).
-    name = "".join(c if unicodedata.category(c)[0] in "LMZ" or c in "-'" else " " for c in name)
+    name = _clean(name)
+    tokens: list[Token] = []
     if _ARABIC_LETTERS.search(name):
         name = _arabic_consonantal(name)
-    latin = _NON_LETTERS.split(to_latin(name).lower()) if name.strip() else []
-    # A final h after a vowel is a silent ending that only some conventions write (Fatimah,
-    # Abdullah, Sarah), as Arabic script's ta marbuta is dropped above.
-    return tuple(_SILENT_H.sub("", token) for token in latin if token)
+    name = _ANUSVARA.sub("\u0928\u094d", name)
+    for word in name.split():
+        if _ARABIC_WORD.fullmatch(word):
+            latin = "".join(_latin_words(word))
+            if latin:
+                tokens.append(Token(latin, _arabic_key(word)))
+            continue
+        latin_words = [_SILENT_H.sub("", token) for token in _latin_words(word)]
+        convention = CONVENTIONS.get(nationality or "")
+        if convention is None and ("ə" in word or "Ə" in word):
+            convention = _AZERBAIJANI  # a letter only Azerbaijani writes
+        keyed = latin_words
+        if convention is not None:
+            converted = word.lower()
+            for letter, replacement in convention.letters.items():
+                converted = converted.replace(letter, replacement)
+            keyed = [_SILENT_H.sub("", token) for token in _latin_words(converted)]
+            if len(keyed) != len(latin_words):
+                keyed = latin_words
+            else:
+                for pattern, replacement in convention.patterns:
+                    keyed = [pattern.sub(replacement, token) for token in keyed]
+        tokens.extend(
+            Token(latin, token_key(k)) for latin, k in zip(latin_words, keyed, strict=True)
+        )
+    return tuple(tokens)
+
+
+def latin_tokens(name: str) -> tuple[str, ...]:
+    """Lower-case Latin tokens of a name in any script (hyphens and apostrophes split words)."""
+    return tuple(token.latin for token in name_tokens(name))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -77,15 +191,19 @@ def token_key(token: str) -> str:
     """The consonant key of one Latin token: the shared skeleton after the folds above."""
     for pattern, replacement in _PREFOLDS:
         token = token.replace(pattern, replacement)
-    return skeleton(token)
+    return skeleton(_GLIDE.sub("", token))
 
 
 @lru_cache(maxsize=1 << 17)
+def phonetic_key(key: str) -> str:
+    """The phonetic class key of a consonant key (documented above); never empty for a key."""
+    folded = re.sub(r"(.)\1+", r"\1", key.translate(_PHONETIC))
+    return folded or key
+
+
 def phonetic(token: str) -> str:
-    """The phonetic class key of one Latin token (documented above); never empty for a token."""
-    key = token_key(token).translate(_PHONETIC)
-    key = re.sub(r"(.)\1+", r"\1", key)
-    return key or token_key(token)
+    """The phonetic class key of one Latin token."""
+    return phonetic_key(token_key(token))
 
 
 def skeletons(tokens: Iterable[str]) -> tuple[str, ...]:
@@ -104,6 +222,6 @@ def variant_table(names: Iterable[str]) -> dict[str, list[str]]:
     """Skeleton -> the Latin spellings seen with it, for the names given (in any script)."""
     table: dict[str, set[str]] = defaultdict(set)
     for name in names:
-        for token in latin_tokens(name):
-            table[token_key(token)].add(token)
+        for token in name_tokens(name):
+            table[token.key].add(token.latin)
     return {key: sorted(spellings) for key, spellings in sorted(table.items())}

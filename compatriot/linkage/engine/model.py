@@ -75,6 +75,14 @@ def _name(field: str, other: str) -> Any:
             _level(joined, "run together"),
             _level(f"{phon} = {r_phon}", "same phonetic key"),
             _level(f"jaro_winkler_similarity({latin}, {r_latin}) >= 0.9", "typo"),
+            # One letter typed wrong, left out, doubled or two swapped: Jaro-Winkler misses it
+            # in a short name (Arjun/Areun, Ankit/Anuit), and a name with nothing in common is a
+            # hard conflict (twins, siblings) that one slip of the keyboard must not make.
+            _level(
+                f"least(length({latin}), length({r_latin})) >= 3"
+                f" AND damerau_levenshtein({latin}, {r_latin}) <= 1",
+                "one letter off",
+            ),
             _level(
                 f'list_contains("name_keys_r", {key}) OR list_contains("name_keys_l", {r_key})',
                 "key among the other's names",
@@ -190,16 +198,28 @@ _NEAR_YEARS = (
 )
 
 
-def _similar(left: str, right: str | None = None) -> str:
-    """Jaro-Winkler of at least 0.8, asked only of names that share their first or last letter:
-    the function costs a microsecond a pair and the equalities before it match hundreds of
-    millions of pairs at a million records. No true pair of the generated data was lost."""
+def _similar(left: str, right: str | None = None, *, short_forms: bool = True) -> str:
+    """Alike (Jaro-Winkler ≥ 0.8), or one the start or the end of the other
+    (Emeka/Chukwuemeka, Femi/Oluwafemi).
+
+    Asked only of names that share their first or last letter (a start or an end always does):
+    Jaro-Winkler costs about a microsecond a pair in DuckDB and the equalities before it match
+    hundreds of millions of pairs at a million records. No true pair of the generated data at
+    100,000 or 300,000 records was lost by this (docs/benchmarks.md)."""
     right = right or left
     ends = (
         f"(substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)"
         f" OR right(l.{left}, 1) = right(r.{right}, 1))"
     )
-    return f"{ends} AND jaro_winkler_similarity(l.{left}, r.{right}) >= 0.8"
+    alike = f"jaro_winkler_similarity(l.{left}, r.{right}) >= 0.8"
+    if not short_forms:
+        return f"{ends} AND {alike}"
+    short = f"least(length(l.{left}), length(r.{right})) >= 3"
+    part = (
+        f"starts_with(l.{left}, r.{right}) OR starts_with(r.{right}, l.{left}) OR "
+        f"ends_with(l.{left}, r.{right}) OR ends_with(r.{right}, l.{left})"
+    )
+    return f"{ends} AND ({alike} OR ({short} AND ({part})))"
 
 
 # Each rule keeps the pairs that share something specific; together they reach every pair that
@@ -218,7 +238,7 @@ PREDICTION_BLOCKS = (
     block_on("given_phonetic", "family_phonetic", "dob_year"),
     # Given and family names swapped, one of them also spelt another way.
     "l.given_key = r.family_key AND l.dob_year = r.dob_year"
-    f" AND {_similar('family_phonetic', 'given_phonetic')}",
+    f" AND {_similar('family_phonetic', 'given_phonetic', short_forms=False)}",
     f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     # Both names spelt by another convention (Гасанова/Hasanova, Вугар/Vüqar), in either field.

@@ -252,7 +252,10 @@ def _pairs(linker: Linker, table: Any) -> pd.DataFrame:
     # for the rules that read it, it is unknown on every pair.
     columns = ", ".join(c if c in present else f"-1 AS {c}" for c in PAIR_COLUMNS)
     sql = f"SELECT {columns} FROM {table.physical_name}"  # noqa: S608  a Splink table name
-    return _fetch(linker, sql)
+    pairs = _fetch(linker, sql)
+    if pd.api.types.is_integer_dtype(pairs["unique_id_l"]):
+        return pairs  # the record numbers of `dedupe`, mapped back to ids there
+    return pairs.astype({"unique_id_l": str, "unique_id_r": str})
 
 
 def _count(linker: Linker, table: Any) -> int:
@@ -389,6 +392,46 @@ def _trained_on_sample(frame: pd.DataFrame, options: Options, stats: Stats) -> d
     linker = new_linker(sample, options)
     train(linker, options, stats)
     return {"trained_records": len(frame), "splink": linker.misc.save_model_to_json()}
+
+
+def link_new(
+    new: pd.DataFrame,
+    existing: pd.DataFrame,
+    options: Options | None = None,
+    *,
+    saved_model: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, Stats]:
+    """Score a few new records against many existing ones and against one another (not the
+    existing ones among themselves): the scored pairs in the columns `dedupe` gives, each pair
+    once. The model is the bundled one unless given (training on every few registrations would
+    cost more than the scoring), its prior set for all the records together."""
+    options = options or Options()
+    if options.engine != "duckdb":
+        raise ValueError("scoring new records runs on DuckDB only")
+    stats = Stats(records=len(new))
+    everything = pd.concat([existing, new], ignore_index=True)
+    connection = _connection(options)
+    linker = new_linker(everything, options, saved_model or bundled_model(), connection)
+    started = time.perf_counter()
+    # Each new record is asked for as a query (an id of its own) against all the records, the
+    # new ones included, so that two new registrations of one person meet too.
+    _load(connection, "queries", new.assign(unique_id="__q__" + new["unique_id"].astype(str)))
+    found = linker.inference.find_matches_to_new_records(
+        "queries", blocking_rules=model.prediction_blocks(), match_weight_threshold=-10
+    )
+    pairs = _pairs(linker, found)
+    for side in ("unique_id_l", "unique_id_r"):
+        pairs[side] = pairs[side].str.removeprefix("__q__")
+    pairs = pairs[pairs["unique_id_l"] != pairs["unique_id_r"]]
+    ordered = pairs["unique_id_l"] < pairs["unique_id_r"]
+    left = pairs["unique_id_l"].where(ordered, pairs["unique_id_r"])
+    pairs = pairs.assign(unique_id_r=pairs["unique_id_r"].where(ordered, pairs["unique_id_l"]))
+    pairs = pairs.assign(unique_id_l=left)
+    pairs = pairs.sort_values("match_probability", ascending=False, kind="stable")
+    pairs = pairs.drop_duplicates(["unique_id_l", "unique_id_r"]).reset_index(drop=True)
+    stats.pairs_scored = len(pairs)
+    stats.timed("score", started)
+    return pairs, stats
 
 
 def trace(

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from compatriot.core.models import Organisation, Role
+from compatriot.core.models import Crisis, Organisation, Role
+from compatriot.linkage.models import DedupeJob
 
 MAN = {
     "given_name": "Мухаммед",
@@ -36,3 +37,15 @@ def man(register_person: Callable[..., dict[str, Any]]) -> Callable[..., dict[st
         return register_person(client, **{**MAN, **overrides})
 
     return make
+
+
+def job_under_way(crisis: Crisis, organisation: Organisation) -> DedupeJob:
+    """An organisation's job left running (by a worker that is busy, or dead)."""
+    return DedupeJob.objects.create(
+        crisis=crisis,
+        scope="organisation",
+        started_by_organisation=organisation,
+        status="running",
+        lower_threshold=0.5,
+        upper_threshold=0.99,
+    )

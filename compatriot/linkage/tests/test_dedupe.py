@@ -13,6 +13,7 @@ from django.core.management import call_command
 from compatriot.core.models import AuditEntry, Role
 from compatriot.core.viewer import Viewer
 from compatriot.linkage.models import CandidatePair, DedupeJob, Merge, PairStatus
+from compatriot.linkage.tests.conftest import job_under_way
 from compatriot.people.aggregates import crisis_counts
 from compatriot.people.models import Person
 
@@ -184,12 +185,18 @@ def test_unmerge_waits_for_a_later_merge_that_builds_on_it(
 
 
 def test_the_queue_never_shows_another_organisations_person(
-    client_a: Any, client_b: Any, man: Any, coordinator_a: Any, coordinator_b: Any, crisis: Any
+    client_a: Any,
+    client_b: Any,
+    man: Any,
+    coordinator_a: Any,
+    coordinator_b: Any,
+    admin_client: Any,
+    crisis: Any,
 ) -> None:
     mine = man(client_a)
     theirs = man(client_b, given_name="Muhammad", family_name="Mammadov", birth_date="1990-04-13")
-    run_job(coordinator_a, crisis)
-    pair = pair_of(mine, theirs)  # scored: the job runs over the whole crisis
+    run_job(admin_client, crisis)
+    pair = pair_of(mine, theirs)  # scored: a platform administrator's job runs over the crisis
 
     for client in (coordinator_a, coordinator_b):
         assert client.get("/linkage/pairs").json()["count"] == 0
@@ -288,11 +295,9 @@ def test_the_command_runs_a_crisis(world: Any, crisis: Any) -> None:
 
 
 def test_a_job_abandoned_by_a_dead_worker_stops_blocking_the_crisis(
-    world: Any, coordinator_a: Any, crisis: Any, time_machine: Any
+    world: Any, coordinator_a: Any, crisis: Any, org_a: Any, time_machine: Any
 ) -> None:
-    stuck = DedupeJob.objects.create(
-        crisis=crisis, status="running", lower_threshold=0.5, upper_threshold=0.99
-    )
+    stuck = job_under_way(crisis, org_a)
     refused = coordinator_a.post("/linkage/jobs", {"crisis": str(crisis.id)})
     assert refused.status_code == 409
     assert refused.json()["field"] == "crisis"

@@ -164,3 +164,34 @@ def test_sex_and_nationality_are_not_counted_twice_with_the_names() -> None:
         if comparison.output_column_name in {"sex", "nationality"}:
             same = next(lvl for lvl in comparison.comparison_levels if not lvl.is_null_level)
             assert (same.u_probability or 0) > 0.99
+
+
+def test_one_letter_typed_wrong_in_a_short_given_name_links() -> None:
+    """Jaro-Winkler misses a slip in a short name; it must not read as names with nothing in
+    common, which is the hard conflict that keeps twins apart."""
+    found = clusters(
+        *BACKGROUND,
+        ("1", "Arjun", "Joshi", "1998-09-25", "male", "IN", "+380739292491"),
+        ("2", "Areun", "Joshi", "1998-09-25", "male", "IND", "+380739292491"),
+        ("3", "Ankit", "Yadav", "2001-02-15", "male", "IN", "+380988558421"),
+        ("4", "Anuit", "Yadav", "2001-02-15", "male", "IN", "+380988558421"),
+    )
+    assert found["1"] == found["2"]
+    assert found["3"] == found["4"]
+
+
+def test_a_national_number_read_with_the_wrong_region_still_links() -> None:
+    # A Polish number written in national form by a volunteer in Poland; the file says only
+    # that the person is Moroccan and the crisis is in Ukraine, so it reads as a Ukrainian
+    # number. Its subscriber digits are the same.
+    frame = prepare(
+        records(
+            *BACKGROUND,
+            ("1", "Soufiane", "Benjelloun", "1967-12-23", "male", "MA", "+48505546433"),
+            ("2", "Sofiane", "Ben Jelloun", "1967", "male", "MA", "50-554-6433"),
+        ),
+        phone_regions=("UA",),
+    ).frame
+    result, _, _ = pipeline.dedupe(frame)
+    found = dict(zip(result["unique_id"], result["cluster_id"], strict=True))
+    assert found["1"] == found["2"]

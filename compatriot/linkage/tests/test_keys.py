@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from compatriot.linkage.engine.keys import latin_tokens, phonetic, skeletons, variant_table
+from compatriot.linkage.engine.keys import latin_tokens, name_tokens, phonetic, variant_table
 
 
-def key(name: str) -> tuple[str, ...]:
-    return skeletons(latin_tokens(name))
+def key(name: str, nationality: str | None = None) -> tuple[str, ...]:
+    return tuple(token.key for token in name_tokens(name, nationality))
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,22 @@ def key(name: str) -> tuple[str, ...]:
         ("Hussein", "Husain", "حسين", "Хусейн"),
         ("Ahmad", "Akhmed", "أحمد", "Ахмед"),
         ("Sharma", "शर्मा"),
+        # Arabic script: letter by letter (d and j made neighbours by the dropped vowel are
+        # not the French dj), the article al- dropped, Abd joined to the name after it.
+        ("Khadija", "Khadidja", "خديجة"),
+        ("Mansouri", "المنصوري"),
+        ("Abdullah", "Abdellah", "عبد الله", "Абдулла"),
+        ("Abdelrahman", "عبد الرحمن"),
+        # A w or v closing a diphthong is written as a vowel or not at all.
+        ("Shawky", "Shawki", "شوقي"),
+        ("Kawtar", "Kaoutar", "كوثر", "Кавтар"),
+        ("Chowdhury", "Choudhury"),
+        # Devanagari anusvara before a consonant is n unless the consonant is a labial.
+        ("Anjali", "अंजलि"),
+        ("Ankit", "अंकित"),
+        ("Pande", "Pandey", "पांडे"),
+        # A letter only Azerbaijani writes selects its convention without a nationality.
+        ("Jafarova", "Cəfərova", "Джафарова"),
     ],
 )
 def test_variants_across_scripts_share_a_key(spellings: tuple[str, ...]) -> None:
@@ -73,3 +89,33 @@ def test_run_together_key_folds_no_letters_across_a_word_boundary() -> None:
     # Joined whole, the double n and the y would fold away and make these one key.
     assert joined_skeleton(["arjun", "nair"]) != joined_skeleton(["arjun", "iyer"])
     assert joined_skeleton(["kirthana", "rao"]) != joined_skeleton(["kirtana", "nair"])
+
+
+@pytest.mark.parametrize(
+    ("nationality", "spellings"),
+    [
+        # Azerbaijani Latin: x is kh, c is j, q is g; ç and ş are ch and sh.
+        ("AZ", ("Orkhan", "Orxan", "Орхан")),
+        ("AZ", ("Nijat", "Nicat", "Ниджат")),
+        ("AZ", ("Vugar", "Vüqar", "Вугар")),
+        ("AZ", ("Orujov", "Orucov", "Оруджев")),
+        ("AZ", ("Elchin", "Elçin", "Эльчин")),
+        # French spellings of Maghreb Arabic names: ch is sh, ou before a vowel is w.
+        ("MA", ("Hisham", "Hicham", "هشام", "Хічам")),
+        ("MA", ("Ashraf", "Achraf", "أشرف", "Ачраф")),
+        ("MA", ("Ouazzani", "الوزاني", "Уаззані")),
+        ("MA", ("Chraibi", "الشرايبي")),
+        ("EG", ("Hajar", "Hagar", "هاجر", "Хагар")),
+        ("EG", ("Khadija", "Khadiga", "خديجة")),
+    ],
+)
+def test_national_latin_conventions(nationality: str, spellings: tuple[str, ...]) -> None:
+    keys = {key(spelling, nationality) for spelling in spellings}
+    assert len(keys) == 1, {spelling: key(spelling, nationality) for spelling in spellings}
+
+
+def test_a_convention_applies_only_to_its_nationality() -> None:
+    # In English-style spellings ch is not sh, and x, c and q keep their own values.
+    assert key("Chinedu", "NG") != key("Shinedu", "NG")
+    assert key("Alexander", "UA") == key("Aleksander", "UA")
+    assert key("Orxan") != key("Orkhan")

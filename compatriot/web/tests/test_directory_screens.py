@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from compatriot.core.models import AuditEntry, Organisation, Role
+from compatriot.core.models import AuditEntry, Organisation, Role, SharingAgreement
 from compatriot.directory.models import Capacity, DiasporaFocalPoint, DiasporaProfile
 from compatriot.directory.tests.factories import actor_for, make_profile, make_service
 
@@ -52,7 +52,11 @@ def owner(web_client: Callable[..., Client], org_a: Organisation) -> Client:
 
 
 @pytest.fixture
-def profile_b(make_member: Callable[..., Any], org_b: Organisation) -> DiasporaProfile:
+def profile_b(
+    make_member: Callable[..., Any], org_a: Organisation, org_b: Organisation
+) -> DiasporaProfile:
+    """org_b's unpublished profile; org_b shares with org_a, which makes org_a its partner."""
+    SharingAgreement.objects.create(provider=org_b, recipient=org_a, purpose="partners")
     user = make_member(org_b, Role.COORDINATOR)
     return make_profile(
         actor_for(org_b, user),
@@ -152,6 +156,30 @@ def test_partners_see_other_profiles_but_change_only_their_own(
     assert owner.post(f"/workspace/directory/profiles/{profile_b.id}/confirm/").status_code == 404
     profile_b.refresh_from_db()
     assert profile_b.name == "Cameroonian network, Krakow"
+
+
+def test_an_unpublished_profile_is_absent_for_an_organisation_that_is_no_partner(
+    web_client: Callable[..., Client],
+    profile_b: DiasporaProfile,
+    make_member: Callable[..., Any],
+    crisis: Any,
+    register_person: Callable[..., Any],
+    make_client: Callable[..., Any],
+) -> None:
+    """A third organisation: no agreement with org_b. The profile's page answers as a profile
+    that does not exist, and the list, the filters and the gap map do not know it."""
+    third = Organisation.objects.create(name="Third", kind="ngo")
+    stranger = web_client(third, Role.COORDINATOR)
+    page = stranger.get(f"/workspace/directory/profiles/{profile_b.id}/")
+    missing = stranger.get("/workspace/directory/profiles/00000000-0000-4000-8000-000000000000/")
+    assert page.status_code == missing.status_code == 404
+    assert "Cameroonian" not in page.content.decode()
+    assert "Cameroonian" not in stranger.get("/workspace/directory/").content.decode()
+    assert stranger.get("/workspace/directory/", {"origin_country": "CM"}).context["profiles"] == []
+    lublin = {"country": "PL", "admin_area": "Lublin", "latitude": 51.25, "longitude": 22.57}
+    register_person(make_client(third), needs=[{"category": "shelter"}], **lublin)
+    gaps = stranger.get("/workspace/directory/gaps/", {"need": "shelter", "radius_km": "50"})
+    assert [(row.admin_area, row.capacity) for row in gaps.context["rows"]] == [("Lublin", 0)]
 
 
 def test_a_private_profile_is_not_shown_to_someone_without_an_organisation(

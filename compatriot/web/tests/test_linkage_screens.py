@@ -140,3 +140,50 @@ def test_the_person_page_shows_the_other_registrations(
 
     assert 'id="merged-group"' in page
     assert f"/workspace/people/{merged.merged_into_id}/" in page
+
+
+@pytest.fixture
+def split_group(crisis: Crisis, org_a: Organisation, org_b: Organisation) -> list[Person]:
+    """org_b's unshared registration is the primary of a group of which org_a registered two;
+    org_a has one other person."""
+    primary = person(crisis, org_b, "Мухаммед", "Мамедов")
+    mine = [person(crisis, org_a, "Muhammad", "Mammadov"), person(crisis, org_a, "Mohammed", "M")]
+    Person.objects.filter(id__in=[p.id for p in mine]).update(merged_into=primary)
+    return [*mine, person(crisis, org_a, "Aysel", "Aliyeva", sex="female")]
+
+
+def test_the_dashboard_counts_a_group_seen_without_its_primary_once(
+    web_client: Callable[..., Client], org_a: Organisation, split_group: list[Person]
+) -> None:
+    response = web_client(org_a).get("/workspace/")
+
+    assert response.context["counts"].total == 2
+    assert 'id="total">2</strong>' in response.content.decode()
+
+
+def test_the_registry_lists_a_group_seen_without_its_primary_once(
+    web_client: Callable[..., Client], org_a: Organisation, split_group: list[Person]
+) -> None:
+    response = web_client(org_a).get("/workspace/people/")
+    page = response.content.decode()
+
+    assert response.context["total"] == 2
+    assert f"/workspace/people/{split_group[0].id}/" in page  # the older one stands for it
+    assert f"/workspace/people/{split_group[1].id}/" not in page
+
+
+def test_keeping_apart_records_already_one_person_is_refused_with_a_message(
+    web_client: Callable[..., Client], org_a: Organisation, crisis: Crisis
+) -> None:
+    a, b, c = (person(crisis, org_a, name, "Мамедов") for name in ("Али", "Ali", "Alı"))
+    Person.objects.filter(id__in=[b.id, c.id]).update(merged_into=a)  # through a-b and a-c
+    waiting = pair(b, c, conflicts=[])
+    client = web_client(org_a, Role.COORDINATOR)
+
+    response = client.post(
+        f"/workspace/duplicates/{waiting.id}/", {"action": "keep_apart"}, follow=True
+    )
+
+    assert "Other merges already made these records one person" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == PairStatus.PENDING

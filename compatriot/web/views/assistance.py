@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 
-from compatriot.assistance import matching, selectors, services
+from compatriot.assistance import matching, selectors, services, tasks
 from compatriot.assistance.models import (
     Allocation,
     AllocationStatus,
     AssistanceRequest,
+    MatchingRunStatus,
     Offer,
     OfferStatus,
     RequestStatus,
@@ -192,19 +193,45 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 @workspace_view
 def run(request: HttpRequest) -> HttpResponse:
-    """Run matching for the crisis: the caller's open requests against the free places; live
-    allocations (proposed, confirmed, fulfilled) are left as they are."""
+    """Start matching for the crisis: the caller's open requests against the free places; live
+    allocations (proposed, confirmed, fulfilled) are left as they are. It runs in the background
+    (at once when there is no broker); the board follows it."""
     crisis_id = _crisis_id(request)
     if crisis_id is None:
         raise NotFoundError("No crisis chosen.")
-    done = matching.run_matching(_viewer(request), crisis_id=crisis_id, time_limit=20.0)
-    summary = done.summary
-    messages.success(
-        request,
-        _("Matching done: %(proposed)s proposals, %(unmatched)s requests unmatched.")
-        % {"proposed": summary.get("proposed", 0), "unmatched": summary.get("unmatched", 0)},
-    )
-    return redirect(reverse("assistance:board") + "#proposals")
+    viewer = _viewer(request)
+    try:
+        started = matching.start_matching(viewer, crisis_id=crisis_id, time_limit=20.0)
+    except ConflictError:
+        messages.warning(request, _("Matching is already running for this crisis."))
+        return redirect(reverse("assistance:board") + "#last-run")
+    tasks.enqueue(started)
+    done = selectors.matching_run_get(viewer, run_id=started.id)
+    if done.status == MatchingRunStatus.DONE:
+        summary = done.summary
+        messages.success(
+            request,
+            _("Matching done: %(proposed)s proposals, %(unmatched)s requests unmatched.")
+            % {"proposed": summary.get("proposed", 0), "unmatched": summary.get("unmatched", 0)},
+        )
+        return redirect(reverse("assistance:board") + "#proposals")
+    if done.status == MatchingRunStatus.FAILED:
+        messages.error(request, _("Matching failed. Try again, or ask an administrator."))
+    return redirect(reverse("assistance:board") + "#last-run")
+
+
+@workspace_view
+def run_status(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    """The board polls this while a run is queued or running; once it has finished, the whole
+    board reloads (its proposals changed)."""
+    found = selectors.matching_run_get(_viewer(request), run_id=run_id)
+    if found.status in (MatchingRunStatus.QUEUED, MatchingRunStatus.RUNNING):
+        return render(request, "web/assistance/_run.html", {"run": found})
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect(reverse("assistance:board") + "#last-run")
 
 
 def _done_message(action: str) -> str:

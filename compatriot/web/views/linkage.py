@@ -84,6 +84,9 @@ REFUSALS = {
         "Unmerge this pair before keeping it apart."
     ),
     "This pair is already kept apart.": gettext_lazy("This pair is already kept apart."),
+    services.ALREADY_ONE: gettext_lazy(
+        "Other merges already made these records one person: undo those merges first."
+    ),
     "This pair is not merged.": gettext_lazy("This pair is not merged."),
     "A later merge includes these records: undo it first.": gettext_lazy(
         "A later merge includes these records: undo it first."

@@ -1,7 +1,7 @@
 """`compatriot linkage run --crisis ID`: deduplicate the persons of a crisis now, in this process.
 
-Pairs at the upper threshold or above are merged unless a hard identifier conflicts; the grey
-zone goes to the review queue (API /api/v1/linkage/pairs, web page "Duplicates"). The merges are
+Pairs at the upper threshold or above are merged unless a hard identifier conflicts or a pair
+across their groups is not good enough (docs/linkage.md); the grey zone goes to the review queue (API /api/v1/linkage/pairs, web page "Duplicates"). The merges are
 recorded as the platform's (no user) in the audit log.
 """
 
@@ -44,5 +44,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"records {job.records}, pairs scored {job.pairs_scored}, kept {job.pairs_kept}, "
             f"merged {job.auto_merged}, for review {job.queued_for_review} "
-            f"(of which {job.blocked_by_conflict} blocked by a hard identifier); {stages}"
+            f"(of which {job.blocked_by_conflict} blocked by a hard identifier, "
+            f"{job.blocked_by_group} by a pair across their groups); {stages}"
         )

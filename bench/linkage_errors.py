@@ -1,0 +1,147 @@
+#!/usr/bin/env python
+"""Error analysis of the linkage engine on generated data: missed and wrong pairs by cause.
+
+Runs the engine as `bench/linkage.py` does (same rows, same seed), then sorts every true pair
+that ended in two clusters (false negatives) and every pair of two people that shares a cluster
+(false positives) by cause, with the comparison levels (gamma: -1 missing, 0 disagree, higher
+agree more) that the model gave them, prints examples, and how calibrated the scores are.
+
+    .venv/bin/python bench/linkage_errors.py --records 10000 [--examples 20] [--csv FILE]
+
+Causes of a miss: never scored (no blocking rule reached the pair, or it scored below the
+0.01 kept), scored below the cluster floor (0.5), between the floor and the threshold, at or
+above the threshold but a hard conflict, or allowed but kept apart by the clustering rule
+(some other pair between the two groups missing or weak). A wrong pair is of relatives (one
+household) or of namesakes (anyone else).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from linkage import CRISIS_COUNTRY, generate
+
+from compatriot.linkage.engine import pipeline
+from compatriot.linkage.engine.features import prepare
+
+LEVELS = {
+    "gamma_given": "given", "gamma_family": "family", "gamma_date_of_birth": "dob",
+    "gamma_phones": "phone", "gamma_sex": "sex", "gamma_nationality": "nat",
+    "gamma_place_of_birth": "place",
+}  # fmt: skip
+SHOWN = ("given_name", "family_name", "date_of_birth", "sex", "nationality", "phone")
+
+
+def _key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _levels(row: Any) -> str:
+    return " ".join(f"{name}={getattr(row, column)}" for column, name in LEVELS.items())
+
+
+def _miss_cause(row: Any, options: pipeline.Options) -> str:
+    if row is None:
+        return "not scored"
+    if row.match_probability < options.cluster_floor:
+        return "below floor 0.5"
+    if row.match_probability < options.match_threshold:
+        return "0.5 to threshold"
+    return "hard conflict" if row.conflict else "kept apart by clustering"
+
+
+def _groups(ids_by_group: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
+    for ids in ids_by_group.values():
+        yield from combinations(sorted(ids), 2)
+
+
+def _report(title: str, counts: Counter[str], patterns: dict, examples: dict) -> None:
+    print(f"\n{title} {sum(counts.values())}")
+    for cause, count in counts.most_common():
+        print(f"\n## {cause}: {count}")
+        for pattern, n in patterns[cause].most_common(12):
+            print(f"  {n:5d}  {pattern}")
+        print("\n".join(examples[cause]))
+
+
+def _calibration(pairs: pd.DataFrame, truth: dict[str, str]) -> None:
+    ids = zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True)
+    true_pair = [truth[a] == truth[b] for a, b in ids]
+    edges = [0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0]
+    bins = pd.cut(pairs["match_probability"], edges)
+    grouped = pd.DataFrame({"bin": bins, "true": true_pair}).groupby("bin", observed=True)
+    print("\ncalibration (scored pairs: share truly one person, by probability)")
+    print(pd.DataFrame({"pairs": grouped["true"].size(), "true share": grouped["true"].mean()}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--examples", type=int, default=15)
+    parser.add_argument("--csv", type=Path, help="write every error pair with its levels here")
+    arguments = parser.parse_args()
+
+    rows, truth, households = generate(arguments.records, arguments.seed)
+    by_id = {row["id"]: row for row in rows}
+    frame = prepare(enumerate(rows, start=2), phone_regions=CRISIS_COUNTRY).frame
+    options = pipeline.Options()
+    clusters, pairs, stats = pipeline.dedupe(frame, options)
+    print(f"records {stats.records}, pairs scored {stats.pairs_scored}, {stats.seconds}")
+    cluster_of = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    pairs = pairs.assign(conflict=pipeline.conflicting(pairs, frame, options).to_numpy())
+    scored = {_key(row.unique_id_l, row.unique_id_r): row for row in pairs.itertuples()}
+    _calibration(pairs, truth)
+
+    def example(a: str, b: str, row: Any) -> str:
+        probability = "-" if row is None else f"{row.match_probability:.3f}"
+        shown = " | ".join(f"{by_id[a][f]!s:>16} ~ {by_id[b][f]!s:<16}" for f in SHOWN)
+        return f"  {probability} {'-' if row is None else _levels(row)}\n    {shown}"
+
+    out: list[dict[str, object]] = []
+    for kind, members, same in (
+        ("FN", _people(truth), lambda a, b: cluster_of[a] == cluster_of[b]),
+        ("FP", _people(cluster_of), lambda a, b: truth[a] == truth[b]),
+    ):
+        counts: Counter[str] = Counter()
+        patterns: dict[str, Counter[str]] = defaultdict(Counter)
+        examples: dict[str, list[str]] = defaultdict(list)
+        for a, b in _groups(members):
+            if same(a, b):
+                continue
+            row = scored.get(_key(a, b))
+            if kind == "FN":
+                cause = _miss_cause(row, options)
+            else:
+                relatives = any(truth[a] in m and truth[b] in m for m in households.values())
+                cause = "relatives" if relatives else "namesakes"
+            pattern = "-" if row is None else _levels(row)
+            counts[cause] += 1
+            patterns[cause][pattern] += 1
+            if len(examples[cause]) < arguments.examples:
+                examples[cause].append(example(a, b, row))
+            out.append({"kind": kind, "cause": cause, "a": a, "b": b, "levels": pattern})
+        _report("missed pairs" if kind == "FN" else "wrong pairs", counts, patterns, examples)
+    if arguments.csv:
+        pd.DataFrame(out).to_csv(arguments.csv, index=False)
+
+
+def _people(group_of: dict[str, str]) -> dict[str, list[str]]:
+    members: dict[str, list[str]] = defaultdict(list)
+    for identifier, group in group_of.items():
+        members[group].append(identifier)
+    return members
+
+
+if __name__ == "__main__":
+    main()

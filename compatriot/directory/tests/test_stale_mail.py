@@ -1,0 +1,198 @@
+"""Owners asked by mail to confirm stale profiles, sent through Django's SMTP backend to a real
+SMTP server (aiosmtpd on 127.0.0.1), with a frozen clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+
+from compatriot.core.models import Membership, Organisation, Role
+from compatriot.directory.models import DiasporaProfile
+from compatriot.directory.services import profile_confirm
+from compatriot.directory.tasks import flag_stale_profiles
+from compatriot.directory.tests.factories import actor_for, make_profile
+
+START = dt.datetime(2022, 3, 1, 9, 0, tzinfo=dt.UTC)
+STALE = START + dt.timedelta(days=31)
+
+
+class Inbox:
+    """aiosmtpd handler: keeps what the server accepted (envelope recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def by_recipient(self) -> dict[str, email.message.EmailMessage]:
+        return {to: message for tos, message in self.received for to in tos}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.WEB_BASE_URL = "https://compatriot.example.org"
+    settings.DIRECTORY_STALE_AFTER_DAYS = 30
+    yield inbox
+    controller.stop()
+
+
+def _member(make_member: Any, organisation: Organisation, role: str, address: str) -> Any:
+    user = make_member(organisation, role)
+    user.email = address
+    user.save(update_fields=["email"])
+    return user
+
+
+@pytest.fixture
+def world(org_a: Organisation, org_b: Organisation, make_member: Any) -> dict[str, Any]:
+    """org_a: an admin and a coordinator with addresses (asked), a caseworker (not asked), a
+    coordinator without an address and one whose membership ended. org_b: an admin."""
+    admin = _member(make_member, org_a, Role.ADMIN, "admin@a.example")
+    _member(make_member, org_a, Role.COORDINATOR, "coordinator@a.example")
+    _member(make_member, org_a, Role.CASEWORKER, "caseworker@a.example")
+    _member(make_member, org_a, Role.COORDINATOR, "")
+    gone = _member(make_member, org_a, Role.COORDINATOR, "gone@a.example")
+    Membership.objects.filter(user=gone).update(is_active=False)
+    b_admin = _member(make_member, org_b, Role.ADMIN, "admin@b.example")
+    with time_machine.travel(START, tick=False):
+        volunteer = make_profile(
+            actor_for(org_a, admin),
+            kind="individual_volunteer",
+            name="Adaeze Okonkwo",
+            contact_email="adaeze@example.org",
+        )
+        group = make_profile(actor_for(org_a, admin), name="Igbo union, Rzeszow")
+        other = make_profile(actor_for(org_b, b_admin), name="Cameroonian network")
+    with time_machine.travel(START + dt.timedelta(days=20), tick=False):
+        recent = make_profile(actor_for(org_a, admin), name="Recent")
+    return {"admin": admin, "volunteer": volunteer, "group": group, "other": other,
+            "recent": recent}  # fmt: skip
+
+
+def test_owners_admins_and_coordinators_are_mailed_once_per_staleness(
+    smtp_server: Inbox, world: dict[str, Any], org_a: Organisation, caplog: Any
+) -> None:
+    caplog.set_level(logging.INFO)
+    with time_machine.travel(STALE, tick=False):
+        assert flag_stale_profiles.delay().get() == 3
+    inbox = smtp_server.by_recipient()
+    assert set(inbox) == {"admin@a.example", "coordinator@a.example", "admin@b.example"}
+    assert len(smtp_server.received) == 3  # one message per recipient
+
+    message = inbox["admin@a.example"]
+    assert message["Subject"] == f"Diaspora profiles to confirm: {org_a.name}"
+    body = message.get_content()
+    for profile in (world["volunteer"], world["group"]):
+        url = f"https://compatriot.example.org/workspace/directory/profiles/{profile.id}/"
+        assert f"Last confirmed on 2022-03-01: {url}" in body
+    assert str(world["recent"].id) not in body
+    assert str(world["other"].id) not in body
+    assert "30 days" in body
+    # No personal data: neither the volunteer's name nor any contact travels or is logged.
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("compatriot"))
+    assert "owners mailed about 3" in ours
+    for secret in ("Adaeze", "Okonkwo", "adaeze@example.org", "Igbo union", "@a.example"):
+        assert secret not in body.replace("admin@a.example", "")
+        assert secret not in ours
+
+    for profile in ("volunteer", "group", "other"):
+        world[profile].refresh_from_db()
+        assert world[profile].confirmation_mailed_at == STALE
+
+    # The next runs ask no one again while the profiles stay stale.
+    with time_machine.travel(STALE + dt.timedelta(days=1), tick=False):
+        assert flag_stale_profiles.delay().get() == 0
+    assert len(smtp_server.received) == 3
+
+    # Confirmed, then stale again 30 days later: asked again, once.
+    with time_machine.travel(STALE + dt.timedelta(days=2), tick=False):
+        profile_confirm(actor_for(org_a, world["admin"]), profile_id=world["group"].id)
+    world["group"].refresh_from_db()
+    assert world["group"].confirmation_mailed_at is None
+    with time_machine.travel(STALE + dt.timedelta(days=33), tick=False):
+        flag_stale_profiles.delay().get()
+        flag_stale_profiles.delay().get()
+    again = smtp_server.received[3:]  # group and recent (stale by now) in one message each
+    assert sorted(to for tos, _ in again for to in tos) == [
+        "admin@a.example",
+        "coordinator@a.example",
+    ]
+    for _, message in again:
+        assert str(world["group"].id) in message.get_content()
+        assert str(world["recent"].id) in message.get_content()
+
+
+def test_a_mail_that_could_not_be_sent_is_tried_again_next_run(
+    smtp_server: Inbox, world: dict[str, Any], settings: Any, caplog: Any
+) -> None:
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _free_port()  # nothing listens there
+    with time_machine.travel(STALE, tick=False):
+        assert flag_stale_profiles.delay().get() == 3
+    assert smtp_server.received == []
+    assert not DiasporaProfile.objects.filter(confirmation_mailed_at__isnull=False).exists()
+    assert "could not mail" in caplog.text
+
+    settings.EMAIL_PORT = port
+    with time_machine.travel(STALE + dt.timedelta(days=1), tick=False):
+        assert flag_stale_profiles.delay().get() == 0  # already flagged, still to be mailed
+    assert len(smtp_server.received) == 3
+    assert (
+        DiasporaProfile.objects.filter(is_stale=True, confirmation_mailed_at__isnull=True).count()
+        == 0
+    )
+
+
+@override_settings(LANGUAGE_CODE="fr")
+def test_the_mail_is_in_the_platforms_default_language(
+    smtp_server: Inbox, world: dict[str, Any], org_a: Organisation
+) -> None:
+    with time_machine.travel(STALE, tick=False):
+        flag_stale_profiles.delay().get()
+    message = smtp_server.by_recipient()["admin@a.example"]
+    assert message["Subject"].strip() == f"Profils de la diaspora à confirmer : {org_a.name}"
+    assert "Dernière confirmation le 2022-03-01" in message.get_content()
+
+
+def test_an_organisation_with_no_one_to_ask_is_asked_once_someone_has_an_address(
+    smtp_server: Inbox, world: dict[str, Any], org_b: Organisation
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(email="admin@b.example").update(email="")
+    with time_machine.travel(STALE, tick=False):
+        flag_stale_profiles.delay().get()
+    assert "admin@b.example" not in smtp_server.by_recipient()
+    world["other"].refresh_from_db()
+    assert world["other"].confirmation_mailed_at is None
+    get_user_model().objects.filter(username__contains="OtherHelp").update(email="admin@b.example")
+    with time_machine.travel(STALE + dt.timedelta(days=1), tick=False):
+        flag_stale_profiles.delay().get()
+    assert "admin@b.example" in smtp_server.by_recipient()
