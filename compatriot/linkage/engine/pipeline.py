@@ -61,7 +61,7 @@ class Options:
     max_u_pairs: float = 2e6
     # Training cost must not grow with the file: above this many records the model is trained on
     # a uniform random sample of them and then scores them all (see `_trained_on_sample`).
-    max_training_records: int = 200_000
+    max_training_records: int = 500_000
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     max_years_apart: int = 2  # years of birth further apart are a hard conflict
