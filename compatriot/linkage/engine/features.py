@@ -8,9 +8,13 @@ for an extension (Splink's phonetic functions would download one).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import pandas as pd
 
@@ -130,28 +134,91 @@ def _tails(numbers: list[str]) -> list[str]:
     return sorted({number[-PHONE_TAIL:] for number in numbers})
 
 
+# Below this many rows the work is done in this process: starting workers costs more than it saves.
+PARALLEL_MIN_ROWS = 50_000
+_SHARED: list[tuple[int, Mapping[str, str]]] = []  # the rows, inherited by forked workers
+
+
 def prepare(
     rows: Iterable[tuple[int, Mapping[str, str]]],
     *,
     phone_regions: tuple[str, ...] = (),
+    workers: int | None = None,
 ) -> Prepared:
     """Rows as (line, mapping of FIELDS) -> the comparison frame and the problems found.
 
     National phone numbers are read with the nationality as the default region, then with
     `phone_regions` (the crisis or host country, where the caller knows it).
+
+    Large inputs are split in one chunk per worker process (`workers`, default one per core, at
+    most 2), forked so that the rows need not be pickled to them; the frame and the problems come
+    back in the input's order. One large chunk each, not many small ones: each process reads a
+    repeated value once.
     """
+    rows = list(rows)
+    count = _workers(workers, len(rows))
+    if count <= 1:
+        return _prepare_chunk(rows, phone_regions)
+    global _SHARED
+    _SHARED = rows
+    try:
+        size = -(-len(rows) // count)
+        bounds = [(start, min(start + size, len(rows))) for start in range(0, len(rows), size)]
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            parts = pool.starmap(_prepare_shared, [(*bound, phone_regions) for bound in bounds])
+    finally:
+        _SHARED = []
+    frame = pd.concat([part.frame for part in parts], ignore_index=True)
+    return Prepared(frame, [problem for part in parts for problem in part.problems])
+
+
+def _workers(workers: int | None, rows: int) -> int:
+    if workers is None:
+        if rows < PARALLEL_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        # A daemonic process (a worker pool's child) may not start children of its own.
+        if multiprocessing.current_process().daemon:
+            return 1
+        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 2)
+    return max(1, min(int(workers), rows))
+
+
+def _prepare_shared(start: int, end: int, phone_regions: tuple[str, ...]) -> Prepared:
+    return _prepare_chunk(_SHARED[start:end], phone_regions)
+
+
+def _prepare_chunk(
+    rows: list[tuple[int, Mapping[str, str]]], phone_regions: tuple[str, ...]
+) -> Prepared:
     problems: list[Problem] = []
     out: list[dict[str, object]] = []
+    # Registrations repeat names, dates, countries and phone numbers: each distinct value is read
+    # once per chunk (with the problems it gave, reported again at every line that has it).
+    names: dict[tuple[str, str, str | None], dict[str, object]] = {}
+    dates: dict[str, tuple[tuple[int | None, int | None, int | None], list[Problem]]] = {}
+    countries: dict[str, tuple[str | None, list[Problem]]] = {}
+    phone_cache: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[Problem]]] = {}
+
+    def memo(cache: dict[Any, Any], key: Any, line: int, read: Callable[..., Any]) -> Any:
+        if key not in cache:
+            found: list[Problem] = []
+            cache[key] = (read(found), found)
+        value, found = cache[key]
+        problems.extend(Problem(line, problem.field, problem.reason) for problem in found)
+        return value
+
     for line, row in rows:
 
         def get(name: str, _row: Mapping[str, str] = row) -> str:
             return (_row.get(name) or "").strip()
 
-        nationality = _country(get("nationality"), line, problems)
-        year, month, day = _date(get("date_of_birth"), line, problems)
+        raw_country, raw_date, raw_phone = get("nationality"), get("date_of_birth"), get("phone")
+        nationality = memo(countries, raw_country, line, partial(_country, raw_country, 0))
+        year, month, day = memo(dates, raw_date, line, partial(_date, raw_date, 0))
         regions = ((nationality,) if nationality else ()) + phone_regions
         place_tokens = latin_tokens(get("place_of_birth"))
-        phones = _tails(_phones(get("phone"), regions, line, problems))
+        key = (raw_phone, regions)
+        phones = _tails(memo(phone_cache, key, line, partial(_phones, raw_phone, regions, 0)))
         record: dict[str, object] = {
             "unique_id": get("id"),
             "sex": _SEXES.get(get("sex").lower()),
@@ -165,7 +232,11 @@ def prepare(
             "phone_last": phones[-1] if len(phones) > 1 else None,
             "place_key": joined_skeleton(place_tokens) or None,
         }
-        record.update(_name_columns(get("given_name"), get("family_name"), nationality))
+        # The name's keys depend on the nationality too (its national Latin conventions).
+        name = (get("given_name"), get("family_name"), nationality)
+        if name not in names:
+            names[name] = _name_columns(*name)
+        record.update(names[name])
         out.append(record)
     frame = pd.DataFrame.from_records(out, columns=COLUMNS)
     for column in ("dob_year", "dob_month", "dob_day", "name_count"):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
@@ -58,6 +59,9 @@ class Options:
     memory_limit: str = "4GB"
     threads: int = 2
     max_u_pairs: float = 2e6
+    # Training cost must not grow with the file: above this many records the model is trained on
+    # a uniform random sample of them and then scores them all (see `_trained_on_sample`).
+    max_training_records: int = 500_000
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     score_threshold: float = DEFAULT_SCORE_THRESHOLD
     max_years_apart: int = 2  # years of birth further apart are a hard conflict
@@ -98,7 +102,7 @@ def new_linker(
         session = spark.session(options.threads)
         if isinstance(settings, dict):
             settings = spark.translated_settings(settings)
-        table = spark.load(session, "records", frame, TYPES)
+        table = spark.load(session, "records", frame, _types(frame))
         return Linker(table, settings, spark.api(session), set_up_basic_logging=False)
     if options.engine != "duckdb":
         raise ValueError(f"unknown engine {options.engine!r}: expected one of {ENGINES}")
@@ -113,10 +117,19 @@ def _fetch(linker: Linker, sql: str) -> pd.DataFrame:
     return result.toPandas() if hasattr(result, "toPandas") else result.df()
 
 
+def _types(frame: pd.DataFrame) -> dict[str, str]:
+    """TYPES, with the record numbers `dedupe` gives as ids kept as integers."""
+    if pd.api.types.is_integer_dtype(frame["unique_id"]):
+        return {**TYPES, "unique_id": "BIGINT"}
+    return TYPES
+
+
 def _load(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     """Copy the frame into DuckDB with fixed types: an all-empty column must still be text."""
     connection.register("incoming", frame)
-    casts = ", ".join(f'CAST("{column}" AS {kind}) AS "{column}"' for column, kind in TYPES.items())
+    casts = ", ".join(
+        f'CAST("{column}" AS {kind}) AS "{column}"' for column, kind in _types(frame).items()
+    )
     connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {casts} FROM incoming")  # noqa: S608
     connection.unregister("incoming")
 
@@ -240,6 +253,8 @@ def _pairs(linker: Linker, table: Any) -> pd.DataFrame:
     columns = ", ".join(c if c in present else f"-1 AS {c}" for c in PAIR_COLUMNS)
     sql = f"SELECT {columns} FROM {table.physical_name}"  # noqa: S608  a Splink table name
     pairs = _fetch(linker, sql)
+    if pd.api.types.is_integer_dtype(pairs["unique_id_l"]):
+        return pairs  # the record numbers of `dedupe`, mapped back to ids there
     return pairs.astype({"unique_id_l": str, "unique_id_r": str})
 
 
@@ -333,21 +348,50 @@ def dedupe(
     saved_model: dict[str, Any] | None = None,
     keep_linker: Callable[[Linker], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Stats]:
-    """Cluster the records: (clusters, scored pairs, stats). Trains unless given a saved model."""
+    """Cluster the records: (clusters, scored pairs, stats). Trains unless given a saved model.
+
+    Inside, the records are numbered and Splink joins, compares and deduplicates pairs of
+    integers rather than of the caller's text ids (millions of candidate pairs at a million
+    records); the pairs and clusters returned carry the caller's ids."""
     options = options or Options()
     stats = Stats(records=len(frame))
     if saved_model is None and len(frame) < MIN_TRAINING_RECORDS:
         saved_model = bundled_model()
-    linker = new_linker(frame, options, saved_model)
+    # Numbered in the order of the ids, so that each pair keeps the orientation (left id below
+    # right) it has with text ids: a few comparison levels are not symmetric.
+    ids = frame["unique_id"].astype(str).to_numpy()
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    numbers = np.empty(len(ids), dtype="int64")
+    numbers[order] = np.arange(len(ids), dtype="int64")
+    numbered = frame.assign(unique_id=numbers)
+    if saved_model is None and len(frame) > options.max_training_records:
+        saved_model = _trained_on_sample(numbered, options, stats)
+    linker = new_linker(numbered, options, saved_model)
     if saved_model is None:
         train(linker, options, stats)
     if keep_linker is not None:
         keep_linker(linker)
     predictions = score(linker, options, stats)
     pairs = _pairs(linker, predictions)
-    pairs = pairs.astype({"unique_id_l": str, "unique_id_r": str})
+    pairs["unique_id_l"] = ids[pairs["unique_id_l"].to_numpy(dtype="int64")]
+    pairs["unique_id_r"] = ids[pairs["unique_id_r"].to_numpy(dtype="int64")]
     clusters = cluster(pairs, frame, options, stats)
     return clusters, pairs, stats
+
+
+def _trained_on_sample(frame: pd.DataFrame, options: Options, stats: Stats) -> dict[str, Any]:
+    """The model trained on `options.max_training_records` records drawn at random, as saved.
+
+    A uniform sample keeps every estimate the full file would give: u and the prior are shares
+    of pairs (a person's two records are both drawn as often as any two records are), m is
+    estimated within blocks of the sample, and the term frequencies are counted on the full file
+    when it is scored. The prior is therefore not rescaled: the model is saved as if trained on
+    the full file."""
+    sample = frame.sample(n=options.max_training_records, random_state=SEED).sort_index()
+    linker = new_linker(sample, options)
+    train(linker, options, stats)
+    return {"trained_records": len(frame), "splink": linker.misc.save_model_to_json()}
 
 
 def link_new(
@@ -404,6 +448,8 @@ def trace(
     stats = Stats(records=len(against))
     if saved_model is None and len(against) < MIN_TRAINING_RECORDS:
         saved_model = bundled_model()
+    if saved_model is None and len(against) > options.max_training_records:
+        saved_model = _trained_on_sample(against, options, stats)
     connection = _connection(options) if options.engine == "duckdb" else None
     linker = new_linker(against, options, saved_model, connection)
     if saved_model is None:

@@ -87,8 +87,13 @@ def load(spark: Any, name: str, frame: pd.DataFrame, types: dict[str, str]) -> A
     """The frame as a Spark DataFrame with fixed types, also registered as the view `name`."""
     from pyspark.sql import functions as f
 
-    kinds = {"VARCHAR": "string", "INTEGER": "int", "VARCHAR[]": "array<string>"}
-    converters = {"VARCHAR": str, "INTEGER": int, "VARCHAR[]": list}
+    kinds = {
+        "VARCHAR": "string",
+        "INTEGER": "int",
+        "BIGINT": "bigint",
+        "VARCHAR[]": "array<string>",
+    }
+    converters = {"VARCHAR": str, "INTEGER": int, "BIGINT": int, "VARCHAR[]": list}
     schema = ", ".join(f"{column} {kinds[kind]}" for column, kind in types.items())
 
     def value(raw: Any, kind: str) -> Any:
