@@ -235,6 +235,10 @@ LINKAGE_JOB_TIMEOUT_MINUTES = int(os.environ.get("LINKAGE_JOB_TIMEOUT_MINUTES", 
 MATCHING_RUN_TIMEOUT_MINUTES = int(os.environ.get("MATCHING_RUN_TIMEOUT_MINUTES", "30"))
 # With a broker, registrations within this many seconds share one comparison with the crisis.
 LINKAGE_NEW_RECORDS_DELAY = int(os.environ.get("LINKAGE_NEW_RECORDS_DELAY", "60"))
+# Without a broker, compare new registrations inside the registering request (small crises only).
+LINKAGE_NEW_RECORDS_WITHOUT_BROKER = (
+    os.environ.get("LINKAGE_NEW_RECORDS_WITHOUT_BROKER", "0") == "1"
+)
 # Web pages (compatriot/web, docs/web.md).
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"

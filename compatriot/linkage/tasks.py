@@ -58,8 +58,13 @@ def schedule_new_records(crisis_id: uuid.UUID) -> None:
 
     Nothing to do unless the crisis has been deduplicated as a whole (deduplication is in use
     there). With a broker, registrations within LINKAGE_NEW_RECORDS_DELAY seconds share one job
-    (it compares everyone registered since the last one). Without a broker the job runs here and
-    now; a failure is logged (and recorded on the job), never passed to the registration."""
+    (it compares everyone registered since the last one). Without a broker nothing runs unless
+    LINKAGE_NEW_RECORDS_WITHOUT_BROKER is set: the job would run inside the registration's
+    request and prepare the whole crisis each time (seconds per registration in a large crisis),
+    so there the next whole-crisis job compares them. When it runs here, a failure is logged (and
+    recorded on the job), never passed to the registration."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and not settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER:
+        return
     whole = DedupeJob.objects.filter(
         crisis_id=crisis_id, scope=JobScope.CRISIS, status=JobStatus.DONE
     )

@@ -16,6 +16,12 @@ from compatriot.linkage.models import CandidatePair, DedupeJob, PairStatus
 from compatriot.people.models import Person
 
 
+@pytest.fixture(autouse=True)
+def _compare_without_a_broker(settings: Any) -> None:
+    """The tests have no broker: let the comparison run inside the registration, as opted in."""
+    settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER = True
+
+
 def register(client: Any, man: Any, capture: Any, **overrides: Any) -> Person:
     with capture(execute=True):
         created = man(client, **overrides)
@@ -129,3 +135,15 @@ def test_new_records_meet_the_existing_and_one_another_only(
     assert frozenset(p.id for p in new) in pairs
     assert {frozenset((new[0].id, o.id)) for o in old} <= pairs
     assert len(pairs) == len(scored.pairs)  # each pair once
+
+
+def test_without_a_broker_registrations_are_not_slowed_unless_opted_in(
+    deduplicated: dict[str, Person],
+    client_a: Any,
+    man: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER = False
+    register(client_a, man, django_capture_on_commit_callbacks, given_name="Muhammad")
+    assert not DedupeJob.objects.filter(kind="new_records").exists()
