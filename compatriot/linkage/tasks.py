@@ -9,8 +9,8 @@ import uuid
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 
+from compatriot.core.debounce import run_per_crisis
 from compatriot.linkage.models import DedupeJob, JobScope, JobStatus
 from compatriot.linkage.services import dedupe_job_run, dedupe_new_records
 
@@ -70,12 +70,10 @@ def schedule_new_records(crisis_id: uuid.UUID) -> None:
     )
     if not whole.exists():
         return
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        try:
-            dedupe_new_records_task.delay(str(crisis_id))
-        except Exception:
-            logger.exception("linkage: comparing new registrations of %s failed", crisis_id)
-        return
-    delay = settings.LINKAGE_NEW_RECORDS_DELAY
-    if cache.add(f"linkage-new-records:{crisis_id}", 1, timeout=delay):
-        dedupe_new_records_task.apply_async((str(crisis_id),), countdown=delay)
+    run_per_crisis(
+        dedupe_new_records_task,
+        crisis_id,
+        key="linkage-new-records",
+        delay=settings.LINKAGE_NEW_RECORDS_DELAY,
+        what="linkage: comparing new registrations",
+    )

@@ -9,9 +9,9 @@ import uuid
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
+from compatriot.core.debounce import run_per_crisis
 from compatriot.core.statements import fixed_statement
 from compatriot.tracing.models import ACTIVE_STATUSES, TracingRequest
 from compatriot.tracing.services import tracing_recheck
@@ -68,12 +68,10 @@ def schedule_recheck(crisis_id: uuid.UUID) -> None:
     the registration that triggered it (the periodic sweep will catch up)."""
     if not _has_active_request(crisis_id):
         return
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        try:
-            tracing_recheck_task.delay(str(crisis_id))
-        except Exception:
-            logger.exception("tracing: re-check of crisis %s failed", crisis_id)
-        return
-    delay = int(getattr(settings, "TRACING_RECHECK_DELAY", 30))
-    if cache.add(f"tracing-recheck:{crisis_id}", 1, timeout=delay):
-        tracing_recheck_task.apply_async((str(crisis_id),), countdown=delay)
+    run_per_crisis(
+        tracing_recheck_task,
+        crisis_id,
+        key="tracing-recheck",
+        delay=int(getattr(settings, "TRACING_RECHECK_DELAY", 30)),
+        what="tracing: re-check",
+    )
