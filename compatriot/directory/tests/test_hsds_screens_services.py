@@ -147,9 +147,7 @@ def test_an_import_refuses_a_child_row_of_another_organisation(
     with pytest.raises(HsdsInvalidError) as refused:
         services.hsds_import(actor_b, records=package)
 
-    assert refused.value.problems == [
-        Problem(table, 1, "id", "belongs to another organisation")
-    ]
+    assert refused.value.problems == [Problem(table, 1, "id", "belongs to another organisation")]
     assert to_records() == before  # nothing of the package written, the row still A's
     row = CHILD_MODELS[table].objects.get(id=child["id"])
     assert row.service.organization.managed_by_id == org_a.id
