@@ -28,6 +28,7 @@ from compatriot.directory.models import (
     DirectoryOrganization,
     Location,
     Phone,
+    ProfileConfirmationMail,
     RequiredDocument,
     Schedule,
     Service,
@@ -159,6 +160,8 @@ def _confirm(profile: DiasporaProfile) -> None:
     profile.is_stale = False
     profile.confirmation_requested_at = None
     profile.confirmation_mailed_at = None
+    # Who was mailed about the staleness now ended is of no further use (mail.py).
+    ProfileConfirmationMail.objects.filter(profile=profile).delete()
 
 
 @transaction.atomic
