@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from compatriot.core.errors import ConflictError
+from compatriot.core.errors import ConflictError, ErrorCode
 
 if TYPE_CHECKING:
     from compatriot.linkage.selectors import DecisionAcross
 
 
-class LinkageErrorCode(StrEnum):
-    DECIDED_APART = "LINKAGE_DECIDED_APART"
-
-
 class DecidedApartError(ConflictError):
     """A manual merge would join two groups between which a reviewer kept two records apart, or
     undid their merge. The pair is named when the viewer may see both of its records."""
-
-    default_code = LinkageErrorCode.DECIDED_APART
 
     def __init__(self, decision: DecisionAcross) -> None:
         self.decision = decision
@@ -35,4 +28,4 @@ class DecidedApartError(ConflictError):
                 f"Two records of these groups that you may not see were {what} by a reviewer: "
                 "the merge is refused."
             )
-        super().__init__(message, field="pair_id")
+        super().__init__(message, field="pair_id", code=ErrorCode.LINKAGE_DECIDED_APART)
