@@ -99,8 +99,8 @@ def _already_asked(profiles: list[DiasporaProfile]) -> set[tuple[uuid.UUID, int]
 
 
 def _record(profiles: list[DiasporaProfile], user_ids: list[int], now: dt.datetime) -> None:
-    """Recorded as soon as the server accepted the message (its own transaction): a failure
-    later in the run must not send it again."""
+    """Recorded (committed: the task runs in autocommit) as soon as the server accepted the
+    message: a failure later in the run must not send it again."""
     ProfileConfirmationMail.objects.bulk_create(
         [
             ProfileConfirmationMail(
@@ -126,10 +126,16 @@ def _ask_organisation(
         logger.warning("directory: organisation %s has no one to ask by mail", organisation.id)
         return []
     asked = _already_asked(profiles)
+
+    def has(profile: DiasporaProfile, user_ids: list[int]) -> bool:
+        # An address that got the notice as any of its users has it (a member who joined
+        # later with a colleague's address is not mailed again).
+        return any((profile.id, user_id) in asked for user_id in user_ids)
+
     failed = 0
     with get_connection() as connection:
         for address, user_ids in recipients.items():
-            unasked = [p for p in profiles if all((p.id, u) not in asked for u in user_ids)]
+            unasked = [p for p in profiles if not has(p, user_ids)]
             if not unasked:
                 continue
             with translation.override(mail_language()):
@@ -147,8 +153,7 @@ def _ask_organisation(
             failed,
             organisation.id,
         )
-    everyone = [u for user_ids in recipients.values() for u in user_ids]
-    return [p for p in profiles if all((p.id, u) in asked for u in everyone)]
+    return [p for p in profiles if all(has(p, user_ids) for user_ids in recipients.values())]
 
 
 def ask_owners_to_confirm(*, days: int, now: dt.datetime | None = None) -> int:

@@ -228,12 +228,20 @@ def test_a_recipient_refused_halfway_is_asked_next_run_and_no_one_twice(
     assert "coordinator@a.example" not in ours
 
 
-def test_two_members_sharing_an_address_get_one_message(
-    smtp_server: Inbox, world: dict[str, Any], org_a: Organisation, make_member: Any
+@pytest.mark.parametrize("_case", ["before the mail", "after the mail"])
+def test_members_sharing_an_address_get_one_message(
+    smtp_server: Inbox, world: dict[str, Any], org_a: Organisation, make_member: Any, _case: str
 ) -> None:
-    _member(make_member, org_a, Role.ADMIN, "coordinator@a.example")
+    """A second member with the coordinator's address, there from the start or joining after
+    the mail went (while the profiles stay stale): one message to the address, and the
+    profiles count as mailed."""
+    if _case == "before the mail":
+        _member(make_member, org_a, Role.ADMIN, "coordinator@a.example")
     with time_machine.travel(STALE, tick=False):
         flag_stale_profiles.delay().get()
+    if _case == "after the mail":
+        DiasporaProfile.objects.update(confirmation_mailed_at=None)  # as if not all were asked
+        _member(make_member, org_a, Role.ADMIN, "coordinator@a.example")
     with time_machine.travel(STALE + dt.timedelta(days=1), tick=False):
         flag_stale_profiles.delay().get()
     assert sorted(to for tos, _ in smtp_server.received for to in tos) == [
@@ -241,6 +249,9 @@ def test_two_members_sharing_an_address_get_one_message(
         "admin@b.example",
         "coordinator@a.example",
     ]
+    assert not DiasporaProfile.objects.filter(
+        is_stale=True, confirmation_mailed_at__isnull=True
+    ).exists()
 
 
 @override_settings(LANGUAGE_CODE="fr")
