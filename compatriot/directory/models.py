@@ -114,6 +114,32 @@ class DiasporaProfile(GeoPoint):
         return self.verified_at is not None
 
 
+class ProfileConfirmationMail(models.Model):
+    """One admin or coordinator mailed about one staleness of a profile: recorded per recipient
+    as each message is accepted, so that a run the mail server interrupts mails no one twice
+    and the next run asks only those not asked yet (directory/mail.py)."""
+
+    profile = models.ForeignKey(DiasporaProfile, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # The profile's last_confirmed_at when mailed: which staleness the mail was about (a
+    # confirmation moves it, so a profile stale again is mailed about again).
+    last_confirmed_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "last_confirmed_at", "recipient"],
+                name="profile_confirmation_mailed_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"profile {self.profile_id} mailed to user {self.recipient_id}"
+
+
 class CapacityKind(models.TextChoices):
     SHELTER_BEDS = "shelter_beds", "Shelter beds"
     VEHICLES = "vehicles", "Vehicles"

@@ -17,7 +17,8 @@ from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
 from compatriot.directory.hsds.load import load_records
-from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
+from compatriot.directory.hsds.ownership import foreign_records
+from compatriot.directory.hsds.problems import HsdsInvalidError
 from compatriot.directory.hsds.records import Records, to_records
 from compatriot.directory.models import (
     Capacity,
@@ -27,6 +28,7 @@ from compatriot.directory.models import (
     DirectoryOrganization,
     Location,
     Phone,
+    ProfileConfirmationMail,
     RequiredDocument,
     Schedule,
     Service,
@@ -158,6 +160,8 @@ def _confirm(profile: DiasporaProfile) -> None:
     profile.is_stale = False
     profile.confirmation_requested_at = None
     profile.confirmation_mailed_at = None
+    # Who was mailed about the staleness now ended is of no further use (mail.py).
+    ProfileConfirmationMail.objects.filter(profile=profile).delete()
 
 
 @transaction.atomic
@@ -409,40 +413,14 @@ def place_location(location: Location) -> Any:
 # ---- HSDS data packages from the workspace
 
 
-def _foreign_records(organisation_id: uuid.UUID, records: Records) -> list[Problem]:
-    """Records of the package that would replace another organisation's (same HSDS id)."""
-    models: dict[str, Any] = {
-        "organization": (DirectoryOrganization, "managed_by_id"),
-        "service": (Service, "organization__managed_by_id"),
-        "location": (Location, "organization__managed_by_id"),
-    }
-    problems = []
-    for table, (model, owner) in models.items():
-        ids = {}
-        for number, record in enumerate(records.get(table, []), start=1):
-            try:
-                ids[uuid.UUID(str(record.get("id")))] = number
-            except ValueError:
-                continue
-        taken = (
-            model.objects.filter(id__in=ids)
-            .exclude(**{owner: organisation_id})
-            .values_list("id", flat=True)
-        )
-        problems += [
-            Problem(table, ids[taken_id], "id", "belongs to another organisation")
-            for taken_id in taken
-        ]
-    return sorted(problems, key=lambda p: (p.file, p.row or 0))
-
-
 @transaction.atomic
 def hsds_import(actor: Viewer, *, records: Records) -> dict[str, int]:
     """Import validated HSDS records (see `hsds.package.read_package`) for the acting
-    organisation, which will manage them. A record whose id is another organisation's is refused
-    (every such record is reported) and nothing is written; so is any invalid record."""
+    organisation, which will manage them. A record whose id is another organisation's, or that
+    hangs off one of its records (`hsds.ownership`), is refused (every such record is reported)
+    and nothing is written; so is any invalid record."""
     organisation_id = _require_writer(actor)
-    foreign = _foreign_records(organisation_id, records)
+    foreign = foreign_records(organisation_id, records)
     if foreign:
         raise HsdsInvalidError(foreign)
     return load_records(actor, records)

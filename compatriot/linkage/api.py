@@ -64,6 +64,15 @@ def _detail(detail: selectors.PairDetail) -> dict[str, object]:
             for f in detail.fields
         ],
         "merge": detail.merge,
+        "across": [
+            {
+                "pair_id": d.pair_id if d.visible else None,
+                "kept_apart": d.kept_apart,
+                "undone": d.undone,
+                "conflicts": d.conflicts,
+            }
+            for d in detail.across
+        ],
     }
 
 
@@ -75,6 +84,9 @@ def get_pair(request: HttpRequest, pair_id: uuid.UUID) -> dict[str, object]:
 
 @router.post("/pairs/{pair_id}/merge", response=PairDetailOut)
 def merge_pair(request: HttpRequest, pair_id: uuid.UUID) -> dict[str, object]:
+    """Merge the pair's two groups. 409 (code LINKAGE_DECIDED_APART, naming the pair) when a
+    reviewer kept two records across them apart or undid their merge; differing hard
+    identifiers across them (GET's `across`) a reviewer may override, and the audit records it."""
     viewer = viewer_of(request)
     services.pair_merge(viewer, pair_id=pair_id)
     return _detail(selectors.pair_get(viewer, pair_id=pair_id))

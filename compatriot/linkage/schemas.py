@@ -82,8 +82,20 @@ class MergeOut(Schema):
     decided_at: dt.datetime
 
 
+class AcrossOut(Schema):
+    """A pair between the two groups a merge would join: kept apart or unmerged by a reviewer
+    (a merge is refused: 409), or with differing hard identifiers (a reviewer may merge anyway).
+    pair_id is null for a pair the viewer may not see both records of."""
+
+    pair_id: uuid.UUID | None
+    kept_apart: bool
+    undone: bool
+    conflicts: list[str]
+
+
 class PairDetailOut(PairOut):
     person_a: SideOut
     person_b: SideOut
     fields: list[FieldOut]
     merge: MergeOut | None
+    across: list[AcrossOut]

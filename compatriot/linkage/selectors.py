@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from compatriot.core.audit import audit_record
@@ -54,6 +54,26 @@ class PairDetail:
     person_b: Person
     fields: list[FieldComparison]
     merge: MergeShown | None  # the merge in force, if merged
+    across: list[DecisionAcross]  # what a merge of the pair would override or be refused for
+
+
+@dataclass(frozen=True)
+class DecisionAcross:
+    """A pair between the two groups a merge would join that a reviewer kept apart, whose merge
+    was undone, or whose hard identifiers conflict. `visible`: the viewer may see both of its
+    records (only then is it named to them)."""
+
+    pair_id: uuid.UUID
+    visible: bool
+    kept_apart: bool
+    undone: bool
+    conflicts: list[str]
+
+    @property
+    def refuses_merge(self) -> bool:
+        """A person's decision stands between the groups: a merge may not step around it (the
+        group rule of compatriot.linkage.groups); a hard conflict a person may override."""
+        return self.kept_apart or self.undone
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,54 @@ def compare(pair: CandidatePair, a: Person, b: Person) -> list[FieldComparison]:
     return fields
 
 
+def _groups_of(a: uuid.UUID, b: uuid.UUID) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    heads = dict(Person.objects.filter(id__in=[a, b]).values_list("id", "merged_into_id"))
+    root_a, root_b = heads.get(a) or a, heads.get(b) or b
+    if root_a == root_b:
+        return set(), set()
+    groups: dict[uuid.UUID, set[uuid.UUID]] = {root_a: {root_a}, root_b: {root_b}}
+    for person, head in Person.objects.filter(merged_into_id__in=[root_a, root_b]).values_list(
+        "id", "merged_into_id"
+    ):
+        groups[head].add(person)
+    return groups[root_a], groups[root_b]
+
+
+def decisions_across(viewer: Viewer, pair: CandidatePair) -> list[DecisionAcross]:
+    """The kept-apart, undone and hard-conflicting pairs between the current groups of the
+    pair's two persons, the pair itself left out (it is the one being decided: merging a pair
+    kept apart is the reviewer reversing that decision). Empty once the two are one person."""
+    group_a, group_b = _groups_of(pair.person_a_id, pair.person_b_id)
+    if not group_a:
+        return []
+    across = (
+        CandidatePair.objects.filter(
+            Q(person_a_id__in=group_a, person_b_id__in=group_b)
+            | Q(person_a_id__in=group_b, person_b_id__in=group_a)
+        )
+        .exclude(id=pair.id)
+        .order_by("id")
+    )
+    undone = set(
+        Merge.objects.filter(pair__in=across, undone_at__isnull=False).values_list(
+            "pair_id", flat=True
+        )
+    )
+    seen = set(
+        visible_persons(viewer).filter(id__in=group_a | group_b).values_list("id", flat=True)
+    )
+    found = []
+    for other in across:
+        kept_apart = other.status == PairStatus.KEPT_APART
+        was_undone = other.id in undone and other.status == PairStatus.PENDING
+        if kept_apart or was_undone or other.conflicts:
+            visible = other.person_a_id in seen and other.person_b_id in seen
+            found.append(
+                DecisionAcross(other.id, visible, kept_apart, was_undone, list(other.conflicts))
+            )
+    return found
+
+
 def pair_get(viewer: Viewer, *, pair_id: uuid.UUID) -> PairDetail:
     pair = _visible_pairs(viewer).select_related("person_a", "person_b").filter(id=pair_id).first()
     if pair is None:
@@ -195,5 +263,10 @@ def pair_get(viewer: Viewer, *, pair_id: uuid.UUID) -> PairDetail:
         )
     shown = _shown_merge(viewer, merge) if merge is not None else None
     return PairDetail(
-        pair, pair.person_a, pair.person_b, compare(pair, pair.person_a, pair.person_b), shown
+        pair,
+        pair.person_a,
+        pair.person_b,
+        compare(pair, pair.person_a, pair.person_b),
+        shown,
+        decisions_across(viewer, pair),
     )

@@ -27,6 +27,7 @@ from compatriot.core.errors import ConflictError, InvalidInputError, NotFoundErr
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.viewer import Viewer
 from compatriot.linkage.dedupe import ScoredPair, hard_conflicts, score, score_new
+from compatriot.linkage.errors import DecidedApartError
 from compatriot.linkage.groups import Groups, key
 from compatriot.linkage.models import (
     CandidatePair,
@@ -37,6 +38,7 @@ from compatriot.linkage.models import (
     Merge,
     PairStatus,
 )
+from compatriot.linkage.selectors import decisions_across
 from compatriot.people.models import Person
 from compatriot.people.selectors import visible_persons
 
@@ -380,9 +382,17 @@ def _decide(
 
 
 def _merge(
-    viewer: Viewer, pair: CandidatePair, *, automatic: bool, job: DedupeJob | None = None
+    viewer: Viewer,
+    pair: CandidatePair,
+    *,
+    automatic: bool,
+    job: DedupeJob | None = None,
+    reversed_keep_apart: bool = False,
+    overridden_conflicts: dict[str, list[str]] | None = None,
 ) -> Merge:
-    """Join the groups of the pair's two persons under the older primary record."""
+    """Join the groups of the pair's two persons under the older primary record. A reviewer's
+    merge records what it overrode: a keep-apart decision on this pair, and the hard-identifier
+    conflicts (pair -> identifiers) between the two groups."""
     locked = {
         p.id: p
         for p in Person.objects.select_for_update().filter(
@@ -429,6 +439,8 @@ def _merge(
             "primary": str(primary.id),
             "moved": [m["person"] for m in moved],
             "probability": round(pair.probability, 4),
+            **({"reverses": "keep_apart"} if reversed_keep_apart else {}),
+            **({"overrides_conflicts": overridden_conflicts} if overridden_conflicts else {}),
         },
     )
     return merge
@@ -448,11 +460,30 @@ def _pair_for_decision(viewer: Viewer, pair_id: uuid.UUID) -> CandidatePair:
 
 
 def pair_merge(viewer: Viewer, *, pair_id: uuid.UUID) -> Merge:
+    """A reviewer's merge. It follows the group rule's decisions (compatriot.linkage.groups): it
+    is refused (DecidedApartError) when two records across the groups were kept apart or had
+    their merge undone, unless that is this pair itself (merging it reverses the decision).
+    Hard-identifier conflicts across the groups a person may override: they are shown before
+    (selectors.pair_get) and recorded in the merge's audit entry."""
     with transaction.atomic():
         pair = _pair_for_decision(viewer, pair_id)
         if pair.status == PairStatus.MERGED:
             raise ConflictError("This pair is already merged.", field="pair_id")
-        return _merge(viewer, pair, automatic=False)
+        _current_groups([pair.person_a_id, pair.person_b_id])  # locked until the merge is made
+        across = decisions_across(viewer, pair)
+        for decision in across:
+            if decision.refuses_merge:
+                raise DecidedApartError(decision)
+        overridden = {str(d.pair_id): d.conflicts for d in across if d.conflicts}
+        if pair.conflicts:
+            overridden[str(pair.id)] = list(pair.conflicts)
+        return _merge(
+            viewer,
+            pair,
+            automatic=False,
+            reversed_keep_apart=pair.status == PairStatus.KEPT_APART,
+            overridden_conflicts=overridden,
+        )
 
 
 def pair_keep_apart(viewer: Viewer, *, pair_id: uuid.UUID) -> CandidatePair:

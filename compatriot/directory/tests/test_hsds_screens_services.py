@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,18 @@ import pytest
 from compatriot.core.errors import PermissionDeniedError
 from compatriot.core.models import AuditEntry, Organisation, Role
 from compatriot.directory import services
-from compatriot.directory.hsds.problems import HsdsInvalidError
-from compatriot.directory.hsds.records import TCN_TERM, term_id, to_records
-from compatriot.directory.models import Location, Service
+from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
+from compatriot.directory.hsds.records import TCN_TERM, Records, term_id, to_records
+from compatriot.directory.models import (
+    CostOption,
+    Location,
+    Phone,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceLanguage,
+)
 from compatriot.directory.schemas import NearQuery
 from compatriot.directory.selectors import service_ids_near
 from compatriot.directory.tests.factories import actor_for, make_service
@@ -92,3 +102,107 @@ def test_an_import_that_fails_replaces_nothing(
     with pytest.raises(HsdsInvalidError):
         services.hsds_import(actor, records=package)
     assert to_records() == before
+
+
+def _own_package_around(records: Records, table: str) -> tuple[Records, dict[str, Any]]:
+    """A package of a new organization, service and location, with the first `table` record of
+    `records` moved onto them (its id kept): what an importer would send to take it over."""
+    organization, service, location = (str(uuid.uuid4()) for _ in range(3))
+    package: Records = {
+        "organization": [{"id": organization, "name": "Rzeszow legal clinic", "description": "-"}],
+        "service": [{"id": service, "organization_id": organization, "name": "Legal advice",
+                     "status": "active"}],
+        "location": [{"id": location, "organization_id": organization, "name": "Rzeszow",
+                      "location_type": "physical"}],
+    }  # fmt: skip
+    child = dict(records[table][0])
+    links = {"organization_id": organization, "service_id": service, "location_id": location}
+    child.update({name: value for name, value in links.items() if name in child})
+    package[table] = [child]
+    return package, child
+
+
+CHILD_MODELS: dict[str, Any] = {
+    "phone": Phone,
+    "schedule": Schedule,
+    "language": ServiceLanguage,
+    "required_document": RequiredDocument,
+    "cost_option": CostOption,
+    "service_at_location": ServiceAtLocation,
+}
+
+
+@pytest.mark.parametrize("table", list(CHILD_MODELS))
+def test_an_import_refuses_a_child_row_of_another_organisation(
+    make_member: Callable[..., Any], org_a: Organisation, org_b: Organisation, table: str
+) -> None:
+    """A phone, schedule, language, ... keeps its HSDS id; a package giving that id under the
+    importer's own service would move the row away from its organisation's service."""
+    actor_a = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    actor_b = actor_for(org_b, make_member(org_b, Role.COORDINATOR))
+    make_service(actor_a)
+    before = to_records()
+    package, child = _own_package_around(before, table)
+
+    with pytest.raises(HsdsInvalidError) as refused:
+        services.hsds_import(actor_b, records=package)
+
+    assert refused.value.problems == [Problem(table, 1, "id", "belongs to another organisation")]
+    assert to_records() == before  # nothing of the package written, the row still A's
+    row = CHILD_MODELS[table].objects.get(id=child["id"])
+    assert row.service.organization.managed_by_id == org_a.id
+
+
+@pytest.mark.parametrize(
+    ("_case", "table", "link"),
+    [
+        ("a phone on its service", "phone", "service_id"),
+        ("a phone on its location", "phone", "location_id"),
+        ("a phone on its organization", "phone", "organization_id"),
+        ("a schedule at its location", "schedule", "location_id"),
+        ("a language of its service", "language", "service_id"),
+        ("a link to its location", "service_at_location", "location_id"),
+        ("a service of its organization", "service", "organization_id"),
+    ],
+)
+def test_an_import_may_not_hang_rows_off_another_organisations_records(
+    make_member: Callable[..., Any],
+    org_a: Organisation,
+    org_b: Organisation,
+    _case: str,
+    table: str,
+    link: str,
+) -> None:
+    actor_a = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    actor_b = actor_for(org_b, make_member(org_b, Role.COORDINATOR))
+    make_service(actor_a)
+    before = to_records()
+    package, child = _own_package_around(before, table)
+    if table == "service":
+        package["service"] = [child]
+    child["id"] = str(uuid.uuid4())  # a new row of the importer's...
+    child[link] = before[link.removesuffix("_id")][0]["id"]  # ...on A's record
+
+    with pytest.raises(HsdsInvalidError) as refused:
+        services.hsds_import(actor_b, records=package)
+
+    assert refused.value.problems == [Problem(table, 1, link, "belongs to another organisation")]
+    assert to_records() == before
+
+
+def test_an_import_may_replace_its_own_child_rows_and_link_its_own_records(
+    make_member: Callable[..., Any], org_a: Organisation
+) -> None:
+    actor = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    service = make_service(actor)
+    records = services.hsds_export(actor)
+    package: Records = {"phone": [dict(records["phone"][0], number="+48166710001")]}
+    package["phone"].append({"id": str(uuid.uuid4()), "service_id": str(service.id),
+                             "number": "+48166710002"})  # fmt: skip
+
+    services.hsds_import(actor, records=package)
+
+    assert sorted(service.phones.values_list("number", flat=True)) == [
+        "+48166710001",
+        "+48166710002",
+    ]

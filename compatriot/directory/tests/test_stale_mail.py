@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from django.test import override_settings
 
 from compatriot.core.models import Membership, Organisation, Role
-from compatriot.directory.models import DiasporaProfile
+from compatriot.directory.models import DiasporaProfile, ProfileConfirmationMail
 from compatriot.directory.services import profile_confirm
 from compatriot.directory.tasks import flag_stale_profiles
 from compatriot.directory.tests.factories import actor_for, make_profile
@@ -31,8 +31,22 @@ class Inbox:
 
     def __init__(self) -> None:
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+        # Addresses refused at RCPT (550), or whose message is refused at DATA with 421 (the
+        # server closes the connection), as a failing server would.
+        self.refused_at_rcpt: set[str] = set()
+        self.refused_at_data: set[str] = set()
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused_at_rcpt:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refused_at_data & set(envelope.rcpt_tos):
+            return "421 Service not available, closing transmission channel"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
@@ -136,6 +150,8 @@ def test_owners_admins_and_coordinators_are_mailed_once_per_staleness(
         profile_confirm(actor_for(org_a, world["admin"]), profile_id=world["group"].id)
     world["group"].refresh_from_db()
     assert world["group"].confirmation_mailed_at is None
+    assert not ProfileConfirmationMail.objects.filter(profile=world["group"]).exists()
+    assert ProfileConfirmationMail.objects.filter(profile=world["volunteer"]).count() == 2
     with time_machine.travel(STALE + dt.timedelta(days=33), tick=False):
         flag_stale_profiles.delay().get()
         flag_stale_profiles.delay().get()
@@ -168,6 +184,74 @@ def test_a_mail_that_could_not_be_sent_is_tried_again_next_run(
         DiasporaProfile.objects.filter(is_stale=True, confirmation_mailed_at__isnull=True).count()
         == 0
     )
+
+
+@pytest.mark.parametrize("_case", ["refused at RCPT", "closed at DATA"])
+def test_a_recipient_refused_halfway_is_asked_next_run_and_no_one_twice(
+    smtp_server: Inbox, world: dict[str, Any], caplog: Any, _case: str
+) -> None:
+    """org_a has two recipients; the server takes the first and refuses the second. The next
+    run asks only the second; nobody ever gets the same notice twice."""
+    refused = (
+        smtp_server.refused_at_rcpt if _case == "refused at RCPT" else smtp_server.refused_at_data
+    )
+    refused.add("coordinator@a.example")
+    with time_machine.travel(STALE, tick=False):
+        assert flag_stale_profiles.delay().get() == 3
+    assert sorted(to for tos, _ in smtp_server.received for to in tos) == [
+        "admin@a.example",
+        "admin@b.example",
+    ]
+    for profile in ("volunteer", "group"):  # not everyone asked yet
+        world[profile].refresh_from_db()
+        assert world[profile].confirmation_mailed_at is None
+    world["other"].refresh_from_db()
+    assert world["other"].confirmation_mailed_at == STALE
+
+    refused.clear()
+    for day in (1, 2):
+        with time_machine.travel(STALE + dt.timedelta(days=day), tick=False):
+            flag_stale_profiles.delay().get()
+    assert sorted(to for tos, _ in smtp_server.received for to in tos) == [
+        "admin@a.example",
+        "admin@b.example",
+        "coordinator@a.example",
+    ]
+    body = smtp_server.by_recipient()["coordinator@a.example"].get_content()
+    assert str(world["volunteer"].id) in body
+    assert str(world["group"].id) in body
+    for profile in ("volunteer", "group"):
+        world[profile].refresh_from_db()
+        assert world[profile].confirmation_mailed_at == STALE + dt.timedelta(days=1)
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("compatriot"))
+    assert "1 recipient(s) of organisation" in ours
+    assert "coordinator@a.example" not in ours
+
+
+@pytest.mark.parametrize("_case", ["before the mail", "after the mail"])
+def test_members_sharing_an_address_get_one_message(
+    smtp_server: Inbox, world: dict[str, Any], org_a: Organisation, make_member: Any, _case: str
+) -> None:
+    """A second member with the coordinator's address, there from the start or joining after
+    the mail went (while the profiles stay stale): one message to the address, and the
+    profiles count as mailed."""
+    if _case == "before the mail":
+        _member(make_member, org_a, Role.ADMIN, "coordinator@a.example")
+    with time_machine.travel(STALE, tick=False):
+        flag_stale_profiles.delay().get()
+    if _case == "after the mail":
+        DiasporaProfile.objects.update(confirmation_mailed_at=None)  # as if not all were asked
+        _member(make_member, org_a, Role.ADMIN, "coordinator@a.example")
+    with time_machine.travel(STALE + dt.timedelta(days=1), tick=False):
+        flag_stale_profiles.delay().get()
+    assert sorted(to for tos, _ in smtp_server.received for to in tos) == [
+        "admin@a.example",
+        "admin@b.example",
+        "coordinator@a.example",
+    ]
+    assert not DiasporaProfile.objects.filter(
+        is_stale=True, confirmation_mailed_at__isnull=True
+    ).exists()
 
 
 @override_settings(LANGUAGE_CODE="fr")

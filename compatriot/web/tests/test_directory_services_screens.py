@@ -261,6 +261,7 @@ def test_an_import_may_not_take_over_another_organisations_records(
     reasons = {(p.file, p.field, p.reason) for p in response.context["problems"]}
     assert ("organization", "id", "belongs to another organisation") in reasons
     assert ("service", "id", "belongs to another organisation") in reasons
+    assert ("phone", "id", "belongs to another organisation") in reasons  # child rows too
     assert _counts() == before
     assert Service.objects.get().organization.managed_by_id != org_b.id
 

@@ -187,3 +187,27 @@ def test_keeping_apart_records_already_one_person_is_refused_with_a_message(
     assert "Other merges already made these records one person" in response.content.decode()
     waiting.refresh_from_db()
     assert waiting.status == PairStatus.PENDING
+
+
+def test_a_merge_across_a_kept_apart_pair_is_refused_with_a_message_naming_it(
+    web_client: Callable[..., Client], org_a: Organisation, crisis: Crisis
+) -> None:
+    a, b, c = (person(crisis, org_a, name, "Мамедов") for name in ("Али", "Ali", "Alı"))
+    Person.objects.filter(id=c.id).update(merged_into=a)  # a and c: one person
+    kept = pair(a, b, conflicts=[], status=PairStatus.KEPT_APART)
+    conflicting = pair(b, c, conflicts=["document_number"])
+    client = web_client(org_a, Role.COORDINATOR)
+    url = f"/workspace/duplicates/{conflicting.id}/"
+
+    page = client.get(url).content.decode()
+    assert "Kept apart by a reviewer" in page  # shown before anyone presses merge
+    assert f"/workspace/duplicates/{kept.id}/" in page
+
+    response = client.post(url, {"action": "merge"}, follow=True)
+
+    assert f"A reviewer kept apart two records of these people (pair {kept.id})" in (
+        response.content.decode()
+    )
+    conflicting.refresh_from_db()
+    assert conflicting.status == PairStatus.PENDING
+    assert Person.objects.get(id=b.id).merged_into_id is None

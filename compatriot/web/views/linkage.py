@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from compatriot.core.errors import ConflictError
 from compatriot.core.viewer import Viewer
 from compatriot.linkage import selectors, services, tasks
+from compatriot.linkage.errors import DecidedApartError
 from compatriot.linkage.models import DedupeJob, PairStatus
 from compatriot.web.workspace import workspace_view
 
@@ -94,6 +95,26 @@ REFUSALS = {
 }
 
 
+def _decided_apart(error: DecidedApartError) -> str:
+    decision = error.decision
+    if not decision.visible:
+        return _(
+            "A reviewer kept apart (or unmerged) two records of these people that you may not "
+            "see: the merge is refused."
+        )
+    if decision.kept_apart:
+        text = _(
+            "A reviewer kept apart two records of these people (pair %(pair)s): the merge is "
+            "refused. Open that pair and merge it to reverse the decision, or leave them apart."
+        )
+    else:
+        text = _(
+            "A reviewer undid the merge of two records of these people (pair %(pair)s): the "
+            "merge is refused. Open that pair and merge it again, or leave them apart."
+        )
+    return text % {"pair": decision.pair_id}
+
+
 @workspace_view
 def pair(request: HttpRequest, pair_id: uuid.UUID) -> HttpResponse:
     viewer = _viewer(request)
@@ -105,6 +126,8 @@ def pair(request: HttpRequest, pair_id: uuid.UUID) -> HttpResponse:
         call, done = action
         try:
             call(viewer, pair_id=pair_id)
+        except DecidedApartError as error:
+            messages.error(request, _decided_apart(error))
         except ConflictError as error:
             messages.error(request, REFUSALS.get(error.message, _("This cannot be done now.")))
         else:

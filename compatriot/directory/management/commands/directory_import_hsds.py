@@ -3,7 +3,8 @@
 PATH is a folder with `datapackage.json` and its CSV files, or with `hsds.json` (or that JSON
 file itself). The package is validated first (frictionless and JSON Schema, as the specification's
 CI does); if anything is wrong, every problem is printed as `file row N, field: reason` and
-nothing is imported. The organisations imported are managed by --org.
+nothing is imported. The organisations imported are managed by --org; records that another
+organisation manages (or rows hanging off them) are refused the same way (`services.hsds_import`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from compatriot.core.management.base import CompatriotCommand
-from compatriot.directory.hsds.load import load_records
 from compatriot.directory.hsds.package import read_package
 from compatriot.directory.hsds.problems import HsdsInvalidError
+from compatriot.directory.services import hsds_import
 
 
 class Command(CompatriotCommand):
@@ -30,9 +31,8 @@ class Command(CompatriotCommand):
     def handle(self, *args: Any, **options: Any) -> str:
         actor = self.viewer(options)
         assert actor is not None  # noqa: S101  required=True raises instead
-        actor.require_people_write()
         try:
-            counts = load_records(actor, read_package(options["path"]))
+            counts = hsds_import(actor, records=read_package(options["path"]))
         except HsdsInvalidError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
