@@ -16,6 +16,7 @@ Nothing is written into the repository: the CSV, the database and the printed ta
     .venv/bin/python bench/ingest.py --persons 1000000
     .venv/bin/python bench/ingest.py --persons 200000 --workers 2 --batch-size 10000
     .venv/bin/python bench/ingest.py --persons 200000 --reuse-csv --connections 1
+    .venv/bin/python bench/ingest.py --persons 200000 --database-name compatriot_bench_mine
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/compatriot_bench"
+    )
+    parser.add_argument(
+        "--database-name",
+        help="the database to drop and recreate, instead of the one in --database-url (so that"
+        " two benchmarks on one server do not drop each other's)",
     )
     parser.add_argument("--workers", type=int, default=None, help="default: the importer's")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the importer's")
@@ -311,6 +317,8 @@ def _machine() -> str:
 
 def main() -> None:
     args = _arguments()
+    if args.database_name:
+        args.database_url = f"{args.database_url.rpartition('/')[0]}/{args.database_name}"
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compatriot.settings")
     print("load average at the start: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))

@@ -208,12 +208,17 @@ class AuditEntry(models.Model):
     purpose = models.CharField(max_length=100, blank=True)
     details = models.JSONField(default=dict)
     previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        # A constraint rather than `unique=True`: on PostgreSQL the field option also adds a
+        # `varchar_pattern_ops` twin index, which serves only `LIKE 'x%'` and costs every append.
+        constraints = [
+            models.UniqueConstraint(fields=["entry_hash"], name="audit_entry_hash_unique")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type} {self.object_id}"

@@ -24,6 +24,10 @@ from compatriot.people.imports.columns import Rejection
 from compatriot.people.imports.normalising import NormalisedChunk, PersonRecord, RowKey
 from compatriot.people.models import Household
 
+# The lists of a chunk and a batch that hold one item per accepted row (when they are filled).
+_ALIGNED = (
+    "keys", "records", "person_lines", "vulnerability_lines", "need_lines", "consent_lines"
+)  # fmt: skip
 OTHER_CRISIS = "is already registered by your organisation for another crisis"
 
 
@@ -34,18 +38,17 @@ class Batch:
     keys: list[RowKey] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
     person_lines: list[str] = field(default_factory=list)
-    detail_lines: list[str] = field(default_factory=list)
+    vulnerability_lines: list[str] = field(default_factory=list)
+    need_lines: list[str] = field(default_factory=list)
+    consent_lines: list[str] = field(default_factory=list)
 
     def add(self, chunk: NormalisedChunk, *, skip: set[int]) -> None:
         """Add a chunk's rows but those at the positions in `skip` (duplicates)."""
-        if not skip:
-            self.keys += chunk.keys
-            self.records += chunk.records
-            self.person_lines += chunk.person_lines
-            self.detail_lines += chunk.detail_lines
-            return
-        for name in ("keys", "records", "person_lines", "detail_lines"):
+        for name in _ALIGNED:
             values = getattr(chunk, name)
+            if not skip:
+                getattr(self, name).extend(values)
+                continue
             getattr(self, name).extend(v for i, v in enumerate(values) if i not in skip)
 
     def __len__(self) -> int:

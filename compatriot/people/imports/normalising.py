@@ -8,8 +8,8 @@ thousand rows, in worker processes for big files (see `pipeline`).
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -27,7 +27,7 @@ from compatriot.people.imports.columns import (
     person_input,
     split_items,
 )
-from compatriot.people.models import Person, Relationship
+from compatriot.people.models import Person, Relationship, Urgency
 from compatriot.people.records import person_values
 from compatriot.people.schemas import (
     ConsentIn,
@@ -37,6 +37,7 @@ from compatriot.people.schemas import (
     VulnerabilityIn,
 )
 
+DEFAULT_URGENCY = str(Urgency.MEDIUM)
 LATIN_MAX_LENGTH = Person._meta.get_field("given_name_latin").max_length or 200
 
 
@@ -110,7 +111,9 @@ class NormalisedChunk:
     keys: list[RowKey] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
     person_lines: list[str] = field(default_factory=list)
-    detail_lines: list[str] = field(default_factory=list)
+    vulnerability_lines: list[str] = field(default_factory=list)
+    need_lines: list[str] = field(default_factory=list)
+    consent_lines: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
 
@@ -169,7 +172,7 @@ def _record(line: int, data: ImportPersonFields) -> PersonRecord:
     values = person_values(data)
     return PersonRecord(
         line,
-        str(uuid.uuid4()),
+        new_id(),
         data.source_record_id,
         str(values["source"]),
         values["given_name"],
@@ -249,55 +252,70 @@ def _number(value: float | None) -> str:
     return "\\N" if value is None else repr(value)
 
 
+# The leading columns of each table's COPY text made here; the writer adds the household and
+# the batch's constant columns (crisis, organisation, user, time) to the end of every line.
+PERSON_COPY_COLUMNS: tuple[str, ...] = ("id", "source_record_id", *COMPARED_FIELDS)
+VULNERABILITY_COPY_COLUMNS = ("id", "person_id", "code")
+NEED_COPY_COLUMNS = ("id", "person_id", "category", "urgency")
+CONSENT_COPY_COLUMNS = ("id", "person_id", "scope", "partner_kinds", "method")
+
+
 def person_copy_line(r: PersonRecord) -> str:
-    """One row of the staging table, in `storage.STAGE_COLUMNS` order ("f": not yet known to
-    exist; the writer rewrites the id and this flag of rows that do)."""
-    return (
-        "\t".join(
-            (
-                str(r.line),
-                r.id,
-                "f",
-                r.source_record_id,
-                r.source,
-                _text(r.given_name),
-                _text(r.family_name),
-                _text(r.given_name_latin),
-                _text(r.family_name_latin),
-                r.search_text,
-                r.sex,
-                r.birth_date.isoformat() if r.birth_date else "\\N",
-                r.birth_date_precision,
-                r.nationality,
-                _codes(r.nationalities),
-                _codes(r.languages),
-                _codes(r.phones),
-                _text(r.email),
-                r.country,
-                _text(r.admin_area),
-                _text(r.place_name),
-                _number(r.latitude),
-                _number(r.longitude),
-                r.journey_stage,
-                r.category,
-                "\\N" if r.household_ref is None else _text(r.household_ref),
-                r.relationship,
-            )
+    """The row's person, in `PERSON_COPY_COLUMNS` order, without a line end. It starts with the
+    36 characters of the new person's id, which the writer replaces for a person already stored."""
+    return "\t".join(
+        (
+            r.id,
+            r.source_record_id,
+            r.source,
+            _text(r.given_name),
+            _text(r.family_name),
+            _text(r.given_name_latin),
+            _text(r.family_name_latin),
+            r.search_text,
+            r.sex,
+            r.birth_date.isoformat() if r.birth_date else "\\N",
+            r.birth_date_precision,
+            r.nationality,
+            _codes(r.nationalities),
+            _codes(r.languages),
+            _codes(r.phones),
+            _text(r.email),
+            r.country,
+            _text(r.admin_area),
+            _text(r.place_name),
+            _number(r.latitude),
+            _number(r.longitude),
+            r.journey_stage,
+            r.category,
+            r.relationship,
         )
-        + "\n"
     )
 
 
-def detail_copy_lines(r: PersonRecord) -> str:
-    """The row's vulnerabilities (v), needs (n) and consents (c), in `storage.DETAIL_COLUMNS`."""
-    key = f"{r.id}\tf\t"
-    lines = [f"{key}v\t{code}\t\t\t[]\n" for code in r.vulnerabilities]
-    lines += [f"{key}n\t{category}\t{urgency}\t\t[]\n" for category, urgency in r.needs]
-    lines += [
-        f"{key}c\t{scope}\t\t{method}\t{_codes(list(kinds))}\n"
+def new_id() -> str:
+    """A random (version 4) UUID as text, like `str(uuid.uuid4())` at a third of the cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
+    """The row's vulnerabilities, needs and consents as COPY lines of their own tables (in
+    `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`, `CONSENT_COPY_COLUMNS` order), each with
+    a new id; every line ends with a line feed, which nothing inside a line contains."""
+    vulnerabilities = "".join(f"{new_id()}\t{r.id}\t{code}\n" for code in r.vulnerabilities)
+    needs = "".join(
+        f"{new_id()}\t{r.id}\t{category}\t{urgency or DEFAULT_URGENCY}\n"
+        for category, urgency in r.needs
+    )
+    consents = "".join(
+        f"{new_id()}\t{r.id}\t{scope}\t{_codes(list(kinds))}\t{method}\n"
         for scope, method, kinds in r.consents
-    ]
-    return "".join(lines)
+    )
+    return vulnerabilities, needs, consents
 
 
 def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
@@ -313,7 +331,10 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
         )
         if task.copy_text:
             chunk.person_lines.append(person_copy_line(outcome))
-            chunk.detail_lines.append(detail_copy_lines(outcome))
+            vulnerabilities, needs, consents = detail_copy_lines(outcome)
+            chunk.vulnerability_lines.append(vulnerabilities)
+            chunk.need_lines.append(needs)
+            chunk.consent_lines.append(consents)
         else:
             chunk.records.append(outcome)
     return chunk

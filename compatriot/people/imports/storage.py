@@ -1,13 +1,13 @@
-"""The fast way to store a batch on PostgreSQL: COPY into staging tables, then a few statements.
+"""The fast way to store a batch on PostgreSQL: COPY, and a few statements for what exists.
 
 Per batch:
 1. (`prepare`, in file order) look up which source record ids exist, and give each household
    reference an id, existing or new;
-2. in one transaction: COPY the rows (with the ids of existing persons) and their details into
-   TEMP tables, the text made by the worker processes, so this process only joins strings;
-   COPY the batch's new households; INSERT the new persons, UPDATE the existing ones whose
-   columns differ (IS DISTINCT FROM), insert details not yet recorded, and bump the version of
-   persons that only gained details;
+2. in one transaction: COPY the batch's new households; COPY its new persons and their details
+   straight into their tables (the text made by the worker processes, so this process only adds
+   each line's household and the batch's constant columns); COPY the persons already stored and
+   their details into TEMP tables, UPDATE those whose columns differ (IS DISTINCT FROM), insert
+   the details they do not have yet, and bump the version of persons that only gained details;
 3. check the deferred foreign keys, wait for the batch's turn (see `ordering`: batches may be
    written on two connections at once), extend the audit chain (one lock, one read of the last
    hash), COPY the entries, and commit.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,27 +39,66 @@ from compatriot.people.imports.batches import (
     person_items,
 )
 from compatriot.people.imports.columns import Rejection
-from compatriot.people.imports.normalising import COMPARED_FIELDS, RowKey
+from compatriot.people.imports.normalising import (
+    COMPARED_FIELDS,
+    CONSENT_COPY_COLUMNS,
+    NEED_COPY_COLUMNS,
+    PERSON_COPY_COLUMNS,
+    VULNERABILITY_COPY_COLUMNS,
+    RowKey,
+)
 from compatriot.people.imports.ordering import Turns
 
 IMPORT_LOCK_CLASS = 7414  # with a hash of the organisation: one import batch at a time per org
 STAGE = "compatriot_import_person"
-DETAIL = "compatriot_import_detail"
-HOUSEHOLDS = "compatriot_import_household"
+_ID_LENGTH = 36  # a UUID's text: each person line starts with the person's id
 
-STAGE_COLUMNS = (
-    "line", "id", "existing", "source_record_id", "source", "given_name", "family_name",
-    "given_name_latin", "family_name_latin", "search_text", "sex", "birth_date",
-    "birth_date_precision", "nationality", "nationalities", "languages", "phones", "email",
-    "country", "admin_area", "place_name", "latitude", "longitude", "journey_stage", "category",
-    "household_ref", "relationship",
+
+@dataclass(frozen=True)
+class Table:
+    """A table a batch copies into: its name, the columns the worker's text has, and the columns
+    the writer appends to each line (their values are the same for the whole batch)."""
+
+    name: str
+    leading: tuple[str, ...]
+    constant: tuple[str, ...]
+    staging: str  # the TEMP table of the lines of persons already stored
+
+    @property
+    def columns(self) -> str:
+        return ", ".join((*self.leading, *self.constant))
+
+
+VULNERABILITIES = Table(
+    "people_vulnerability",
+    VULNERABILITY_COPY_COLUMNS,
+    ("note", "recorded_at"),
+    "compatriot_import_vulnerability",
+)
+NEEDS = Table(
+    "people_need",
+    NEED_COPY_COLUMNS,
+    ("status", "details", "created_at", "updated_at"),
+    "compatriot_import_need",
+)
+CONSENTS = Table(
+    "people_consent",
+    CONSENT_COPY_COLUMNS,
+    ("given_at", "recorded_by_id", "recorded_by_organisation_id"),
+    "compatriot_import_consent",
+)
+PERSON_CONSTANT_COLUMNS = (
+    "crisis_id", "registered_by_id", "registered_by_user_id", "version", "created_at", "updated_at"
 )  # fmt: skip
-DETAIL_COLUMNS = ("person_id", "existing", "kind", "code", "urgency", "method", "partner_kinds")
+_COPY_PERSONS = (
+    f"COPY people_person ({', '.join((*PERSON_COPY_COLUMNS, 'household_id', *PERSON_CONSTANT_COLUMNS))})"
+    " FROM STDIN"
+)
+_STAGE_COLUMNS = ("line", *PERSON_COPY_COLUMNS, "household_id")
 
 _CREATE_STAGING = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-    line integer NOT NULL, id uuid NOT NULL, existing boolean NOT NULL,
-    source_record_id text NOT NULL, source text NOT NULL,
+    line integer NOT NULL, id uuid NOT NULL, source_record_id text NOT NULL, source text NOT NULL,
     given_name text NOT NULL, family_name text NOT NULL,
     given_name_latin text NOT NULL, family_name_latin text NOT NULL, search_text text NOT NULL,
     sex text NOT NULL, birth_date date, birth_date_precision text NOT NULL,
@@ -67,61 +106,48 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
     phones jsonb NOT NULL, email text NOT NULL, country text NOT NULL,
     admin_area text NOT NULL, place_name text NOT NULL,
     latitude double precision, longitude double precision,
-    journey_stage text NOT NULL, category text NOT NULL,
-    household_ref text, relationship text NOT NULL, household_id uuid
+    journey_stage text NOT NULL, category text NOT NULL, relationship text NOT NULL,
+    household_id uuid
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS {DETAIL} (
-    person_id uuid NOT NULL, existing boolean NOT NULL, kind "char" NOT NULL, code text NOT NULL,
-    urgency text NOT NULL, method text NOT NULL, partner_kinds jsonb NOT NULL
+CREATE TEMP TABLE IF NOT EXISTS {VULNERABILITIES.staging} (
+    id uuid NOT NULL, person_id uuid NOT NULL, code text NOT NULL, note text NOT NULL,
+    recorded_at timestamptz NOT NULL
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS {HOUSEHOLDS} (ref text NOT NULL, id uuid NOT NULL)
-    ON COMMIT DELETE ROWS;
-TRUNCATE {STAGE}, {DETAIL}, {HOUSEHOLDS};
--- The batch's statements are simple scans and joins: compiling them (JIT, chosen for their row
+CREATE TEMP TABLE IF NOT EXISTS {NEEDS.staging} (
+    id uuid NOT NULL, person_id uuid NOT NULL, category text NOT NULL, urgency text NOT NULL,
+    status text NOT NULL, details text NOT NULL, created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS {CONSENTS.staging} (
+    id uuid NOT NULL, person_id uuid NOT NULL, scope text NOT NULL, partner_kinds jsonb NOT NULL,
+    method text NOT NULL, given_at timestamptz NOT NULL, recorded_by_id integer,
+    recorded_by_organisation_id uuid
+) ON COMMIT DELETE ROWS;
+-- Emptied at commit; emptied here too for batches that share one outer transaction (tests).
+TRUNCATE {STAGE}, {VULNERABILITIES.staging}, {NEEDS.staging}, {CONSENTS.staging};
+-- These statements are simple scans and joins: compiling them (JIT, chosen for their row
 -- counts) takes longer than running them.
 SET LOCAL jit = off;
 """
 
 # SQL below is assembled from the constant names in this module only; values are parameters.
 _PERSON_COLUMNS = (*COMPARED_FIELDS, "household_id")
-_INSERT_PERSONS = f"""
-INSERT INTO people_person (
-    id, crisis_id, registered_by_id, registered_by_user_id, source_record_id,
-    {", ".join(_PERSON_COLUMNS)}, version, created_at, updated_at)
-SELECT id, %(crisis)s, %(org)s, %(user)s, source_record_id,
-    {", ".join(_PERSON_COLUMNS)}, 1, %(now)s, %(now)s
-FROM {STAGE} WHERE NOT existing
-"""  # noqa: S608
 _UPDATE_PERSONS = f"""
 UPDATE people_person p SET {", ".join(f"{c} = s.{c}" for c in _PERSON_COLUMNS)},
     version = p.version + 1, updated_at = %(now)s
 FROM {STAGE} s
-WHERE s.existing AND p.id = s.id
+WHERE p.id = s.id
   AND ({", ".join(f"p.{c}" for c in _PERSON_COLUMNS)})
       IS DISTINCT FROM ({", ".join(f"s.{c}" for c in _PERSON_COLUMNS)})
 RETURNING s.line
 """  # noqa: S608
-# Details of new persons go in as they are; an existing person gains only what it lacks: a
-# vulnerability code, a need category or a consent scope it has no record of at all (so a
-# re-import never re-grants a withdrawn consent nor reopens a need that was met).
-_DETAILS: dict[str, tuple[str, str]] = {
-    "v": (
-        "INSERT INTO people_vulnerability (id, person_id, code, note, recorded_at) "
-        "SELECT gen_random_uuid(), d.person_id, d.code, '', %(now)s",
-        "SELECT 1 FROM people_vulnerability x WHERE x.person_id = d.person_id AND x.code = d.code",
-    ),
-    "n": (
-        "INSERT INTO people_need (id, person_id, category, urgency, status, details, created_at,"
-        " updated_at) SELECT gen_random_uuid(), d.person_id, d.code,"
-        " COALESCE(NULLIF(d.urgency, ''), 'medium'), 'open', '', %(now)s, %(now)s",
-        "SELECT 1 FROM people_need x WHERE x.person_id = d.person_id AND x.category = d.code",
-    ),
-    "c": (
-        "INSERT INTO people_consent (id, person_id, scope, partner_kinds, method, given_at,"
-        " recorded_by_id, recorded_by_organisation_id) SELECT gen_random_uuid(), d.person_id,"
-        " d.code, d.partner_kinds, d.method, %(now)s, %(user)s, %(org)s",
-        "SELECT 1 FROM people_consent x WHERE x.person_id = d.person_id AND x.scope = d.code",
-    ),
+# A person already stored gains only what it lacks: a vulnerability code, a need category or a
+# consent scope it has no record of at all (so a re-import never re-grants a withdrawn consent
+# nor reopens a need that was met).
+_NOT_YET_RECORDED = {
+    VULNERABILITIES: "x.code = d.code",
+    NEEDS: "x.category = d.category",
+    CONSENTS: "x.scope = d.scope",
 }
 _DEFERRABLE_BUT_HOUSEHOLD = """
 SELECT c.conname FROM pg_constraint c
@@ -166,13 +192,29 @@ class CopiedHouseholds(HouseholdResolver):
 
 
 @dataclass
-class Prepared:
-    """A batch ready to write: rows split into new and existing persons, households assigned."""
+class Rows:
+    """Rows of a batch and their COPY text (see `normalising.person_copy_line`), aligned."""
 
-    keys: list[RowKey]
-    person_text: list[str]
-    detail_text: list[str]
-    existing: dict[str, tuple[str, bool]]
+    keys: list[RowKey] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
+    vulnerabilities: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    consents: list[str] = field(default_factory=list)
+
+    def details(self) -> tuple[tuple[Table, list[str]], ...]:
+        return (
+            (VULNERABILITIES, self.vulnerabilities),
+            (NEEDS, self.needs),
+            (CONSENTS, self.consents),
+        )
+
+
+@dataclass
+class Prepared:
+    """A batch ready to write: rows split into new and stored persons, households assigned."""
+
+    new: Rows
+    stored: Rows  # with the stored persons' ids
     rejected: list[Rejection]
     households: AssignedHouseholds | None
 
@@ -219,53 +261,59 @@ class PostgresStorage:
         batch, in the importing thread (or in the batch's own transaction, under the lock)."""
         existing = self._existing(batch.keys)
         rejected: list[Rejection] = []
+        aligned = (
+            batch.keys,
+            batch.person_lines,
+            batch.vulnerability_lines,
+            batch.need_lines,
+            batch.consent_lines,
+        )
         if not existing:
-            keys, person_text, detail_text = batch.keys, batch.person_lines, batch.detail_lines
+            new, stored, kept = Rows(*aligned), Rows(), batch.keys
         else:
-            keys, person_text, detail_text = [], [], []
-            for key, person, details in zip(
-                batch.keys, batch.person_lines, batch.detail_lines, strict=True
-            ):
+            new, stored, kept = Rows(), Rows(), []
+            for key, person, vulnerabilities, needs, consents in zip(*aligned, strict=True):
                 found = existing.get(key.source_record_id)
                 if found is None:
-                    keys.append(key)
-                    person_text.append(person)
-                    detail_text.append(details)
-                    continue
-                person_id, other_crisis = found
-                if other_crisis:
-                    rejected.append(Rejection(key.line, "source_record_id", OTHER_CRISIS))
-                    continue
-                keys.append(key._replace(id=person_id))
-                line, _, _, rest = person.split("\t", 3)
-                person_text.append(f"{line}\t{person_id}\tt\t{rest}")
-                detail_text.append(details.replace(f"{key.id}\tf\t", f"{person_id}\tt\t"))
-        refs = household_refs(keys)
+                    rows = new
+                else:
+                    person_id, other_crisis = found
+                    if other_crisis:
+                        rejected.append(Rejection(key.line, "source_record_id", OTHER_CRISIS))
+                        continue
+                    # The row's new id, first in its person line and the person_id of its
+                    # details, becomes the stored person's.
+                    person = person_id + person[_ID_LENGTH:]
+                    vulnerabilities = vulnerabilities.replace(key.id, person_id)
+                    needs = needs.replace(key.id, person_id)
+                    consents = consents.replace(key.id, person_id)
+                    key = key._replace(id=person_id)
+                    rows = stored
+                kept.append(key)
+                rows.keys.append(key)
+                rows.persons.append(person)
+                rows.vulnerabilities.append(vulnerabilities)
+                rows.needs.append(needs)
+                rows.consents.append(consents)
+        refs = household_refs(kept)
         households = self.households.assign(refs, batch_number=number) if refs else None
-        return Prepared(keys, person_text, detail_text, existing, rejected, households)
+        return Prepared(new, stored, rejected, households)
 
     def write_prepared(self, prepared: Prepared, number: int, turns: Turns | None) -> BatchOutcome:
         """Write a prepared batch in one transaction. With `turns` (batches on several
         connections), commit only after batch `number - 1` has."""
         outcome = BatchOutcome(rejected=prepared.rejected)
         params = {**self.params, "now": batch_time()}
-        keys, existing = prepared.keys, prepared.existing
+        new, stored = prepared.new, prepared.stored
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute(_CREATE_STAGING)
-            self._stage(prepared)
-            items = self._households(cursor, prepared.households)
-            cursor.execute(_INSERT_PERSONS, params)
-            created = [(k.line, k.id) for k in keys if k.source_record_id not in existing]
-            updated: list[tuple[int, str]] = []
-            self._add_details(cursor, params, existing=False)
-            if existing:
-                # Temporary tables have no statistics until analysed; without them the planner
-                # may scan a whole details table once per staged row.
-                cursor.execute(f"ANALYZE {STAGE}, {DETAIL}")
-                updated = self._update(cursor, params, keys, existing)
+            items = self._households(prepared.households)
+            household_ids = prepared.households.ids if prepared.households else {}
+            self._copy_new(new, household_ids, params["now"])
+            created = [(k.line, k.id) for k in new.keys]
+            updated = self._update(cursor, params, stored, household_ids) if stored.keys else []
             outcome.created = len(created)
             outcome.updated = len(updated)
-            outcome.unchanged = len(keys) - len(created) - len(updated)
+            outcome.unchanged = len(stored.keys) - len(updated)
             items += person_items(created=created, updated=updated)
             # Check the deferred foreign keys now rather than at COMMIT, so that the audit chain
             # lock taken next is held for the audit insert and a quick commit only; but a
@@ -284,6 +332,92 @@ class PostgresStorage:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             self._audit(items, params["now"])
         return outcome
+
+    def _suffix(self, table: Table | None, now: Any) -> str:
+        """The batch's constant columns of `table` (persons: None), as the end of a COPY line."""
+        at = now.isoformat()
+        user = _NULL if self.actor.user_id is None else str(self.actor.user_id)
+        organisation = _NULL if self.actor.organisation_id is None else self.actor.organisation_id
+        values = {
+            None: (str(self.crisis_id), organisation, user, "1", at, at),
+            VULNERABILITIES: ("", at),
+            NEEDS: ("open", "", at, at),
+            CONSENTS: (at, user, organisation),
+        }[table]
+        return "".join(f"\t{value}" for value in values) + "\n"
+
+    def _copy_new(self, new: Rows, household_ids: dict[str, uuid.UUID], now: Any) -> None:
+        """COPY new persons and their details straight into their tables."""
+        if not new.keys:
+            return
+        end = self._suffix(None, now)
+        persons = "".join(
+            f"{person}\t{_NULL if key.household_ref is None else household_ids[key.household_ref]}"
+            f"{end}"
+            for key, person in zip(new.keys, new.persons, strict=True)
+        )
+        raw = connection.connection
+        with raw.cursor() as cursor:
+            with cursor.copy(_COPY_PERSONS) as copy:
+                copy.write(persons)
+            for table, texts in new.details():
+                if text := "".join(texts):
+                    with cursor.copy(f"COPY {table.name} ({table.columns}) FROM STDIN") as copy:
+                        copy.write(text.replace("\n", self._suffix(table, now)))
+
+    def _update(
+        self,
+        cursor: Any,
+        params: dict[str, Any],
+        stored: Rows,
+        household_ids: dict[str, uuid.UUID],
+    ) -> list[tuple[int, str]]:
+        """Update the stored persons that changed, add the details they lack; persons that only
+        gained details count as updated too. Returns (line, person id) of the updated."""
+        cursor.execute(_CREATE_STAGING)
+        persons = "".join(
+            f"{key.line}\t{person}\t"
+            f"{_NULL if key.household_ref is None else household_ids[key.household_ref]}\n"
+            for key, person in zip(stored.keys, stored.persons, strict=True)
+        )
+        raw = connection.connection
+        with raw.cursor() as copying:
+            with copying.copy(f"COPY {STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+                copy.write(persons)
+            for table, texts in stored.details():
+                if text := "".join(texts):
+                    statement = f"COPY {table.staging} ({table.columns}) FROM STDIN"
+                    with copying.copy(statement) as copy:
+                        copy.write(text.replace("\n", self._suffix(table, params["now"])))
+        # Temporary tables have no statistics until analysed; without them the planner may scan
+        # a whole details table once per staged row.
+        cursor.execute(
+            f"ANALYZE {STAGE}, {VULNERABILITIES.staging}, {NEEDS.staging}, {CONSENTS.staging}"
+        )
+        cursor.execute(_UPDATE_PERSONS, params)
+        lines = {row[0] for row in cursor.fetchall()}
+        id_of = {k.line: k.id for k in stored.keys}
+        updated = {id_of[line]: line for line in lines}
+        gained: set[str] = set()
+        for table, _ in stored.details():
+            cursor.execute(
+                f"INSERT INTO {table.name} ({table.columns})"  # noqa: S608  constants
+                f" SELECT {table.columns} FROM {table.staging} d WHERE NOT EXISTS"
+                f" (SELECT 1 FROM {table.name} x WHERE x.person_id = d.person_id"
+                f" AND {_NOT_YET_RECORDED[table]}) RETURNING person_id::text"
+            )
+            gained.update(row[0] for row in cursor.fetchall())
+        gained -= updated.keys()
+        if gained:
+            with connection.connection.cursor() as raw_cursor:  # server-side array binding
+                raw_cursor.execute(
+                    "UPDATE people_person SET version = version + 1, updated_at = %(now)s"
+                    " WHERE id = ANY(%(ids)s::uuid[])",
+                    {"now": params["now"], "ids": sorted(gained)},
+                )
+            line_of = {pid: line for line, pid in id_of.items()}
+            updated.update({pid: line_of[pid] for pid in gained})
+        return [(line, pid) for pid, line in updated.items()]
 
     def _constraints_but_household(self) -> str:
         """The deferrable constraints of the tables a batch writes, but persons' household key."""
@@ -307,68 +441,13 @@ class PostgresStorage:
             )
             return {srid: (pid, other) for srid, pid, other in cursor.fetchall()}
 
-    def _stage(self, prepared: Prepared) -> None:
-        """COPY the batch into the staging tables (existing persons keep their ids)."""
-        raw = connection.connection
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join(prepared.person_text))
-            with cursor.copy(f"COPY {DETAIL} ({', '.join(DETAIL_COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join(prepared.detail_text))
-
-    def _households(self, cursor: Any, households: AssignedHouseholds | None) -> list[Any]:
+    def _households(self, households: AssignedHouseholds | None) -> list[Any]:
+        """Create the batch's new households; their audit items."""
         if households is None:
             return []
         if households.created:
             self.households.create(households.created)
-        with (
-            connection.connection.cursor() as raw,
-            raw.copy(f"COPY {HOUSEHOLDS} (ref, id) FROM STDIN") as copy,
-        ):
-            copy.write("".join(f"{_escape(ref)}\t{hid}\n" for ref, hid in households.ids.items()))
-        cursor.execute(
-            f"UPDATE {STAGE} s SET household_id = h.id FROM {HOUSEHOLDS} h"  # noqa: S608  constants
-            " WHERE s.household_ref = h.ref"
-        )
         return list(households.items)
-
-    def _add_details(self, cursor: Any, params: dict[str, Any], *, existing: bool) -> list[str]:
-        changed: list[str] = []
-        for kind, (insert, present) in _DETAILS.items():
-            where = f" FROM {DETAIL} d WHERE d.kind = '{kind}' AND "
-            if existing:
-                cursor.execute(
-                    f"{insert}{where}d.existing AND NOT EXISTS ({present}) RETURNING person_id::text",
-                    params,
-                )
-                changed += [row[0] for row in cursor.fetchall()]
-            else:
-                cursor.execute(f"{insert}{where}NOT d.existing", params)
-        return changed
-
-    def _update(
-        self,
-        cursor: Any,
-        params: dict[str, Any],
-        keys: Sequence[RowKey],
-        existing: dict[str, tuple[str, bool]],
-    ) -> list[tuple[int, str]]:
-        """Update changed persons; persons that only gained details count as updated too."""
-        cursor.execute(_UPDATE_PERSONS, params)
-        lines = {row[0] for row in cursor.fetchall()}
-        id_of = {k.line: k.id for k in keys if k.source_record_id in existing}
-        updated = {id_of[line]: line for line in lines}
-        gained = set(self._add_details(cursor, params, existing=True)) - updated.keys()
-        if gained:
-            with connection.connection.cursor() as raw:  # server-side binding of the array
-                raw.execute(
-                    "UPDATE people_person SET version = version + 1, updated_at = %(now)s"
-                    " WHERE id = ANY(%(ids)s::uuid[])",
-                    {"now": params["now"], "ids": sorted(gained)},
-                )
-            line_of = {pid: line for line, pid in id_of.items()}
-            updated.update({pid: line_of[pid] for pid in gained})
-        return [(line, pid) for pid, line in updated.items()]
 
     def _audit(self, items: list[Any], now: Any) -> None:
         if not items:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from openpyxl import Workbook
 
 from compatriot.core.audit import audit_verify
@@ -354,6 +355,53 @@ def test_both_ways_of_writing_store_the_same_rows(mixed_file, crisis, make_membe
     assert stored(org_a) == stored(org_b)
     assert Vulnerability.objects.count() == 2
     assert Need.objects.count() == 4
+    assert audit_verify().is_intact
+
+
+def test_a_batch_of_new_and_stored_persons_both_ways(tmp_path, crisis, make_member, org_a, org_b):
+    """A second file mixes stored persons (one changed, moving to a household the same batch
+    creates for a new person; one with a new need; one unchanged) with new ones: COPY and the
+    ORM store the same rows."""
+    first = [GOOD, CYRILLIC, {**bad("r3"), "vulnerabilities": "", "needs": ""}]
+    second = [
+        {**GOOD, "household_ref": "H-9", "relationship": "sibling", "place_name": "Lviv"},
+        {**CYRILLIC, "needs": "shelter"},
+        {**bad("r3"), "vulnerabilities": "", "needs": ""},
+        {**bad("r4"), "household_ref": "H-9", "relationship": "head", "needs": "legal:low"},
+        {**bad("r5"), "household_ref": "H-1", "relationship": "child", "consent": "alerts",
+         "sharing_partner_kinds": "", "vulnerabilities": "pregnant disability"},
+    ]  # fmt: skip
+    for organisation, storage in ((org_a, "auto"), (org_b, "orm")):
+        user = make_member(organisation, Role.VOLUNTEER)
+        import_file(write_csv(tmp_path / "1.csv", first), crisis, user, organisation,
+                    storage=storage)  # fmt: skip
+        lines = import_file(write_csv(tmp_path / "2.csv", second), crisis, user, organisation,
+                            storage=storage)  # fmt: skip
+        assert lines == ["created 2, updated 2, unchanged 1, rejected 0"]
+
+    assert stored(org_a) == stored(org_b)
+    by_id = {p["source_record_id"]: p for p in stored(org_a)}
+    assert (by_id["r1"]["household"], by_id["r1"]["place_name"]) == ("H-9", "Lviv")
+    assert (by_id["r4"]["household"], by_id["r5"]["household"]) == ("H-9", "H-1")
+    assert by_id["r5"]["vulnerabilities"] == ["disability", "pregnant"]
+    assert Household.objects.filter(registered_by=org_a).count() == 2
+    # The columns the writer adds to every copied line.
+    user_a = Person.objects.filter(registered_by=org_a).first().registered_by_user_id
+    for person in Person.objects.filter(registered_by=org_a, source_record_id__in=["r4", "r5"]):
+        assert (person.crisis_id, person.registered_by_user_id, person.version) == (
+            crisis.id, user_a, 1
+        )  # fmt: skip
+        if connection.vendor == "postgresql":  # one time per batch (the ORM's differ by µs)
+            assert person.created_at == person.updated_at
+        assert {(n.status, n.details) for n in person.needs.all()} <= {("open", "")}
+        assert {v.note for v in person.vulnerabilities.all()} <= {""}
+        for consent in person.consents.all():
+            assert (consent.recorded_by_id, consent.recorded_by_organisation_id) == (
+                user_a, org_a.id
+            )  # fmt: skip
+            assert consent.withdrawn_at is None
+            if connection.vendor == "postgresql":
+                assert consent.given_at == person.created_at
     assert audit_verify().is_intact
 
 
