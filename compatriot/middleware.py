@@ -1,10 +1,10 @@
 """Browser-only middleware, bypassed on the bearer-token API under /api/.
 
-Sessions, the signed-in user, flash messages and the page's language serve the web pages. An API
-request authenticates with its bearer token (compatriot.auth), answers JSON in English, and never
-reads a session, `request.user` or a message; running these four for every API request cost
-about a twentieth of the server's CPU per write (docs/benchmarks.md, *API write load*). CSRF,
-security headers and the rest still run on every request.
+Sessions, the signed-in user and flash messages serve the web pages. An API request
+authenticates with its bearer token (compatriot.auth) and never reads a session, `request.user`
+or a message, so running these three for it only cost CPU (docs/benchmarks.md, *API write
+load*). The language still follows Accept-Language on the API (Django's validation messages are
+translated), and CSRF, security headers and the rest run on every request.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponseBase
-from django.middleware import locale
 
 API_PREFIX = "/api/"
 
@@ -34,10 +33,6 @@ class _BrowserOnly:
 
 
 class SessionMiddleware(_BrowserOnly, sessions.SessionMiddleware):
-    pass
-
-
-class LocaleMiddleware(_BrowserOnly, locale.LocaleMiddleware):
     pass
 
 

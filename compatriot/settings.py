@@ -62,9 +62,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Django's own four, bypassed on the bearer-token API (compatriot/middleware.py).
+    # Three of Django's own, bypassed on the bearer-token API (compatriot/middleware.py).
     "compatriot.middleware.SessionMiddleware",
-    "compatriot.middleware.LocaleMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "compatriot.middleware.AuthenticationMiddleware",

@@ -1,5 +1,5 @@
-"""The browser-only middleware (sessions, user, messages, language) runs for the web pages and
-is bypassed for the bearer-token API, which answers the same without it."""
+"""The browser-only middleware (sessions, user, messages) runs for the web pages and is bypassed
+for the bearer-token API, which answers the same without it; the language applies to both."""
 
 from __future__ import annotations
 
@@ -21,7 +21,13 @@ def test_the_api_runs_without_the_browser_middleware(client_a) -> None:
     assert not hasattr(request, "session")
     assert not hasattr(request, "user")
     assert not hasattr(request, "_messages")
-    assert "Content-Language" not in response.headers
+    assert "sessionid" not in response.cookies
+
+
+def test_the_api_still_follows_accept_language(client_a) -> None:
+    client_a.headers["Accept-Language"] = "fr"
+    response = client_a.get("/tokens")
+    assert response.headers["Content-Language"] == "fr"
     assert "sessionid" not in response.cookies
 
 
