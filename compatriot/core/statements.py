@@ -107,6 +107,15 @@ def fixed_statement(
         yield cursor
 
 
+def can_send_together(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether `statements_together` works on this connection: PostgreSQL with Django's default
+    client-side parameter binding (server-side binding allows one statement per query)."""
+    connection = connections[using]
+    return connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
+
+
 @contextmanager
 def statements_together(
     statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = DEFAULT_DB_ALIAS
@@ -119,9 +128,9 @@ def statements_together(
     open (the protocol's "multiple statements in a simple query"): all are committed or none,
     with no BEGIN and COMMIT round trips. Inside an open transaction they are part of it, as any
     statement. The first error stops the rest and is raised as usual."""
+    if not can_send_together(using):
+        raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        raise NotImplementedError("one round trip for several statements needs PostgreSQL")
     sql = ";\n".join(statement for statement, _ in statements)
     params = [param for _, statement_params in statements for param in statement_params]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:

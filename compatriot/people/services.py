@@ -15,6 +15,7 @@ from compatriot.core.audit import append_statement, appended, audit_entry, audit
 from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.statements import (
+    can_send_together,
     insert_row,
     insert_statement,
     mark_inserted,
@@ -130,11 +131,11 @@ def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
     )
 
 
-def _source_record_conflict(error: IntegrityError) -> Exception:
-    """What to raise for an IntegrityError from a person's INSERT: the source record id is the
-    only key that can clash; anything else goes on as it came."""
-    if "source_record" not in str(error):
-        return error
+def _is_source_record_clash(error: IntegrityError) -> bool:
+    return "source_record" in str(error)  # the only key a person's INSERT can clash on
+
+
+def _source_record_conflict() -> ConflictError:
     return ConflictError(
         "A person with this source_record_id is already registered by your organisation.",
         field="source_record_id",
@@ -178,7 +179,9 @@ def _create_person(
     try:
         insert_row(person)
     except IntegrityError as error:
-        raise _source_record_conflict(error) from error
+        if not _is_source_record_clash(error):
+            raise
+        raise _source_record_conflict() from error
     _add_details(actor, person, data)
     audit_record(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
     return person
@@ -186,7 +189,7 @@ def _create_person(
 
 def person_register(actor: Viewer, *, data: PersonIn) -> Person:
     try:
-        if connection.vendor == "postgresql" and data.household_id is None:
+        if data.household_id is None and can_send_together():
             registered = _register_in_one_round_trip(actor, data)
             if registered is not None:
                 return registered
@@ -255,7 +258,9 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
             with statements_together(statements) as cursor:  # type: ignore[arg-type]  # no None
                 appended(entry, cursor.fetchone())
         except IntegrityError as error:
-            raise _source_record_conflict(error) from error
+            if not _is_source_record_clash(error):
+                raise
+            raise _source_record_conflict() from error
     for row in rows:
         mark_inserted(row, using=connection.alias)
     _keep_details(person, vulnerabilities, needs, consents)
