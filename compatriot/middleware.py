@@ -9,13 +9,12 @@ translated), and CSRF, security headers and the rest run on every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
 
 API_PREFIX = "/api/"
 
@@ -24,11 +23,10 @@ class _BrowserOnly:
     """Pass /api/ requests straight on; everything else through the wrapped middleware."""
 
     async_capable = False  # WSGI only: Django adapts nothing around it
-    get_response: Callable[[HttpRequest], HttpResponseBase]
 
     def __call__(self, request: HttpRequest) -> Any:
         if request.path_info.startswith(API_PREFIX):
-            return self.get_response(request)
+            return self.get_response(request)  # type: ignore[attr-defined]  # the middleware's
         return super().__call__(request)  # type: ignore[misc]  # the middleware's own
 
 

@@ -227,6 +227,7 @@ def test_the_token_look_up_returns_python_values(make_member, org_a) -> None:
     assert viewer.organisation_kind == org_a.kind
     assert viewer.purpose == "check"
     assert token.last_used_at == stored.last_used_at
+    assert token.last_used_at is not None
     assert timezone.is_aware(token.last_used_at)
     assert token.expires_at == stored.expires_at
     ApiToken.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
