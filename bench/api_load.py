@@ -35,6 +35,7 @@ import http.client
 import json
 import os
 import random
+import re
 import resource
 import secrets
 import shutil
@@ -54,7 +55,9 @@ sys.path.insert(0, str(ROOT))  # this checkout's code, not an installed copy
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-PG_DATABASE = "compatriot_bench_api"
+# The benchmark database; --pg-database (or BENCH_API_PG_DATABASE, which the helper roles inherit)
+# names another, so that two checkouts can be measured at the same time.
+PG_DATABASE = os.environ.get("BENCH_API_PG_DATABASE", "compatriot_bench_api")
 SRID_MARK = "@@SRID@@"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -1062,6 +1065,7 @@ def table_row(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    global PG_DATABASE  # read by the helpers below and by the roles' processes
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--clients", type=int, default=32)
@@ -1113,6 +1117,11 @@ def main() -> int:
         help="wait up to this long for other work on the machine to stop before each run",
     )
     parser.add_argument("--json", type=Path, default=OUT / "api_load-results.json")
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="name of the PostgreSQL benchmark database (dropped and recreated)",
+    )
     # Helper roles (internal).
     parser.add_argument("--role", choices=["setup", "client", "verify"], help=argparse.SUPPRESS)
     parser.add_argument("--payloads", help=argparse.SUPPRESS)
@@ -1123,6 +1132,9 @@ def main() -> int:
     parser.add_argument("--run-id", default=f"api{int(time.time())}", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.pg_database):
+        parser.error("--pg-database must be a plain lower-case PostgreSQL name")
+    PG_DATABASE = os.environ["BENCH_API_PG_DATABASE"] = args.pg_database
     if args.role:
         handler = {"setup": role_setup, "client": role_client, "verify": role_verify}[args.role]
         print(json.dumps(handler(args)))

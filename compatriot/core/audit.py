@@ -91,26 +91,35 @@ _APPEND = (
 )
 
 
-def _append_postgresql(entry: AuditEntry) -> None:
-    """Lock, read the last hash and insert in one statement; fills in id and both hashes."""
-    with fixed_statement(
-        _APPEND,
-        [
-            AUDIT_LOCK_KEY,
-            entry.at,
-            entry.actor_user_id,
-            entry.actor_organisation_id,
-            str(entry.action),  # the value, whatever the driver makes of an enum
-            entry.object_type,
-            entry.object_id,
-            entry.purpose,
-            _DETAILS.get_db_prep_save(entry.details, connection),
-            _digest_prefix(entry),
-        ],
-    ) as cursor:
-        entry.id, entry.previous_hash, entry.entry_hash = cursor.fetchone()
+def append_statement(entry: AuditEntry) -> tuple[str, list[Any]]:
+    """PostgreSQL: the one statement that locks the chain, reads the last hash and inserts
+    `entry`, returning (id, previous_hash, entry_hash) for `appended`. It must run last in its
+    transaction, as `audit_record` does."""
+    return _APPEND, [
+        AUDIT_LOCK_KEY,
+        entry.at,
+        entry.actor_user_id,
+        entry.actor_organisation_id,
+        str(entry.action),  # the value, whatever the driver makes of an enum
+        entry.object_type,
+        entry.object_id,
+        entry.purpose,
+        _DETAILS.get_db_prep_save(entry.details, connection),
+        _digest_prefix(entry),
+    ]
+
+
+def appended(entry: AuditEntry, row: tuple[int, str, str]) -> None:
+    """Fill in what the append statement returned: the id and both hashes."""
+    entry.id, entry.previous_hash, entry.entry_hash = row
     entry._state.adding = False
     entry._state.db = connection.alias
+
+
+def _append_postgresql(entry: AuditEntry) -> None:
+    """Lock, read the last hash and insert in one statement; fills in id and both hashes."""
+    with fixed_statement(*append_statement(entry)) as cursor:
+        appended(entry, cursor.fetchone())
 
 
 def locked_chain_tail() -> str:
@@ -129,6 +138,27 @@ def locked_chain_tail() -> str:
     return previous or GENESIS_HASH
 
 
+def audit_entry(
+    actor: Viewer,
+    *,
+    action: AuditAction,
+    object_type: str,
+    object_id: object = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The entry `audit_record` appends, not yet chained nor saved."""
+    return AuditEntry(
+        at=timezone.now(),
+        actor_user_id=actor.user_id,
+        actor_organisation_id=actor.organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        purpose=actor.purpose[:100],
+        details=details or {},
+    )
+
+
 def audit_record(
     actor: Viewer,
     *,
@@ -140,15 +170,8 @@ def audit_record(
     """Append one entry. Call it last inside the transaction of the change it records."""
     # No savepoint: an entry never fails alone, and a savepoint costs two round trips while the
     # chain lock is held. A failure rolls back the caller's whole transaction, as it should.
-    entry = AuditEntry(
-        at=timezone.now(),
-        actor_user_id=actor.user_id,
-        actor_organisation_id=actor.organisation_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id or ""),
-        purpose=actor.purpose[:100],
-        details=details or {},
+    entry = audit_entry(
+        actor, action=action, object_type=object_type, object_id=object_id, details=details
     )
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":

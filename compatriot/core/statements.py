@@ -48,11 +48,10 @@ def _statement(model: type[Model], alias: str) -> tuple[str, list[Field]] | None
     return _STATEMENTS[key]
 
 
-def insert_row(instance: Model) -> None:
-    """Insert `instance` as `instance.save(force_insert=True)` would, with the SQL built once.
-
-    Falls back to save() when the model has parents, database-returned fields or signal
-    receivers, when its primary key is not set, or when a value is an expression."""
+def insert_statement(instance: Model) -> tuple[str, list[Any]] | None:
+    """The INSERT that `instance.save(force_insert=True)` would run, as SQL and parameters, or
+    None when only save() will do (parents, database-returned fields, signal receivers, no
+    primary key yet, an expression as a value). Prepares the instance as save() does."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     statement = _statement(model, alias)
@@ -62,23 +61,39 @@ def insert_row(instance: Model) -> None:
         or pre_save.has_listeners(model)
         or post_save.has_listeners(model)
     ):
-        instance.save(force_insert=True)
-        return
+        return None
     sql, fields = statement
     instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     values = [field.pre_save(instance, True) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in values):
-        instance.save(force_insert=True)
-        return
+        return None
     connection = connections[alias]
     params = [
         field.get_db_prep_save(value, connection)
         for field, value in zip(fields, values, strict=True)
     ]
-    with transaction.mark_for_rollback_on_error(alias), fixed_statement(sql, params, using=alias):
-        pass
+    return sql, params
+
+
+def mark_inserted(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Set the instance's state as save() leaves it once its INSERT has run."""
     instance._state.adding = False
-    instance._state.db = alias
+    instance._state.db = using
+
+
+def insert_row(instance: Model) -> None:
+    """Insert `instance` as `instance.save(force_insert=True)` would, with the SQL built once.
+
+    Falls back to save() when the model has parents, database-returned fields or signal
+    receivers, when its primary key is not set, or when a value is an expression."""
+    alias = router.db_for_write(type(instance), instance=instance)
+    statement = insert_statement(instance)
+    if statement is None:
+        instance.save(force_insert=True)
+        return
+    with transaction.mark_for_rollback_on_error(alias), fixed_statement(*statement, using=alias):
+        pass
+    mark_inserted(instance, using=alias)
 
 
 @contextmanager
@@ -89,4 +104,37 @@ def fixed_statement(
     and yield the cursor to fetch from."""
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
+        yield cursor
+
+
+def can_send_together(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether `statements_together` works on this connection: PostgreSQL with Django's default
+    client-side parameter binding (server-side binding allows one statement per query)."""
+    connection = connections[using]
+    return connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "OPTIONS", {}
+    ).get("server_side_binding")
+
+
+@contextmanager
+def statements_together(
+    statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[Any]:
+    """Send several statements in one round trip (PostgreSQL) and yield the cursor on the last
+    one's result.
+
+    Django's psycopg cursor binds parameters on the client and sends the text as one simple
+    query. PostgreSQL runs the statements of one simple query as one transaction when none is
+    open (the protocol's "multiple statements in a simple query"): all are committed or none,
+    with no BEGIN and COMMIT round trips. Inside an open transaction they are part of it, as any
+    statement. The first error stops the rest and is raised as usual."""
+    if not can_send_together(using):
+        raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
+    connection = connections[using]
+    sql = ";\n".join(statement for statement, _ in statements)
+    params = [param for _, statement_params in statements for param in statement_params]
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while cursor.nextset():  # to the last statement's result
+            pass
         yield cursor

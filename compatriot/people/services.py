@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import time
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
-from compatriot.core.audit import audit_record
+from compatriot.core.audit import append_statement, appended, audit_entry, audit_record
 from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
-from compatriot.core.statements import insert_row
+from compatriot.core.statements import (
+    can_send_together,
+    insert_row,
+    insert_statement,
+    mark_inserted,
+    statements_together,
+)
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import (
@@ -65,19 +72,13 @@ def _no_such_crisis(error: IntegrityError) -> bool:
     return "crisis" in str(error) or "FOREIGN KEY constraint failed" in str(error)
 
 
-def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
-    """Create the person's details and keep them on the instance, so that the answer to the
-    write is built without reading the record back."""
-    # Most registrations carry none of some kind: an empty bulk_create still costs its checks.
-    vulnerabilities = (
-        Vulnerability.objects.bulk_create(
-            Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities
-        )
-        if data.vulnerabilities
-        else []
-    )
-    needs = (
-        Need.objects.bulk_create(
+def _new_details(
+    actor: Viewer, person: Person, data: PersonFields
+) -> tuple[list[Vulnerability], list[Need], list[Consent]]:
+    """The person's details as unsaved instances, in the order they are inserted."""
+    return (
+        [Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities],
+        [
             Need(
                 person=person,
                 category=n.category,
@@ -86,20 +87,36 @@ def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
                 details=n.details,
             )
             for n in data.needs
-        )
-        if data.needs
-        else []
+        ],
+        [_consent(actor, person, c) for c in data.consents],
     )
-    consents = (
-        Consent.objects.bulk_create(_consent(actor, person, c) for c in data.consents)
-        if data.consents
-        else []
-    )
+
+
+def _keep_details(
+    person: Person,
+    vulnerabilities: list[Vulnerability],
+    needs: list[Need],
+    consents: list[Consent],
+) -> None:
+    """Keep the created details on the instance, so that the answer to the write is built
+    without reading the record back."""
     person._prefetched_objects_cache = {  # type: ignore[attr-defined]  # Django's own cache
         "vulnerabilities": vulnerabilities,
         "needs": needs,
         "consents": consents,
     }
+
+
+def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
+    """Create the person's details and keep them on the instance."""
+    vulnerabilities, needs, consents = _new_details(actor, person, data)
+    # Most registrations carry none of some kind: an empty bulk_create still costs its checks.
+    _keep_details(
+        person,
+        Vulnerability.objects.bulk_create(vulnerabilities) if vulnerabilities else [],
+        Need.objects.bulk_create(needs) if needs else [],
+        Consent.objects.bulk_create(consents) if consents else [],
+    )
 
 
 def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
@@ -114,6 +131,36 @@ def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
     )
 
 
+def _is_source_record_clash(error: IntegrityError) -> bool:
+    return "source_record" in str(error)  # the only key a person's INSERT can clash on
+
+
+def _source_record_conflict() -> ConflictError:
+    return ConflictError(
+        "A person with this source_record_id is already registered by your organisation.",
+        field="source_record_id",
+        code=ErrorCode.DUPLICATE_SOURCE_RECORD,
+    )
+
+
+def _new_person(
+    actor: Viewer,
+    *,
+    data: PersonFields,
+    crisis_id: uuid.UUID,
+    household: Household | None,
+    relationship: str,
+) -> Person:
+    return Person(
+        **person_values(data),
+        crisis_id=crisis_id,
+        registered_by_id=actor.acting_organisation_id,
+        registered_by_user_id=actor.user_id,
+        household=household,
+        relationship=relationship,
+    )
+
+
 def _create_person(
     actor: Viewer,
     *,
@@ -122,13 +169,8 @@ def _create_person(
     household: Household | None,
     relationship: str,
 ) -> Person:
-    person = Person(
-        **person_values(data),
-        crisis_id=crisis_id,
-        registered_by_id=actor.acting_organisation_id,
-        registered_by_user_id=actor.user_id,
-        household=household,
-        relationship=relationship,
+    person = _new_person(
+        actor, data=data, crisis_id=crisis_id, household=household, relationship=relationship
     )
     # The input was validated by its schema, and the database enforces the constraints: no
     # full_clean() here, which would cost a query per foreign key and per check constraint, and
@@ -137,13 +179,9 @@ def _create_person(
     try:
         insert_row(person)
     except IntegrityError as error:
-        if "source_record" not in str(error):  # only that key can clash on insert
+        if not _is_source_record_clash(error):
             raise
-        raise ConflictError(
-            "A person with this source_record_id is already registered by your organisation.",
-            field="source_record_id",
-            code=ErrorCode.DUPLICATE_SOURCE_RECORD,
-        ) from error
+        raise _source_record_conflict() from error
     _add_details(actor, person, data)
     audit_record(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
     return person
@@ -151,6 +189,10 @@ def _create_person(
 
 def person_register(actor: Viewer, *, data: PersonIn) -> Person:
     try:
+        if data.household_id is None and can_send_together():
+            registered = _register_in_one_round_trip(actor, data)
+            if registered is not None:
+                return registered
         with transaction.atomic():
             return _register(actor, data)
     except IntegrityError as error:  # a foreign key checked at commit
@@ -182,6 +224,47 @@ def _register(actor: Viewer, data: PersonIn) -> Person:
         relationship=data.relationship or "",
     )
     persons_registered(data.crisis_id)
+    return person
+
+
+def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
+    """PostgreSQL, a person with no household (the API's common case): the person, the details
+    and the audit entry go to the database as one simple query, which PostgreSQL runs as one
+    transaction (core.statements.statements_together), so there are no BEGIN and COMMIT round
+    trips and nothing is half-written. The same rows, values, checks and errors as `_register`,
+    whose ORM path remains for households (their row is read under a lock first), for SQLite,
+    and for any model `insert_statement` cannot write (then this returns None, having written
+    nothing)."""
+    actor.require_people_write()
+    _require_crisis(data.crisis_id)
+    if data.relationship is not None:
+        raise InvalidInputError(
+            "household_id and relationship come together.", field="relationship"
+        )
+    person = _new_person(
+        actor, data=data, crisis_id=data.crisis_id, household=None, relationship=""
+    )
+    vulnerabilities, needs, consents = _new_details(actor, person, data)
+    rows: list[Model] = [person, *vulnerabilities, *needs, *consents]
+    inserts = [insert_statement(row) for row in rows]
+    if None in inserts:
+        return None
+    entry = audit_entry(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
+    statements = [*inserts, append_statement(entry)]
+    # Inside a caller's transaction (tests, a wider service) a savepoint keeps a refused write
+    # from spoiling it, as transaction.atomic() does on the ORM path.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        try:
+            with statements_together(statements) as cursor:  # type: ignore[arg-type]  # no None
+                appended(entry, cursor.fetchone())
+        except IntegrityError as error:
+            if not _is_source_record_clash(error):
+                raise
+            raise _source_record_conflict() from error
+    for row in rows:
+        mark_inserted(row, using=connection.alias)
+    _keep_details(person, vulnerabilities, needs, consents)
+    persons_registered(data.crisis_id)  # after the commit: runs the callbacks now
     return person
 
 

@@ -198,3 +198,37 @@ def test_who_may_revoke_someone_elses_token(
     token.refresh_from_db()
     assert (token.revoked_at is not None) is (status == 200)
     assert (client_a.get("/tokens").status_code == 401) is (status == 200)
+
+
+def test_the_token_look_up_returns_python_values(make_member, org_a) -> None:
+    """The look-up reads plain rows: UUIDs, booleans and aware datetimes must come back as such on
+    both databases (SQLite stores them as text and integers)."""
+    from compatriot.core.schemas import TokenIn
+    from compatriot.core.selectors import viewer_for_token
+    from compatriot.core.services import token_create
+    from compatriot.core.viewer import Viewer
+
+    user = make_member(org_a, Role.ADMIN, superuser=True)
+    actor = Viewer(user.id, org_a.id, org_a.kind, Role.ADMIN, True)
+    secret = token_create(actor, data=TokenIn(name="types")).secret
+    ApiToken.objects.filter(user=user).update(
+        last_used_at=timezone.now(), expires_at=timezone.now() + dt.timedelta(days=1)
+    )
+    found = viewer_for_token(secret, purpose="check")
+    assert found is not None
+    viewer, token = found
+    stored = ApiToken.objects.get(user=user)
+    assert token.id == stored.id
+    assert token.organisation_id == org_a.id
+    assert viewer.organisation_id == org_a.id
+    assert viewer.user_id == user.id
+    assert viewer.is_platform_admin is True
+    assert viewer.role == Role.ADMIN
+    assert viewer.organisation_kind == org_a.kind
+    assert viewer.purpose == "check"
+    assert token.last_used_at == stored.last_used_at
+    assert token.last_used_at is not None
+    assert timezone.is_aware(token.last_used_at)
+    assert token.expires_at == stored.expires_at
+    ApiToken.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert viewer_for_token(secret) is None

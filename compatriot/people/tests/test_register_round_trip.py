@@ -1,0 +1,87 @@
+"""A registration without household, outside any transaction (as in production, not inside a test
+transaction): on PostgreSQL the person, its details and its audit entry go as one simple query,
+which PostgreSQL runs as one transaction. Everything or nothing is stored, the refusals are those
+of the ORM path, and on SQLite the ORM path answers the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from compatriot.core.audit import audit_verify
+from compatriot.core.models import AuditEntry, Crisis
+from compatriot.core.statements import insert_statement, statements_together
+from compatriot.people.models import Consent, Need, Person, Vulnerability
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DETAILS = {
+    "vulnerabilities": [{"code": "serious_medical_condition", "note": "insulin"}],
+    "needs": [{"category": "shelter", "urgency": "high"}, {"category": "food"}],
+    "consents": [{"scope": "registration", "method": "verbal"}],
+}
+
+
+def test_a_registration_stores_everything_with_its_audit_entry(client_a, person_payload) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = client_a.post("/persons", person_payload(source_record_id="rt-1", **DETAILS))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    person = Person.objects.get(id=body["id"])
+    assert person.source_record_id == "rt-1"
+    assert Vulnerability.objects.filter(person=person).count() == 1
+    assert Need.objects.filter(person=person).count() == 2
+    assert Consent.objects.filter(person=person).count() == 1
+    assert [need["category"] for need in body["needs"]] == ["shelter", "food"]
+    assert {str(n.id) for n in Need.objects.filter(person=person)} == {
+        need["id"] for need in body["needs"]
+    }
+    entry = AuditEntry.objects.get(object_type="person", object_id=str(person.id))
+    assert entry.action == "create"
+    assert audit_verify().is_intact
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    if connection.vendor == "postgresql":  # one round trip for every row of the write
+        assert len(writes) == 1
+        assert writes[0].count("INSERT INTO") == 5
+        assert "compatriot_audit_append" in writes[0]
+
+
+def test_a_duplicate_source_record_id_writes_nothing(client_a, person_payload, row_counts) -> None:
+    first = client_a.post("/persons", person_payload(source_record_id="rt-dup"))
+    assert first.status_code == 201
+    before = row_counts()
+    again = client_a.post("/persons", person_payload(source_record_id="rt-dup", **DETAILS))
+    assert again.status_code == 409, again.json()
+    assert again.json()["field"] == "source_record_id"
+    assert row_counts() == before  # no details, no audit entry: the whole write rolled back
+    assert audit_verify().is_intact
+    after = client_a.post("/persons", person_payload(source_record_id="rt-next"))
+    assert after.status_code == 201  # the connection is usable after the refusal
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_statements_together_is_all_or_nothing() -> None:
+    crisis = Crisis(name="Together", kind="disaster", started_on=dt.date(2026, 1, 1))
+    clash = Crisis(id=crisis.id, name="Same key", kind="disaster", started_on=dt.date(2026, 1, 1))
+    statements = [insert_statement(crisis), insert_statement(clash)]
+    with pytest.raises(IntegrityError), statements_together(statements):  # type: ignore[arg-type]
+        pass
+    assert not Crisis.objects.filter(id=crisis.id).exists()  # the first INSERT rolled back too
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_statements_together_inside_a_transaction_belongs_to_it() -> None:
+    crisis = Crisis(name="Inside", kind="disaster", started_on=dt.date(2026, 1, 1))
+    with transaction.atomic():
+        with statements_together([insert_statement(crisis)]):  # type: ignore[list-item]
+            pass
+        transaction.set_rollback(True)
+    assert not Crisis.objects.filter(id=crisis.id).exists()
+    other = Crisis(id=uuid.uuid4(), name="Kept", kind="disaster", started_on=dt.date(2026, 1, 1))
+    with transaction.atomic(), statements_together([insert_statement(other)]):  # type: ignore[list-item]
+        pass
+    assert Crisis.objects.filter(id=other.id).exists()
