@@ -224,6 +224,9 @@ def _settings_for(saved: dict[str, Any], records: int) -> dict[str, Any]:
     prior = settings["probability_two_random_records_match"] * trained / max(records, 2)
     settings["probability_two_random_records_match"] = min(prior, 0.5)
     settings["retain_matching_columns"] = settings["retain_intermediate_calculation_columns"] = True
+    # How candidate pairs are found is not something the model learnt: a saved model (the
+    # bundled one too) blocks with the rules of this code, not those of the day it was saved.
+    settings["blocking_rules_to_generate_predictions"] = model.prediction_block_dicts()
     if records < MIN_TRAINING_RECORDS:
         # Name frequencies counted in a handful of records are noise: two records of one
         # Yusuf in a file of six would make Yusuf look like the commonest name there is.
@@ -240,6 +243,11 @@ def bundled_model() -> dict[str, Any]:
 
 def score(linker: Linker, options: Options, stats: Stats) -> Any:
     started = time.perf_counter()
+    if options.engine == "duckdb":
+        # Scoring reads no rows in the order they were written (the clustering sorts its pairs):
+        # without that guarantee DuckDB materialises the candidate pairs in less memory. Not
+        # before: the random sample that estimates u is drawn in the table's order.
+        linker._db_api._execute_sql_against_backend("SET preserve_insertion_order = false")
     predictions = linker.inference.predict(threshold_match_probability=options.score_threshold)
     stats.pairs_scored = _count(linker, predictions)
     stats.timed("score", started)
@@ -317,7 +325,10 @@ def cluster(
         for left, right in zip(allowed["unique_id_l"], allowed["unique_id_r"], strict=True)
     }
     strong = allowed[allowed["match_probability"] >= options.match_threshold]
-    strong = strong.sort_values("match_probability", ascending=False, kind="stable")
+    # Ties broken by the ids: DuckDB's threads return the pairs in no fixed order.
+    strong = strong.sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
+    )
     members: dict[str, list[str]] = {}
     root: dict[str, str] = {}
     for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
@@ -333,7 +344,9 @@ def cluster(
         members.pop(drop, None)
         for item in joined:
             root[item] = keep
-    ids = frame["unique_id"].astype(str)
+    ids = frame["unique_id"]
+    if not pd.api.types.is_integer_dtype(ids):
+        ids = ids.astype(str)
     clusters = pd.DataFrame({"unique_id": ids, "cluster_id": [root.get(i, i) for i in ids]})
     clusters["cluster_id"] = clusters.groupby("cluster_id")["unique_id"].transform("min")
     stats.clusters = int(clusters["cluster_id"].nunique())
@@ -374,9 +387,18 @@ def dedupe(
         keep_linker(linker)
     predictions = score(linker, options, stats)
     pairs = _pairs(linker, predictions)
+    # Clustered on the record numbers (hashing integers, not text, millions of times at a million
+    # records); numbered in the ids' order, the smallest number of a cluster is its smallest id.
+    numbered_clusters = cluster(pairs, numbered, options, stats)
+    clusters = pd.DataFrame(
+        {
+            "unique_id": frame["unique_id"].astype(str).to_numpy(),
+            "cluster_id": ids[numbered_clusters["cluster_id"].to_numpy(dtype="int64")],
+        },
+        index=frame.index,
+    )
     pairs["unique_id_l"] = ids[pairs["unique_id_l"].to_numpy(dtype="int64")]
     pairs["unique_id_r"] = ids[pairs["unique_id_r"].to_numpy(dtype="int64")]
-    clusters = cluster(pairs, frame, options, stats)
     return clusters, pairs, stats
 
 
