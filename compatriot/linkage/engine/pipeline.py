@@ -243,11 +243,6 @@ def bundled_model() -> dict[str, Any]:
 
 def score(linker: Linker, options: Options, stats: Stats) -> Any:
     started = time.perf_counter()
-    if options.engine == "duckdb":
-        # Scoring reads no rows in the order they were written (the clustering sorts its pairs):
-        # without that guarantee DuckDB materialises the candidate pairs in less memory. Not
-        # before: the random sample that estimates u is drawn in the table's order.
-        linker._db_api._execute_sql_against_backend("SET preserve_insertion_order = false")
     predictions = linker.inference.predict(threshold_match_probability=options.score_threshold)
     stats.pairs_scored = _count(linker, predictions)
     stats.timed("score", started)
@@ -325,10 +320,7 @@ def cluster(
         for left, right in zip(allowed["unique_id_l"], allowed["unique_id_r"], strict=True)
     }
     strong = allowed[allowed["match_probability"] >= options.match_threshold]
-    # Ties broken by the ids: DuckDB's threads return the pairs in no fixed order.
-    strong = strong.sort_values(
-        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
-    )
+    strong = strong.sort_values("match_probability", ascending=False, kind="stable")
     members: dict[str, list[str]] = {}
     root: dict[str, str] = {}
     for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
