@@ -198,7 +198,9 @@ _NEAR_YEARS = (
 )
 
 
-def _similar(left: str, right: str | None = None, *, short_forms: bool = True) -> str:
+def _similar(
+    left: str, right: str | None = None, *, short_forms: bool = True, given: str = "true"
+) -> str:
     """Alike (Jaro-Winkler ≥ 0.8), or one the start or the end of the other
     (Emeka/Chukwuemeka, Femi/Oluwafemi).
 
@@ -212,14 +214,24 @@ def _similar(left: str, right: str | None = None, *, short_forms: bool = True) -
         f" OR right(l.{left}, 1) = right(r.{right}, 1))"
     )
     alike = f"jaro_winkler_similarity(l.{left}, r.{right}) >= 0.8"
-    if not short_forms:
-        return f"{ends} AND {alike}"
-    short = f"least(length(l.{left}), length(r.{right})) >= 3"
-    part = (
-        f"starts_with(l.{left}, r.{right}) OR starts_with(r.{right}, l.{left}) OR "
-        f"ends_with(l.{left}, r.{right}) OR ends_with(r.{right}, l.{left})"
-    )
-    return f"{ends} AND ({alike} OR ({short} AND ({part})))"
+    if short_forms:
+        short = f"least(length(l.{left}), length(r.{right})) >= 3"
+        part = (
+            f"starts_with(l.{left}, r.{right}) OR starts_with(r.{right}, l.{left}) OR "
+            f"ends_with(l.{left}, r.{right}) OR ends_with(r.{right}, l.{left})"
+        )
+        alike = f"({alike} OR ({short} AND ({part})))"
+    # A CASE, because DuckDB evaluates every operand of AND and OR on every row outside a join
+    # condition, and Splink repeats each rule, negated, as a filter on the pairs of every later
+    # rule: written so, the function runs only on the pairs that pass the cheap tests.
+    return f"(CASE WHEN {given} AND {ends} THEN {alike} ELSE false END)"
+
+
+def _equal_and_similar(
+    equal: str, left: str, right: str | None = None, *, short_forms: bool = True
+) -> str:
+    """Equal on `equal` (the join's keys) and similar on `left`/`right` (a filter)."""
+    return f"{equal} AND {_similar(left, right, short_forms=short_forms, given=equal)}"
 
 
 # Each rule keeps the pairs that share something specific; together they reach every pair that
@@ -233,12 +245,16 @@ PREDICTION_BLOCKS = (
     "l.phone_last = r.phone_last",
     "l.phone_first = r.phone_last",
     "l.phone_last = r.phone_first",
-    f"l.family_key = r.family_key AND l.dob_year = r.dob_year AND {_similar('given_latin')}",
-    f"l.given_key = r.given_key AND l.dob_year = r.dob_year AND {_similar('family_latin')}",
+    _equal_and_similar("l.family_key = r.family_key AND l.dob_year = r.dob_year", "given_latin"),
+    _equal_and_similar("l.given_key = r.given_key AND l.dob_year = r.dob_year", "family_latin"),
     block_on("given_phonetic", "family_phonetic", "dob_year"),
     # Given and family names swapped, one of them also spelt another way.
-    "l.given_key = r.family_key AND l.dob_year = r.dob_year"
-    f" AND {_similar('family_phonetic', 'given_phonetic', short_forms=False)}",
+    _equal_and_similar(
+        "l.given_key = r.family_key AND l.dob_year = r.dob_year",
+        "family_phonetic",
+        "given_phonetic",
+        short_forms=False,
+    ),
     f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     # Both names spelt by another convention (Гасанова/Hasanova, Вугар/Vüqar), in either field.
@@ -273,6 +289,12 @@ TRAINING_BLOCKS: tuple[tuple[tuple[str, ...], ...], ...] = (
 
 def prediction_blocks() -> list[Any]:
     return [_rule(rule) if isinstance(rule, str) else rule for rule in PREDICTION_BLOCKS]
+
+
+def prediction_block_dicts() -> list[dict[str, Any]]:
+    """The rules as a saved model's settings hold them (in DuckDB's SQL)."""
+    rules = (rule.create_blocking_rule_dict("duckdb") for rule in prediction_blocks())
+    return [{key: value for key, value in rule.items() if value is not None} for rule in rules]
 
 
 def deterministic_rules() -> list[Any]:

@@ -224,6 +224,9 @@ def _settings_for(saved: dict[str, Any], records: int) -> dict[str, Any]:
     prior = settings["probability_two_random_records_match"] * trained / max(records, 2)
     settings["probability_two_random_records_match"] = min(prior, 0.5)
     settings["retain_matching_columns"] = settings["retain_intermediate_calculation_columns"] = True
+    # How candidate pairs are found is not something the model learnt: a saved model (the
+    # bundled one too) blocks with the rules of this code, not those of the day it was saved.
+    settings["blocking_rules_to_generate_predictions"] = model.prediction_block_dicts()
     if records < MIN_TRAINING_RECORDS:
         # Name frequencies counted in a handful of records are noise: two records of one
         # Yusuf in a file of six would make Yusuf look like the commonest name there is.
@@ -333,7 +336,9 @@ def cluster(
         members.pop(drop, None)
         for item in joined:
             root[item] = keep
-    ids = frame["unique_id"].astype(str)
+    ids = frame["unique_id"]
+    if not pd.api.types.is_integer_dtype(ids):
+        ids = ids.astype(str)
     clusters = pd.DataFrame({"unique_id": ids, "cluster_id": [root.get(i, i) for i in ids]})
     clusters["cluster_id"] = clusters.groupby("cluster_id")["unique_id"].transform("min")
     stats.clusters = int(clusters["cluster_id"].nunique())
@@ -374,9 +379,18 @@ def dedupe(
         keep_linker(linker)
     predictions = score(linker, options, stats)
     pairs = _pairs(linker, predictions)
+    # Clustered on the record numbers (hashing integers, not text, millions of times at a million
+    # records); numbered in the ids' order, the smallest number of a cluster is its smallest id.
+    numbered_clusters = cluster(pairs, numbered, options, stats)
+    clusters = pd.DataFrame(
+        {
+            "unique_id": frame["unique_id"].astype(str).to_numpy(),
+            "cluster_id": ids[numbered_clusters["cluster_id"].to_numpy(dtype="int64")],
+        },
+        index=frame.index,
+    )
     pairs["unique_id_l"] = ids[pairs["unique_id_l"].to_numpy(dtype="int64")]
     pairs["unique_id_r"] = ids[pairs["unique_id_r"].to_numpy(dtype="int64")]
-    clusters = cluster(pairs, frame, options, stats)
     return clusters, pairs, stats
 
 
