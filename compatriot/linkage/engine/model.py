@@ -275,7 +275,9 @@ PREDICTION_BLOCKS = (
     "l.given_key = r.family_key AND l.dob_year = r.dob_year"
     f" AND {_similar('family_phonetic', 'given_phonetic', short_forms=False)}",
     f"l.joined_key = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+    # Both orientations: Splink joins each pair once, with the lower id on the left.
     f"l.joined_key = r.joined_key_swapped AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
+    f"l.joined_key_swapped = r.joined_key AND l.pair_key <> r.pair_key AND {_NEAR_YEARS}",
     # Both names spelt by another convention (Гасанова/Hasanova, Вугар/Vüqar), in either field.
     f"l.phonetic_pair = r.phonetic_pair AND {_NEAR_YEARS}",
     # The same full date of birth and one name alike: the other spelt beyond recognition.
