@@ -38,7 +38,7 @@ _INTEGERS = ("dob_year", "dob_month", "dob_day", "name_count")
 TYPES = {
     column: "VARCHAR[]" if column in _LISTS else "INTEGER" if column in _INTEGERS else "VARCHAR"
     for column in COLUMNS
-}
+} | {"namesakes": "INTEGER"}
 
 
 @dataclass
@@ -84,6 +84,26 @@ def _connection(options: Options) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def namesakes(frame: pd.DataFrame, among: pd.DataFrame | None = None) -> pd.Series:
+    """For each record, how many records share its names (the order-free pair of name keys) and
+    its year of birth, itself included; empty without names or year. With `among` (a registry a
+    query is compared with), the records of `among` are counted, and the record itself.
+
+    Counted on the whole file before any training sample is drawn, so that the sample and the
+    scoring see the same group sizes."""
+    keys = ["pair_key", "dob_year"]
+    reference = frame if among is None else among
+    sizes = reference.dropna(subset=keys).groupby(keys).size().rename("size").reset_index()
+    found = frame[keys].merge(sizes, on=keys, how="left")["size"].fillna(0).astype("Int64")
+    counts = pd.Series(found.to_numpy(), index=frame.index, dtype="Int64")
+    counts = counts + (0 if among is None else 1)
+    return counts.where(frame["pair_key"].notna() & frame["dob_year"].notna())
+
+
+def _with_namesakes(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame if "namesakes" in frame.columns else frame.assign(namesakes=namesakes(frame))
+
+
 def new_linker(
     frame: pd.DataFrame,
     options: Options,
@@ -96,6 +116,7 @@ def new_linker(
     # Splink narrates every step at INFO and warns of the untrained place-of-birth levels when a
     # file has none: the commands report for themselves.
     logging.getLogger("splink").setLevel(logging.ERROR)
+    frame = _with_namesakes(frame)
     if options.engine == "spark":
         from compatriot.linkage.engine import spark
 
@@ -141,6 +162,7 @@ def train(linker: Linker, options: Options, stats: Stats) -> None:
     training.estimate_u_using_random_sampling(max_pairs=options.max_u_pairs, seed=SEED)
     for column in CONDITIONAL_U:
         _condition_u(linker, column)
+    _condition_namesakes_u(linker)
     stats.timed("train_u", started)
     started = time.perf_counter()
     for alternatives in model.TRAINING_BLOCKS:
@@ -200,6 +222,53 @@ def _condition_u(linker: Linker, column: str) -> None:
             # the estimate by random sampling is replaced there too.
             level._trained_u_probabilities = [
                 {"probability": value, "description": "among same given names", "m_or_u": "u"}
+            ]
+
+
+def _condition_namesakes_u(linker: Linker) -> None:
+    """u of each level of the namesakes comparison: the share of pairs of two people within one
+    name-and-year group whose group has that size.
+
+    Not the share of random pairs: they almost never share a group, and the names and the year
+    would be counted a second time. Nor of all the pairs within groups: a group of two is often
+    one person registered twice, so that share would be the matches' as much as the namesakes'.
+    The pairs within a group whose phone numbers are both known and have none in common are
+    nearly all two people (0.4% were one at 100,000 generated records) and are counted instead;
+    a file without phones falls back to all the pairs within groups."""
+    different_phones = (
+        " AND l.phone_first <> r.phone_first"
+        " AND coalesce(l.phone_last, '') <> coalesce(r.phone_last, '')"
+        " AND l.phone_first <> coalesce(r.phone_last, '')"
+        " AND coalesce(l.phone_last, '') <> r.phone_first"
+    )
+    for condition in (different_phones, ""):
+        sql = f"""
+            SELECT l.namesakes AS n, count(*) AS pairs FROM records AS l JOIN records AS r
+            ON l.pair_key = r.pair_key AND l.dob_year = r.dob_year
+            AND l.unique_id < r.unique_id{condition}
+            GROUP BY 1
+        """  # noqa: S608  fixed column names
+        counts = _fetch(linker, sql)
+        if not counts.empty and counts["pairs"].sum() > 0:
+            break
+    else:
+        return  # no two records share names and a year: keep the sampled estimate
+    sizes, pairs_by_size = counts["n"].astype(float), counts["pairs"].astype(float)
+    total = float(pairs_by_size.sum())
+    shares, lower = [], 0.0
+    for upper in (*model.NAMESAKE_LEVELS, float("inf")):
+        shares.append(float(pairs_by_size[(sizes > lower) & (sizes <= upper)].sum()) / total)
+        lower = upper
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name != "namesakes":
+            continue
+        levels = [level for level in comparison.comparison_levels if not level.is_null_level]
+        for level, share in zip(levels, shares, strict=True):
+            # Never quite 0 or 1: a level that could not happen would be infinite evidence.
+            value = min(max(share, 1e-4), 1 - 1e-4)
+            level.u_probability = value
+            level._trained_u_probabilities = [
+                {"probability": value, "description": "among namesakes", "m_or_u": "u"}
             ]
 
 
@@ -369,7 +438,7 @@ def dedupe(
     ids = ids[order]
     numbers = np.empty(len(ids), dtype="int64")
     numbers[order] = np.arange(len(ids), dtype="int64")
-    numbered = frame.assign(unique_id=numbers)
+    numbered = _with_namesakes(frame).assign(unique_id=numbers)
     if saved_model is None and len(frame) > options.max_training_records:
         saved_model = _trained_on_sample(numbered, options, stats)
     linker = new_linker(numbered, options, saved_model)
@@ -424,6 +493,8 @@ def link_new(
         raise ValueError("scoring new records runs on DuckDB only")
     stats = Stats(records=len(new))
     everything = pd.concat([existing, new], ignore_index=True)
+    everything = everything.assign(namesakes=namesakes(everything))
+    new = new.assign(namesakes=everything["namesakes"].iloc[len(existing) :].to_numpy())
     connection = _connection(options)
     linker = new_linker(everything, options, saved_model or bundled_model(), connection)
     started = time.perf_counter()
@@ -462,6 +533,7 @@ def trace(
     stats = Stats(records=len(against))
     if saved_model is None and len(against) < MIN_TRAINING_RECORDS:
         saved_model = bundled_model()
+    against = _with_namesakes(against)
     if saved_model is None and len(against) > options.max_training_records:
         saved_model = _trained_on_sample(against, options, stats)
     connection = _connection(options) if options.engine == "duckdb" else None
@@ -470,7 +542,10 @@ def trace(
         train(linker, options, stats)
     started = time.perf_counter()
     # A query is a new record: give it ids that cannot collide with the registry's.
-    renamed = queries.assign(unique_id="__q__" + queries["unique_id"].astype(str))
+    renamed = queries.assign(
+        unique_id="__q__" + queries["unique_id"].astype(str),
+        namesakes=namesakes(queries, among=against),
+    )
     table: Any = "queries"
     if connection is not None:
         _load(connection, "queries", renamed)

@@ -195,3 +195,90 @@ def test_a_national_number_read_with_the_wrong_region_still_links() -> None:
     result, _, _ = pipeline.dedupe(frame)
     found = dict(zip(result["unique_id"], result["cluster_id"], strict=True))
     assert found["1"] == found["2"]
+
+
+def test_names_run_together_score_the_same_whichever_record_comes_first() -> None:
+    """The 'run together' level compares both orders of both records' names: which record is on
+    the left (the lower id) must not change a pair's levels or score."""
+    abdul = ("Abdul", "Rahman Khan", "", "male", "PK", "+923001234567")
+    rahman = ("Rahman", "Khanabdul", "", "male", "PK", "+923001234567")
+
+    def scored(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[int, int, float]:
+        frame = prepare(records(*BACKGROUND, ("1", *first), ("2", *second))).frame
+        _, pairs, _ = pipeline.dedupe(frame)
+        pair = pairs[(pairs["unique_id_l"] == "1") & (pairs["unique_id_r"] == "2")].iloc[0]
+        return int(pair["gamma_given"]), int(pair["gamma_family"]), pair["match_probability"]
+
+    one_way, other_way = scored(abdul, rahman), scored(rahman, abdul)
+    assert one_way[:2] == other_way[:2]
+    assert one_way[2] == pytest.approx(other_way[2])
+
+
+def test_namesakes_count_the_records_of_one_name_and_year() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "pair_key": ["ali|mhmd", "ali|mhmd", "ali|mhmd", "ali|mhmd", None, "ftm|zhr"],
+            "dob_year": pd.array([1990, 1990, 1991, None, 1990, 1990], dtype="Int64"),
+        }
+    )
+    assert pipeline.namesakes(frame).tolist() == [2, 2, 1, pd.NA, pd.NA, 1]
+    # A query counts the registry's records of its names and year, and itself.
+    assert pipeline.namesakes(frame.iloc[[0, 5]], among=frame.iloc[1:5]).tolist() == [2, 1]
+
+
+def test_namesakes_u_is_counted_among_two_people() -> None:
+    """u of the namesakes levels is the share of pairs of two people (same names and year,
+    phones with no number in common) by the size of their group: a group of two that is one
+    person registered twice (one phone) must not count."""
+    rows = []
+    for n in range(1200):
+        # 600 people registered twice with one phone (groups of two, all one person), and
+        # three groups of ten namesakes each with a phone of their own.
+        if n < 1170:
+            person = n // 2
+            rows.append((str(n), f"Given{person}", "Family", "1980", "", "", f"+38050{person:07d}"))
+        else:
+            group = (n - 1170) // 10
+            rows.append((str(n), "Omar", f"Haddad{group}", "1990", "", "", f"+38067{n:07d}"))
+    frame = prepare(records(*rows)).frame
+    linker = pipeline.new_linker(frame, pipeline.Options())
+    pipeline._condition_namesakes_u(linker)
+    namesakes = next(
+        c for c in linker._settings_obj.comparisons if c.output_column_name == "namesakes"
+    )
+    u = [level.u_probability for level in namesakes.comparison_levels if not level.is_null_level]
+    # Every pair of two people is in a group of ten: "more than five" has it all.
+    assert u[:3] == [pytest.approx(1e-4)] * 3
+    assert u[3] == pytest.approx(1 - 1e-4)
+
+
+def test_a_name_and_year_shared_by_many_namesakes_says_less() -> None:
+    """Same names, one record with a year of birth only and the other without a phone: alone
+    with that name and year they are most likely one person, and link; among many namesakes
+    born that year the same agreement says less, and the pair scores lower."""
+    crowd = tuple(
+        (f"n{i}", "Farai", "Moyo", f"1995-{i + 1:02d}-1{i}", "male", "ZW", f"+2637799900{i:02d}")
+        for i in range(8)
+    )
+    frame = prepare(
+        records(
+            *BACKGROUND,
+            ("1", "Tatenda", "Ncube", "2001", "male", "ZW", "+263771234567"),
+            ("2", "Tatenda", "Ncube", "2001-09-04", "male", "ZW", ""),
+            *crowd,
+            ("3", "Farai", "Moyo", "1995", "male", "ZW", "+263778888888"),
+            ("4", "Farai", "Moyo", "1995-10-10", "male", "ZW", ""),
+        )
+    ).frame
+    result, pairs, _ = pipeline.dedupe(frame)
+    found = dict(zip(result["unique_id"], result["cluster_id"], strict=True))
+    score = {
+        (left, right): probability
+        for left, right, probability in pairs[
+            ["unique_id_l", "unique_id_r", "match_probability"]
+        ].itertuples(index=False)
+    }
+    assert found["1"] == found["2"]
+    assert score[("3", "4")] < score[("1", "2")]
