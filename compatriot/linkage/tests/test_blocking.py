@@ -14,7 +14,8 @@ HEADER = ("id", "given_name", "family_name", "date_of_birth", "sex", "nationalit
 
 def _frame(*rows: tuple[str, ...]) -> pd.DataFrame:
     records = [(line, dict(zip(HEADER, row, strict=True))) for line, row in enumerate(rows, 2)]
-    return prepare(records).frame
+    # As the pipeline loads it: with each record's count of namesakes (same names, same year).
+    return pipeline._with_namesakes(prepare(records).frame)
 
 
 def _rules_pairing(frame: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
