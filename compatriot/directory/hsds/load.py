@@ -17,7 +17,7 @@ from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
 from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
-from compatriot.directory.hsds.records import TCN_TERM, TERM_CODE_BY_ID, Records
+from compatriot.directory.hsds.records import TCN_TERM, TERM_CODE_BY_ID, Records, id_chunks
 from compatriot.directory.models import (
     CostOption,
     DirectoryOrganization,
@@ -129,11 +129,6 @@ _PARENTS: dict[str, Any] = {
     "service": Service,
     "location": Location,
 }
-_CHUNK = 500  # ids per IN (...): well under SQLite's limit on parameters
-
-
-def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
-    return (ids[first : first + _CHUNK] for first in range(0, len(ids), _CHUNK))
 
 
 def _already_there(records: Records) -> dict[str, list[uuid.UUID]]:
@@ -143,7 +138,7 @@ def _already_there(records: Records) -> dict[str, list[uuid.UUID]]:
         ids = [_link(r["id"]) for r in records.get(table, [])]
         found[table] = [
             pk
-            for chunk in _chunks(ids)
+            for chunk in id_chunks(ids)
             for pk in model.objects.filter(id__in=chunk).values_list("id", flat=True)
         ]
     return found
@@ -158,7 +153,7 @@ def _drop_left_out(records: Records, replaced: dict[str, list[uuid.UUID]]) -> se
     for table, model, parents in _CHILDREN:
         kept = {_link(r["id"]) for r in records.get(table, [])}
         for parent in parents:
-            for chunk in _chunks(replaced[parent]):
+            for chunk in id_chunks(replaced[parent]):
                 rows = model.objects.filter(**{f"{parent}_id__in": chunk})
                 if model is ServiceAtLocation:
                     gone = [
@@ -170,7 +165,7 @@ def _drop_left_out(records: Records, replaced: dict[str, list[uuid.UUID]]) -> se
                     left_out = [pk for pk, _ in gone]
                 else:
                     left_out = [pk for pk in rows.values_list("id", flat=True) if pk not in kept]
-                for ids in _chunks(left_out):
+                for ids in id_chunks(left_out):
                     model.objects.filter(id__in=ids).delete()
     return unlinked
 

@@ -11,11 +11,10 @@ refused, each named by table, row and field.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from compatriot.directory.hsds.problems import Problem
-from compatriot.directory.hsds.records import Records
+from compatriot.directory.hsds.records import Records, id_chunks
 from compatriot.directory.models import (
     CostOption,
     DirectoryOrganization,
@@ -48,7 +47,6 @@ _TABLES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "required_document": (RequiredDocument, ("service",)),
     "cost_option": (CostOption, ("service",)),
 }
-_CHUNK = 500  # ids per IN (...): well under SQLite's limit on parameters
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -56,11 +54,6 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value)) if value not in (None, "") else None
     except ValueError:
         return None  # the schema check names it; nothing of anyone's can have this id
-
-
-def _chunks(ids: Iterable[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
-    ordered = sorted(ids)
-    return (ordered[first : first + _CHUNK] for first in range(0, len(ordered), _CHUNK))
 
 
 def _existing_links(records: Records) -> dict[str, dict[uuid.UUID, tuple[uuid.UUID | None, ...]]]:
@@ -71,7 +64,7 @@ def _existing_links(records: Records) -> dict[str, dict[uuid.UUID, tuple[uuid.UU
         columns = [f"{parent}_id" for parent in parents]
         found[table] = {
             row[0]: tuple(row[1:])
-            for chunk in _chunks(ids)
+            for chunk in id_chunks(ids)
             for row in model.objects.filter(id__in=chunk).values_list("id", *columns)
         }
     return found
@@ -102,7 +95,7 @@ def _managers(wanted: dict[str, set[uuid.UUID]]) -> dict[str, dict[uuid.UUID, uu
     return {
         table: {
             pk: manager
-            for chunk in _chunks(wanted[table])
+            for chunk in id_chunks(wanted[table])
             for pk, manager in model.objects.filter(id__in=chunk).values_list("id", owner)
         }
         for table, (model, owner) in _PARENTS.items()

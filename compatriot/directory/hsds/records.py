@@ -9,6 +9,7 @@ often have none, see docs/formats.md).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,15 @@ _NAMESPACE = uuid.UUID("5f0e8a8e-4c7e-4f4e-9d3a-2a6a7c1c0d11")
 TAXONOMY_ID = str(uuid.uuid5(_NAMESPACE, "taxonomy"))
 ADDRESS_TERMS = ("address_1", "city", "state_province", "country")
 TCN_TERM = "serves_third_country_nationals"
+
+
+ID_CHUNK = 500  # ids per IN (...): well under SQLite's limit on parameters
+
+
+def id_chunks(ids: Iterable[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    """The ids in sorted slices of ID_CHUNK, for look-ups and deletes by `id__in`."""
+    ordered = sorted(ids)
+    return (ordered[first : first + ID_CHUNK] for first in range(0, len(ordered), ID_CHUNK))
 
 
 def term_id(code: str) -> str:
