@@ -16,6 +16,7 @@ from compatriot.core.audit import audit_record
 from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
+from compatriot.directory.hsds.owners import location_owners
 from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
 from compatriot.directory.hsds.records import TCN_TERM, TERM_CODE_BY_ID, Records, id_chunks
 from compatriot.directory.models import (
@@ -174,7 +175,11 @@ def _drop_left_out(records: Records, replaced: dict[str, list[uuid.UUID]]) -> se
 def load_records(actor: Viewer, records: Records) -> dict[str, int]:
     """Create or replace (by HSDS id) every record, all or nothing; a replaced organization,
     service or location keeps only the phones, schedules, languages, documents, costs and links
-    the package gives it (`_drop_left_out`). Returns the count per table."""
+    the package gives it (`_drop_left_out`); a location naming no organization gets one
+    (`hsds.owners`). Returns the count per table."""
+    owners, problems = location_owners(records)
+    if problems:
+        raise HsdsInvalidError(problems)
     replaced = _already_there(records)
     attributes = _attributes(records)
     addresses = {_s(a, "location_id"): a for a in records.get("address", [])}
@@ -209,7 +214,8 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
         place = address or {k.removeprefix("address:"): v for k, v in terms.items()}
         latitude = _float(r.get("latitude"))
         locations.append(Location(
-            id=_uuid(r["id"]), organization_id=_uuid(r.get("organization_id")),
+            id=_uuid(r["id"]),
+            organization_id=_uuid(r.get("organization_id") or owners.get(_s(r, "id"))),
             location_type=_s(r, "location_type"), name=_s(r, "name"),
             description=_s(r, "description"), latitude=latitude,
             longitude=_float(r.get("longitude")), lat_band=lat_band(latitude),

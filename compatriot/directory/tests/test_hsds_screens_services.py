@@ -206,3 +206,80 @@ def test_an_import_may_replace_its_own_child_rows_and_link_its_own_records(
         "+48166710001",
         "+48166710002",
     ]
+
+
+def _package_with_unowned_location(organizations: int, linked_to: int | None) -> Records:
+    """`organizations` new organizations, one service each, and a location naming no
+    organization, linked to the service of organization `linked_to` (None: to none)."""
+    ids = [str(uuid.uuid4()) for _ in range(organizations)]
+    services_ = [str(uuid.uuid4()) for _ in range(organizations)]
+    location = str(uuid.uuid4())
+    package: Records = {
+        "organization": [{"id": pk, "name": f"Clinic {n}", "description": "-"}
+                         for n, pk in enumerate(ids)],
+        "service": [{"id": service, "organization_id": organization, "name": "Legal advice",
+                     "status": "active"} for service, organization in zip(services_, ids, strict=True)],
+        "location": [{"id": location, "name": "Rzeszow", "location_type": "physical"}],
+        "service_at_location": [],
+    }  # fmt: skip
+    if linked_to is not None:
+        package["service_at_location"].append(
+            {"id": str(uuid.uuid4()), "service_id": services_[linked_to], "location_id": location}
+        )
+    return package
+
+
+@pytest.mark.parametrize(("organizations", "linked_to", "owner"), [(1, None, 0), (2, 1, 1)])
+def test_a_location_naming_no_organization_is_managed_and_can_be_imported_again(
+    make_member: Callable[..., Any],
+    org_a: Organisation,
+    organizations: int,
+    linked_to: int | None,
+    owner: int,
+) -> None:
+    """HSDS makes a location's organization optional; one left without would be nobody's, and
+    the next import of the same package would be refused as another's."""
+    actor = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    package = _package_with_unowned_location(organizations, linked_to)
+
+    services.hsds_import(actor, records=package)
+    location = Location.objects.get(id=package["location"][0]["id"])
+    assert str(location.organization_id) == package["organization"][owner]["id"]
+    assert location.organization is not None
+    assert location.organization.managed_by_id == org_a.id
+
+    package["location"][0]["name"] = "Rzeszow, main station"
+    services.hsds_import(actor, records=package)  # its own: not refused
+    location.refresh_from_db()
+    assert location.name == "Rzeszow, main station"
+
+
+def test_a_location_whose_organization_cannot_be_told_is_refused(
+    make_member: Callable[..., Any], org_a: Organisation
+) -> None:
+    actor = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    before = to_records()
+    package = _package_with_unowned_location(2, linked_to=None)
+    with pytest.raises(HsdsInvalidError) as refused:
+        services.hsds_import(actor, records=package)
+    assert [(p.file, p.row, p.field) for p in refused.value.problems] == [
+        ("location", 1, "organization_id")
+    ]
+    assert to_records() == before
+
+
+def test_a_location_naming_no_organization_takes_that_of_a_stored_service_it_serves(
+    make_member: Callable[..., Any], org_a: Organisation
+) -> None:
+    actor = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    stored = make_service(actor)
+    package = _package_with_unowned_location(2, linked_to=None)
+    package["service_at_location"] = [
+        {"id": str(uuid.uuid4()), "service_id": str(stored.id),
+         "location_id": package["location"][0]["id"]}
+    ]  # fmt: skip
+
+    services.hsds_import(actor, records=package)
+
+    location = Location.objects.get(id=package["location"][0]["id"])
+    assert location.organization_id == stored.organization_id
