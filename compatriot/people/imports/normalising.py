@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -334,36 +334,34 @@ def person_copy_line(r: PersonRecord) -> str:
 
 
 # Random (version 4) UUIDs as text, like `str(uuid.uuid4())`: 122 random bits each, read from
-# os.urandom 1,024 ids at a time (one system call and one hex conversion for all of them).
+# os.urandom 1,024 ids at a time (one system call and one hex conversion for all of them). A
+# list, not a generator: `list.pop` is atomic, so threads (two imports in one web process) never
+# get the same id nor fail on each other.
 _IDS_AT_ONCE = 1024
-# The variant bits (10xx): the third group's first hex digit is one of 8, 9, a, b.
+# The variant bits (10xx): the fourth group's first hex digit is one of 8, 9, a, b.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+_ids: list[str] = []
 
 
-def _random_ids() -> Iterator[str]:
-    while True:
-        h = os.urandom(16 * _IDS_AT_ONCE).hex()
-        for o in range(0, 32 * _IDS_AT_ONCE, 32):
-            yield (
-                f"{h[o : o + 8]}-{h[o + 8 : o + 12]}-4{h[o + 13 : o + 16]}-"
-                f"{_VARIANT[h[o + 16]]}{h[o + 17 : o + 20]}-{h[o + 20 : o + 32]}"
-            )
+def _more_ids() -> list[str]:
+    h = os.urandom(16 * _IDS_AT_ONCE).hex()
+    return [
+        f"{h[o : o + 8]}-{h[o + 8 : o + 12]}-4{h[o + 13 : o + 16]}-"
+        f"{_VARIANT[h[o + 16]]}{h[o + 17 : o + 20]}-{h[o + 20 : o + 32]}"
+        for o in range(0, 32 * _IDS_AT_ONCE, 32)
+    ]
 
 
-_ids = _random_ids()
-
-
-def _fresh_ids() -> None:
-    # A forked child must not hand out the ids its parent has drawn but not used yet.
-    global _ids
-    _ids = _random_ids()
-
-
-os.register_at_fork(after_in_child=_fresh_ids)
+# A forked child must not hand out the ids its parent has drawn but not used yet.
+os.register_at_fork(after_in_child=_ids.clear)
 
 
 def new_id() -> str:
-    return next(_ids)
+    while True:
+        try:
+            return _ids.pop()
+        except IndexError:
+            _ids.extend(_more_ids())
 
 
 # The end of each detail's COPY line, after its id and its person's id, per distinct stored
@@ -384,7 +382,7 @@ def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple
 
 
 def _lines(person_id: str, tails: tuple[str, ...]) -> str:
-    return "".join([f"{next(_ids)}\t{person_id}{tail}" for tail in tails]) if tails else ""
+    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails]) if tails else ""
 
 
 def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import threading
 import uuid
 
 import pytest
@@ -226,3 +228,30 @@ def test_a_forked_process_draws_other_ids_than_its_parent() -> None:
 
     assert len(childs) == 36
     assert childs != normalising.new_id()
+
+
+def test_threads_draw_distinct_ids_without_failing() -> None:
+    """Two imports in one web process draw ids from the same pool at once."""
+    drawn: list[list[str]] = []
+    failures: list[Exception] = []
+
+    def draw() -> None:
+        try:
+            drawn.append([normalising.new_id() for _ in range(10_000)])
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=draw) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+    assert failures == []
+    ids = [text for batch in drawn for text in batch]
+    assert len(set(ids)) == len(ids) == 40_000
