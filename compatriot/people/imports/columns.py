@@ -220,6 +220,66 @@ def person_input(cells: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+# The columns `person_input` does not read: a row's details, read by the normaliser itself.
+DETAIL_COLUMNS: tuple[str, ...] = (
+    "vulnerabilities",
+    "needs",
+    "consent",
+    "sharing_partner_kinds",
+    "consent_method",
+)
+# How `person_input` turns each of its cells into input, by column.
+_KEEP, _LOWER, _SPLIT, _PHONES = range(4)
+_KINDS: dict[str, int] = {
+    "source_record_id": _KEEP,
+    **dict.fromkeys(_TEXT_FIELDS + _VERBATIM_FIELDS, _KEEP),
+    **dict.fromkeys((*_CODE_FIELDS, "source"), _LOWER),
+    "nationalities": _SPLIT,
+    "languages": _SPLIT,
+    "phones": _PHONES,
+}
+
+
+class RowReader:
+    """`person_input(header.cells(row))` and the row's detail cells, in one pass over the row.
+
+    The same result as the two functions (tests hold them equal on awkward rows); it exists
+    because it runs once per imported row, where the dict of every cell and the ~25 look-ups
+    into it cost about a tenth of a worker's time."""
+
+    def __init__(self, header: Header) -> None:
+        self._inputs = [
+            (index, name, _KINDS[name])
+            for name, index in header.positions.items()
+            if name in _KINDS
+        ]
+        self._details = [
+            (index, name) for name, index in header.positions.items() if name in DETAIL_COLUMNS
+        ]
+
+    def __call__(self, row: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        size = len(row)
+        data: dict[str, Any] = {}
+        for index, name, kind in self._inputs:
+            if index >= size:
+                continue
+            value = row[index].strip()
+            if not value:
+                continue
+            if kind == _KEEP:
+                data[name] = value
+            elif kind == _LOWER:
+                data[name] = value.lower()
+            elif kind == _SPLIT:
+                data[name] = split_items(value)
+            else:
+                data[name] = split_phones(value)
+        if "source" not in data:
+            data["source"] = DEFAULT_SOURCE
+        details = {name: row[index].strip() for index, name in self._details if index < size}
+        return data, details
+
+
 def field_of(location: Sequence[object], message: str) -> tuple[str, str]:
     """The import column a schema error belongs to, and its message without the column name."""
     message = message.removeprefix("Value error, ")

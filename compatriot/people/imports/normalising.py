@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError, model_validator
@@ -21,10 +22,10 @@ from compatriot.people.imports.columns import (
     DEFAULT_CONSENT_METHOD,
     Header,
     Rejection,
+    RowReader,
     consents_input,
     field_of,
     needs_input,
-    person_input,
     split_items,
 )
 from compatriot.people.models import Person, Relationship, Urgency
@@ -126,14 +127,18 @@ class ChunkTask:
 
 # Validated details per distinct cell text: the same few cells ("food:high", "registration
 # sharing") recur on most rows, and a validated pydantic instance is reused as it is (pydantic
-# does not revalidate instances). Only valid cells are kept; bounded by clearing.
-_DETAILS_CACHE: dict[tuple[str, ...], list[Any]] = {}
+# does not revalidate instances). Kept with each: the stored form `PersonRecord` holds, made
+# once per cell rather than once per row. Only valid cells are kept; bounded by clearing.
+_DETAILS_CACHE: dict[tuple[str, ...], tuple[list[Any], tuple[Any, ...]]] = {}
 _CACHE_LIMIT = 50_000
 
 
 def _cached_details(
-    key: tuple[str, ...], build: Callable[[], list[dict[str, Any]]], schema: type[Any]
-) -> list[Any]:
+    key: tuple[str, ...],
+    build: Callable[[], list[dict[str, Any]]],
+    schema: type[Any],
+    stored: Callable[[list[Any]], tuple[Any, ...]],
+) -> tuple[list[Any], tuple[Any, ...] | None]:
     found = _DETAILS_CACHE.get(key)
     if found is not None:
         return found
@@ -141,35 +146,69 @@ def _cached_details(
     try:
         instances = [schema.model_validate(item) for item in raw]
     except ValidationError:
-        return raw  # let the person schema report it, with its position in the row
+        return raw, None  # let the person schema report it, with its position in the row
     if len(_DETAILS_CACHE) >= _CACHE_LIMIT:
         _DETAILS_CACHE.clear()
-    _DETAILS_CACHE[key] = instances
-    return instances
+    found = _DETAILS_CACHE[key] = (instances, stored(instances))
+    return found
 
 
-def _details_input(cells: dict[str, str], data: dict[str, Any]) -> None:
+def _stored_vulnerabilities(items: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(str(v.code) for v in items)
+
+
+def _stored_needs(items: Sequence[Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(n.category), str(n.urgency)) for n in items)
+
+
+def _stored_consents(items: Sequence[Any]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    return tuple(
+        (str(c.scope), str(c.method), tuple(str(k) for k in c.partner_kinds)) for c in items
+    )
+
+
+# A row's details in stored form (vulnerabilities, needs, consents), when its cells were valid.
+_Stored = tuple[tuple[Any, ...] | None, tuple[Any, ...] | None, tuple[Any, ...] | None]
+_NONE: tuple[Any, ...] = ()
+
+
+def _details_input(cells: Mapping[str, str], data: dict[str, Any]) -> _Stored:
     vulnerabilities = cells.get("vulnerabilities", "")
+    stored_vulnerabilities: tuple[Any, ...] | None = _NONE
     if vulnerabilities:
-        data["vulnerabilities"] = _cached_details(
+        data["vulnerabilities"], stored_vulnerabilities = _cached_details(
             ("v", vulnerabilities),
             lambda: [{"code": code} for code in split_items(vulnerabilities.lower())],
             VulnerabilityIn,
+            _stored_vulnerabilities,
         )
     needs = cells.get("needs", "")
+    stored_needs: tuple[Any, ...] | None = _NONE
     if needs:
-        data["needs"] = _cached_details(("n", needs), lambda: needs_input(needs), NeedIn)
+        data["needs"], stored_needs = _cached_details(
+            ("n", needs), lambda: needs_input(needs), NeedIn, _stored_needs
+        )
     scopes = cells.get("consent", "")
     kinds = cells.get("sharing_partner_kinds", "")
     method = cells.get("consent_method", "").lower() or DEFAULT_CONSENT_METHOD
+    stored_consents: tuple[Any, ...] | None = _NONE
     if scopes:
-        data["consents"] = _cached_details(
-            ("c", scopes, kinds, method), lambda: consents_input(scopes, kinds, method), ConsentIn
+        data["consents"], stored_consents = _cached_details(
+            ("c", scopes, kinds, method),
+            lambda: consents_input(scopes, kinds, method),
+            ConsentIn,
+            _stored_consents,
         )
+    return stored_vulnerabilities, stored_needs, stored_consents
 
 
-def _record(line: int, data: ImportPersonFields) -> PersonRecord:
+def _record(
+    line: int, data: ImportPersonFields, stored: _Stored = (None, None, None)
+) -> PersonRecord:
+    """The row's record; `stored` gives its details' stored form when already made (from the
+    very instances `data` holds), else it is made here."""
     values = person_values(data)
+    vulnerabilities, needs, consents = stored
     return PersonRecord(
         line,
         new_id(),
@@ -197,20 +236,21 @@ def _record(line: int, data: ImportPersonFields) -> PersonRecord:
         str(values["category"]),
         data.household_ref,
         str(data.relationship or ""),
-        tuple(str(v.code) for v in data.vulnerabilities),
-        tuple((str(n.category), str(n.urgency)) for n in data.needs),
-        tuple(
-            (str(c.scope), str(c.method), tuple(str(k) for k in c.partner_kinds))
-            for c in data.consents
-        ),
+        _stored_vulnerabilities(data.vulnerabilities)
+        if vulnerabilities is None
+        else vulnerabilities,
+        _stored_needs(data.needs) if needs is None else needs,
+        _stored_consents(data.consents) if consents is None else consents,
     )
 
 
-def normalise_row(line: int, cells: dict[str, str]) -> PersonRecord | Rejection:
-    data = person_input(cells)
-    _details_input(cells, data)
-    if cells.get("sharing_partner_kinds") and "sharing" not in split_items(
-        cells.get("consent", "").lower()
+def normalise_row(
+    line: int, data: dict[str, Any], details: Mapping[str, str]
+) -> PersonRecord | Rejection:
+    """One row, given as `RowReader` reads it: the schema's input and the detail cells."""
+    stored = _details_input(details, data)
+    if details.get("sharing_partner_kinds") and "sharing" not in split_items(
+        details.get("consent", "").lower()
     ):
         return Rejection(line, "sharing_partner_kinds", "only with a 'sharing' consent")
     try:
@@ -219,7 +259,7 @@ def normalise_row(line: int, cells: dict[str, str]) -> PersonRecord | Rejection:
         first = error.errors(include_url=False, include_input=False)[0]
         column, message = field_of(first["loc"], first["msg"])
         return Rejection(line, column, message)
-    record = _record(line, validated)
+    record = _record(line, validated, stored)
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
     for written, latin in (
         ("given_name", record.given_name_latin),
@@ -293,36 +333,75 @@ def person_copy_line(r: PersonRecord) -> str:
     )
 
 
+# Random (version 4) UUIDs as text, like `str(uuid.uuid4())`: 122 random bits each, read from
+# os.urandom 1,024 ids at a time (one system call and one hex conversion for all of them). A
+# list, not a generator: `list.pop` is atomic, so threads (two imports in one web process) never
+# get the same id nor fail on each other.
+_IDS_AT_ONCE = 1024
+# The variant bits (10xx): the fourth group's first hex digit is one of 8, 9, a, b.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+_ids: list[str] = []
+
+
+def _more_ids() -> list[str]:
+    h = os.urandom(16 * _IDS_AT_ONCE).hex()
+    return [
+        f"{h[o : o + 8]}-{h[o + 8 : o + 12]}-4{h[o + 13 : o + 16]}-"
+        f"{_VARIANT[h[o + 16]]}{h[o + 17 : o + 20]}-{h[o + 20 : o + 32]}"
+        for o in range(0, 32 * _IDS_AT_ONCE, 32)
+    ]
+
+
+# A forked child must not hand out the ids its parent has drawn but not used yet.
+os.register_at_fork(after_in_child=_ids.clear)
+
+
 def new_id() -> str:
-    """A random (version 4) UUID as text, like `str(uuid.uuid4())` at a third of the cost."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    while True:
+        try:
+            return _ids.pop()
+        except IndexError:
+            _ids.extend(_more_ids())
+
+
+# The end of each detail's COPY line, after its id and its person's id, per distinct stored
+# form (a few dozen in a file): only the ids differ from row to row.
+@lru_cache(maxsize=4096)
+def _vulnerability_tails(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"\t{code}\n" for code in items)
+
+
+@lru_cache(maxsize=4096)
+def _need_tails(items: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(f"\t{category}\t{urgency or DEFAULT_URGENCY}\n" for category, urgency in items)
+
+
+@lru_cache(maxsize=4096)
+def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    return tuple(f"\t{scope}\t{_codes(list(kinds))}\t{method}\n" for scope, method, kinds in items)
+
+
+def _lines(person_id: str, tails: tuple[str, ...]) -> str:
+    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails]) if tails else ""
 
 
 def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
     """The row's vulnerabilities, needs and consents as COPY lines of their own tables (in
     `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`, `CONSENT_COPY_COLUMNS` order), each with
     a new id; every line ends with a line feed, which nothing inside a line contains."""
-    vulnerabilities = "".join(f"{new_id()}\t{r.id}\t{code}\n" for code in r.vulnerabilities)
-    needs = "".join(
-        f"{new_id()}\t{r.id}\t{category}\t{urgency or DEFAULT_URGENCY}\n"
-        for category, urgency in r.needs
+    return (
+        _lines(r.id, _vulnerability_tails(r.vulnerabilities)),
+        _lines(r.id, _need_tails(r.needs)),
+        _lines(r.id, _consent_tails(r.consents)),
     )
-    consents = "".join(
-        f"{new_id()}\t{r.id}\t{scope}\t{_codes(list(kinds))}\t{method}\n"
-        for scope, method, kinds in r.consents
-    )
-    return vulnerabilities, needs, consents
 
 
 def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     """Validate and shape one chunk of numbered rows. Runs in a worker process."""
     chunk = NormalisedChunk()
+    read = RowReader(task.header)
     for line, row in task.rows:
-        outcome = normalise_row(line, task.header.cells(row))
+        outcome = normalise_row(line, *read(row))
         if isinstance(outcome, Rejection):
             chunk.rejected.append(outcome)
             continue
