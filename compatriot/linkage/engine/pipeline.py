@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
-from compatriot.linkage.engine import model
+from compatriot.linkage.engine import blocking, model
 from compatriot.linkage.engine.features import COLUMNS
 
 DEFAULT_MATCH_THRESHOLD = 0.9  # clusters join pairs at or above this probability
@@ -310,9 +310,15 @@ def bundled_model() -> dict[str, Any]:
     return load_model(BUNDLED_MODEL)
 
 
-def score(linker: Linker, options: Options, stats: Stats) -> Any:
+def score(linker: Linker, options: Options, stats: Stats, records: int | None = None) -> Any:
+    """The scored pairs above the score threshold. Given `records` (the linker's records are
+    numbered 0 to `records` - 1, as `dedupe` numbers them), DuckDB blocks by plain joins
+    (`blocking.predict`); Spark, and ids of any other kind, by Splink's own `predict`."""
     started = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=options.score_threshold)
+    if records is not None and options.engine == "duckdb":
+        predictions = blocking.predict(linker, records, options.score_threshold)
+    else:
+        predictions = linker.inference.predict(threshold_match_probability=options.score_threshold)
     stats.pairs_scored = _count(linker, predictions)
     stats.timed("score", started)
     return predictions
@@ -389,7 +395,11 @@ def cluster(
         for left, right in zip(allowed["unique_id_l"], allowed["unique_id_r"], strict=True)
     }
     strong = allowed[allowed["match_probability"] >= options.match_threshold]
-    strong = strong.sort_values("match_probability", ascending=False, kind="stable")
+    # Strongest first, ties (pairs of equal probability, which DuckDB returns in no fixed order)
+    # by their ids: the same pairs give the same clusters on every run.
+    strong = strong.sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
+    )
     members: dict[str, list[str]] = {}
     root: dict[str, str] = {}
     for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
@@ -446,7 +456,7 @@ def dedupe(
         train(linker, options, stats)
     if keep_linker is not None:
         keep_linker(linker)
-    predictions = score(linker, options, stats)
+    predictions = score(linker, options, stats, records=len(numbered))
     pairs = _pairs(linker, predictions)
     # Clustered on the record numbers (hashing integers, not text, millions of times at a million
     # records); numbered in the ids' order, the smallest number of a cluster is its smallest id.
