@@ -65,16 +65,12 @@ def _name(field: str, other: str) -> Any:
         comparison_description=f"{field} name in any script",
         comparison_levels=[
             _level(f"{key} IS NULL OR {r_key} IS NULL", "null").configure(is_null_level=True),
-            _level(f"{latin} = {r_latin}", "same spelling").configure(
-                tf_adjustment_column=f"{field}_key",
-                tf_adjustment_weight=1.0,
-                disable_tf_exact_match_detection=True,
-            ),
-            _level(f"{key} = {r_key}", "same consonant key").configure(
-                tf_adjustment_column=f"{field}_key",
-                tf_adjustment_weight=1.0,
-                disable_tf_exact_match_detection=True,
-            ),
+            # No term-frequency adjustment of a name on its own: how common the names are is
+            # weighed once, by the namesakes comparison, on the pair of names and the year
+            # together (how many records share them), not once per name part over all years
+            # and again there.
+            _level(f"{latin} = {r_latin}", "same spelling"),
+            _level(f"{key} = {r_key}", "same consonant key"),
             _level(joined, "run together"),
             _level(f"{phon} = {r_phon}", "same phonetic key"),
             _level(f"jaro_winkler_similarity({latin}, {r_latin}) >= 0.9", "typo"),
@@ -181,8 +177,9 @@ def _phones() -> Any:
 # How many records share a pair's names (the order-free pair of name keys) and year of birth,
 # the pair's two records included: the more namesakes born that year, the less an agreement on
 # names and year says (at 100,000 generated records, pairs of the same names and year with no
-# phone on one side were 87% one person in a group of two, 20% in a group of seven). The term
-# frequencies of each name part do not see it: they count each part alone, over all years.
+# phone on one side were 87% one person in a group of two, 20% in a group of seven). It replaces
+# the term frequencies of each name part (counted alone, over all years, they do not see it, and
+# beside it they counted the names' commonness a second time).
 NAMESAKE_LEVELS = (2, 3, 5)
 
 

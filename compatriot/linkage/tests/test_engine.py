@@ -282,3 +282,33 @@ def test_a_name_and_year_shared_by_many_namesakes_says_less() -> None:
     }
     assert found["1"] == found["2"]
     assert score[("3", "4")] < score[("1", "2")]
+
+
+def test_a_common_given_name_says_no_less_when_no_one_else_shares_the_names_and_year() -> None:
+    """How common the names are is weighed once, on the pair of names and the year together:
+    two records alone in the file with "Mohammed Haddad" born 1990 are as telling as two alone
+    with a rare pair, however many other Mohammeds (of other families) the file has. A term
+    frequency on the given name alone would count the Mohammeds against the first pair."""
+    consonants = "bkrmtslnvd"
+    mohammeds = tuple(
+        (f"m{n}", "Mohammed", "".join(f"{consonants[int(d)]}a" for d in f"{n:03d}").title(),
+         f"{1940 + n % 60}", "male", "EG", "")
+        for n in range(1000)
+    )  # fmt: skip
+    frame = prepare(
+        records(
+            *mohammeds,
+            ("a1", "Mohammed", "Haddad", "1990", "male", "EG", ""),
+            ("a2", "Mohammed", "Haddad", "1990-05-06", "male", "EG", ""),
+            ("b1", "Zebulon", "Quaresma", "1990", "male", "EG", ""),
+            ("b2", "Zebulon", "Quaresma", "1990-05-06", "male", "EG", ""),
+        )
+    ).frame
+    _, pairs, _ = pipeline.dedupe(frame, saved_model=pipeline.bundled_model())
+    score = {
+        (left, right): probability
+        for left, right, probability in pairs[
+            ["unique_id_l", "unique_id_r", "match_probability"]
+        ].itertuples(index=False)
+    }
+    assert score[("a1", "a2")] == pytest.approx(score[("b1", "b2")])
