@@ -102,16 +102,22 @@ def test_orphans_are_refused_from_the_orm_and_from_raw_sql(crisis, org_a, make_m
         ),
         naming="recorded_by_id",
     )
-    # A statement of many rows with one orphan is refused as a whole.
-    refused(
-        sql(
-            "INSERT INTO people_need (id, person_id, category, urgency, status, details,"
-            " created_at, updated_at) SELECT gen_random_uuid(), p, 'food', 'low', 'open', '',"
-            " now(), now() FROM unnest(%s::uuid[]) p",
-            [[person.id, person.id, nobody]],
-        ),
-        naming="person_id",
-    )
+    # A statement of a few rows and one of many (checked per distinct parent), each with one
+    # orphan among valid rows, are refused as a whole.
+    for valid in (2, 40):
+        message = refused(
+            sql(
+                "INSERT INTO people_need (id, person_id, category, urgency, status, details,"
+                " created_at, updated_at) SELECT gen_random_uuid(), p, 'food', 'low', 'open',"
+                " '', now(), now() FROM unnest(%s::uuid[]) p",
+                [[*[person.id] * valid, nobody]],
+            ),
+            naming="person_id",
+        )
+        assert str(nobody) in message
+    many = [Need(person=person, category="food") for _ in range(40)]
+    assert len(Need.objects.bulk_create(many)) == 40
+    Need.objects.all().delete()
     # An update that changes a key to a missing parent, too.
     need = Need.objects.create(person=person, category="food")
     refused(lambda: Need.objects.filter(id=need.id).update(person_id=nobody), naming="person_id")
