@@ -233,9 +233,11 @@ def in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseExce
     return thread, errors
 
 
-INSERT_NEED = (
+# One row (the check per row) or twenty (the check per distinct parent).
+INSERT_NEEDS = (
     "INSERT INTO people_need (id, person_id, category, urgency, status, details, created_at,"
-    " updated_at) VALUES (gen_random_uuid(), %s, 'food', 'low', 'open', '', now(), now())"
+    " updated_at) SELECT gen_random_uuid(), %s, 'food', 'low', 'open', '', now(), now()"
+    " FROM generate_series(1, %s)"
 )
 
 
@@ -245,11 +247,14 @@ def two_connections() -> Iterator[tuple[psycopg.Connection[Any], psycopg.Connect
         yield first, second
 
 
+@pytest.mark.parametrize("rows", [1, 20])
 @pytest.mark.django_db(transaction=True)
-def test_a_delete_after_a_child_insert_waits_and_fails(crisis, org_a, two_connections) -> None:
+def test_a_delete_after_a_child_insert_waits_and_fails(
+    crisis, org_a, two_connections, rows
+) -> None:
     person = new_person(crisis, org_a)
     inserting, deleting = two_connections
-    inserting.execute(INSERT_NEED, [person.id])  # holds the person FOR KEY SHARE
+    inserting.execute(INSERT_NEEDS, [person.id, rows])  # holds the person FOR KEY SHARE
 
     thread, errors = in_thread(
         lambda: deleting.execute("DELETE FROM people_person WHERE id = %s", [person.id])
@@ -262,16 +267,19 @@ def test_a_delete_after_a_child_insert_waits_and_fails(crisis, org_a, two_connec
     assert len(errors) == 1
     assert isinstance(errors[0], psycopg.errors.ForeignKeyViolation)
     assert Person.objects.filter(id=person.id).exists()
-    assert Need.objects.filter(person_id=person.id).count() == 1
+    assert Need.objects.filter(person_id=person.id).count() == rows
 
 
+@pytest.mark.parametrize("rows", [1, 20])
 @pytest.mark.django_db(transaction=True)
-def test_a_child_insert_after_a_delete_waits_and_fails(crisis, org_a, two_connections) -> None:
+def test_a_child_insert_after_a_delete_waits_and_fails(
+    crisis, org_a, two_connections, rows
+) -> None:
     person = new_person(crisis, org_a)
     inserting, deleting = two_connections
     deleting.execute("DELETE FROM people_person WHERE id = %s", [person.id])
 
-    thread, errors = in_thread(lambda: inserting.execute(INSERT_NEED, [person.id]))
+    thread, errors = in_thread(lambda: inserting.execute(INSERT_NEEDS, [person.id, rows]))
     waiting_for_a_lock(inserting.info.backend_pid)
     deleting.commit()
     thread.join()
@@ -284,20 +292,23 @@ def test_a_child_insert_after_a_delete_waits_and_fails(crisis, org_a, two_connec
     assert not Need.objects.exists()
 
 
+@pytest.mark.parametrize("rows", [1, 20])
 @pytest.mark.django_db(transaction=True)
-def test_a_child_insert_waits_for_a_delete_that_rolls_back(crisis, org_a, two_connections) -> None:
+def test_a_child_insert_waits_for_a_delete_that_rolls_back(
+    crisis, org_a, two_connections, rows
+) -> None:
     person = new_person(crisis, org_a)
     inserting, deleting = two_connections
     deleting.execute("DELETE FROM people_person WHERE id = %s", [person.id])
 
-    thread, errors = in_thread(lambda: inserting.execute(INSERT_NEED, [person.id]))
+    thread, errors = in_thread(lambda: inserting.execute(INSERT_NEEDS, [person.id, rows]))
     waiting_for_a_lock(inserting.info.backend_pid)
     deleting.rollback()
     thread.join()
     inserting.commit()
 
     assert errors == []
-    assert Need.objects.filter(person_id=person.id).count() == 1
+    assert Need.objects.filter(person_id=person.id).count() == rows
 
 
 @pytest.mark.django_db
