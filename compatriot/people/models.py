@@ -83,6 +83,10 @@ class PersonQuerySet(models.QuerySet["Person"]):
 
 
 class Person(models.Model):
+    # On PostgreSQL the keys of persons (but household and merged_into), vulnerabilities, needs
+    # and consents are enforced by statement-level triggers, not by the constraints declared
+    # here (people migration 0004: they are checked once per statement of a bulk import); a
+    # migration that alters one of these columns must keep the triggers in step.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No single-column indexes on these two: the (crisis, registered_by, -created_at) index and
     # the (registered_by, source_record_id) key start with them and serve the same lookups.

@@ -8,9 +8,10 @@ Per batch:
    each line's household and the batch's constant columns); COPY the persons already stored and
    their details into TEMP tables, UPDATE those whose columns differ (IS DISTINCT FROM), insert
    the details they do not have yet, and bump the version of persons that only gained details;
-3. check the deferred foreign keys, wait for the batch's turn (see `ordering`: batches may be
-   written on two connections at once), extend the audit chain (one lock, one read of the last
-   hash), COPY the entries, and commit.
+3. check the deferred foreign keys (persons' and details' keys to crises, organisations, users
+   and persons are checked by each COPY itself: people migration 0004), wait for the batch's
+   turn (see `ordering`: batches may be written on two connections at once), extend the audit
+   chain (one lock, one read of the last hash), COPY the entries, and commit.
 
 One import of an organisation at a time: `write` takes an advisory lock per batch, and an
 import writing on several connections holds it for its whole duration (`import_lock`).
@@ -308,7 +309,11 @@ class PostgresStorage:
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             items = self._households(prepared.households)
             household_ids = prepared.households.ids if prepared.households else {}
-            self._copy_new(new, household_ids, params["now"])
+            # psycopg's own cursors (COPY) raise its errors unwrapped: a key refused by the
+            # checks of the COPY statement itself (a person's source record id registered
+            # meanwhile, a parent deleted meanwhile) is the IntegrityError the command reports.
+            with connection.wrap_database_errors:
+                self._copy_new(new, household_ids, params["now"])
             created = [(k.line, k.id) for k in new.keys]
             updated = self._update(cursor, params, stored, household_ids) if stored.keys else []
             outcome.created = len(created)

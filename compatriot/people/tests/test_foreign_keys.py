@@ -1,0 +1,335 @@
+"""On PostgreSQL the keys of persons, vulnerabilities, needs and consents are checked by
+statement-level triggers (people migration 0004) instead of Django's row-level constraints: the
+same integrity for every writer, checked once per statement."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from compatriot.core.models import Crisis, Organisation, Role
+from compatriot.core.viewer import Viewer
+from compatriot.people.imports.importer import import_rows
+from compatriot.people.models import Consent, Need, Person, Vulnerability
+from compatriot.people.tests.test_import import GOOD, stored
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(
+        not str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql"),
+        reason="the triggers are PostgreSQL's; SQLite keeps Django's constraints",
+    ),
+]
+
+
+def new_person(crisis: Crisis, organisation: Organisation, **fields: Any) -> Person:
+    return Person.objects.create(
+        crisis=crisis,
+        registered_by=organisation,
+        source="hotline",
+        journey_stage="in_transit",
+        category="worker",
+        **fields,
+    )
+
+
+def refused(statement: Callable[[], Any], *, naming: str) -> str:
+    """Run `statement` in a savepoint; it must fail with a foreign key violation naming
+    `naming`. Returns the message."""
+    # Django wraps the error of its own cursors; COPY on psycopg's cursor raises it as is.
+    errors = (IntegrityError, psycopg.errors.ForeignKeyViolation)
+    with pytest.raises(errors) as raised, transaction.atomic():
+        statement()
+    error = raised.value
+    assert isinstance(error.__cause__ or error, psycopg.errors.ForeignKeyViolation)
+    assert naming in str(error)
+    return str(error)
+
+
+def sql(statement: str, params: list[Any] | None = None) -> Callable[[], None]:
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+
+    return run
+
+
+@pytest.mark.django_db
+def test_the_row_level_constraints_are_replaced_by_triggers() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid IN ('people_person'::regclass,"
+            " 'people_consent'::regclass, 'people_need'::regclass,"
+            " 'people_vulnerability'::regclass)"
+        )
+        kept = sorted(cursor.fetchall())
+    # Only persons' household and merged_into keep Django's deferred constraints.
+    assert kept == [("people_person", "people_household"), ("people_person", "people_person")]
+
+
+@pytest.mark.django_db
+def test_orphans_are_refused_from_the_orm_and_from_raw_sql(crisis, org_a, make_member) -> None:
+    person = new_person(crisis, org_a)
+    nobody = uuid.uuid4()
+
+    message = refused(
+        lambda: Need.objects.create(person_id=nobody, category="food"), naming="person_id"
+    )
+    assert str(nobody) in message
+    assert "people_need" in message
+    refused(
+        lambda: Vulnerability.objects.bulk_create(
+            [Vulnerability(person_id=nobody, code="pregnant")]
+        ),
+        naming="person_id",
+    )
+    refused(lambda: new_person(Crisis(id=nobody), org_a), naming="crisis_id")
+    refused(lambda: new_person(crisis, Organisation(id=nobody)), naming="registered_by_id")
+    refused(
+        sql(
+            "INSERT INTO people_consent (id, person_id, scope, partner_kinds, method, given_at,"
+            " recorded_by_id) VALUES (%s, %s, 'registration', '[]', 'verbal', now(), %s)",
+            [uuid.uuid4(), person.id, 2_000_000_000],
+        ),
+        naming="recorded_by_id",
+    )
+    # A statement of a few rows and one of many (checked per distinct parent), each with one
+    # orphan among valid rows, are refused as a whole.
+    for valid in (2, 40):
+        message = refused(
+            sql(
+                "INSERT INTO people_need (id, person_id, category, urgency, status, details,"
+                " created_at, updated_at) SELECT gen_random_uuid(), p, 'food', 'low', 'open',"
+                " '', now(), now() FROM unnest(%s::uuid[]) p",
+                [[*[person.id] * valid, nobody]],
+            ),
+            naming="person_id",
+        )
+        assert str(nobody) in message
+    many = [Need(person=person, category="food") for _ in range(40)]
+    assert len(Need.objects.bulk_create(many)) == 40
+    Need.objects.all().delete()
+    # An update that changes a key to a missing parent, too.
+    need = Need.objects.create(person=person, category="food")
+    refused(lambda: Need.objects.filter(id=need.id).update(person_id=nobody), naming="person_id")
+    consent = Consent.objects.create(
+        person=person, scope="registration", method="verbal", given_at="2026-01-01T00:00Z"
+    )
+    refused(
+        lambda: Consent.objects.filter(id=consent.id).update(withdrawn_by_id=2_000_000_000),
+        naming="withdrawn_by_id",
+    )
+    # Valid rows still go in, and a valid key change passes.
+    user = make_member(org_a, "volunteer")
+    Consent.objects.filter(id=consent.id).update(withdrawn_by=user, recorded_by_organisation=org_a)
+    assert Need.objects.filter(person=person).count() == 1
+
+
+@pytest.mark.django_db
+def test_copy_of_orphans_is_refused(crisis, org_a) -> None:
+    person = new_person(crisis, org_a)
+    lines = "".join(
+        f"{uuid.uuid4()}\t{parent}\tfood\tlow\topen\t\t2026-01-01Z\t2026-01-01Z\n"
+        for parent in (person.id, uuid.uuid4())
+    )
+
+    def copy() -> None:
+        connection.ensure_connection()
+        columns = "id, person_id, category, urgency, status, details, created_at, updated_at"
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy(f"COPY people_need ({columns}) FROM STDIN") as copying,
+        ):
+            copying.write(lines)
+
+    refused(copy, naming="person_id")
+    assert not Need.objects.exists()
+
+
+@pytest.mark.django_db
+def test_referenced_parents_cannot_be_deleted_nor_rekeyed(crisis, org_a, make_member) -> None:
+    user = make_member(org_a, "volunteer")
+    person = new_person(crisis, org_a, registered_by_user=user)
+    Consent.objects.create(
+        person=person,
+        scope="registration",
+        method="verbal",
+        given_at="2026-01-01T00:00Z",
+        recorded_by=user,
+        recorded_by_organisation=org_a,
+    )
+
+    message = refused(
+        sql("DELETE FROM people_person WHERE id = %s", [person.id]), naming="person_id"
+    )
+    assert "people_consent" in message
+    assert str(person.id) in message
+    refused(sql("DELETE FROM core_crisis WHERE id = %s", [crisis.id]), naming="crisis_id")
+    refused(sql("DELETE FROM auth_user WHERE id = %s", [user.id]), naming="registered_by_user_id")
+    refused(
+        sql("UPDATE people_person SET id = %s WHERE id = %s", [uuid.uuid4(), person.id]),
+        naming="person_id",
+    )
+    # (TRUNCATE refuses to run while Django's deferred checks of this transaction are pending.)
+    sql("SET CONSTRAINTS ALL IMMEDIATE")()
+    refused(sql("TRUNCATE people_person CASCADE"), naming="person_id")
+
+    # Django emulates CASCADE and SET_NULL itself, children first: its deletes still work.
+    user.delete()
+    consent = Consent.objects.get()
+    assert (consent.recorded_by_id, Person.objects.get().registered_by_user_id) == (None, None)
+    person.delete()
+    assert not Consent.objects.exists()
+    new_person(crisis, org_a).needs.create(category="food")
+    with connection.cursor() as cursor:  # parent and children together pass
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE people_person, people_need CASCADE")
+    assert not Need.objects.exists()
+
+
+# Two real connections, each in its own transaction: the test database's data is committed.
+
+
+def connect() -> psycopg.Connection[Any]:
+    params = {k: v for k, v in connection.get_connection_params().items() if k != "context"}
+    return psycopg.connect(**params, autocommit=False)
+
+
+def waiting_for_a_lock(pid: int) -> None:
+    """Return once backend `pid` waits for a lock (the order of the test's steps, not a
+    timing assertion)."""
+    with connect() as watcher:
+        for _ in range(600):
+            row = watcher.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+            ).fetchone()
+            watcher.rollback()
+            if row and row[0] == "Lock":
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second transaction never waited")
+
+
+def in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseException]]:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+# One row (the check per row) or twenty (the check per distinct parent).
+INSERT_NEEDS = (
+    "INSERT INTO people_need (id, person_id, category, urgency, status, details, created_at,"
+    " updated_at) SELECT gen_random_uuid(), %s, 'food', 'low', 'open', '', now(), now()"
+    " FROM generate_series(1, %s)"
+)
+
+
+@pytest.fixture
+def two_connections() -> Iterator[tuple[psycopg.Connection[Any], psycopg.Connection[Any]]]:
+    with connect() as first, connect() as second:
+        yield first, second
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_after_a_child_insert_waits_and_fails(
+    crisis, org_a, two_connections, rows
+) -> None:
+    person = new_person(crisis, org_a)
+    inserting, deleting = two_connections
+    inserting.execute(INSERT_NEEDS, [person.id, rows])  # holds the person FOR KEY SHARE
+
+    thread, errors = in_thread(
+        lambda: deleting.execute("DELETE FROM people_person WHERE id = %s", [person.id])
+    )
+    waiting_for_a_lock(deleting.info.backend_pid)
+    inserting.commit()
+    thread.join()
+    deleting.rollback()
+
+    assert len(errors) == 1
+    assert isinstance(errors[0], psycopg.errors.ForeignKeyViolation)
+    assert Person.objects.filter(id=person.id).exists()
+    assert Need.objects.filter(person_id=person.id).count() == rows
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+@pytest.mark.django_db(transaction=True)
+def test_a_child_insert_after_a_delete_waits_and_fails(
+    crisis, org_a, two_connections, rows
+) -> None:
+    person = new_person(crisis, org_a)
+    inserting, deleting = two_connections
+    deleting.execute("DELETE FROM people_person WHERE id = %s", [person.id])
+
+    thread, errors = in_thread(lambda: inserting.execute(INSERT_NEEDS, [person.id, rows]))
+    waiting_for_a_lock(inserting.info.backend_pid)
+    deleting.commit()
+    thread.join()
+    inserting.rollback()
+
+    assert len(errors) == 1
+    assert isinstance(errors[0], psycopg.errors.ForeignKeyViolation)
+    assert "person_id" in str(errors[0])
+    assert not Person.objects.filter(id=person.id).exists()
+    assert not Need.objects.exists()
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+@pytest.mark.django_db(transaction=True)
+def test_a_child_insert_waits_for_a_delete_that_rolls_back(
+    crisis, org_a, two_connections, rows
+) -> None:
+    person = new_person(crisis, org_a)
+    inserting, deleting = two_connections
+    deleting.execute("DELETE FROM people_person WHERE id = %s", [person.id])
+
+    thread, errors = in_thread(lambda: inserting.execute(INSERT_NEEDS, [person.id, rows]))
+    waiting_for_a_lock(inserting.info.backend_pid)
+    deleting.rollback()
+    thread.join()
+    inserting.commit()
+
+    assert errors == []
+    assert Need.objects.filter(person_id=person.id).count() == rows
+
+
+@pytest.mark.django_db
+def test_an_import_stores_valid_rows_and_refuses_a_missing_parent(crisis, org_a, make_member):
+    member = make_member(org_a, Role.VOLUNTEER)
+    rows = [{**GOOD, "source_record_id": f"fk{index}"} for index in range(3)]
+
+    report = import_rows(viewer(member.id, org_a), crisis_id=crisis.id, rows=rows)
+
+    assert report.summary == "created 3, updated 0, unchanged 0, rejected 0"
+    assert Consent.objects.filter(person__registered_by=org_a).count() == 3 * len(
+        stored(org_a)[0]["consents"]
+    )
+    # A user gone since the import began: the COPY's own check refuses the batch, as an
+    # IntegrityError (what the command reports), and nothing of it is stored.
+    missing_user = viewer(2_000_000_000, org_a)
+    again = [{**row, "source_record_id": f"gone{index}"} for index, row in enumerate(rows)]
+    with pytest.raises(IntegrityError, match="registered_by_user_id"):
+        import_rows(missing_user, crisis_id=crisis.id, rows=again, storage="copy")
+    assert Person.objects.count() == 3
+
+
+def viewer(user_id: int, organisation: Organisation) -> Viewer:
+    return Viewer(user_id, organisation.id, organisation.kind, Role.VOLUNTEER, False, "test")
