@@ -77,7 +77,7 @@ def sharing_agreement_list(viewer: Viewer) -> QuerySet[SharingAgreement]:
 # PostgreSQL: the same query inside a function (core migration 0006), whose plan the backend
 # keeps for the connection's life; sent as text, the four-table join was planned on every
 # request, and planning cost the backend more than running it.
-_TOKEN_FUNCTION_SQL = "SELECT * FROM compatriot_token_viewer(%s)"
+_VIEWER_FUNCTION_SQL = "SELECT * FROM compatriot_token_viewer(%s)"
 
 
 def _token_sql() -> str:
@@ -126,7 +126,7 @@ def _token_query() -> tuple[str, list[tuple[Any, list[Any]]]]:
                 *expression.get_db_converters(connection),
             ]
             columns.append((expression, converters))
-        sql = _TOKEN_FUNCTION_SQL if connection.vendor == "postgresql" else _token_sql()
+        sql = _VIEWER_FUNCTION_SQL if connection.vendor == "postgresql" else _token_sql()
         _TOKEN_QUERY[connection.vendor] = (sql, columns)
     return _TOKEN_QUERY[connection.vendor]
 

@@ -252,8 +252,9 @@ def test_on_postgresql_the_look_up_is_the_function_and_answers_as_the_query(
     user = make_member(org_a, Role.ADMIN, superuser=True)
     Membership.objects.create(user=user, organisation=org_b, role=Role.VOLUNTEER)
     secrets = [
-        token_create(Viewer(user.id, org.id, org.kind, role, True), data=TokenIn(name=org.name))
-        .secret
+        token_create(
+            Viewer(user.id, org.id, org.kind, role, True), data=TokenIn(name=org.name)
+        ).secret
         for org, role in ((org_a, Role.ADMIN), (org_b, Role.VOLUNTEER))
     ]
 
