@@ -131,10 +131,13 @@ def statements_together(
     if not can_send_together(using):
         raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
     connection = connections[using]
-    sql = ";\n".join(statement for statement, _ in statements)
-    params = [param for _, statement_params in statements for param in statement_params]
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # Each statement bound on its own, the text sent without parameters (so no % in it is
+        # read as a placeholder): psycopg keeps the parse of a query's placeholders only for
+        # queries of up to 50 parameters, which a person with a need or a consent exceeds, and
+        # parsed that text anew on every request; each statement's own shape stays cached.
+        sql = ";\n".join(cursor.mogrify(statement, params) for statement, params in statements)
+        cursor.execute(sql)
         while cursor.nextset():  # to the last statement's result
             pass
         yield cursor

@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compatriot.core.models import ApiToken, AuditEntry, Membership, Role
@@ -232,3 +234,57 @@ def test_the_token_look_up_returns_python_values(make_member, org_a) -> None:
     assert token.expires_at == stored.expires_at
     ApiToken.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert viewer_for_token(secret) is None
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_on_postgresql_the_look_up_is_the_function_and_answers_as_the_query(
+    make_member, org_a, org_b
+) -> None:
+    """compatriot_token_viewer (core migration 0006) must return exactly what the plain query
+    returns, in every state that decides whether a token is accepted, and read the rows afresh
+    on every call (its plan is kept, never its answer)."""
+    from compatriot.core.schemas import TokenIn
+    from compatriot.core.selectors import _token_sql, viewer_for_token
+    from compatriot.core.services import token_create
+    from compatriot.core.tokens import hash_token
+    from compatriot.core.viewer import Viewer
+
+    user = make_member(org_a, Role.ADMIN, superuser=True)
+    Membership.objects.create(user=user, organisation=org_b, role=Role.VOLUNTEER)
+    secrets = [
+        token_create(
+            Viewer(user.id, org.id, org.kind, role, True), data=TokenIn(name=org.name)
+        ).secret
+        for org, role in ((org_a, Role.ADMIN), (org_b, Role.VOLUNTEER))
+    ]
+
+    def both(secret: str) -> tuple[list[tuple], list[tuple]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM compatriot_token_viewer(%s)", [hash_token(secret)])
+            from_function = cursor.fetchall()
+            cursor.execute(_token_sql(), [True, hash_token(secret), True])
+            return from_function, cursor.fetchall()
+
+    def check(*, accepted: list[bool]) -> None:
+        for secret, expected in zip(secrets, accepted, strict=True):
+            for _ in range(7):  # past the five custom plans, onto the kept generic one
+                from_function, from_query = both(secret)
+                assert from_function == from_query
+                assert len(from_function) == int(expected)
+            with CaptureQueriesContext(connection) as queries:
+                assert (viewer_for_token(secret) is not None) is expected
+            assert len(queries) == 1
+            assert "compatriot_token_viewer" in queries[0]["sql"]
+
+    check(accepted=[True, True])
+    assert both(secrets[1])[0][0][-1] == Role.VOLUNTEER  # the membership of the token's org
+    Membership.objects.filter(user=user, organisation=org_b).update(is_active=False)
+    check(accepted=[True, False])
+    ApiToken.objects.filter(organisation=org_a).update(revoked_at=timezone.now())
+    check(accepted=[False, False])
+    ApiToken.objects.filter(organisation=org_a).update(revoked_at=None)
+    check(accepted=[True, False])
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    check(accepted=[False, False])
+    assert both("not-a-token") == ([], [])

@@ -85,3 +85,44 @@ def test_statements_together_inside_a_transaction_belongs_to_it() -> None:
     with transaction.atomic(), statements_together([insert_statement(other)]):  # type: ignore[list-item]
         pass
     assert Crisis.objects.filter(id=other.id).exists()
+
+
+def test_percent_signs_and_quotes_are_stored_as_sent(client_a, person_payload) -> None:
+    """The write's text goes without parameters (core.statements.statements_together): no % in a
+    value may be read as a placeholder, and quotes and backslashes must arrive whole."""
+    odd = "100% '%s' %% %(x)s \\ \" ; -- Ольга"
+    details = {**DETAILS, "needs": [{"category": "food", "details": odd}]}
+    response = client_a.post(
+        "/persons",
+        person_payload(source_record_id="rt-odd", place_name=odd, admin_area="%", **details),
+    )
+    assert response.status_code == 201, response.json()
+    person = Person.objects.get(id=response.json()["id"])
+    assert (person.place_name, person.admin_area) == (odd, "%")
+    assert Need.objects.get(person=person).details == odd
+    assert audit_verify().is_intact
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_a_write_with_details_reuses_psycopgs_parse_of_its_statements(
+    client_a, person_payload, monkeypatch
+) -> None:
+    """psycopg caches the parse of a query's placeholders only up to 50 parameters; a person
+    (32) with its audit entry (10) and a need or a consent is over, so the write is bound one
+    statement at a time: after the first registration of a shape, nothing is parsed anew."""
+    from psycopg import _queries
+
+    parsed: list[bytes] = []
+    uncached = _queries._query2pg_client_nocache
+
+    def counted(query, *args):
+        parsed.append(query)
+        return uncached(query, *args)
+
+    monkeypatch.setattr(_queries, "_query2pg_client_nocache", counted)
+    for number in range(3):
+        parsed.clear()
+        payload = person_payload(source_record_id=f"rt-p{number}", **DETAILS)
+        response = client_a.post("/persons", payload)
+        assert response.status_code == 201, response.json()
+    assert parsed == []
