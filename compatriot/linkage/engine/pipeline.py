@@ -297,8 +297,9 @@ def _settings_for(saved: dict[str, Any], records: int) -> dict[str, Any]:
     # bundled one too) blocks with the rules of this code, not those of the day it was saved.
     settings["blocking_rules_to_generate_predictions"] = model.prediction_block_dicts()
     if records < MIN_TRAINING_RECORDS:
-        # Name frequencies counted in a handful of records are noise: two records of one
-        # Yusuf in a file of six would make Yusuf look like the commonest name there is.
+        # Frequencies counted in a handful of records are noise: two records of one phone
+        # number in a file of six would make it look like the commonest there is (names have
+        # no frequency adjustment; their commonness is the namesakes comparison's).
         for comparison in settings["comparisons"]:
             for level in comparison["comparison_levels"]:
                 level.pop("tf_adjustment_column", None)
