@@ -8,11 +8,10 @@ package holds a single organization, to that one; otherwise the package must say
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from compatriot.directory.hsds.problems import Problem
-from compatriot.directory.hsds.records import Records, id_chunks
+from compatriot.directory.hsds.records import Records, id_chunks, stored_id
 from compatriot.directory.models import Service
 
 AMBIGUOUS = (
@@ -25,14 +24,6 @@ def _text(value: Any) -> str:
     return "" if value in (None, "") else str(value)
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False  # the schema check names it; no stored service has this id
-    return True
-
-
 def _organization_of_services(records: Records, service_ids: set[str]) -> dict[str, str]:
     """service id -> its organization id, from the package or, failing that, as stored."""
     found = {
@@ -40,7 +31,7 @@ def _organization_of_services(records: Records, service_ids: set[str]) -> dict[s
         for r in records.get("service", [])
         if _text(r.get("id")) in service_ids
     }
-    stored = {uuid.UUID(pk) for pk in service_ids - set(found) if _is_uuid(pk)}
+    stored = {pk for text in service_ids - set(found) if (pk := stored_id(text)) is not None}
     for chunk in id_chunks(stored):
         rows = Service.objects.filter(id__in=chunk).values_list("id", "organization_id")
         found.update({str(pk): str(organization) for pk, organization in rows})

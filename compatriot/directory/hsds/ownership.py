@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from compatriot.directory.hsds.problems import Problem
-from compatriot.directory.hsds.records import Records, id_chunks
+from compatriot.directory.hsds.records import Records, id_chunks, stored_id
 from compatriot.directory.models import (
     CostOption,
     DirectoryOrganization,
@@ -49,18 +49,11 @@ _TABLES: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value not in (None, "") else None
-    except ValueError:
-        return None  # the schema check names it; nothing of anyone's can have this id
-
-
 def _existing_links(records: Records) -> dict[str, dict[uuid.UUID, tuple[uuid.UUID | None, ...]]]:
     """table -> {id of a package row that exists already: its links as stored}."""
     found: dict[str, dict[uuid.UUID, tuple[uuid.UUID | None, ...]]] = {}
     for table, (model, parents) in _TABLES.items():
-        ids = {pk for r in records.get(table, []) if (pk := _uuid(r.get("id"))) is not None}
+        ids = {pk for r in records.get(table, []) if (pk := stored_id(r.get("id"))) is not None}
         columns = [f"{parent}_id" for parent in parents]
         found[table] = {
             row[0]: tuple(row[1:])
@@ -85,7 +78,7 @@ def _parents_to_look_up(
                     wanted[parent].add(pk)
         for record in records.get(table, []):
             for parent in parents:
-                if (pk := _uuid(record.get(f"{parent}_id"))) is not None:
+                if (pk := stored_id(record.get(f"{parent}_id"))) is not None:
                     wanted[parent].add(pk)
     return wanted
 
@@ -115,7 +108,7 @@ def foreign_records(organisation_id: uuid.UUID, records: Records) -> list[Proble
     problems = []
     for table, (_, parents) in _TABLES.items():
         for number, record in enumerate(records.get(table, []), start=1):
-            pk = _uuid(record.get("id"))
+            pk = stored_id(record.get("id"))
             stored = existing[table].get(pk) if pk is not None else None
             taken = (table in _PARENTS and foreign(table, pk)) or (
                 stored is not None
@@ -126,6 +119,6 @@ def foreign_records(organisation_id: uuid.UUID, records: Records) -> list[Proble
             problems += [
                 Problem(table, number, f"{parent}_id", FOREIGN)
                 for parent in parents
-                if foreign(parent, _uuid(record.get(f"{parent}_id")))
+                if foreign(parent, stored_id(record.get(f"{parent}_id")))
             ]
     return problems

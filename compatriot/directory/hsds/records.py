@@ -37,6 +37,15 @@ TCN_TERM = "serves_third_country_nationals"
 ID_CHUNK = 500  # ids per IN (...): well under SQLite's limit on parameters
 
 
+def stored_id(value: Any) -> uuid.UUID | None:
+    """A record's id or link as a UUID, or None when empty or not a UUID (the schema check
+    names it; nothing stored can have such an id)."""
+    try:
+        return uuid.UUID(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
 def id_chunks(ids: Iterable[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
     """The ids in sorted slices of ID_CHUNK, for look-ups and deletes by `id__in`."""
     ordered = sorted(ids)
