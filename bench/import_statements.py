@@ -8,6 +8,11 @@ IMMEDIATE` (the deferred foreign-key checks), and rolls back. The backend's CPU 
 statement and printed in µs per person, the median of the rounds.
 
     .venv/bin/python bench/import_statements.py --database compatriot_bench_importfk
+    .venv/bin/python bench/import_statements.py --database compatriot_bench_importdb --ids random
+
+`--ids drawn` (the default) makes the new ids as the importer's workers do (1,024 at a time
+sharing their first 32 bits: `normalising.new_id`); `--ids random` makes each one with
+`uuid.uuid4()`, as the importer did before (branch importdb).
 """
 
 from __future__ import annotations
@@ -45,7 +50,21 @@ def _rows(conn: psycopg.Connection[Any], table: str, key: str, ids: list[Any]) -
         return [list(row) for row in copy.rows()]
 
 
-def _batch(conn: psycopg.Connection[Any], persons: int, offset: int) -> list[tuple[str, list]]:
+_DRAWN: list[str] = []
+
+
+def _new_id(how: str) -> str:
+    if how == "random":
+        return str(uuid.uuid4())
+    if not _DRAWN:  # as `compatriot.people.imports.normalising.new_id`
+        shared = os.urandom(4).hex()
+        _DRAWN.extend(str(uuid.UUID(shared + os.urandom(12).hex(), version=4)) for _ in range(1024))
+    return _DRAWN.pop()
+
+
+def _batch(
+    conn: psycopg.Connection[Any], persons: int, offset: int, how: str
+) -> list[tuple[str, list]]:
     """The round's rows, by table, ready to COPY back in."""
     ids = [
         row[0]
@@ -53,7 +72,7 @@ def _batch(conn: psycopg.Connection[Any], persons: int, offset: int) -> list[tup
             "SELECT id FROM people_person ORDER BY id OFFSET %s LIMIT %s", [offset, persons]
         ).fetchall()
     ]
-    new_id = {old: str(uuid.uuid4()) for old in ids}
+    new_id = {old: _new_id(how) for old in ids}
     columns = _columns(conn, "people_person")
     at = {name: columns.index(name) for name in ("id", "source_record_id", "household_id")}
     people = _rows(conn, "people_person", "id", ids)
@@ -67,7 +86,7 @@ def _batch(conn: psycopg.Connection[Any], persons: int, offset: int) -> list[tup
         names = _columns(conn, table)
         rows = _rows(conn, table, "person_id", ids)
         for row in rows:
-            row[names.index("id")] = str(uuid.uuid4())
+            row[names.index("id")] = _new_id(how)
             row[names.index("person_id")] = new_id[uuid.UUID(row[names.index("person_id")])]
         tables.append((table, rows))
     conn.commit()
@@ -81,12 +100,13 @@ def main() -> None:
     parser.add_argument("--user", default="postgres")
     parser.add_argument("--persons", type=int, default=10_000, help="per batch (the import's)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ids", choices=("drawn", "random"), default="drawn")
     args = parser.parse_args()
     conn = psycopg.connect(dbname=args.database, host=args.host, user=args.user)
     pid = conn.info.backend_pid
     spent: dict[str, list[float]] = {}
     for number in range(args.rounds):
-        tables = _batch(conn, args.persons, number * args.persons)
+        tables = _batch(conn, args.persons, number * args.persons, args.ids)
         with conn.transaction(force_rollback=True):
             conn.execute("SET LOCAL jit = off")  # as the import's statements
             for table, rows in tables:

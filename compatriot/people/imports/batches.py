@@ -21,7 +21,7 @@ from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.people.imports.auditing import AuditItem
 from compatriot.people.imports.columns import Rejection
-from compatriot.people.imports.normalising import NormalisedChunk, PersonRecord, RowKey
+from compatriot.people.imports.normalising import NormalisedChunk, PersonRecord, RowKey, new_id
 from compatriot.people.models import Household
 
 # The lists of a chunk and a batch that hold one item per accepted row (when they are filled).
@@ -130,7 +130,9 @@ class HouseholdResolver:
                 )
                 for label, household_id in existing:
                     self.known.setdefault(label, household_id)
-        created = [(ref, uuid.uuid4()) for ref in unknown if ref not in self.known]
+        # Ids drawn like the persons' (see `normalising.new_id`): persons' household index
+        # then takes a batch's rows into a few pages.
+        created = [(ref, uuid.UUID(new_id())) for ref in unknown if ref not in self.known]
         self.known.update(created)
         for ref, _ in created:
             self.created_in[ref] = batch_number

@@ -333,10 +333,16 @@ def person_copy_line(r: PersonRecord) -> str:
     )
 
 
-# Random (version 4) UUIDs as text, like `str(uuid.uuid4())`: 122 random bits each, read from
-# os.urandom 1,024 ids at a time (one system call and one hex conversion for all of them). A
-# list, not a generator: `list.pop` is atomic, so threads (two imports in one web process) never
-# get the same id nor fail on each other.
+# Version 4 UUIDs as text, like `str(uuid.uuid4())`, read from os.urandom 1,024 ids at a time
+# (one system call and one hex conversion for all of them). The ids of one draw share their
+# first 32 bits (random per draw) and differ in the other 90 random bits: an index keyed by
+# them (each table's primary key, and the person_id of consents, needs, vulnerabilities and
+# audit entries) then takes a draw's rows into a few adjacent pages instead of one random page
+# per row, which cost PostgreSQL about a third of its CPU for these rows (docs/benchmarks.md,
+# branch importdb). Unlike a time-ordered id (UUID version 7), nothing is read from the clock:
+# an id tells only which other ids were drawn with it. A list, not a generator: `list.pop` is
+# atomic, so threads (two imports in one web process) never get the same id nor fail on each
+# other.
 _IDS_AT_ONCE = 1024
 # The variant bits (10xx): the fourth group's first hex digit is one of 8, 9, a, b.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
@@ -344,11 +350,12 @@ _ids: list[str] = []
 
 
 def _more_ids() -> list[str]:
-    h = os.urandom(16 * _IDS_AT_ONCE).hex()
+    h = os.urandom(12 * _IDS_AT_ONCE + 4).hex()
+    shared = h[:8]
     return [
-        f"{h[o : o + 8]}-{h[o + 8 : o + 12]}-4{h[o + 13 : o + 16]}-"
-        f"{_VARIANT[h[o + 16]]}{h[o + 17 : o + 20]}-{h[o + 20 : o + 32]}"
-        for o in range(0, 32 * _IDS_AT_ONCE, 32)
+        f"{shared}-{h[o : o + 4]}-4{h[o + 5 : o + 8]}-"
+        f"{_VARIANT[h[o + 8]]}{h[o + 9 : o + 12]}-{h[o + 12 : o + 24]}"
+        for o in range(8, 8 + 24 * _IDS_AT_ONCE, 24)
     ]
 
 

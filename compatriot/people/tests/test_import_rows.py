@@ -214,6 +214,17 @@ def test_ids_are_random_version_4_uuids() -> None:
         assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
 
 
+def test_ids_drawn_together_share_their_first_32_bits() -> None:
+    """So that an index keyed by them takes a batch's rows into a few adjacent pages."""
+    normalising._ids.clear()
+    first = [normalising.new_id() for _ in range(normalising._IDS_AT_ONCE)]
+    second = normalising.new_id()  # the next draw
+
+    assert len({text[:8] for text in first}) == 1
+    assert len({text[8:] for text in first}) == len(first)
+    assert second[:8] != first[0][:8]
+
+
 def test_a_forked_process_draws_other_ids_than_its_parent() -> None:
     normalising.new_id()  # the parent has ids drawn and not yet handed out
     reading, writing = os.pipe()
