@@ -136,12 +136,8 @@ def test_reads_after_the_commit_see_it_and_a_failed_write_leaves_the_connection_
         assert after_commit_rows(cursor, 2) == [("Then read",), ("Then read",)]
     clash = Crisis(id=crisis.id, name="Same key", kind="disaster", started_on=dt.date(2026, 1, 1))
     other = Crisis(name="Not kept", kind="disaster", started_on=dt.date(2026, 1, 1))
-    with (
-        pytest.raises(IntegrityError),
-        statements_together(
-            [insert_statement(other), insert_statement(clash)], after_commit=[read]
-        ),  # type: ignore[list-item]
-    ):
+    failing = [insert_statement(other), insert_statement(clash)]
+    with pytest.raises(IntegrityError), statements_together(failing, after_commit=[read]):  # type: ignore[arg-type]
         pass
     assert not Crisis.objects.filter(id=other.id).exists()  # rolled back, connection usable
     assert Crisis.objects.get(id=crisis.id).name == "Then read"

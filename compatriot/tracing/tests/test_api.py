@@ -289,9 +289,12 @@ def test_a_registration_outside_a_transaction_checks_for_requests_after_its_comm
 
     rechecks: list[Any] = []
     real = tasks.run_per_crisis
-    monkeypatch.setattr(
-        tasks, "run_per_crisis", lambda *a, **k: (rechecks.append(a[1]), real(*a, **k))
-    )
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        rechecks.append(args[1])
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "run_per_crisis", counted)
     sought_person(client_b, given_name="Никто", family_name="Никаков")
     assert rechecks == []  # no active request in the crisis: nothing to re-check
 
@@ -308,7 +311,7 @@ def test_a_registration_outside_a_transaction_checks_for_requests_after_its_comm
     detail = client_a.get(f"/tracing/requests/{created['id']}").json()
     assert (detail["status"], detail["possible_matches"]) == ("possible_match", 1)
     if connection.vendor == "postgresql":
-        (write,) = [sql for sql in sent if "INSERT INTO \"people_person\"" in sql]
+        (write,) = [sql for sql in sent if 'INSERT INTO "people_person"' in sql]
         assert write.startswith("BEGIN")
         committed, check = write.split("COMMIT")
         assert "compatriot_audit_append" in committed
