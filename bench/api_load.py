@@ -633,6 +633,20 @@ def run_role(role: str, env: dict[str, str], extra: list[str], timeout: float) -
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+BENCH_BACKEND = "postgres (bench)"
+
+
+def _is_bench_backend(pid: str) -> bool:
+    """Whether a postgres process serves the benchmark's database: its title (cmdline) is
+    `postgres: USER DATABASE HOST(PORT) STATE`. Other databases' backends (other people's tests
+    on a shared server) then count as *other*, not as the benchmark's database CPU."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return f" {PG_DATABASE} " in title
+
+
 def cpu_snapshot() -> tuple[dict[int, tuple[str, int, int]], int, int]:
     """Per process (comm, ppid, utime+stime ticks), and the machine's busy and total ticks."""
     processes: dict[int, tuple[str, int, int]] = {}
@@ -644,6 +658,8 @@ def cpu_snapshot() -> tuple[dict[int, tuple[str, int, int]], int, int]:
         except OSError:
             continue
         comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        if comm == "postgres" and _is_bench_backend(entry):
+            comm = BENCH_BACKEND
         fields = raw[raw.rindex(")") + 2 :].split()
         processes[int(entry)] = (comm, int(fields[1]), int(fields[11]) + int(fields[12]))
     line = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
@@ -711,7 +727,7 @@ def cpu_usage(
             groups["client"] += delta
         elif in_tree(pid, server_pid):
             groups["server"] += delta
-        elif comm.startswith("postgres"):
+        elif comm == BENCH_BACKEND:
             groups["postgres"] += delta
         else:
             groups["other"] += delta

@@ -13,7 +13,7 @@ the statements (psycopg `prepare=True`) was measured too and saved nothing visib
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -118,7 +118,10 @@ def can_send_together(using: str = DEFAULT_DB_ALIAS) -> bool:
 
 @contextmanager
 def statements_together(
-    statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = DEFAULT_DB_ALIAS
+    statements: Sequence[tuple[str, Sequence[Any]]],
+    *,
+    after_commit: Sequence[tuple[str, Sequence[Any]]] = (),
+    using: str = DEFAULT_DB_ALIAS,
 ) -> Iterator[Any]:
     """Send several statements in one round trip (PostgreSQL) and yield the cursor on the last
     one's result.
@@ -127,17 +130,52 @@ def statements_together(
     query. PostgreSQL runs the statements of one simple query as one transaction when none is
     open (the protocol's "multiple statements in a simple query"): all are committed or none,
     with no BEGIN and COMMIT round trips. Inside an open transaction they are part of it, as any
-    statement. The first error stops the rest and is raised as usual."""
+    statement. The first error stops the rest and is raised as usual.
+
+    `after_commit`: reads that need the write committed (outside a transaction only), sent in
+    the same round trip after it, each its own transaction; read their rows with
+    `after_commit_rows`. The write is then bracketed by BEGIN and COMMIT (a COMMIT of the
+    implicit transaction would warn in the server's log on every write)."""
     if not can_send_together(using):
         raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
     connection = connections[using]
+    if after_commit and connection.in_atomic_block:
+        raise transaction.TransactionManagementError("nothing commits inside a transaction")
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         # Each statement bound on its own, the text sent without parameters (so no % in it is
         # read as a placeholder): psycopg keeps the parse of a query's placeholders only for
         # queries of up to 50 parameters, which a person with a need or a consent exceeds, and
         # parsed that text anew on every request; each statement's own shape stays cached.
-        sql = ";\n".join(cursor.mogrify(statement, params) for statement, params in statements)
-        cursor.execute(sql)
-        while cursor.nextset():  # to the last statement's result
-            pass
+        parts = [cursor.mogrify(statement, params) for statement, params in statements]
+        if after_commit:
+            parts = ["BEGIN", *parts, "COMMIT"]
+            parts += [cursor.mogrify(statement, params) for statement, params in after_commit]
+        try:
+            cursor.execute(";\n".join(parts))
+        except Exception:
+            if after_commit:
+                _end_failed_transaction(connection)
+            raise
+        for _ in range(len(statements) - (0 if after_commit else 1)):
+            cursor.nextset()  # to the last statement's result (past BEGIN's, if sent)
         yield cursor
+
+
+def after_commit_rows(cursor: Any, count: int) -> list[Any]:
+    """The first row (or None) of each of the `count` reads sent after the commit by
+    `statements_together`, once the last statement's result has been read."""
+    cursor.nextset()  # past COMMIT's
+    rows = []
+    for _ in range(count):
+        cursor.nextset()
+        rows.append(cursor.fetchone())
+    return rows
+
+
+def _end_failed_transaction(connection: Any) -> None:
+    """A failed statement between BEGIN and COMMIT leaves the transaction open and failed (the
+    rest of the text is skipped); roll it back, as the implicit transaction would have been, so
+    the connection (in autocommit) is usable for the next request. A lost connection has nothing
+    to roll back: the original error is the one to raise."""
+    with suppress(Exception):  # the caller raises the original error
+        connection.connection.rollback()

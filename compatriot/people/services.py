@@ -15,6 +15,7 @@ from compatriot.core.audit import append_statement, appended, audit_entry, audit
 from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.statements import (
+    after_commit_rows,
     can_send_together,
     insert_row,
     insert_statement,
@@ -32,7 +33,7 @@ from compatriot.people.models import (
     Vulnerability,
 )
 from compatriot.people.records import patch_values, person_values
-from compatriot.people.registrations import persons_registered
+from compatriot.people.registrations import persons_registered, registration_checks
 from compatriot.people.schemas import (
     ConsentIn,
     HouseholdIn,
@@ -251,12 +252,21 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
         return None
     entry = audit_entry(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
     statements = [*inserts, append_statement(entry)]
-    # Inside a caller's transaction (tests, a wider service) a savepoint keeps a refused write
-    # from spoiling it, as transaction.atomic() does on the ORM path.
+    # The callbacks' checks (tracing: is there an active request?) go in the same round trip,
+    # after the commit, so they still see the person. Inside a caller's transaction (tests, a
+    # wider service) nothing commits here: a savepoint keeps a refused write from spoiling it, as
+    # transaction.atomic() does on the ORM path, and the callbacks wait for the commit.
+    checks = [] if connection.in_atomic_block else registration_checks(data.crisis_id)
+    found: list[bool] | None = None
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         try:
-            with statements_together(statements) as cursor:  # type: ignore[arg-type]  # no None
+            with statements_together(
+                statements,  # type: ignore[arg-type]  # no None
+                after_commit=checks,
+            ) as cursor:
                 appended(entry, cursor.fetchone())
+                if checks:
+                    found = [row is not None for row in after_commit_rows(cursor, len(checks))]
         except IntegrityError as error:
             if not _is_source_record_clash(error):
                 raise
@@ -264,7 +274,7 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
     for row in rows:
         mark_inserted(row, using=connection.alias)
     _keep_details(person, vulnerabilities, needs, consents)
-    persons_registered(data.crisis_id)  # after the commit: runs the callbacks now
+    persons_registered(data.crisis_id, found=found)
     return person
 
 

@@ -12,6 +12,7 @@ class TracingConfig(AppConfig):
         # People may not import tracing (it sits below): tracing asks to be told, explicitly,
         # when persons are registered, and re-checks its open requests then.
         from compatriot.people import registrations
-        from compatriot.tracing.tasks import schedule_recheck
+        from compatriot.tracing.tasks import active_request_statement, recheck_soon
 
-        registrations.after_registration(schedule_recheck)
+        # Only a crisis with an active request has work: that read goes with the write.
+        registrations.after_registration(recheck_soon, check=active_request_statement)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -43,31 +44,48 @@ def tracing_sweep_task() -> int:
     return report.new_matches
 
 
-def _has_active_request(crisis_id: uuid.UUID) -> bool:
-    """`TracingRequest.objects.active().filter(crisis_id=...).exists()` as fixed SQL: it runs
-    after every registration, and the ORM took longer to build it than the database to answer."""
+_ACTIVE_REQUEST_SQL: dict[str, str] = {}
+
+
+def active_request_statement(crisis_id: uuid.UUID) -> tuple[str, list[Any]]:
+    """`TracingRequest.objects.active().filter(crisis_id=...).exists()` as fixed SQL and its
+    parameters: it runs after every registration (people.registrations sends it with the write
+    where it can), and the ORM took longer to build it than the database to answer."""
     meta = TracingRequest._meta
     crisis = meta.get_field("crisis")
-    quote = connection.ops.quote_name
-    statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    sql = (
-        f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(str(crisis.column))} = %s"  # noqa: S608
-        f" AND {quote(str(meta.get_field('status').column))} IN ({statuses}) LIMIT 1"
-    )  # names from model metadata; values are parameters
+    if connection.vendor not in _ACTIVE_REQUEST_SQL:
+        quote = connection.ops.quote_name
+        statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+        _ACTIVE_REQUEST_SQL[connection.vendor] = (
+            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(str(crisis.column))} = %s"  # noqa: S608
+            f" AND {quote(str(meta.get_field('status').column))} IN ({statuses}) LIMIT 1"
+        )  # names from model metadata; values are parameters
     values = [status.value for status in ACTIVE_STATUSES]
-    with fixed_statement(sql, [crisis.get_db_prep_value(crisis_id, connection), *values]) as cursor:
+    return _ACTIVE_REQUEST_SQL[connection.vendor], [
+        crisis.get_db_prep_value(crisis_id, connection),
+        *values,
+    ]
+
+
+def _has_active_request(crisis_id: uuid.UUID) -> bool:
+    with fixed_statement(*active_request_statement(crisis_id)) as cursor:
         return cursor.fetchone() is not None
 
 
 def schedule_recheck(crisis_id: uuid.UUID) -> None:
-    """Called once persons of a crisis are registered (people.registrations), after commit.
+    """Re-check the crisis's open requests soon, if it has an active one (see `recheck_soon`)."""
+    if _has_active_request(crisis_id):
+        recheck_soon(crisis_id)
 
-    Nothing to do unless the crisis has an active request. With a broker, registrations within
-    TRACING_RECHECK_DELAY seconds share one re-check (it compares everyone changed since the
-    last one). Without a broker the task runs here and now; a failure is logged, never passed to
-    the registration that triggered it (the periodic sweep will catch up)."""
-    if not _has_active_request(crisis_id):
-        return
+
+def recheck_soon(crisis_id: uuid.UUID) -> None:
+    """Called once persons of a crisis are registered (people.registrations), after commit, when
+    `active_request_statement` found an active request in the crisis.
+
+    With a broker, registrations within TRACING_RECHECK_DELAY seconds share one re-check (it
+    compares everyone changed since the last one). Without a broker the task runs here and now; a
+    failure is logged, never passed to the registration that triggered it (the periodic sweep will
+    catch up)."""
     run_per_crisis(
         tracing_recheck_task,
         crisis_id,

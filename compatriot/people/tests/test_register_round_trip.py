@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from compatriot.core.audit import audit_verify
 from compatriot.core.models import AuditEntry, Crisis
-from compatriot.core.statements import insert_statement, statements_together
+from compatriot.core.statements import after_commit_rows, insert_statement, statements_together
 from compatriot.people.models import Consent, Need, Person, Vulnerability
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,3 +126,21 @@ def test_a_write_with_details_reuses_psycopgs_parse_of_its_statements(
         response = client_a.post("/persons", payload)
         assert response.status_code == 201, response.json()
     assert parsed == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_reads_after_the_commit_see_it_and_a_failed_write_leaves_the_connection_usable() -> None:
+    crisis = Crisis(name="Then read", kind="disaster", started_on=dt.date(2026, 1, 1))
+    read = ("SELECT name FROM core_crisis WHERE id = %s", [crisis.id])
+    with statements_together([insert_statement(crisis)], after_commit=[read, read]) as cursor:  # type: ignore[list-item]
+        assert after_commit_rows(cursor, 2) == [("Then read",), ("Then read",)]
+    clash = Crisis(id=crisis.id, name="Same key", kind="disaster", started_on=dt.date(2026, 1, 1))
+    other = Crisis(name="Not kept", kind="disaster", started_on=dt.date(2026, 1, 1))
+    failing = [insert_statement(other), insert_statement(clash)]
+    with pytest.raises(IntegrityError), statements_together(failing, after_commit=[read]):  # type: ignore[arg-type]
+        pass
+    assert not Crisis.objects.filter(id=other.id).exists()  # rolled back, connection usable
+    assert Crisis.objects.get(id=crisis.id).name == "Then read"
+    with transaction.atomic(), pytest.raises(transaction.TransactionManagementError):  # noqa: SIM117
+        with statements_together([insert_statement(other)], after_commit=[read]):  # type: ignore[list-item]
+            pass

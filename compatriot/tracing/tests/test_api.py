@@ -271,3 +271,48 @@ def test_recheck_after_an_import(
         report = import_rows(actor, crisis_id=crisis.id, rows=[row], storage="orm")
     assert report.created == 1, report.rejected
     assert client_a.get(f"/tracing/requests/{created['id']}").json()["status"] == "possible_match"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_outside_a_transaction_checks_for_requests_after_its_commit(
+    client_a: Any,
+    client_b: Any,
+    sought_person: Callable[..., Any],
+    open_request: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As in production: on PostgreSQL tracing's check travels with the write, after its COMMIT
+    (people.registrations), and still sees the person; elsewhere it runs after the commit."""
+    from django.db import connection
+
+    from compatriot.tracing import tasks
+
+    rechecks: list[Any] = []
+    real = tasks.run_per_crisis
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        rechecks.append(args[1])
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "run_per_crisis", counted)
+    sought_person(client_b, given_name="Никто", family_name="Никаков")
+    assert rechecks == []  # no active request in the crisis: nothing to re-check
+
+    created = open_request(client_a)
+    sent: list[str] = []
+
+    def record(execute: Any, sql: str, *args: Any) -> Any:
+        sent.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(record):
+        sought_person(client_b)
+    assert len(rechecks) == 1
+    detail = client_a.get(f"/tracing/requests/{created['id']}").json()
+    assert (detail["status"], detail["possible_matches"]) == ("possible_match", 1)
+    if connection.vendor == "postgresql":
+        (write,) = [sql for sql in sent if 'INSERT INTO "people_person"' in sql]
+        assert write.startswith("BEGIN")
+        committed, check = write.split("COMMIT")
+        assert "compatriot_audit_append" in committed
+        assert "tracing_tracingrequest" in check
