@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,21 +37,26 @@ class PartialDate:
         return self.value.isoformat()
 
 
-# Dates accepted before, by text (birth dates recur across the rows of an import): only the
-# future check is redone, against today, so that a moved clock is still obeyed. Bounded.
-_ACCEPTED: dict[str, PartialDate] = {}
+# Dates accepted before, by text (birth dates recur across the rows of an import), each with the
+# instant its first day began (UTC midnight, in seconds since the epoch): only the future check
+# is redone, and without a `today` it is the clock against that instant (the same test as the
+# date against today's UTC date, without making today's date), so that a moved clock is still
+# obeyed. Bounded.
+_ACCEPTED: dict[str, tuple[PartialDate, float]] = {}
 _ACCEPTED_LIMIT = 100_000
 
 
 def parse_partial_date(text: str, *, today: dt.date | None = None) -> PartialDate:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD; refuse impossible dates and dates in the future."""
-    today = today or dt.datetime.now(tz=dt.UTC).date()
     known = _ACCEPTED.get(text)
-    if known is not None and known.value <= today:
-        return known
-    parsed = _parse(text, today)
+    if known is not None:
+        date, began = known
+        if (time.time() >= began) if today is None else (date.value <= today):
+            return date
+    parsed = _parse(text, today or dt.datetime.now(tz=dt.UTC).date())
     if len(_ACCEPTED) < _ACCEPTED_LIMIT:
-        _ACCEPTED[text] = parsed
+        midnight = dt.datetime.combine(parsed.value, dt.time(), tzinfo=dt.UTC)
+        _ACCEPTED[text] = (parsed, midnight.timestamp())
     return parsed
 
 

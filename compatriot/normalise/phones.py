@@ -54,32 +54,41 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
 # Most imported numbers are already "+<country code><national number>". For those,
 # `phonenumbers.parse` does nothing but split off the country code (and, in some regions, strip a
 # national prefix), yet costs two thirds of the time; and `is_valid_number` tries the number
-# types in an order that puts the common ones (mobile, fixed line) last. Here the split is done
-# directly and the validity test uses the library's own metadata and matcher, mobile first. Any
+# types one pattern at a time. Here the split is done directly and the validity test uses the
+# library's own metadata: per national-number length, one regular expression that matches when
+# the general description and at least one number type match, as `is_valid_number` requires. Any
 # number the shortcut cannot decide exactly as the library would (a national prefix that parse
 # might strip, a leading zero, a country code shared by several regions or by none) returns None
 # and takes the library's full path. tests/test_normalise.py checks both agree.
+
+# Country codes as written after the "+" (they are prefix-free: at most one of a number's first
+# one, two or three digits is one).
+_COUNTRY_CODES: dict[str, int] = {
+    str(code): code for code in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE
+}
+_MAX_NATIONAL_LENGTH = 17  # the library's own limit
 
 
 def _e164_fast(text: str) -> bool | None:
     """Whether `text` (shaped like E.164) is valid, or None when only the full path can tell."""
     digits = text[1:]
     for size in (1, 2, 3):
-        descs = _descs_for(int(digits[:size]))
-        if descs is None:
-            continue
-        if isinstance(descs, bool):
-            return None
-        prefix, general, types = descs
-        national = digits[size:]
-        if national[0] == "0" or len(national) < 2:
-            return None
-        if prefix is not None and prefix.match(national):
-            return None  # parse may strip a national prefix here
-        if not _matches(national, general):
-            return False
-        return any(_matches(national, desc) for desc in types)
-    return None  # no known country code: the library's error path
+        code = _COUNTRY_CODES.get(digits[:size])
+        if code is not None:
+            break
+    else:
+        return None  # no known country code: the library's error path
+    country = _country(code)
+    if country is None:
+        return None
+    prefix, by_length = country
+    national = digits[size:]
+    if national[0] == "0" or len(national) < 2:
+        return None
+    if prefix is not None and prefix.match(national):
+        return None  # parse may strip a national prefix here
+    valid = by_length[len(national)] if len(national) <= _MAX_NATIONAL_LENGTH else None
+    return valid is not None and valid.fullmatch(national) is not None
 
 
 _NON_GEOGRAPHIC = "001"  # phonenumbers' region code of non-geographic country codes (+800...)
@@ -89,38 +98,47 @@ _TYPES = (
 )  # fmt: skip
 
 
-# A number description, compiled: its possible lengths (empty: any) and its pattern.
-_Desc = tuple[frozenset[int], re.Pattern[str] | None]
+# A number description: its possible lengths (empty: any) and its pattern (None: matches nothing).
+_Desc = tuple[frozenset[int], str | None]
 
 
-def _compiled(desc: Any) -> _Desc:
-    pattern = desc.national_number_pattern if desc is not None else None
-    lengths = frozenset(desc.possible_length) if desc is not None else frozenset()
-    return lengths, re.compile(pattern) if pattern else None
+def _desc(desc: Any) -> _Desc:
+    if desc is None:
+        return frozenset(), None
+    return frozenset(desc.possible_length), desc.national_number_pattern or None
 
 
-def _matches(national: str, desc: _Desc) -> bool:
-    """phonenumbers' `_is_number_matching_desc`, on a precompiled description."""
+def _fits(length: int, desc: _Desc) -> bool:
+    """Whether a number of this length can match `desc` (phonenumbers'
+    `_is_number_matching_desc` before its pattern test)."""
     lengths, pattern = desc
-    if pattern is None or (lengths and len(national) not in lengths):
-        return False
-    return pattern.fullmatch(national) is not None
+    return pattern is not None and (not lengths or length in lengths)
+
+
+def _valid_pattern(length: int, general: _Desc, types: tuple[_Desc, ...]) -> re.Pattern[str] | None:
+    """One expression for national numbers of `length`: its full match is the general
+    description's full match (a lookahead to the end) and any fitting type's (an alternation).
+    None: no number of this length is valid."""
+    fitting = [pattern for desc in types if _fits(length, desc) and (pattern := desc[1])]
+    if not _fits(length, general) or not fitting:
+        return None
+    alternatives = "|".join(f"(?:{pattern})" for pattern in fitting)
+    return re.compile(f"(?=(?:{general[1]})\\Z)(?:{alternatives})")
 
 
 @cache
-def _descs_for(country_code: int) -> tuple[Any, _Desc, tuple[_Desc, ...]] | bool | None:
-    """For a country code of a single geographic region: its national-prefix pattern, general
-    description and number-type descriptions. None: not a country code; False: one the fast path
-    leaves to the library (shared by several regions, or non-geographic)."""
-    regions = phonenumberutil.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
-    if regions is None:
-        return None
+def _country(code: int) -> tuple[re.Pattern[str] | None, list[re.Pattern[str] | None]] | None:
+    """For a country code of a single geographic region: its national-prefix pattern, and the
+    validity expression for each national-number length. None: a code the fast path leaves to
+    the library (shared by several regions, or non-geographic)."""
+    regions = phonenumberutil.COUNTRY_CODE_TO_REGION_CODE[code]
     if len(regions) != 1 or regions[0] == _NON_GEOGRAPHIC:
-        return False
+        return None
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(regions[0], None)
     if metadata is None:
-        return False
+        return None
     pattern = metadata.national_prefix_for_parsing
     prefix = re.compile(pattern) if pattern else None
-    types = tuple(_compiled(getattr(metadata, name)) for name in _TYPES)
-    return prefix, _compiled(metadata.general_desc), types
+    general = _desc(metadata.general_desc)
+    types = tuple(_desc(getattr(metadata, name)) for name in _TYPES)
+    return prefix, [_valid_pattern(n, general, types) for n in range(_MAX_NATIONAL_LENGTH + 1)]

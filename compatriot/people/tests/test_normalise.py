@@ -209,6 +209,24 @@ def test_every_example_number_is_valid_in_e164():
     assert [e164 for e164 in EXAMPLES if our_e164(e164) != e164] == []
 
 
+def test_every_one_digit_edit_of_an_example_is_judged_as_the_library_judges_it():
+    """Each region's examples with the last digits changed, added or dropped: the lengths next
+    to a valid one and the patterns' last branches, where the shortcut's expression per length
+    could part from the library's description-by-description test."""
+    edits = {
+        edited
+        for e164 in EXAMPLES
+        for position in range(len(e164) - 3, len(e164))
+        for edited in (
+            *(e164[:position] + digit + e164[position + 1 :] for digit in "0123456789"),
+            e164 + e164[position],
+            e164[:-1],
+        )
+    }
+
+    assert [text for text in sorted(edits) if our_e164(text) != library_e164(text)] == []
+
+
 @pytest.mark.parametrize(
     ("_case", "raw", "regions", "message"),
     [
@@ -278,6 +296,20 @@ def test_future_dates_raise(value, precision):
 
     with pytest.raises(NormalisationError, match="is in the future"):
         parse_partial_date(str(PartialDate(value, precision)))
+
+
+def test_a_date_accepted_before_is_refused_once_the_clock_is_before_it(time_machine):
+    """Accepted dates are remembered by their text; a clock set back (or a `today` given)
+    before the date still makes it a date in the future."""
+    assert parse_partial_date("2024-03-05").value == dt.date(2024, 3, 5)
+
+    time_machine.move_to(dt.datetime(2024, 3, 4, 23, 59, tzinfo=dt.UTC), tick=False)
+    with pytest.raises(NormalisationError, match="is in the future"):
+        parse_partial_date("2024-03-05")
+    with pytest.raises(NormalisationError, match="is in the future"):
+        parse_partial_date("2024-03-05", today=dt.date(2024, 3, 4))
+    time_machine.move_to(dt.datetime(2024, 3, 5, 0, 0, tzinfo=dt.UTC), tick=False)
+    assert parse_partial_date("2024-03-05").value == dt.date(2024, 3, 5)
 
 
 @FEW
