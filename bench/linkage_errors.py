@@ -12,7 +12,8 @@ Causes of a miss: never scored (no blocking rule reached the pair, or it scored 
 0.01 kept), scored below the cluster floor (0.5), between the floor and the threshold, at or
 above the threshold but a hard conflict, or allowed but kept apart by the clustering rule
 (some other pair between the two groups missing or weak). A wrong pair is of relatives (one
-household) or of namesakes (anyone else).
+household) or of namesakes (anyone else). With --ceiling, the same pairs are also clustered
+with each scored as the true share of its kind (`_ceiling`): the most these comparisons allow.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from linkage import CRISIS_COUNTRY, generate
+from linkage import CRISIS_COUNTRY, generate, pairwise, relatives_merged
 
 from compatriot.linkage.engine import pipeline
 from compatriot.linkage.engine.features import prepare
@@ -84,12 +85,46 @@ def _calibration(pairs: pd.DataFrame, truth: dict[str, str]) -> None:
     print(pd.DataFrame({"pairs": grouped["true"].size(), "true share": grouped["true"].mean()}))
 
 
+def _ceiling(
+    pairs: pd.DataFrame, frame: pd.DataFrame, truth: dict[str, str], households: dict
+) -> None:
+    """F1 if every scored pair had, as its probability, the true share of one person among the
+    scored pairs of its kind (the same comparison levels and namesakes group size): the best
+    that any weighting of these comparisons could do, clustered as the engine clusters. A
+    model below it at some threshold is miscalibrated there; at or near it, more recall needs
+    more information than the comparisons give, or another threshold."""
+    facts = pipeline._with_namesakes(frame).set_index("unique_id")
+    left = facts.reindex(pairs["unique_id_l"]).reset_index(drop=True)
+    right = facts.reindex(pairs["unique_id_r"]).reset_index(drop=True)
+    group = (left["pair_key"] == right["pair_key"]) & (left["dob_year"] == right["dob_year"])
+    size = left["namesakes"].where(group.fillna(False).astype(bool), 0).clip(upper=9)
+    kind = pairs[list(LEVELS)].astype(str).agg(" ".join, axis=1) + " " + size.astype(str).values
+    ids = zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True)
+    true_pair = pd.Series([truth[a] == truth[b] for a, b in ids], index=pairs.index)
+    oracle = pairs.assign(match_probability=true_pair.groupby(kind.values).transform("mean"))
+    print("\nceiling (each kind of pair scored by its true share) against the model")
+    for threshold in (0.9, 0.8, 0.7, 0.5):
+        options = pipeline.Options(match_threshold=threshold)
+        for name, scored in (("model", pairs), ("ceiling", oracle)):
+            clusters = pipeline.cluster(scored, frame, options, pipeline.Stats())
+            result = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+            precision, recall, f1 = pairwise(result, truth)
+            merged = relatives_merged(result, truth, households)
+            print(
+                f"  threshold {threshold} {name:8} P {precision:.4f} R {recall:.4f}"
+                f" F1 {f1:.4f} relatives {merged:.2%}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--examples", type=int, default=15)
     parser.add_argument("--csv", type=Path, help="write every error pair with its levels here")
+    parser.add_argument(
+        "--ceiling", action="store_true", help="also the F1 of perfectly calibrated scores"
+    )
     arguments = parser.parse_args()
 
     rows, truth, households = generate(arguments.records, arguments.seed)
@@ -102,6 +137,8 @@ def main() -> None:
     pairs = pairs.assign(conflict=pipeline.conflicting(pairs, frame, options).to_numpy())
     scored = {_key(row.unique_id_l, row.unique_id_r): row for row in pairs.itertuples()}
     _calibration(pairs, truth)
+    if arguments.ceiling:
+        _ceiling(pairs, frame, truth, households)
 
     def example(a: str, b: str, row: Any) -> str:
         probability = "-" if row is None else f"{row.match_probability:.3f}"

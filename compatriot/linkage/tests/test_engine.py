@@ -312,3 +312,45 @@ def test_a_common_given_name_says_no_less_when_no_one_else_shares_the_names_and_
         ].itertuples(index=False)
     }
     assert score[("a1", "a2")] == pytest.approx(score[("b1", "b2")])
+
+
+def test_names_run_together_count_the_other_name_once() -> None:
+    """u of the "run together" level is counted among pairs that agree on the other name: the
+    level is only reached when the other name agrees too, and its u by random pairs (both names
+    agreeing) beside the other name's own agreement counted that name twice."""
+    rows = [
+        ("1", "Reda", "Benali", "2002", "male", "MA", ""),
+        ("2", "Reda", "Benali", "2002", "male", "MA", ""),
+        ("3", "Reda", "Ben Ali", "2002", "male", "MA", ""),
+    ]
+    # Everyone else has a given name and a family name of their own.
+    letters = "bdfglmnpt"
+    names = [f"{a.upper()}a{b}om" for a in letters for b in letters if a != b != "m"][:40]
+    rows += [(f"x{n}", name, f"{name}ski", "", "", "", "") for n, name in enumerate(names)]
+    frame = prepare(records(*rows)).frame
+    linker = pipeline.new_linker(frame, pipeline.Options())
+    pipeline._condition_run_together_u(linker, "family", "given")
+    family = next(c for c in linker._settings_obj.comparisons if c.output_column_name == "family")
+    level = next(lv for lv in family.comparison_levels if lv.label_for_charts == "run together")
+    # Three pairs share the given name Reda; two of them are Benali against Ben Ali.
+    assert level.u_probability == pytest.approx(2 / 3)
+
+
+def test_a_name_run_together_says_no_more_than_the_same_spelling() -> None:
+    """Reda Benali and Reda Ben Ali (the family name glued on one side) agree no more than two
+    Reda Benalis: the given name agreeing is counted once, by the given name's comparison."""
+    frame = prepare(
+        records(
+            *BACKGROUND,
+            ("1", "Reda", "Benali", "2002", "male", "MA", ""),
+            ("2", "Reda", "Ben Ali", "2002-05-04", "male", "MA", "+212612345678"),
+            ("3", "Karim", "Benali", "1999", "male", "MA", ""),
+            ("4", "Karim", "Benali", "1999-08-07", "male", "MA", "+212698765432"),
+        )
+    ).frame
+    _, pairs, _ = pipeline.dedupe(frame)
+    score = {
+        frozenset((row.unique_id_l, row.unique_id_r)): row.match_probability
+        for row in pairs.itertuples()
+    }
+    assert score[frozenset(("1", "2"))] <= score[frozenset(("3", "4"))]
