@@ -22,6 +22,8 @@ from splink.internals.pipeline import CTEPipeline
 from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
 from splink.internals.vertically_concatenate import compute_df_concat_with_tf
 
+from compatriot.linkage.engine import model
+
 BLOCKED = "__splink__blocked_id_pairs"  # the table Splink computes comparison vectors from
 
 
@@ -30,12 +32,15 @@ def blocked_pairs_sql(rules: list[str], table: str, records: int) -> str:
     number of the first rule that joins it as its match key.
 
     The record numbers are 0 to `records` - 1 (`pipeline.dedupe` numbers them): a pair is
-    grouped as one integer, left * records + right, rather than as two columns."""
+    grouped as one integer, left * records + right, rather than as two columns. A rule with a
+    similarity filter is joined as the joins on keys that bring the same pairs
+    (`model.SIMILAR_JOINS`)."""
     width = max(int(records), 1)
     joins = " UNION ALL ".join(
         f"SELECT {number} AS rule, l.unique_id * {width} + r.unique_id AS pair"  # noqa: S608
-        f" FROM {table} AS l JOIN {table} AS r ON ({rule}) WHERE l.unique_id < r.unique_id"
+        f" FROM {table} AS l JOIN {table} AS r ON ({join}) WHERE l.unique_id < r.unique_id"
         for number, rule in enumerate(rules)
+        for join in model.SIMILAR_JOINS.get(rule, (rule,))
     )
     return (
         f"SELECT CAST(min(rule) AS VARCHAR) AS match_key, pair // {width} AS join_key_l,"  # noqa: S608

@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -187,58 +186,78 @@ def _prepare_shared(start: int, end: int, phone_regions: tuple[str, ...]) -> Pre
     return _prepare_chunk(_SHARED[start:end], phone_regions)
 
 
+def _dates(raw: str, line: int, problems: list[Problem]) -> tuple[object, ...]:
+    """A date's columns: year, month, day and the full date as text (when all three are known)."""
+    year, month, day = _date(raw, line, problems)
+    return year, month, day, f"{year:04d}-{month:02d}-{day:02d}" if day and month and year else None
+
+
+def _place(raw: str, line: int, problems: list[Problem]) -> str | None:
+    return joined_skeleton(latin_tokens(raw)) or None
+
+
+def _field(row: Mapping[str, str], name: str) -> str:
+    return (row.get(name) or "").strip()
+
+
 def _prepare_chunk(
     rows: list[tuple[int, Mapping[str, str]]], phone_regions: tuple[str, ...]
 ) -> Prepared:
     problems: list[Problem] = []
-    out: list[dict[str, object]] = []
-    # Registrations repeat names, dates, countries and phone numbers: each distinct value is read
-    # once per chunk (with the problems it gave, reported again at every line that has it).
-    names: dict[tuple[str, str, str | None], dict[str, object]] = {}
-    dates: dict[str, tuple[tuple[int | None, int | None, int | None], list[Problem]]] = {}
+    # Each record as a tuple: the columns of _RECORD_COLUMNS, then its name's (_NAME_COLUMNS).
+    out: list[tuple[object, ...]] = []
+    # Registrations repeat names, dates, countries, places and phone numbers: each distinct
+    # value is read once per chunk (with the problems it gave, reported again at every line that
+    # has it).
+    names: dict[tuple[str, str, str | None], tuple[object, ...]] = {}
+    dates: dict[str, tuple[tuple[object, ...], list[Problem]]] = {}
     countries: dict[str, tuple[str | None, list[Problem]]] = {}
+    places: dict[str, tuple[str | None, list[Problem]]] = {}
     phone_cache: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[Problem]]] = {}
 
-    def memo(cache: dict[Any, Any], key: Any, line: int, read: Callable[..., Any]) -> Any:
-        if key not in cache:
+    def memo(
+        cache: dict[Any, Any], key: Any, line: int, read: Callable[..., Any], *args: Any
+    ) -> Any:
+        cached = cache.get(key)
+        if cached is None:
             found: list[Problem] = []
-            cache[key] = (read(found), found)
-        value, found = cache[key]
-        problems.extend(Problem(line, problem.field, problem.reason) for problem in found)
+            cached = cache[key] = (read(*args, 0, found), found)
+        value, found = cached
+        if found:
+            problems.extend(Problem(line, problem.field, problem.reason) for problem in found)
         return value
 
     for line, row in rows:
-
-        def get(name: str, _row: Mapping[str, str] = row) -> str:
-            return (_row.get(name) or "").strip()
-
-        raw_country, raw_date, raw_phone = get("nationality"), get("date_of_birth"), get("phone")
-        nationality = memo(countries, raw_country, line, partial(_country, raw_country, 0))
-        year, month, day = memo(dates, raw_date, line, partial(_date, raw_date, 0))
+        raw_country, raw_date = _field(row, "nationality"), _field(row, "date_of_birth")
+        raw_phone = _field(row, "phone")
+        nationality = memo(countries, raw_country, line, _country, raw_country)
+        date = memo(dates, raw_date, line, _dates, raw_date)
         regions = ((nationality,) if nationality else ()) + phone_regions
-        place_tokens = latin_tokens(get("place_of_birth"))
+        raw_place = _field(row, "place_of_birth")
+        place_key = memo(places, raw_place, line, _place, raw_place)
         key = (raw_phone, regions)
-        phones = _tails(memo(phone_cache, key, line, partial(_phones, raw_phone, regions, 0)))
-        record: dict[str, object] = {
-            "unique_id": get("id"),
-            "sex": _SEXES.get(get("sex").lower()),
-            "nationality": nationality,
-            "dob_year": year,
-            "dob_month": month,
-            "dob_day": day,
-            "dob": f"{year:04d}-{month:02d}-{day:02d}" if day and month and year else None,
-            "phones": phones or None,
-            "phone_first": phones[0] if phones else None,
-            "phone_last": phones[-1] if len(phones) > 1 else None,
-            "place_key": joined_skeleton(place_tokens) or None,
-        }
+        phones = _tails(memo(phone_cache, key, line, _phones, raw_phone, regions))
         # The name's keys depend on the nationality too (its national Latin conventions).
-        name = (get("given_name"), get("family_name"), nationality)
-        if name not in names:
-            names[name] = _name_columns(*name)
-        record.update(names[name])
-        out.append(record)
-    frame = pd.DataFrame.from_records(out, columns=COLUMNS)
+        name = (_field(row, "given_name"), _field(row, "family_name"), nationality)
+        named = names.get(name)
+        if named is None:
+            columns = _name_columns(*name)
+            named = names[name] = tuple(columns[column] for column in _NAME_COLUMNS)
+        out.append(
+            (
+                _field(row, "id"),
+                _SEXES.get(_field(row, "sex").lower()),
+                nationality,
+                *date,
+                phones or None,
+                phones[0] if phones else None,
+                phones[-1] if len(phones) > 1 else None,
+                place_key,
+                *named,
+            )
+        )
+    frame = pd.DataFrame.from_records(out, columns=_RECORD_COLUMNS + _NAME_COLUMNS)
+    frame = frame[list(COLUMNS)]
     for column in ("dob_year", "dob_month", "dob_day", "name_count"):
         frame[column] = frame[column].astype("Int64")
     return Prepared(frame, problems)
@@ -250,3 +269,10 @@ COLUMNS = (
     "family_phonetic", "name_keys", "name_phonetics", "name_sorted", "joined_key",
     "joined_key_swapped", "pair_key", "name_count", "phonetic_pair", "phone_last",
 )  # fmt: skip
+# The columns `_prepare_chunk` computes for each record, in its tuples' order; the others are
+# the name's (`_name_columns`), read once per distinct name.
+_RECORD_COLUMNS = (
+    "unique_id", "sex", "nationality", "dob_year", "dob_month", "dob_day", "dob", "phones",
+    "phone_first", "phone_last", "place_key",
+)  # fmt: skip
+_NAME_COLUMNS = tuple(column for column in COLUMNS if column not in _RECORD_COLUMNS)

@@ -230,6 +230,20 @@ _NEAR_YEARS = (
 )
 
 
+def _alike(left: str, right: str, short_forms: bool) -> str:
+    """Jaro-Winkler ≥ 0.8, or (with `short_forms`) one the start or the end of the other, of two
+    SQL expressions."""
+    alike = f"jaro_winkler_similarity({left}, {right}) >= 0.8"
+    if short_forms:
+        short = f"least(length({left}), length({right})) >= 3"
+        part = (
+            f"starts_with({left}, {right}) OR starts_with({right}, {left}) OR "
+            f"ends_with({left}, {right}) OR ends_with({right}, {left})"
+        )
+        alike = f"({alike} OR ({short} AND ({part})))"
+    return alike
+
+
 def _similar(
     left: str, right: str | None = None, *, short_forms: bool = True, given: str = "true"
 ) -> str:
@@ -245,25 +259,32 @@ def _similar(
         f"(substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)"
         f" OR right(l.{left}, 1) = right(r.{right}, 1))"
     )
-    alike = f"jaro_winkler_similarity(l.{left}, r.{right}) >= 0.8"
-    if short_forms:
-        short = f"least(length(l.{left}), length(r.{right})) >= 3"
-        part = (
-            f"starts_with(l.{left}, r.{right}) OR starts_with(r.{right}, l.{left}) OR "
-            f"ends_with(l.{left}, r.{right}) OR ends_with(r.{right}, l.{left})"
-        )
-        alike = f"({alike} OR ({short} AND ({part})))"
+    alike = _alike(f"l.{left}", f"r.{right}", short_forms)
     # A CASE, because DuckDB evaluates every operand of AND and OR on every row outside a join
     # condition, and Splink repeats each rule, negated, as a filter on the pairs of every later
     # rule: written so, the function runs only on the pairs that pass the cheap tests.
     return f"(CASE WHEN {given} AND {ends} THEN {alike} ELSE false END)"
 
 
+# For each rule written by `_equal_and_similar`, the same pairs as two joins whose keys include
+# the first letters, or else the last letters (the first differing): DuckDB hashes on them and
+# asks the similarity of those pairs only, where in the rule (an OR of the two) the letters are
+# a filter on every pair equal on the keys, hundreds of millions at a million records.
+# `blocking.predict` joins these instead of the rule; Splink's `predict` keeps the rule.
+SIMILAR_JOINS: dict[str, tuple[str, str]] = {}
+
+
 def _equal_and_similar(
     equal: str, left: str, right: str | None = None, *, short_forms: bool = True
 ) -> str:
     """Equal on `equal` (the join's keys) and similar on `left`/`right` (a filter)."""
-    return f"{equal} AND {_similar(left, right, short_forms=short_forms, given=equal)}"
+    rule = f"{equal} AND {_similar(left, right, short_forms=short_forms, given=equal)}"
+    right = right or left
+    alike = _alike(f"l.{left}", f"r.{right}", short_forms)
+    first = f"substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)"
+    last = f"right(l.{left}, 1) = right(r.{right}, 1) AND NOT ({first})"
+    SIMILAR_JOINS[rule] = (f"{equal} AND {first} AND {alike}", f"{equal} AND {last} AND {alike}")
+    return rule
 
 
 # Each rule keeps the pairs that share something specific; together they reach every pair that

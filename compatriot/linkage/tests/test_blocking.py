@@ -150,6 +150,49 @@ def test_each_blocked_pair_is_kept_once_with_the_first_rule_that_brings_it() -> 
     assert sorted(found.fetchall()) == [("0", 0, 1), ("1", 0, 2), ("1", 1, 2)]
 
 
+def test_a_similarity_rule_is_joined_on_keys_with_the_same_pairs() -> None:
+    frame = pd.concat(
+        [
+            _registry(400),
+            # Names missing on one side, one letter long, or alike at one end only.
+            _frame(
+                ("n1", "", "Kovalenko", "1985", "female", "UA", ""),
+                ("n2", "Olena", "", "1985", "female", "UA", ""),
+                ("n3", "O", "Kovalenko", "1985", "female", "UA", ""),
+                ("n4", "Lena", "Kovalenko", "1985", "female", "UA", ""),
+                ("n5", "Olena", "Kovalenko", "1985", "female", "UA", ""),
+            ),
+        ],
+        ignore_index=True,
+    )
+    frame = _numbered(frame)
+    linker = pipeline.new_linker(frame, pipeline.Options(), pipeline.bundled_model())
+    connection = duckdb.connect(":memory:")
+    pipeline._load(connection, "records", frame)
+
+    def pairs(condition: str) -> list[tuple[int, int]]:
+        return connection.execute(
+            "SELECT l.unique_id, r.unique_id FROM records l JOIN records r"  # noqa: S608
+            f" ON ({condition}) WHERE l.unique_id < r.unique_id"
+        ).fetchall()
+
+    # The rules as the linker's settings hold them, which `blocking.predict` looks up.
+    rules = [
+        rule.blocking_rule_sql
+        for rule in linker._settings_obj._blocking_rules_to_generate_predictions
+    ]
+    similar = [rule for rule in rules if rule in model.SIMILAR_JOINS]
+    assert len(similar) == sum("jaro_winkler" in rule for rule in rules) > 0
+    by_last_letter = 0
+    for rule in similar:
+        first, last = (pairs(join) for join in model.SIMILAR_JOINS[rule])
+        assert not set(first) & set(last)
+        assert sorted(first + last) == sorted(pairs(rule))
+        assert first
+        by_last_letter += len(last)
+    assert by_last_letter  # Lena/Olena at least
+
+
 def test_scoring_blocked_by_joins_gives_splinks_pairs_and_scores() -> None:
     frame = pipeline._with_namesakes(_numbered(_registry(800)))
     options = pipeline.Options()
