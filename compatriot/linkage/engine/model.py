@@ -244,6 +244,14 @@ def _alike(left: str, right: str, short_forms: bool) -> str:
     return alike
 
 
+def _same_first(left: str, right: str) -> str:
+    return f"substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)"
+
+
+def _same_last(left: str, right: str) -> str:
+    return f"right(l.{left}, 1) = right(r.{right}, 1)"
+
+
 def _similar(
     left: str, right: str | None = None, *, short_forms: bool = True, given: str = "true"
 ) -> str:
@@ -255,10 +263,7 @@ def _similar(
     hundreds of millions of pairs at a million records. No true pair of the generated data at
     100,000 or 300,000 records was lost by this (docs/benchmarks.md)."""
     right = right or left
-    ends = (
-        f"(substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)"
-        f" OR right(l.{left}, 1) = right(r.{right}, 1))"
-    )
+    ends = f"({_same_first(left, right)} OR {_same_last(left, right)})"
     alike = _alike(f"l.{left}", f"r.{right}", short_forms)
     # A CASE, because DuckDB evaluates every operand of AND and OR on every row outside a join
     # condition, and Splink repeats each rule, negated, as a filter on the pairs of every later
@@ -281,8 +286,8 @@ def _equal_and_similar(
     rule = f"{equal} AND {_similar(left, right, short_forms=short_forms, given=equal)}"
     right = right or left
     alike = _alike(f"l.{left}", f"r.{right}", short_forms)
-    first = f"substr(l.{left}, 1, 1) = substr(r.{right}, 1, 1)"
-    last = f"right(l.{left}, 1) = right(r.{right}, 1) AND NOT ({first})"
+    first = _same_first(left, right)
+    last = f"{_same_last(left, right)} AND NOT ({first})"
     SIMILAR_JOINS[rule] = (f"{equal} AND {first} AND {alike}", f"{equal} AND {last} AND {alike}")
     return rule
 
