@@ -55,10 +55,11 @@ def persons_registered(crisis_id: uuid.UUID, *, found: Sequence[bool] | None = N
         if check is None:
             transaction.on_commit(functools.partial(callback, crisis_id))
         else:
-            transaction.on_commit(functools.partial(_checked, callback, check, crisis_id))
+            transaction.on_commit(functools.partial(call_if_found, callback, check, crisis_id))
 
 
-def _checked(callback: Callback, check: Check, crisis_id: uuid.UUID) -> None:
+def call_if_found(callback: Callback, check: Check, crisis_id: uuid.UUID) -> None:
+    """Run the check as a statement of its own and call the callback when it finds a row."""
     with fixed_statement(*check(crisis_id)) as cursor:
         has_work = cursor.fetchone() is not None
     if has_work:

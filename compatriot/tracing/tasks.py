@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from compatriot.core.debounce import run_per_crisis
-from compatriot.core.statements import fixed_statement
+from compatriot.people import registrations
 from compatriot.tracing.models import ACTIVE_STATUSES, TracingRequest
 from compatriot.tracing.services import tracing_recheck
 
@@ -67,15 +67,10 @@ def active_request_statement(crisis_id: uuid.UUID) -> tuple[str, list[Any]]:
     ]
 
 
-def _has_active_request(crisis_id: uuid.UUID) -> bool:
-    with fixed_statement(*active_request_statement(crisis_id)) as cursor:
-        return cursor.fetchone() is not None
-
-
 def schedule_recheck(crisis_id: uuid.UUID) -> None:
-    """Re-check the crisis's open requests soon, if it has an active one (see `recheck_soon`)."""
-    if _has_active_request(crisis_id):
-        recheck_soon(crisis_id)
+    """Re-check the crisis's open requests soon, if it has an active one (see `recheck_soon`):
+    what a registration outside the one-round-trip write triggers."""
+    registrations.call_if_found(recheck_soon, active_request_statement, crisis_id)
 
 
 def recheck_soon(crisis_id: uuid.UUID) -> None:
