@@ -357,3 +357,18 @@ def test_a_name_run_together_says_no_more_than_the_same_spelling() -> None:
         for row in pairs.itertuples()
     }
     assert score[frozenset(("1", "2"))] <= score[frozenset(("3", "4"))]
+
+
+def test_a_level_no_training_pair_reached_says_nothing() -> None:
+    """Left untrained, Splink weighs a level by its comparison's default m (which made "run
+    together" outweigh two identical spellings once the keys joined Ben Ali and Benali): such a
+    level gets m = u. A level that training did reach keeps its m."""
+    linker = pipeline.new_linker(prepare(records(*BACKGROUND)).frame, pipeline.Options())
+    family = next(c for c in linker._settings_obj.comparisons if c.output_column_name == "family")
+    levels = {level.label_for_charts: level for level in family.comparison_levels}
+    unseen, trained = levels["run together"], levels["same spelling"]
+    unseen.u_probability, trained.u_probability = 0.001, 0.004
+    trained.m_probability = 0.6
+    pipeline._unobserved_levels_say_nothing(linker)
+    assert unseen.m_probability == pytest.approx(0.001)
+    assert trained.m_probability == pytest.approx(0.6)
