@@ -176,7 +176,20 @@ def train(linker: Linker, options: Options, stats: Stats) -> None:
             training.estimate_parameters_using_expectation_maximisation(
                 block_on(*columns), estimate_without_term_frequencies=True
             )
+    _unobserved_levels_say_nothing(linker)
     stats.timed("train_m", started)
+
+
+def _unobserved_levels_say_nothing(linker: Linker) -> None:
+    """A level that no pair of the training blocks reached keeps no m of its own, and Splink
+    would then weigh it by its comparison's default m (in this file: the "run together" level,
+    rare once particles such as Ben and Abdel are joined in the keys, outweighed two identical
+    spellings). Such a level says nothing: m = u, a Bayes factor of 1, as a missing field."""
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            u = None if level.is_null_level or level._m_is_trained else level.u_probability
+            if u is not None:
+                level.m_probability = u
 
 
 def _has_pairs(linker: Linker, columns: tuple[str, ...]) -> bool:

@@ -318,10 +318,12 @@ def test_names_run_together_count_the_other_name_once() -> None:
     """u of the "run together" level is counted among pairs that agree on the other name: the
     level is only reached when the other name agrees too, and its u by random pairs (both names
     agreeing) beside the other name's own agreement counted that name twice."""
+    # Egyptian: Ben is not the particle that Maghreb keys join (`keys._PARTICLES`), so Ben Ali
+    # stays two words.
     rows = [
-        ("1", "Reda", "Benali", "2002", "male", "MA", ""),
-        ("2", "Reda", "Benali", "2002", "male", "MA", ""),
-        ("3", "Reda", "Ben Ali", "2002", "male", "MA", ""),
+        ("1", "Reda", "Benali", "2002", "male", "EG", ""),
+        ("2", "Reda", "Benali", "2002", "male", "EG", ""),
+        ("3", "Reda", "Ben Ali", "2002", "male", "EG", ""),
     ]
     # Everyone else has a given name and a family name of their own.
     letters = "bdfglmnpt"
@@ -338,14 +340,15 @@ def test_names_run_together_count_the_other_name_once() -> None:
 
 def test_a_name_run_together_says_no_more_than_the_same_spelling() -> None:
     """Reda Benali and Reda Ben Ali (the family name glued on one side) agree no more than two
-    Reda Benalis: the given name agreeing is counted once, by the given name's comparison."""
+    Reda Benalis: the given name agreeing is counted once, by the given name's comparison.
+    Egyptian, so that Ben Ali stays two words (Maghreb keys join the particle)."""
     frame = prepare(
         records(
             *BACKGROUND,
-            ("1", "Reda", "Benali", "2002", "male", "MA", ""),
-            ("2", "Reda", "Ben Ali", "2002-05-04", "male", "MA", "+212612345678"),
-            ("3", "Karim", "Benali", "1999", "male", "MA", ""),
-            ("4", "Karim", "Benali", "1999-08-07", "male", "MA", "+212698765432"),
+            ("1", "Reda", "Benali", "2002", "male", "EG", ""),
+            ("2", "Reda", "Ben Ali", "2002-05-04", "male", "EG", "+201012345678"),
+            ("3", "Karim", "Benali", "1999", "male", "EG", ""),
+            ("4", "Karim", "Benali", "1999-08-07", "male", "EG", "+201098765432"),
         )
     ).frame
     _, pairs, _ = pipeline.dedupe(frame)
@@ -354,3 +357,18 @@ def test_a_name_run_together_says_no_more_than_the_same_spelling() -> None:
         for row in pairs.itertuples()
     }
     assert score[frozenset(("1", "2"))] <= score[frozenset(("3", "4"))]
+
+
+def test_a_level_no_training_pair_reached_says_nothing() -> None:
+    """Left untrained, Splink weighs a level by its comparison's default m (which made "run
+    together" outweigh two identical spellings once the keys joined Ben Ali and Benali): such a
+    level gets m = u. A level that training did reach keeps its m."""
+    linker = pipeline.new_linker(prepare(records(*BACKGROUND)).frame, pipeline.Options())
+    family = next(c for c in linker._settings_obj.comparisons if c.output_column_name == "family")
+    levels = {level.label_for_charts: level for level in family.comparison_levels}
+    unseen, trained = levels["run together"], levels["same spelling"]
+    unseen.u_probability, trained.u_probability = 0.001, 0.004
+    trained.m_probability = 0.6
+    pipeline._unobserved_levels_say_nothing(linker)
+    assert unseen.m_probability == pytest.approx(0.001)
+    assert trained.m_probability == pytest.approx(0.6)
