@@ -195,7 +195,9 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """Append-only, hash-chained record of who did what to which record, and why.
 
-    Details never hold personal values: field names, filters and counts only.
+    Details never hold personal values: field names, filters and counts only. On PostgreSQL,
+    `entry_hash`, `object_type` and `object_id` are COLLATE "C" (migration 0007, not in the
+    model state): an AlterField of them must set it again.
     """
 
     id = models.BigAutoField(primary_key=True)

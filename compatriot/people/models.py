@@ -101,7 +101,9 @@ class Person(models.Model):
     )
     source = models.CharField(max_length=20, choices=Source.choices)
     # The source's own id for the record (a spreadsheet row id, a hotline ticket): re-imports
-    # of the same file update the same person instead of creating a duplicate.
+    # of the same file update the same person instead of creating a duplicate. On PostgreSQL
+    # this and the country, nationality and journey stage codes are COLLATE "C" (migration 0005,
+    # not in the model state): an AlterField of them must set it again.
     source_record_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001  NULL = no source id; NULLs never clash in the unique key
 
     # Names as written, in any script, and their Latin transliteration.
