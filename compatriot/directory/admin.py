@@ -16,7 +16,10 @@ from compatriot.directory.models import (
     ServiceAtLocation,
     ServiceLanguage,
 )
-from compatriot.directory.services import place_location, refresh_service_points
+
+# _services_on_use: the services (and the directory's schemas under them) are imported when an
+# administrator saves, not with this module: every process imports it at start-up (Django's
+# admin autodiscovery), including those that never serve the admin (import workers).
 
 
 class CapacityInline(admin.TabularInline):
@@ -66,6 +69,8 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = [LanguageInline, ServiceAtLocationInline]
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        from compatriot.directory.services import refresh_service_points  # see _services_on_use
+
         super().save_related(request, form, formsets, change)
         refresh_service_points(service_ids=[form.instance.id])
 
@@ -83,6 +88,11 @@ class LocationAdmin(admin.ModelAdmin):
     readonly_fields = ["lat_band"]
 
     def save_model(self, request: Any, obj: Location, form: Any, change: bool) -> None:
+        from compatriot.directory.services import (  # see _services_on_use
+            place_location,
+            refresh_service_points,
+        )
+
         place_location(obj)  # the search band follows the coordinates
         super().save_model(request, obj, form, change)
         refresh_service_points(location_ids=[obj.id])

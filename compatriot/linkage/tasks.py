@@ -12,13 +12,19 @@ from django.conf import settings
 
 from compatriot.core.debounce import run_per_crisis
 from compatriot.linkage.models import DedupeJob, JobScope, JobStatus
-from compatriot.linkage.services import dedupe_job_run, dedupe_new_records
 
 logger = logging.getLogger(__name__)
+
+# _services_on_use: the services, and the linkage engine with pandas and Splink under them, are
+# imported when a task runs, not with this module: every process imports it at start-up (the
+# app's ready() registers `schedule_new_records`), and most never run a task (import workers,
+# where they cost about 0.4 s of CPU each).
 
 
 @shared_task(name="linkage.dedupe_crisis")
 def dedupe_crisis_task(job_id: str) -> int:
+    from compatriot.linkage.services import dedupe_job_run  # see _services_on_use
+
     job = dedupe_job_run(job_id=uuid.UUID(job_id))
     logger.info(
         "linkage: job %s scored %d pair(s), merged %d, %d for review",
@@ -41,6 +47,8 @@ def enqueue(job: DedupeJob) -> None:
 
 @shared_task(name="linkage.dedupe_new_records")
 def dedupe_new_records_task(crisis_id: str) -> int:
+    from compatriot.linkage.services import dedupe_new_records  # see _services_on_use
+
     job = dedupe_new_records(crisis_id=uuid.UUID(crisis_id))
     if job is None:
         return 0

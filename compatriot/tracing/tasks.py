@@ -15,13 +15,18 @@ from django.db import connection
 from compatriot.core.debounce import run_per_crisis
 from compatriot.people import registrations
 from compatriot.tracing.models import ACTIVE_STATUSES, TracingRequest
-from compatriot.tracing.services import tracing_recheck
 
 logger = logging.getLogger(__name__)
+
+# _services_on_use: the services are imported when a task runs, not with this module, which
+# every process imports at start-up (the app's ready() registers `recheck_soon`), most of them
+# never running a task (import workers).
 
 
 @shared_task(name="tracing.recheck_crisis")
 def tracing_recheck_task(crisis_id: str) -> int:
+    from compatriot.tracing.services import tracing_recheck  # see _services_on_use
+
     report = tracing_recheck(crisis_id=uuid.UUID(crisis_id))
     logger.info(
         "tracing: re-checked %d request(s) against %d person(s), %d new possible match(es)",
@@ -34,6 +39,8 @@ def tracing_recheck_task(crisis_id: str) -> int:
 
 @shared_task(name="tracing.sweep")
 def tracing_sweep_task() -> int:
+    from compatriot.tracing.services import tracing_recheck  # see _services_on_use
+
     report = tracing_recheck(full=True)
     logger.info(
         "tracing: swept %d request(s), %d new possible match(es), %d lapsed",

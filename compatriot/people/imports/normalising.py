@@ -29,6 +29,7 @@ from compatriot.people.imports.columns import (
     needs_input,
     split_items,
 )
+from compatriot.people.imports.shortcut import accepted_record
 from compatriot.people.models import Person, Relationship, Urgency
 from compatriot.people.records import person_values
 from compatriot.people.schemas import (
@@ -254,13 +255,17 @@ def normalise_row(
         details.get("consent", "").lower()
     ):
         return Rejection(line, "sharing_partner_kinds", "only with a 'sharing' consent")
-    try:
-        validated = ImportPersonFields.model_validate(data)
-    except ValidationError as error:
-        first = error.errors(include_url=False, include_input=False)[0]
-        column, message = field_of(first["loc"], first["msg"])
-        return Rejection(line, column, message)
-    record = _record(line, validated, stored)
+    values = accepted_record(data, *stored)
+    if values is not None:
+        record = PersonRecord(line, new_id(), *values)
+    else:  # the schema decides, and names the field at fault
+        try:
+            validated = ImportPersonFields.model_validate(data)
+        except ValidationError as error:
+            first = error.errors(include_url=False, include_input=False)[0]
+            column, message = field_of(first["loc"], first["msg"])
+            return Rejection(line, column, message)
+        record = _record(line, validated, stored)
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
     for written, latin in (
         ("given_name", record.given_name_latin),
@@ -304,15 +309,28 @@ CONSENT_COPY_COLUMNS = ("id", "person_id", "scope", "partner_kinds", "method")
 def person_copy_line(r: PersonRecord) -> str:
     """The row's person, in `PERSON_COPY_COLUMNS` order, without a line end. It starts with the
     36 characters of the new person's id, which the writer replaces for a person already stored."""
+    texts: tuple[str, ...] = (
+        r.given_name,
+        r.family_name,
+        r.given_name_latin,
+        r.family_name_latin,
+        r.email,
+        r.admin_area,
+        r.place_name,
+    )
+    # The free texts hardly ever hold a character to escape: one search over them all.
+    if _NEEDS_ESCAPE.search("".join(texts)):
+        texts = tuple(_text(text) for text in texts)
+    given, family, given_latin, family_latin, email, admin_area, place_name = texts
     return "\t".join(
         (
             r.id,
             r.source_record_id,
             r.source,
-            _text(r.given_name),
-            _text(r.family_name),
-            _text(r.given_name_latin),
-            _text(r.family_name_latin),
+            given,
+            family,
+            given_latin,
+            family_latin,
             r.search_text,
             r.sex,
             r.birth_date.isoformat() if r.birth_date else "\\N",
@@ -321,10 +339,10 @@ def person_copy_line(r: PersonRecord) -> str:
             _codes(r.nationalities),
             _codes(r.languages),
             _codes(r.phones),
-            _text(r.email),
+            email,
             r.country,
-            _text(r.admin_area),
-            _text(r.place_name),
+            admin_area,
+            place_name,
             _number(r.latitude),
             _number(r.longitude),
             r.journey_stage,

@@ -1,0 +1,237 @@
+"""A row the schema would accept, read without the schema: each field by the very function the
+schema calls, once per distinct value of its column.
+
+`ImportPersonFields.model_validate` costs a worker more than half of a row's time, yet most of a
+file's values repeat (countries, languages, codes, places, names, dates) and every rule of the
+schema is a function of one field, or of a few (the model validators, and phones, which read the
+country and nationalities before them). `accepted_record` applies those rules here, the per-value
+ones through caches, and returns the row's record only when every field passes; on any doubt it
+returns None and the schema itself decides, so a refused row is refused, with its message, by the
+schema alone. An accepted row's stored values come from the same functions (`clean_text`,
+`country_alpha2`, `parse_partial_date`, `normalise_phones`, the e-mail check,
+`derived_name_fields`), so they are the same. people/tests/test_import_shortcut.py holds the two
+equal field by field and on whole rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from compatriot.normalise import NormalisationError
+from compatriot.normalise.codes import country_alpha2, language_code
+from compatriot.normalise.dates import parse_partial_date
+from compatriot.normalise.text import clean_text
+from compatriot.people.models import JourneyStage, PersonCategory, Relationship, Sex, Source
+from compatriot.people.records import derived_name_fields
+from compatriot.people.schemas import email_address, normalise_phones
+
+# The schema's limits (people/schemas.py and core/types.py), field by field.
+_TEXT_RAW_MAX = 800  # NameText and ShortText: StringConstraints(max_length=800), then clean(200)
+_TEXT_MAX = 200
+_DATE_RAW_MAX = 10  # BirthDate
+_EMAIL_RAW_MAX = 254  # Email
+_PHONE_RAW_MAX = 40  # RawPhone
+_MAX_NATIONALITIES, _MAX_LANGUAGES, _MAX_PHONES = 5, 20, 5
+_MAX_VULNERABILITIES, _MAX_NEEDS, _MAX_CONSENTS = 20, 30, 10
+# SourceRecordId: 1 to 100 of these characters, the whole value.
+_SOURCE_RECORD_ID = re.compile(r"[A-Za-z0-9._:/#-]{1,100}")
+# Coordinates in plain decimal notation only (a sign, up to 3 digits, up to 15 decimals): for
+# these Python's float() and pydantic's parser give the same double (both round correctly);
+# any other spelling ("1e2", " 1", "+1", "1_0", "nan") is left to the schema.
+_DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,15})?")
+
+_REFUSED = object()  # a cached value the schema refuses
+_CACHE_LIMIT = 100_000
+
+
+class _PerValue:
+    """A function's result per distinct argument, `_REFUSED` where it raises ValueError."""
+
+    def __init__(self, function: Callable[[str], Any]) -> None:
+        self._function = function
+        self._known: dict[str, Any] = {}
+
+    def __call__(self, value: str) -> Any:
+        known = self._known.get(value, None)
+        if known is not None:
+            return known
+        try:
+            known = self._function(value)
+        except ValueError:  # NormalisationError and the schema's own ValueErrors
+            known = _REFUSED
+        if len(self._known) >= _CACHE_LIMIT:
+            self._known.clear()
+        self._known[value] = known
+        return known
+
+
+def _text(value: str) -> str:
+    if len(value) > _TEXT_RAW_MAX:
+        raise NormalisationError("too long")
+    return clean_text(value, max_length=_TEXT_MAX)
+
+
+def _code(value: str, check: Callable[[str], str]) -> str:
+    if not 2 <= len(value) <= 3:
+        raise NormalisationError("not a code")
+    return check(value)
+
+
+def _choices(choices: type[Enum]) -> dict[str, str]:
+    """What pydantic accepts for a text enum (a member's value, exactly) and its stored text."""
+    return {member.value: str(member) for member in choices}
+
+
+_texts = _PerValue(_text)
+_countries = _PerValue(lambda value: _code(value, country_alpha2))
+_languages = _PerValue(lambda value: _code(value, language_code))
+_SEXES, _STAGES, _CATEGORIES = _choices(Sex), _choices(JourneyStage), _choices(PersonCategory)
+_SOURCES, _RELATIONSHIPS = _choices(Source), _choices(Relationship)
+_UNKNOWN_SEX = str(Sex.UNKNOWN)
+
+
+def _codes(values: list[str], valid: _PerValue, most: int) -> list[str] | None:
+    if len(values) > most:
+        return None
+    codes = [valid(value) for value in values]
+    return None if _REFUSED in codes else codes
+
+
+def _coordinate(value: str | None, bound: float) -> float | object | None:
+    if value is None:
+        return None
+    if not _DECIMAL.fullmatch(value):
+        return _REFUSED
+    number = float(value)
+    return number if -bound <= number <= bound else _REFUSED
+
+
+def accepted_record(  # noqa: C901  one test per field, in the schema's order
+    data: dict[str, Any],
+    vulnerabilities: tuple[str, ...] | None,
+    needs: tuple[tuple[str, str], ...] | None,
+    consents: tuple[tuple[str, str, tuple[str, ...]], ...] | None,
+) -> tuple[Any, ...] | None:
+    """The row's stored values, in `PersonRecord` order after its line and id, when the schema would accept `data` (a `RowReader` row: only non-empty cells, and
+    `source`) with these details (their stored forms, None when a cell was refused); else None."""
+    if vulnerabilities is None or needs is None or consents is None:
+        return None
+    if (
+        len(vulnerabilities) > _MAX_VULNERABILITIES
+        or len(set(vulnerabilities)) != len(vulnerabilities)
+        or len(needs) > _MAX_NEEDS
+        or len(consents) > _MAX_CONSENTS
+    ):
+        return None
+    get = data.get
+    source_record_id = get("source_record_id")
+    if source_record_id is None or not _SOURCE_RECORD_ID.fullmatch(source_record_id):
+        return None
+    texts = []
+    for name in ("given_name", "family_name", "given_name_latin", "family_name_latin"):
+        value = get(name)
+        if value is not None:
+            value = _texts(value)
+            if value is _REFUSED:
+                return None
+        texts.append(value)
+    given, family, given_latin, family_latin = texts
+    given = given or ""
+    family = family or ""
+    if not (given or family):
+        return None
+    sex = _SEXES.get(get("sex", _UNKNOWN_SEX))
+    if sex is None:
+        return None
+    birth_date = None
+    precision = ""
+    if (text := get("birth_date")) is not None:
+        if len(text) > _DATE_RAW_MAX:
+            return None
+        try:
+            partial = parse_partial_date(text)
+        except NormalisationError:
+            return None
+        birth_date, precision = partial.value, str(partial.precision)
+    nationalities = _codes(get("nationalities", []), _countries, _MAX_NATIONALITIES)
+    languages = _codes(get("languages", []), _languages, _MAX_LANGUAGES)
+    if nationalities is None or languages is None:
+        return None
+    country = ""
+    if (code := get("country")) is not None:
+        country = _countries(code)
+        if country is _REFUSED:
+            return None
+    places = []
+    for name in ("admin_area", "place_name", "household_ref"):
+        value = get(name)
+        if value is not None:
+            value = _texts(value)
+            if value is _REFUSED:
+                return None
+        places.append(value)
+    admin_area, place_name, household_ref = places
+    latitude = _coordinate(get("latitude"), 90)
+    longitude = _coordinate(get("longitude"), 180)
+    if latitude is _REFUSED or longitude is _REFUSED or (latitude is None) != (longitude is None):
+        return None
+    phones: list[str] = []
+    if (raw_phones := get("phones")) is not None:
+        if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
+            return None
+        regions = tuple(code for code in [country, *nationalities] if code)
+        try:
+            phones = normalise_phones(raw_phones, regions)
+        except ValueError:
+            return None
+    email = ""
+    if (address := get("email")) is not None:
+        if len(address) > _EMAIL_RAW_MAX:
+            return None
+        try:
+            email = email_address(address)
+        except ValueError:
+            return None
+    stage = _STAGES.get(get("journey_stage"))  # type: ignore[arg-type]
+    category = _CATEGORIES.get(get("category"))  # type: ignore[arg-type]
+    source = _SOURCES.get(get("source"))  # type: ignore[arg-type]
+    relationship = ""
+    if (given_relationship := get("relationship")) is not None:
+        relationship = _RELATIONSHIPS.get(given_relationship)  # type: ignore[assignment]
+        if relationship is None or not household_ref:
+            return None
+    if stage is None or category is None or source is None:
+        return None
+    names = derived_name_fields(given, family, given_latin, family_latin)
+    return (
+        source_record_id,
+        source,
+        given,
+        family,
+        names["given_name_latin"],
+        names["family_name_latin"],
+        names["search_text"],
+        sex,
+        birth_date,
+        precision,
+        nationalities[0] if nationalities else "",
+        nationalities,
+        languages,
+        phones,
+        email,
+        country,
+        admin_area if admin_area is not None else "",
+        place_name if place_name is not None else "",
+        latitude,
+        longitude,
+        stage,
+        category,
+        household_ref,
+        relationship,
+        vulnerabilities,
+        needs,
+        consents,
+    )

@@ -1,0 +1,238 @@
+"""The import's shortcut (`imports.shortcut.accepted_record`) against the schema it stands in for.
+
+Whenever the shortcut accepts a row, the schema must accept it too and store the same values;
+when the shortcut is unsure it returns None and the schema decides (so refusals are the schema's
+by construction). Rows are drawn field by field from awkward values and from random text. The
+e-mail check, rewritten with its domain verdicts remembered, is held to Django's
+`validate_email`, and the shortcut's coordinates and codes to pydantic's own parsing.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from compatriot.people.imports import normalising, shortcut
+from compatriot.people.imports.columns import COLUMNS, Header, RowReader
+from compatriot.people.imports.normalising import (
+    ImportPersonFields,
+    PersonRecord,
+    _details_input,
+    _record,
+    normalise_row,
+)
+from compatriot.people.models import JourneyStage, PersonCategory, Relationship, Sex, Source
+from compatriot.people.schemas import email_address
+
+MANY = settings(max_examples=1500, deadline=None)
+
+# Per column: values the schema accepts, refuses, or that sit at an edge of one of its rules.
+AWKWARD: dict[str, list[str]] = {
+    "source_record_id": ["x1", "a/b#c:d", "", "bad id", "a" * 100, "a" * 101, "é", "x1\n"],
+    "given_name": ["Amina", "", "Олександр", "محمد", "  Anne  Marie ", "A\u202eB", "Ali\x00ce",
+                   "x" * 200, "x" * 201, "x" * 801, "Щ" * 60, "e\u0301", "\u202e", "a\\b"],
+    "family_name": ["Diallo", "", "王", "O'Neil", "\x7f", "\u200f", "Щ" * 51],
+    "given_name_latin": ["", "Wang", "  ", "\u202e", "W@ng"],
+    "family_name_latin": ["", "Li", "x" * 201],
+    "sex": ["female", "male", "", "MALE", "Female", "unknown", "other", "alien", " male"],
+    "birth_date": ["1994-03-07", "1990", "2001-05", "1990-02-30", "2099", "1899-12", "90",
+                   "1990-00", " 2001-05 ", "１９９０", "1990-1-1", "2000-02-29", "19900-01-01"],
+    "nationalities": ["SEN", "", "ukr POL ukr", "XX", "SYR;TUR", "u", "ZZZ", "a b c d e f",
+                      "xk", "gbr;GB", "usa"],
+    "languages": ["fr wo", "", "zz", "fre ger", "e", "ibb", "yor", "iw",
+                  "a b c d e f g h i j k l m n o p q r s t u", "en EN eng"],
+    "phones": ["+221 77 123 45 67", "", "12345", "0771234567", "00221771234567",
+               "+221771234567; +221771234567, +33612345678", "1;2;3;4;5;6", "+800 1234 5678",
+               "0612345678", "+44 7911 123456", "abc", "1" * 41, "+48609970308 +380961017044"],
+    "email": ["", "Someone@Example.ORG", "not-an-address", "a@b", "a@localhost", "x@[127.0.0.1]",
+              "a..b@example.org", "a@exämple.org", "ü@example.org", "a@" + "x" * 250,
+              "\"q\"@example.org", "a@[1.2.3.999]", "a@xn--p1ai.xn--p1ai"],
+    "country": ["SN", "", "XK", "kos", "UKR", "ua", "zz", "UKRA", "u"],
+    "admin_area": ["", "Dakar", "Kharkiv\nOblast", "x" * 201, "  "],
+    "place_name": ["", "Pikine", "Kyiv\x00", "a\tb"],
+    "latitude": ["", "49.99", "91", "-90", "90.0000001", "nan", "1e2", " 12.5", "abc", "-0",
+                 "0.1234567890123456", "+1"],
+    "longitude": ["", "36.23", "181", "-180", "180.5", "12,5", "inf", "1_0"],
+    "journey_stage": ["at_border", "", "AT_BORDER", "flying", "in_transit", "at_destination"],
+    "category": ["worker", "", "Student", "student", "refugee", "alien"],
+    "source": ["", "HOTLINE", "hotline", "carrier pigeon", "import"],
+    "household_ref": ["", "H-1", "\u202e", "x" * 201],
+    "relationship": ["", "head", "Spouse", "cousin-ish", "child"],
+    "vulnerabilities": ["", "disability", "Disability; pregnant", "disability disability",
+                        "unknown_code", ";".join(["disability"] * 21)],
+    "needs": ["", "food:high shelter", "food:urgentish", "FOOD:LOW,legal", "food:high food:low"],
+    "consent": ["", "registration", "registration sharing", "alerts", "telepathy"],
+    "sharing_partner_kinds": ["", "ngo", "ngo consulate", "martians"],
+}  # fmt: skip
+HEADER = Header.full()
+READ = RowReader(HEADER)
+ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=12)
+
+
+def _row(cells: dict[str, str]) -> list[str]:
+    return [cells.get(name, "") for name in HEADER.positions]
+
+
+def _both(cells: dict[str, str]) -> tuple[PersonRecord | None, PersonRecord | None]:
+    """The shortcut's record (None: it left the row to the schema) and the schema's (None: it
+    refused the row)."""
+    data, details = READ(_row(cells))
+    stored = _details_input(details, data)
+    values = shortcut.accepted_record(data, *stored)
+    quick = None if values is None else PersonRecord(2, "-", *values)
+    try:
+        valid = ImportPersonFields.model_validate(data)
+    except ValidationError:
+        return quick, None
+    return quick, _record(2, valid, stored)._replace(id="-")
+
+
+BASE = {column: values[0] for column, values in AWKWARD.items()}  # each first value is valid
+
+
+@st.composite
+def rows(draw: Any) -> dict[str, str]:
+    """A valid row with one to four columns changed to an awkward value or to random text, so
+    that many rows pass every rule but one or two."""
+    cells = dict(BASE)
+    for column in draw(st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=4, unique=True)):
+        if draw(st.integers(0, 4)) == 0:
+            cells[column] = draw(ANY_TEXT)
+        else:
+            cells[column] = draw(st.sampled_from(AWKWARD[column]))
+    return cells
+
+
+@pytest.fixture(autouse=True)
+def _cold_caches() -> None:
+    normalising._DETAILS_CACHE.clear()
+
+
+@MANY
+@given(rows())
+def test_what_the_shortcut_accepts_the_schema_accepts_and_stores_alike(cells):
+    quick, schema = _both(cells)
+    if quick is not None:
+        assert schema == quick
+
+
+def test_every_field_of_a_plain_row_takes_the_shortcut():
+    """Each column alone, at each of its accepted awkward values: the shortcut takes the row
+    (so the comparison above is not vacuous) and stores what the schema does."""
+    taken = 0
+    for column, values in AWKWARD.items():
+        for value in values:
+            cells = {**BASE, column: value}
+            if column == "relationship" and value:
+                cells["household_ref"] = "H-1"
+            quick, schema = _both(cells)
+            if quick is not None:
+                taken += 1
+                assert quick == schema, (column, value)
+            elif schema is not None and column not in ("latitude", "longitude", "email"):
+                pytest.fail(f"the schema accepts {column}={value!r}, the shortcut did not")
+    assert taken > 100
+
+
+@pytest.mark.parametrize(
+    "choices", [Sex, JourneyStage, PersonCategory, Source, Relationship], ids=lambda c: c.__name__
+)
+def test_the_shortcuts_codes_are_pydantics(choices):
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(choices)
+    known = shortcut._choices(choices)
+    candidates = [*known, *(value.upper() for value in known), " x", "", "other", "Male"]
+    for value in candidates:
+        try:
+            expected: str | None = str(adapter.validate_python(value))
+        except ValidationError:
+            expected = None
+        assert known.get(value) == expected, value
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(-200, 200).map(lambda x: f"{x:.{abs(hash(x)) % 17}f}"),
+        st.from_regex(r"\A-?[0-9]{1,4}(\.[0-9]{0,18})?\Z"),
+        st.text("0123456789.-+eE_ naif", max_size=8),
+    ),
+    st.sampled_from([90, 180]),
+)
+@example("-0", 90)
+@example("90.000000000000001", 90)
+def test_coordinates_read_as_pydantic_reads_them(text, bound):
+    from typing import Annotated
+
+    from pydantic import Field, TypeAdapter
+
+    adapter = TypeAdapter(Annotated[float, Field(ge=-bound, le=bound, allow_inf_nan=False)])
+    quick = shortcut._coordinate(text, bound)
+    if quick is shortcut._REFUSED:
+        return  # left to the schema
+    assert repr(quick) == repr(adapter.validate_python(text))
+
+
+EMAIL_ALPHABET = string.ascii_letters + string.digits + "@.-_+\"[]:!#$%&'*/=?^`{}|~ \\ä例\x00"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.emails().map(str),
+        st.text(EMAIL_ALPHABET, max_size=30),
+        st.builds(
+            lambda user, domain: f"{user}@{domain}",
+            st.text(EMAIL_ALPHABET, max_size=8),
+            st.sampled_from(
+                [
+                    "example.org",
+                    "EXAMPLE.org",
+                    "localhost",
+                    "[1.2.3.4]",
+                    "a.b",
+                    "xn--p1ai.xn--p1ai",
+                    "ex_ample.org",
+                    "-a.org",
+                    "a..org",
+                ]
+            ),
+        ),
+    )
+)
+@example("a@" + "b" * 64 + ".org")
+@example(" A@Example.ORG ")
+def test_the_email_check_is_djangos(value):
+    text = value.strip()
+    try:
+        if text:
+            validate_email(text)
+        expected: str | None = text.lower()
+    except DjangoValidationError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError, match=r"^is not a valid e-mail address$"):
+            email_address(value)
+        return
+    assert email_address(value) == expected
+    assert email_address(value) == expected  # again, with the domain's verdict remembered
+
+
+def test_a_refused_row_is_refused_by_the_schema_with_its_message():
+    data, details = READ(_row({**BASE, "email": "nope"}))
+
+    assert shortcut.accepted_record(data, *_details_input(details, data)) is None
+    refusal = normalise_row(7, data, details)
+    assert (refusal.line, refusal.field, refusal.message) == (
+        7,
+        "email",
+        "is not a valid e-mail address",
+    )
