@@ -11,7 +11,8 @@ class LinkageConfig(AppConfig):
     def ready(self) -> None:
         # People may not import linkage (it sits below): linkage asks to be told when persons
         # are registered, and compares them with the crisis's other persons then.
-        from compatriot.linkage.tasks import schedule_new_records
+        from compatriot.linkage.tasks import dedupe_new_records_soon, new_records_statement
         from compatriot.people import registrations
 
-        registrations.after_registration(schedule_new_records)
+        # Its check (a finished whole-crisis job?) travels with the write where it can.
+        registrations.after_registration(dedupe_new_records_soon, check=new_records_statement)

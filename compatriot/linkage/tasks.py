@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.db import connection
 
 from compatriot.core.debounce import run_per_crisis
 from compatriot.linkage.models import DedupeJob, JobScope, JobStatus
+from compatriot.people import registrations
 
 logger = logging.getLogger(__name__)
 
@@ -61,23 +64,42 @@ def dedupe_new_records_task(crisis_id: str) -> int:
     return job.auto_merged
 
 
-def schedule_new_records(crisis_id: uuid.UUID) -> None:
-    """Called once persons of a crisis are registered (people.registrations), after commit.
-
-    Nothing to do unless the crisis has been deduplicated as a whole (deduplication is in use
-    there). With a broker, registrations within LINKAGE_NEW_RECORDS_DELAY seconds share one job
-    (it compares everyone registered since the last one). Without a broker nothing runs unless
+def new_records_statement(crisis_id: uuid.UUID) -> tuple[str, list[Any]] | None:
+    """Whether registrations in the crisis have work here, as a read for people.registrations to
+    send with the write (a row: the crisis has been deduplicated as a whole, so deduplication is
+    in use there), or None when they have none anyway. Without a broker nothing runs unless
     LINKAGE_NEW_RECORDS_WITHOUT_BROKER is set: the job would run inside the registration's
     request and prepare the whole crisis each time (seconds per registration in a large crisis),
-    so there the next whole-crisis job compares them. When it runs here, a failure is logged (and
-    recorded on the job), never passed to the registration."""
+    so there the next whole-crisis job compares them."""
     if settings.CELERY_TASK_ALWAYS_EAGER and not settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER:
-        return
-    whole = DedupeJob.objects.filter(
-        crisis_id=crisis_id, scope=JobScope.CRISIS, status=JobStatus.DONE
-    )
-    if not whole.exists():
-        return
+        return None
+    meta = DedupeJob._meta
+    if connection.vendor not in _DONE_WHOLE_CRISIS_SQL:
+        quote = connection.ops.quote_name
+        wanted = {"crisis", "scope", "status"}
+        column = {f.name: quote(str(f.column)) for f in meta.concrete_fields if f.name in wanted}
+        _DONE_WHOLE_CRISIS_SQL[connection.vendor] = (
+            f"SELECT 1 FROM {quote(meta.db_table)} WHERE {column['crisis']} = %s"  # noqa: S608
+            f" AND {column['scope']} = %s AND {column['status']} = %s LIMIT 1"
+        )  # names from model metadata; values are parameters
+    crisis = meta.get_field("crisis")
+    return _DONE_WHOLE_CRISIS_SQL[connection.vendor], [
+        crisis.get_db_prep_value(crisis_id, connection),
+        str(JobScope.CRISIS),
+        str(JobStatus.DONE),
+    ]
+
+
+# Fixed SQL: it is built for every registration when a broker is configured.
+_DONE_WHOLE_CRISIS_SQL: dict[str, str] = {}
+
+
+def dedupe_new_records_soon(crisis_id: uuid.UUID) -> None:
+    """Compare the crisis's new registrations with its other persons: with a broker,
+    registrations within LINKAGE_NEW_RECORDS_DELAY seconds share one job (it compares everyone
+    registered since the last one); without one it runs here, and a failure is logged (and
+    recorded on the job), never passed to the registration. Registered with
+    `new_records_statement` as its check (apps.py): called after commit when that finds a row."""
     run_per_crisis(
         dedupe_new_records_task,
         crisis_id,
@@ -85,3 +107,9 @@ def schedule_new_records(crisis_id: uuid.UUID) -> None:
         delay=settings.LINKAGE_NEW_RECORDS_DELAY,
         what="linkage: comparing new registrations",
     )
+
+
+def schedule_new_records(crisis_id: uuid.UUID) -> None:
+    """After persons of a crisis are registered and committed: the check, as a statement of its
+    own, then the comparison if it has work."""
+    registrations.call_if_found(dedupe_new_records_soon, new_records_statement, crisis_id)

@@ -33,7 +33,11 @@ from compatriot.people.models import (
     Vulnerability,
 )
 from compatriot.people.records import patch_values, person_values
-from compatriot.people.registrations import persons_registered, registration_checks
+from compatriot.people.registrations import (
+    Callback,
+    persons_registered,
+    registration_checks,
+)
 from compatriot.people.schemas import (
     ConsentIn,
     HouseholdIn,
@@ -256,17 +260,22 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
     # after the commit, so they still see the person. Inside a caller's transaction (tests, a
     # wider service) nothing commits here: a savepoint keeps a refused write from spoiling it, as
     # transaction.atomic() does on the ORM path, and the callbacks wait for the commit.
-    checks = [] if connection.in_atomic_block else registration_checks(data.crisis_id)
-    found: list[bool] | None = None
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+    inside = connection.in_atomic_block
+    checks = [] if inside else registration_checks(data.crisis_id)
+    found: list[tuple[Callback, bool]] | None = None
+    with transaction.atomic() if inside else nullcontext():
         try:
             with statements_together(
                 statements,  # type: ignore[arg-type]  # no None
-                after_commit=checks,
+                after_commit=[statement for _, statement in checks],
             ) as cursor:
                 appended(entry, cursor.fetchone())
-                if checks:
-                    found = [row is not None for row in after_commit_rows(cursor, len(checks))]
+                if not inside:  # committed: the checks' answers are here
+                    answers = after_commit_rows(cursor, len(checks)) if checks else []
+                    found = [
+                        (callback, answer is not None)
+                        for (callback, _), answer in zip(checks, answers, strict=True)
+                    ]
         except IntegrityError as error:
             if not _is_source_record_clash(error):
                 raise

@@ -8,6 +8,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compatriot.core.models import AuditEntry
@@ -147,3 +149,38 @@ def test_without_a_broker_registrations_are_not_slowed_unless_opted_in(
     settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER = False
     register(client_a, man, django_capture_on_commit_callbacks, given_name="Muhammad")
     assert not DedupeJob.objects.filter(kind="new_records").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_with_a_broker_the_check_travels_with_the_write(
+    client_a: Any, person_payload: Any, crisis: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The "finished whole-crisis job?" read goes in the registration's own round trip, after its
+    commit (people.registrations' check), and the comparison is scheduled only when it finds
+    one; without a broker and without the opt-in nothing is read at all."""
+    from compatriot.linkage import tasks
+
+    scheduled: list[Any] = []
+    monkeypatch.setattr(
+        tasks, "run_per_crisis", lambda task, crisis_id, **_: scheduled.append(crisis_id)
+    )
+
+    def register(number: int) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client_a.post("/persons", person_payload(source_record_id=f"chk-{number}"))
+        assert response.status_code == 201, response.json()
+        return [query["sql"] for query in queries if "linkage_dedupejob" in query["sql"]]
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER = False
+    (sent,) = register(1)
+    assert "INSERT INTO" in sent  # the write's own text
+    assert scheduled == []
+    DedupeJob.objects.create(crisis=crisis, status="done", lower_threshold=0.5, upper_threshold=0.9)
+    register(2)
+    assert scheduled == [crisis.id]
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert register(3) == []
+    assert scheduled == [crisis.id]
