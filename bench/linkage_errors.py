@@ -14,6 +14,8 @@ above the threshold but a hard conflict, or allowed but kept apart by the cluste
 (some other pair between the two groups missing or weak). A wrong pair is of relatives (one
 household) or of namesakes (anyone else). With --ceiling, the same pairs are also clustered
 with each scored as the true share of its kind (`_ceiling`): the most these comparisons allow.
+With --groups, the pairs of one name-and-year group scored between the floor and the threshold,
+by phones and by how many people (clusters) of the group each record could be (`_group_pairs`).
 """
 
 from __future__ import annotations
@@ -116,6 +118,64 @@ def _ceiling(
             )
 
 
+def _phones(left: Any, right: Any) -> str:
+    known_left, known_right = left is not None and len(left), right is not None and len(right)
+    if not known_left and not known_right:
+        return "neither"
+    if not (known_left and known_right):
+        return "one side"
+    return "in common" if set(left) & set(right) else "different"
+
+
+def _group_pairs(
+    pairs: pd.DataFrame, frame: pd.DataFrame, truth: dict[str, str], options: pipeline.Options
+) -> None:
+    """Mean score and true share of the pairs of one name-and-year group scored between the floor
+    and the threshold, by phones and by the number of people each side could be: the other
+    clusters (at the threshold) of its group whose every record was scored with it without a
+    hard conflict (the fewer of the two sides). A second stage that counts the people sharing a
+    record's names has something to add only where the share differs from the score."""
+    clusters = pipeline.cluster(pairs, frame, options, pipeline.Stats())
+    cluster_of = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
+    fine = pairs[~pairs["conflict"]]
+    allowed = set(map(_key, fine["unique_id_l"], fine["unique_id_r"]))
+    grouped = frame.dropna(subset=["pair_key", "dob_year"])
+    group_of: dict[str, list[str]] = {}
+    for ids in grouped.groupby(["pair_key", "dob_year"])["unique_id"].agg(list):
+        group_of.update(dict.fromkeys(ids, ids))
+
+    def people(record: str) -> int:
+        others: dict[str, list[str]] = defaultdict(list)
+        for other in group_of.get(record, []):
+            if cluster_of[other] != cluster_of[record]:
+                others[cluster_of[other]].append(other)
+        return sum(all(_key(record, x) in allowed for x in xs) for xs in others.values())
+
+    facts = frame.set_index("unique_id")
+    rows = []
+    for row in pairs.itertuples():
+        a, b = row.unique_id_l, row.unique_id_r
+        weak = options.cluster_floor <= row.match_probability < options.match_threshold
+        if not weak or row.conflict or cluster_of[a] == cluster_of[b] or a not in group_of:
+            continue
+        if group_of[a] is not group_of.get(b):
+            continue
+        rows.append(
+            {
+                "phones": _phones(facts.at[a, "phones"], facts.at[b, "phones"]),
+                "people": min(people(a), people(b), 4),
+                "score": row.match_probability,
+                "true": truth[a] == truth[b],
+            }
+        )
+    if not rows:
+        return
+    table = pd.DataFrame(rows).groupby(["phones", "people"])
+    print("\npairs of one name-and-year group between the floor and the threshold")
+    print("(people: other people of the group each side could be, the fewer; 4 = 4 or more)")
+    print(table.agg(pairs=("true", "size"), score=("score", "mean"), share=("true", "mean")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
@@ -124,6 +184,9 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, help="write every error pair with its levels here")
     parser.add_argument(
         "--ceiling", action="store_true", help="also the F1 of perfectly calibrated scores"
+    )
+    parser.add_argument(
+        "--groups", action="store_true", help="also name-and-year group pairs by people counted"
     )
     arguments = parser.parse_args()
 
@@ -139,6 +202,8 @@ def main() -> None:
     _calibration(pairs, truth)
     if arguments.ceiling:
         _ceiling(pairs, frame, truth, households)
+    if arguments.groups:
+        _group_pairs(pairs, frame, truth, options)
 
     def example(a: str, b: str, row: Any) -> str:
         probability = "-" if row is None else f"{row.match_probability:.3f}"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, block_on
 
-from compatriot.linkage.engine import blocking, model
+from compatriot.linkage.engine import blocking, model, people
 from compatriot.linkage.engine.features import COLUMNS
 
 DEFAULT_MATCH_THRESHOLD = 0.9  # clusters join pairs at or above this probability
@@ -513,6 +513,17 @@ def dedupe(
         keep_linker(linker)
     predictions = score(linker, options, stats, records=len(numbered))
     pairs = _pairs(linker, predictions)
+    started = time.perf_counter()
+    # The namesakes comparison counted again by people, once the sure pairs are clustered.
+    first = cluster(pairs, numbered, options, Stats())
+    pairs["match_probability"] = people.rescored(
+        pairs,
+        numbered,
+        first,
+        conflicting(pairs, numbered, options),
+        _namesakes_levels(linker),
+    ).to_numpy()
+    stats.timed("people", started)
     # Clustered on the record numbers (hashing integers, not text, millions of times at a million
     # records); numbered in the ids' order, the smallest number of a cluster is its smallest id.
     numbered_clusters = cluster(pairs, numbered, options, stats)
@@ -526,6 +537,27 @@ def dedupe(
     pairs["unique_id_l"] = ids[pairs["unique_id_l"].to_numpy(dtype="int64")]
     pairs["unique_id_r"] = ids[pairs["unique_id_r"].to_numpy(dtype="int64")]
     return clusters, pairs, stats
+
+
+def _namesakes_levels(linker: Linker) -> tuple[np.ndarray, np.ndarray]:
+    """m and u of the namesakes comparison's levels (null level left out), as trained."""
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name == "namesakes":
+            levels = [level for level in comparison.comparison_levels if not level.is_null_level]
+            break
+    else:
+        return np.ones(0), np.ones(0)
+
+    def known(value: Any) -> float:
+        # A level EM never saw has no m: as rare as a level may be.
+        if isinstance(value, int | float) and value > 0:
+            return float(value)
+        return people.SMALLEST_SHARE
+
+    return (
+        np.array([known(level.m_probability) for level in levels]),
+        np.array([known(level.u_probability) for level in levels]),
+    )
 
 
 def _trained_on_sample(frame: pd.DataFrame, options: Options, stats: Stats) -> dict[str, Any]:
