@@ -807,14 +807,21 @@ def granian_command(args: argparse.Namespace, port: int, database: str) -> list[
 
 def uwsgi_command(args: argparse.Namespace, port: int, database: str) -> list[str]:
     """uWSGI (C loop and HTTP parser) from the `pyuwsgi` wheel: --workers processes under a master,
-    each with --threads threads; keep-alive HTTP/1.1 socket, app loaded in each worker after the
-    fork (as gunicorn does), SIGTERM stops it (uWSGI 2.0 would reload)."""
+    each with --threads threads, the app loaded in each worker after the fork (as gunicorn does),
+    one interpreter (several crash at exit), SIGTERM stops it (uWSGI 2.0 would reload).
+
+    No keep-alive: with `--http11-socket` a thread keeps serving the connection it accepted, so
+    with more connections than threads the others starve for the whole run (and the latency of
+    the few served looks excellent). Each answer says `Connection: close`; the client reconnects.
+    """
     command = [
         sys.executable,
         "-c",
         "import sys, pyuwsgi; sys.exit(pyuwsgi.run())",
-        "--http11-socket",
+        "--http-socket",
         f"{HOST}:{port}",
+        "--add-header",
+        "Connection: close",
         "--module",
         "compatriot.wsgi:application",
         "--master",
