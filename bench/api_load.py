@@ -1,13 +1,13 @@
 #!/usr/bin/env python
-"""API write load: concurrent `POST /api/v1/persons` against a real gunicorn server.
+"""API write load: concurrent `POST /api/v1/persons` against a real WSGI server (gunicorn).
 
 For each database (PostgreSQL, SQLite in WAL mode) the benchmark
 
 1. prepares a fresh database (PostgreSQL: `compatriot_bench_api`, dropped and recreated; SQLite:
    a new file under bench/out/), migrates it, and creates a crisis, an organisation, a caseworker
    and an API token, plus a pool of varied person payloads, each validated by `PersonIn`;
-2. starts gunicorn (DEBUG=0, a random SECRET_KEY, ALLOWED_HOSTS=127.0.0.1) on a free port of
-   127.0.0.1 and waits for /api/v1/health;
+2. starts gunicorn (or `--server granian|uwsgi`; DEBUG=0, a random SECRET_KEY,
+   ALLOWED_HOSTS=127.0.0.1) on a free port of 127.0.0.1 and waits for /api/v1/health;
 3. runs N keep-alive clients in a separate process (one asyncio event loop speaking raw HTTP/1.1,
    so that the client costs little of the machine's CPU) for a warm-up and then `--seconds`;
    every request carries a unique `source_record_id`;
@@ -704,7 +704,7 @@ def cpu_usage(
     client_pid: int | None,
     wall: float,
 ) -> dict[str, Any]:
-    """CPU seconds by group over the window: client, gunicorn tree, postgres, everything else."""
+    """CPU seconds by group over the window: client, server tree, postgres, everything else."""
     procs_before, busy_before, _ = before
     procs_after, busy_after, _ = after
 
@@ -744,37 +744,116 @@ def cpu_usage(
     return seconds
 
 
+def gunicorn_command(args: argparse.Namespace, port: int, database: str) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "compatriot.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--keep-alive",
+        "5",
+        "--error-logfile",
+        "-",
+    ]
+    if args.access_log:
+        command += ["--access-logfile", str(OUT / f"api_load-access-{database}.log")]
+    if args.switch_interval:
+        # A gunicorn config file whose post_fork hook sets the GIL switch interval.
+        config = OUT / "api_load-gunicorn.conf.py"
+        config.write_text(
+            "import sys\n\n\ndef post_fork(server, worker):\n"
+            f"    sys.setswitchinterval({args.switch_interval / 1000!r})\n",
+            encoding="utf-8",
+        )
+        command += ["--config", str(config)]
+    return command
+
+
+def granian_command(args: argparse.Namespace, port: int, database: str) -> list[str]:
+    """Granian (Rust loop and HTTP): --threads is its blocking threads, the Python threads that
+    run the WSGI app; one runtime thread per worker does the I/O."""
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--blocking-threads",
+        str(args.threads),
+        "--runtime-threads",
+        "1",
+        "--http",
+        "1",
+        "--no-ws",
+        "--log-level",
+        "warning",
+    ]
+    if args.access_log:
+        command += ["--access-log"]
+    return [*command, "compatriot.wsgi:application"]
+
+
+def uwsgi_command(args: argparse.Namespace, port: int, database: str) -> list[str]:
+    """uWSGI (C loop and HTTP parser) from the `pyuwsgi` wheel: --workers processes under a master,
+    each with --threads threads, the app loaded in each worker after the fork (as gunicorn does),
+    one interpreter (several crash at exit), SIGTERM stops it (uWSGI 2.0 would reload).
+
+    No keep-alive: with `--http11-socket` a thread keeps serving the connection it accepted, so
+    with more connections than threads the others starve for the whole run (and the latency of
+    the few served looks excellent). Each answer says `Connection: close`; the client reconnects.
+    """
+    command = [
+        sys.executable,
+        "-c",
+        "import sys, pyuwsgi; sys.exit(pyuwsgi.run())",
+        "--http-socket",
+        f"{HOST}:{port}",
+        "--add-header",
+        "Connection: close",
+        "--module",
+        "compatriot.wsgi:application",
+        "--master",
+        "--processes",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--lazy-apps",
+        "--single-interpreter",
+        "--need-app",
+        "--die-on-term",
+        "--strict",
+        "--buffer-size",
+        "8192",
+    ]
+    if args.access_log:
+        command += ["--logto2", str(OUT / f"api_load-access-{database}.log")]
+    else:
+        command += ["--disable-logging"]
+    if args.threads == 1:
+        command += ["--enable-threads"]  # else threads the app starts never run (the GIL)
+    return command
+
+
+SERVER_COMMANDS = {"gunicorn": gunicorn_command, "granian": granian_command, "uwsgi": uwsgi_command}
+
+
 class Server:
     def __init__(self, env: dict[str, str], args: argparse.Namespace, database: str) -> None:
         self.port = free_port()
         self.log = OUT / f"api_load-server-{database}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "compatriot.wsgi:application",
-            "--bind",
-            f"{HOST}:{self.port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "5",
-            "--error-logfile",
-            "-",
-        ]
-        if args.access_log:
-            command += ["--access-logfile", str(OUT / f"api_load-access-{database}.log")]
-        if args.switch_interval:
-            # A gunicorn config file whose post_fork hook sets the GIL switch interval.
-            config = OUT / "api_load-gunicorn.conf.py"
-            config.write_text(
-                "import sys\n\n\ndef post_fork(server, worker):\n"
-                f"    sys.setswitchinterval({args.switch_interval / 1000!r})\n",
-                encoding="utf-8",
-            )
-            command += ["--config", str(config)]
+        command = SERVER_COMMANDS[args.server](args, self.port, database)
         server_env = dict(env)
         server_env.update(
             DEBUG="0",
@@ -970,11 +1049,12 @@ def bench_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         result["health"] = health
         result["server"] = {
             "command": " ".join(server.command[1:]),
+            "kind": args.server,
             "workers": args.workers,
             "threads": args.threads,
         }
         print(
-            f"[{database}] server up on port {server.port} ({args.workers} workers × "
+            f"[{database}] {args.server} up on port {server.port} ({args.workers} workers × "
             f"{args.threads} threads); {args.clients} clients for {args.warmup:g}+"
             f"{args.seconds:g} s …",
             file=sys.stderr,
@@ -1070,7 +1150,10 @@ def table_row(result: dict[str, Any]) -> str:
     )
     name = "PostgreSQL 15" if result["database"] == "postgres" else "SQLite (WAL)"
     threads = result["server"]["threads"]
-    server = f"{result['server']['workers']}×{threads} {'gthread' if threads > 1 else 'sync'}"
+    kind = result["server"].get("kind", "gunicorn")
+    if kind == "gunicorn":
+        kind = "gthread" if threads > 1 else "sync"
+    server = f"{result['server']['workers']}×{threads} {kind}"
     return (
         f"| {name} | {server} | {load['clients']} | {load['seconds']:g} | {load['requests']} "
         f"| {load['requests_per_second']:.0f} | {load['p50_ms']:.1f} | {load['p90_ms']:.1f} "
@@ -1087,6 +1170,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--server",
+        choices=sorted(SERVER_COMMANDS),
+        default="gunicorn",
+        help="WSGI server; granian and uwsgi (the pyuwsgi wheel) must be importable",
+    )
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "3")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
     parser.add_argument(
@@ -1098,7 +1187,7 @@ def main() -> int:
     parser.add_argument(
         "--access-log",
         action="store_true",
-        help="write gunicorn's access log (bench/out/), as `compatriot serve` does",
+        help="write the server's access log (bench/out/), as `compatriot serve` does",
     )
     parser.add_argument(
         "--max-requests",
@@ -1165,7 +1254,7 @@ def main() -> int:
 
     print()
     print(
-        f"machine: {os.cpu_count()} CPUs; server: gunicorn {args.workers} workers × "
+        f"machine: {os.cpu_count()} CPUs; server: {args.server} {args.workers} workers × "
         f"{args.threads} threads, DEBUG=0; clients: {args.clients} keep-alive connections "
         f"(asyncio, one process); {args.warmup:g} s warm-up + {args.seconds:g} s measured"
     )
