@@ -23,7 +23,7 @@ from splink import DuckDBAPI, Linker, block_on
 from compatriot.linkage.engine import blocking, model, people
 from compatriot.linkage.engine.features import COLUMNS
 
-DEFAULT_MATCH_THRESHOLD = 0.8  # clusters join pairs at or above this (docs/linkage.md: the threshold)
+DEFAULT_MATCH_THRESHOLD = 0.8  # clusters join pairs at or above this (docs/linkage.md)
 DEFAULT_SCORE_THRESHOLD = 0.01  # pairs below this are not worth keeping at all
 SEED = 2022
 GAMMAS = ("gamma_given", "gamma_family", "gamma_date_of_birth", "gamma_phones", "gamma_sex",
