@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, get_args
 
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2, language_code
@@ -26,16 +26,34 @@ from compatriot.normalise.dates import parse_partial_date
 from compatriot.normalise.text import clean_text
 from compatriot.people.models import JourneyStage, PersonCategory, Relationship, Sex, Source
 from compatriot.people.records import derived_name_fields
-from compatriot.people.schemas import email_address, normalise_phones
+from compatriot.people.schemas import PersonFields, email_address, normalise_phones
 
-# The schema's limits (people/schemas.py and core/types.py), field by field.
-_TEXT_RAW_MAX = 800  # NameText and ShortText: StringConstraints(max_length=800), then clean(200)
+
+def _max_lengths(name: str) -> tuple[int, ...]:
+    """Every `max_length` the schema sets on a field, read from the schema itself (so the two
+    cannot drift apart): the list's own limit first, then its items' or the text's."""
+    field = PersonFields.model_fields[name]
+    metadata = list(field.metadata)
+    annotations = [field.annotation]
+    while annotations:
+        annotation = annotations.pop()
+        metadata.extend(getattr(annotation, "__metadata__", ()))
+        annotations.extend(get_args(annotation))
+    return tuple(m.max_length for m in metadata if getattr(m, "max_length", None) is not None)
+
+
+# The schema's limits, field by field. NameText and ShortText are cleaned to 200 characters
+# after their raw limit (core/types.py `_clean(200)`, inside a validator: not readable here).
+(_TEXT_RAW_MAX,) = _max_lengths("given_name")
 _TEXT_MAX = 200
-_DATE_RAW_MAX = 10  # BirthDate
-_EMAIL_RAW_MAX = 254  # Email
-_PHONE_RAW_MAX = 40  # RawPhone
-_MAX_NATIONALITIES, _MAX_LANGUAGES, _MAX_PHONES = 5, 20, 5
-_MAX_VULNERABILITIES, _MAX_NEEDS, _MAX_CONSENTS = 20, 30, 10
+(_DATE_RAW_MAX,) = _max_lengths("birth_date")
+(_EMAIL_RAW_MAX,) = _max_lengths("email")
+_MAX_PHONES, _PHONE_RAW_MAX = _max_lengths("phones")
+_MAX_NATIONALITIES = _max_lengths("nationalities")[0]
+_MAX_LANGUAGES = _max_lengths("languages")[0]
+(_MAX_VULNERABILITIES,) = _max_lengths("vulnerabilities")
+(_MAX_NEEDS,) = _max_lengths("needs")
+(_MAX_CONSENTS,) = _max_lengths("consents")
 # SourceRecordId: 1 to 100 of these characters, the whole value.
 _SOURCE_RECORD_ID = re.compile(r"[A-Za-z0-9._:/#-]{1,100}")
 # Coordinates in plain decimal notation only (a sign, up to 3 digits, up to 15 decimals): for
