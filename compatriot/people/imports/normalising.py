@@ -98,6 +98,9 @@ STORED_FIELDS: tuple[str, ...] = (*PersonRecord._fields[2:-5], "relationship")
 COMPARED_FIELDS: tuple[str, ...] = tuple(f for f in STORED_FIELDS if f != "source_record_id")
 
 
+_new_record = tuple.__new__
+
+
 class RowKey(NamedTuple):
     line: int
     id: str
@@ -271,7 +274,9 @@ def normalise_row(
         return Rejection(line, "sharing_partner_kinds", "only with a 'sharing' consent")
     values = accepted_record(data, *stored)
     if values is not None:
-        record = PersonRecord(line, new_id(), *values)
+        # `tuple.__new__` rather than the named tuple's own `__new__` (a Python function of 29
+        # arguments): the same record, made at a fraction of the cost.
+        record = _new_record(PersonRecord, (line, new_id(), *values))
     else:  # the schema decides, and names the field at fault
         try:
             validated = ImportPersonFields.model_validate(data)
@@ -406,9 +411,9 @@ def person_copy_line(r: PersonRecord) -> str:
 # generator: `list.pop` is atomic, so threads (two imports in one web process) never get the
 # same id nor fail on each other.
 _IDS_AT_ONCE = 1024
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-# Where the 32 hex digits go in the 36 characters of "8-4-4-4-12".
-_DIGIT_COLUMNS = np.array([column for column in range(36) if column not in (8, 13, 18, 23)])
+# The five groups of hex digits of "8-4-4-4-12", as (start, end) in the 32 digits: group n goes
+# to columns start + n to end + n of the text (after n dashes).
+_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
 _ids: list[str] = []
 
 
@@ -417,11 +422,12 @@ def _more_ids() -> list[str]:
     raw[:, :4] = raw[0, :4]  # the draw's shared first 32 bits
     raw[:, 6] = raw[:, 6] & 0x0F | 0x40  # version 4
     raw[:, 8] = raw[:, 8] & 0x3F | 0x80  # variant 10xx (RFC 4122)
-    nibbles = np.empty((_IDS_AT_ONCE, 32), dtype=np.uint8)
-    nibbles[:, 0::2] = raw >> 4
-    nibbles[:, 1::2] = raw & 0x0F
+    # Hex digits by `bytes.hex` (C), laid out between the dashes by five slice copies.
+    digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype=np.uint8)
+    digits = digits.reshape(_IDS_AT_ONCE, 32)
     text = np.full((_IDS_AT_ONCE, 36), ord("-"), dtype=np.uint8)
-    text[:, _DIGIT_COLUMNS] = _HEX_DIGITS[nibbles]
+    for dashes, (start, end) in enumerate(_GROUPS):
+        text[:, start + dashes : end + dashes] = digits[:, start:end]
     block = text.tobytes().decode("ascii")
     return [block[start : start + 36] for start in range(0, 36 * _IDS_AT_ONCE, 36)]
 
@@ -455,49 +461,39 @@ def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple
     return tuple(f"\t{scope}\t{_codes(list(kinds))}\t{method}\n" for scope, method, kinds in items)
 
 
-# A row's three tails by the identity of its stored details: rows with the same cells share
-# the very tuples `_DETAILS_CACHE` made, so one look-up of three ids replaces hashing the nested
-# tuples in each `lru_cache` above. Each entry keeps its tuples, so that their ids stay theirs
-# while it lasts (checked by `is`: an id is only a hint).
-_Tails = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-_TAILS: dict[tuple[int, int, int], tuple[tuple[Any, ...], _Tails]] = {}
-_TAILS_LIMIT = 4096
+# Each detail's tails by the identity of its stored form: rows with the same cells share the
+# very tuples `_DETAILS_CACHE` made, so a look-up by id replaces hashing the nested tuples in
+# the `lru_cache`s above. Each entry keeps its tuple, so that its id stays its own while the
+# entry lasts (checked by `is`: an id is only a hint). As many as the details cache holds.
+_TAILS: dict[int, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
 
 
-def _row_tails(vulnerabilities: Any, needs: Any, consents: Any) -> _Tails:
-    found = _TAILS.get((id(vulnerabilities), id(needs), id(consents)))
-    if found is not None:
-        held, tails = found
-        if held[0] is vulnerabilities and held[1] is needs and held[2] is consents:
-            return tails
-    tails = (
-        _vulnerability_tails(vulnerabilities),
-        _need_tails(needs),
-        _consent_tails(consents),
-    )
-    if len(_TAILS) >= _TAILS_LIMIT:
+def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[str, ...]]) -> tuple[str, ...]:
+    found = _TAILS.get(id(items))
+    if found is not None and found[0] is items:
+        return found[1]
+    tails = make(items)
+    if len(_TAILS) >= _CACHE_LIMIT:
         _TAILS.clear()
-    _TAILS[id(vulnerabilities), id(needs), id(consents)] = (
-        (vulnerabilities, needs, consents),
-        tails,
-    )
+    _TAILS[id(items)] = (items, tails)
     return tails
 
 
 def _lines(person_id: str, tails: tuple[str, ...]) -> str:
-    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails]) if tails else ""
+    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails])
 
 
 def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
     """The row's vulnerabilities, needs and consents as COPY lines of their own tables (in
     `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`, `CONSENT_COPY_COLUMNS` order), each with
     a new id; every line ends with a line feed, which nothing inside a line contains."""
-    vulnerabilities, needs, consents = _row_tails(r.vulnerabilities, r.needs, r.consents)
     person_id = r.id
     return (
-        _lines(person_id, vulnerabilities),
-        _lines(person_id, needs),
-        _lines(person_id, consents),
+        _lines(person_id, _tails(r.vulnerabilities, _vulnerability_tails))
+        if r.vulnerabilities
+        else "",
+        _lines(person_id, _tails(r.needs, _need_tails)) if r.needs else "",
+        _lines(person_id, _tails(r.consents, _consent_tails)) if r.consents else "",
     )
 
 
