@@ -464,7 +464,8 @@ def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple
 # Each detail's tails by the identity of its stored form: rows with the same cells share the
 # very tuples `_DETAILS_CACHE` made, so a look-up by id replaces hashing the nested tuples in
 # the `lru_cache`s above. Each entry keeps its tuple, so that its id stays its own while the
-# entry lasts (checked by `is`: an id is only a hint). As many as the details cache holds.
+# entry lasts (checked by `is`: an id is only a hint). As many as the details cache holds. A
+# stored tuple is of one kind only (codes, pairs or triples): one table serves the three.
 _TAILS: dict[int, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
 
 
