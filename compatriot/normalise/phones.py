@@ -58,13 +58,18 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
 # library's own metadata: per national-number length, one regular expression that matches when
 # the general description and at least one number type match, as `is_valid_number` requires. Any
 # number the shortcut cannot decide exactly as the library would (a national prefix that parse
-# might strip, a leading zero, a country code shared by several regions or by none) returns None
-# and takes the library's full path. tests/test_normalise.py checks both agree.
+# might strip, a leading zero, a non-geographic country code or none) returns None and takes the
+# library's full path. A code shared by several regions (+1, +7, +44, +212...) picks its region
+# as `region_code_for_number` does. tests/test_normalise.py checks both agree.
 
-# Country codes as written after the "+" (they are prefix-free: at most one of a number's first
-# one, two or three digits is one).
-_COUNTRY_CODES: dict[str, int] = {
-    str(code): code for code in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE
+# Country codes as written after the "+". They are prefix-free (at most one of a number's first
+# one, two or three digits is one), so a number's first three digits tell its code: here, for
+# every three digits that start with a code, the code's length and value.
+_BY_LEADING_DIGITS: dict[str, tuple[int, int]] = {
+    f"{start:03d}": (len(str(code)), code)
+    for code in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE
+    for start in range(1000)
+    if f"{start:03d}".startswith(str(code))
 }
 _MAX_NATIONAL_LENGTH = 17  # the library's own limit
 
@@ -72,23 +77,32 @@ _MAX_NATIONAL_LENGTH = 17  # the library's own limit
 def _e164_fast(text: str) -> bool | None:
     """Whether `text` (shaped like E.164) is valid, or None when only the full path can tell."""
     digits = text[1:]
-    for size in (1, 2, 3):
-        code = _COUNTRY_CODES.get(digits[:size])
-        if code is not None:
-            break
-    else:
+    found = _BY_LEADING_DIGITS.get(digits[:3])
+    if found is None:
         return None  # no known country code: the library's error path
+    size, code = found
     country = _country(code)
     if country is None:
         return None
-    prefix, by_length = country
+    prefix, regions = country
     national = digits[size:]
     if national[0] == "0" or len(national) < 2:
         return None
     if prefix is not None and prefix.match(national):
         return None  # parse may strip a national prefix here
-    valid = by_length[len(national)] if len(national) <= _MAX_NATIONAL_LENGTH else None
-    return valid is not None and valid.fullmatch(national) is not None
+    if len(national) > _MAX_NATIONAL_LENGTH:
+        return False
+    # `is_valid_number`: the region the number belongs to (`region_code_for_number`: the first
+    # whose leading digits match, or, for a region without any, where the number is valid; the
+    # only one when the code has a single region), then the number's validity there.
+    for leading, by_length in regions:
+        valid = by_length[len(national)]
+        if leading is not None:
+            if leading.match(national):
+                return valid is not None and valid.fullmatch(national) is not None
+        elif valid is not None and valid.fullmatch(national) is not None:
+            return True
+    return False
 
 
 _NON_GEOGRAPHIC = "001"  # phonenumbers' region code of non-geographic country codes (+800...)
@@ -126,19 +140,36 @@ def _valid_pattern(length: int, general: _Desc, types: tuple[_Desc, ...]) -> re.
     return re.compile(f"(?=(?:{general[1]})\\Z)(?:{alternatives})")
 
 
+# Per region of a country code: its leading-digits pattern (None: none, or the code's only
+# region) and its validity expression per national-number length.
+_Region = tuple[re.Pattern[str] | None, list[re.Pattern[str] | None]]
+
+
 @cache
-def _country(code: int) -> tuple[re.Pattern[str] | None, list[re.Pattern[str] | None]] | None:
-    """For a country code of a single geographic region: its national-prefix pattern, and the
-    validity expression for each national-number length. None: a code the fast path leaves to
-    the library (shared by several regions, or non-geographic)."""
-    regions = phonenumberutil.COUNTRY_CODE_TO_REGION_CODE[code]
-    if len(regions) != 1 or regions[0] == _NON_GEOGRAPHIC:
+def _country(code: int) -> tuple[re.Pattern[str] | None, tuple[_Region, ...]] | None:
+    """For a geographic country code: the national-prefix pattern `parse` would apply (its main
+    region's), and its regions in the library's order. None: a code the fast path leaves to the
+    library (non-geographic, or no metadata for its main region)."""
+    names = phonenumberutil.COUNTRY_CODE_TO_REGION_CODE[code]
+    if names[0] == _NON_GEOGRAPHIC:
         return None
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(regions[0], None)
-    if metadata is None:
+    main = phonenumbers.PhoneMetadata.metadata_for_region(names[0], None)
+    if main is None:
         return None
-    pattern = metadata.national_prefix_for_parsing
+    pattern = main.national_prefix_for_parsing
     prefix = re.compile(pattern) if pattern else None
-    general = _desc(metadata.general_desc)
-    types = tuple(_desc(getattr(metadata, name)) for name in _TYPES)
-    return prefix, [_valid_pattern(n, general, types) for n in range(_MAX_NATIONAL_LENGTH + 1)]
+    regions = []
+    for name in names:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(name, None)
+        if metadata is None:
+            continue  # skipped by `region_code_for_number` too
+        leading = metadata.leading_digits
+        general = _desc(metadata.general_desc)
+        types = tuple(_desc(getattr(metadata, kind)) for kind in _TYPES)
+        regions.append(
+            (
+                re.compile(leading) if leading is not None and len(names) > 1 else None,
+                [_valid_pattern(n, general, types) for n in range(_MAX_NATIONAL_LENGTH + 1)],
+            )
+        )
+    return prefix, tuple(regions)

@@ -248,36 +248,60 @@ class RowReader:
     into it cost about a tenth of a worker's time."""
 
     def __init__(self, header: Header) -> None:
-        self._inputs = [
+        inputs = [
             (index, name, _KINDS[name])
             for name, index in header.positions.items()
             if name in _KINDS
         ]
+        # The columns grouped by what is done to them, so that a row's cells are not each
+        # dispatched on their kind; the input's keys come in another order, which nothing reads.
+        self._kept, self._lowered, self._split, self._phones = (
+            [(index, name) for index, name, of_kind in inputs if of_kind == kind]
+            for kind in (_KEEP, _LOWER, _SPLIT, _PHONES)
+        )
+        self._width = max((index + 1 for index, _, _ in inputs), default=0)
         self._details = [
             (index, name) for name, index in header.positions.items() if name in DETAIL_COLUMNS
         ]
+        # Code lists ("UA PL", "uk ru en") recur from row to row: split once per distinct cell.
+        self._items: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, row: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
         size = len(row)
+        cells = row if size >= self._width else [*row, *[""] * (self._width - size)]
         data: dict[str, Any] = {}
-        for index, name, kind in self._inputs:
-            if index >= size:
-                continue
-            value = row[index].strip()
-            if not value:
-                continue
-            if kind == _KEEP:
+        for index, name in self._kept:
+            value = cells[index].strip()
+            if value:
                 data[name] = value
-            elif kind == _LOWER:
+        for index, name in self._lowered:
+            value = cells[index].strip()
+            if value:
                 data[name] = value.lower()
-            elif kind == _SPLIT:
-                data[name] = split_items(value)
-            else:
-                data[name] = split_phones(value)
+        for index, name in self._split:
+            value = cells[index].strip()
+            if value:
+                items = self._items.get(value)
+                if items is None:
+                    if len(self._items) >= _ITEMS_CACHE_LIMIT:
+                        self._items.clear()
+                    items = self._items[value] = tuple(split_items(value))
+                data[name] = list(items)
+        for index, name in self._phones:
+            value = cells[index].strip()
+            if value:
+                # One number written without a space or separator (most cells) is itself.
+                data[name] = [value] if _ONE_PHONE(value) else split_phones(value)
         if "source" not in data:
             data["source"] = DEFAULT_SOURCE
         details = {name: row[index].strip() for index, name in self._details if index < size}
         return data, details
+
+
+_ITEMS_CACHE_LIMIT = 10_000
+# A phone cell `split_phones` leaves whole: no list separator, no whitespace (`\s` is
+# `str.isspace`, by which `str.split` splits too).
+_ONE_PHONE = re.compile(r"[^;,\s]+").fullmatch
 
 
 def field_of(location: Sequence[object], message: str) -> tuple[str, str]:

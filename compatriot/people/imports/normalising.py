@@ -98,6 +98,9 @@ STORED_FIELDS: tuple[str, ...] = (*PersonRecord._fields[2:-5], "relationship")
 COMPARED_FIELDS: tuple[str, ...] = tuple(f for f in STORED_FIELDS if f != "source_record_id")
 
 
+_new_record = tuple.__new__
+
+
 class RowKey(NamedTuple):
     line: int
     id: str
@@ -175,11 +178,14 @@ _NONE: tuple[Any, ...] = ()
 
 
 def _details_input(cells: Mapping[str, str], data: dict[str, Any]) -> _Stored:
+    # A hit is one dict look-up; the builders (closures) are made only on a miss.
+    cached = _DETAILS_CACHE.get
     vulnerabilities = cells.get("vulnerabilities", "")
     stored_vulnerabilities: tuple[Any, ...] | None = _NONE
     if vulnerabilities:
-        data["vulnerabilities"], stored_vulnerabilities = _cached_details(
-            ("v", vulnerabilities),
+        key: tuple[str, ...] = ("v", vulnerabilities)
+        data["vulnerabilities"], stored_vulnerabilities = cached(key) or _cached_details(
+            key,
             lambda: [{"code": code} for code in split_items(vulnerabilities.lower())],
             VulnerabilityIn,
             _stored_vulnerabilities,
@@ -187,21 +193,34 @@ def _details_input(cells: Mapping[str, str], data: dict[str, Any]) -> _Stored:
     needs = cells.get("needs", "")
     stored_needs: tuple[Any, ...] | None = _NONE
     if needs:
-        data["needs"], stored_needs = _cached_details(
-            ("n", needs), lambda: needs_input(needs), NeedIn, _stored_needs
+        key = ("n", needs)
+        data["needs"], stored_needs = cached(key) or _cached_details(
+            key, lambda: needs_input(needs), NeedIn, _stored_needs
         )
     scopes = cells.get("consent", "")
-    kinds = cells.get("sharing_partner_kinds", "")
-    method = cells.get("consent_method", "").lower() or DEFAULT_CONSENT_METHOD
     stored_consents: tuple[Any, ...] | None = _NONE
     if scopes:
-        data["consents"], stored_consents = _cached_details(
-            ("c", scopes, kinds, method),
-            lambda: consents_input(scopes, kinds, method),
-            ConsentIn,
-            _stored_consents,
+        kinds = cells.get("sharing_partner_kinds", "")
+        method = cells.get("consent_method", "").lower() or DEFAULT_CONSENT_METHOD
+        key = ("c", scopes, kinds, method)
+        data["consents"], stored_consents = cached(key) or _cached_details(
+            key, lambda: consents_input(scopes, kinds, method), ConsentIn, _stored_consents
         )
     return stored_vulnerabilities, stored_needs, stored_consents
+
+
+# Whether a consent cell names the "sharing" scope, per distinct cell (a few in a file).
+_SHARING: dict[str, bool] = {}
+
+
+def _names_sharing(scopes: str) -> bool:
+    found = _SHARING.get(scopes)
+    if found is None:
+        found = "sharing" in split_items(scopes.lower())
+        if len(_SHARING) >= _CACHE_LIMIT:
+            _SHARING.clear()
+        _SHARING[scopes] = found
+    return found
 
 
 def _record(
@@ -251,13 +270,13 @@ def normalise_row(
 ) -> PersonRecord | Rejection:
     """One row, given as `RowReader` reads it: the schema's input and the detail cells."""
     stored = _details_input(details, data)
-    if details.get("sharing_partner_kinds") and "sharing" not in split_items(
-        details.get("consent", "").lower()
-    ):
+    if details.get("sharing_partner_kinds") and not _names_sharing(details.get("consent", "")):
         return Rejection(line, "sharing_partner_kinds", "only with a 'sharing' consent")
     values = accepted_record(data, *stored)
     if values is not None:
-        record = PersonRecord(line, new_id(), *values)
+        # `tuple.__new__` rather than the named tuple's own `__new__` (a Python function of 29
+        # arguments): the same record, made at a fraction of the cost.
+        record = _new_record(PersonRecord, (line, new_id(), *values))
     else:  # the schema decides, and names the field at fault
         try:
             validated = ImportPersonFields.model_validate(data)
@@ -309,45 +328,73 @@ CONSENT_COPY_COLUMNS = ("id", "person_id", "scope", "partner_kinds", "method")
 def person_copy_line(r: PersonRecord) -> str:
     """The row's person, in `PERSON_COPY_COLUMNS` order, without a line end. It starts with the
     36 characters of the new person's id, which the writer replaces for a person already stored."""
-    texts: tuple[str, ...] = (
-        r.given_name,
-        r.family_name,
-        r.given_name_latin,
-        r.family_name_latin,
-        r.email,
-        r.admin_area,
-        r.place_name,
-    )
+    # One unpacking of the record (in `PersonRecord` order) rather than an attribute per field,
+    # and the small helpers (`_codes`, `_number`) written out: this runs once per row.
+    (
+        _,
+        person_id,
+        source_record_id,
+        source,
+        given,
+        family,
+        given_latin,
+        family_latin,
+        search,
+        sex,
+        birth_date,
+        precision,
+        nationality,
+        nationalities,
+        languages,
+        phones,
+        email,
+        country,
+        admin_area,
+        place_name,
+        latitude,
+        longitude,
+        stage,
+        category,
+        _,
+        relationship,
+        _,
+        _,
+        _,
+    ) = r
     # The free texts hardly ever hold a character to escape: one search over them all.
-    if _NEEDS_ESCAPE.search("".join(texts)):
-        texts = tuple(_text(text) for text in texts)
-    given, family, given_latin, family_latin, email, admin_area, place_name = texts
+    if _NEEDS_ESCAPE.search(
+        "".join((given, family, given_latin, family_latin, email, admin_area, place_name))
+    ):
+        given, family, given_latin, family_latin, email, admin_area, place_name = (
+            _text(text)
+            for text in (given, family, given_latin, family_latin, email, admin_area, place_name)
+        )
     return "\t".join(
         (
-            r.id,
-            r.source_record_id,
-            r.source,
+            person_id,
+            source_record_id,
+            source,
             given,
             family,
             given_latin,
             family_latin,
-            r.search_text,
-            r.sex,
-            r.birth_date.isoformat() if r.birth_date else "\\N",
-            r.birth_date_precision,
-            r.nationality,
-            _codes(r.nationalities),
-            _codes(r.languages),
-            _codes(r.phones),
+            search,
+            sex,
+            birth_date.isoformat() if birth_date else "\\N",
+            precision,
+            nationality,
+            '["' + '", "'.join(nationalities) + '"]' if nationalities else "[]",
+            '["' + '", "'.join(languages) + '"]' if languages else "[]",
+            '["' + '", "'.join(phones) + '"]' if phones else "[]",
             email,
-            r.country,
+            country,
             admin_area,
             place_name,
-            _number(r.latitude),
-            _number(r.longitude),
-            r.journey_stage,
-            r.category,
-            r.relationship,
+            "\\N" if latitude is None else repr(latitude),
+            "\\N" if longitude is None else repr(longitude),
+            stage,
+            category,
+            relationship,
         )
     )
 
@@ -364,9 +411,9 @@ def person_copy_line(r: PersonRecord) -> str:
 # generator: `list.pop` is atomic, so threads (two imports in one web process) never get the
 # same id nor fail on each other.
 _IDS_AT_ONCE = 1024
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-# Where the 32 hex digits go in the 36 characters of "8-4-4-4-12".
-_DIGIT_COLUMNS = np.array([column for column in range(36) if column not in (8, 13, 18, 23)])
+# The five groups of hex digits of "8-4-4-4-12", as (start, end) in the 32 digits: group n goes
+# to columns start + n to end + n of the text (after n dashes).
+_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
 _ids: list[str] = []
 
 
@@ -375,11 +422,12 @@ def _more_ids() -> list[str]:
     raw[:, :4] = raw[0, :4]  # the draw's shared first 32 bits
     raw[:, 6] = raw[:, 6] & 0x0F | 0x40  # version 4
     raw[:, 8] = raw[:, 8] & 0x3F | 0x80  # variant 10xx (RFC 4122)
-    nibbles = np.empty((_IDS_AT_ONCE, 32), dtype=np.uint8)
-    nibbles[:, 0::2] = raw >> 4
-    nibbles[:, 1::2] = raw & 0x0F
+    # Hex digits by `bytes.hex` (C), laid out between the dashes by five slice copies.
+    digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype=np.uint8)
+    digits = digits.reshape(_IDS_AT_ONCE, 32)
     text = np.full((_IDS_AT_ONCE, 36), ord("-"), dtype=np.uint8)
-    text[:, _DIGIT_COLUMNS] = _HEX_DIGITS[nibbles]
+    for dashes, (start, end) in enumerate(_GROUPS):
+        text[:, start + dashes : end + dashes] = digits[:, start:end]
     block = text.tobytes().decode("ascii")
     return [block[start : start + 36] for start in range(0, 36 * _IDS_AT_ONCE, 36)]
 
@@ -413,18 +461,40 @@ def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple
     return tuple(f"\t{scope}\t{_codes(list(kinds))}\t{method}\n" for scope, method, kinds in items)
 
 
+# Each detail's tails by the identity of its stored form: rows with the same cells share the
+# very tuples `_DETAILS_CACHE` made, so a look-up by id replaces hashing the nested tuples in
+# the `lru_cache`s above. Each entry keeps its tuple, so that its id stays its own while the
+# entry lasts (checked by `is`: an id is only a hint). As many as the details cache holds. A
+# stored tuple is of one kind only (codes, pairs or triples): one table serves the three.
+_TAILS: dict[int, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
+
+
+def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[str, ...]]) -> tuple[str, ...]:
+    found = _TAILS.get(id(items))
+    if found is not None and found[0] is items:
+        return found[1]
+    tails = make(items)
+    if len(_TAILS) >= _CACHE_LIMIT:
+        _TAILS.clear()
+    _TAILS[id(items)] = (items, tails)
+    return tails
+
+
 def _lines(person_id: str, tails: tuple[str, ...]) -> str:
-    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails]) if tails else ""
+    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails])
 
 
 def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
     """The row's vulnerabilities, needs and consents as COPY lines of their own tables (in
     `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`, `CONSENT_COPY_COLUMNS` order), each with
     a new id; every line ends with a line feed, which nothing inside a line contains."""
+    person_id = r.id
     return (
-        _lines(r.id, _vulnerability_tails(r.vulnerabilities)),
-        _lines(r.id, _need_tails(r.needs)),
-        _lines(r.id, _consent_tails(r.consents)),
+        _lines(person_id, _tails(r.vulnerabilities, _vulnerability_tails))
+        if r.vulnerabilities
+        else "",
+        _lines(person_id, _tails(r.needs, _need_tails)) if r.needs else "",
+        _lines(person_id, _tails(r.consents, _consent_tails)) if r.consents else "",
     )
 
 
@@ -432,22 +502,29 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     """Validate and shape one chunk of numbered rows. Runs in a worker process."""
     chunk = NormalisedChunk()
     read = RowReader(task.header)
+    keys, rejected, records = chunk.keys, chunk.rejected, chunk.records
+    person_lines = chunk.person_lines
+    vulnerability_lines, need_lines, consent_lines = (
+        chunk.vulnerability_lines,
+        chunk.need_lines,
+        chunk.consent_lines,
+    )
     for line, row in task.rows:
         outcome = normalise_row(line, *read(row))
         if isinstance(outcome, Rejection):
-            chunk.rejected.append(outcome)
+            rejected.append(outcome)
             continue
-        chunk.keys.append(
+        keys.append(
             RowKey(outcome.line, outcome.id, outcome.source_record_id, outcome.household_ref)
         )
         if task.copy_text:
-            chunk.person_lines.append(person_copy_line(outcome))
+            person_lines.append(person_copy_line(outcome))
             vulnerabilities, needs, consents = detail_copy_lines(outcome)
-            chunk.vulnerability_lines.append(vulnerabilities)
-            chunk.need_lines.append(needs)
-            chunk.consent_lines.append(consents)
+            vulnerability_lines.append(vulnerabilities)
+            need_lines.append(needs)
+            consent_lines.append(consents)
         else:
-            chunk.records.append(outcome)
+            records.append(outcome)
     return chunk
 
 

@@ -227,6 +227,33 @@ def test_every_one_digit_edit_of_an_example_is_judged_as_the_library_judges_it()
     assert [text for text in sorted(edits) if our_e164(text) != library_e164(text)] == []
 
 
+def test_codes_shared_by_regions_take_the_fast_path_and_pick_the_librarys_region():
+    """+1, +7, +44, +212...: each region's examples (and their last digit changed) are decided
+    by the fast path itself, not handed to the library, with the library's answer."""
+    from compatriot.normalise.phones import _e164_fast
+
+    shared = {
+        code
+        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+        if len(regions) > 1
+    }
+    numbers = {
+        e164[:-1] + digit
+        for e164 in EXAMPLES
+        if phonenumbers.parse(e164).country_code in shared
+        for digit in "0123456789"
+    }
+    decided = {text: _e164_fast(text) for text in numbers}
+    regions = {phonenumbers.region_code_for_number(phonenumbers.parse(e164)) for e164 in EXAMPLES}
+    assert {"US", "AG", "RU", "KZ", "GB", "JE", "IM", "MA", "FI", "AX"} <= regions
+    assert sum(verdict is not None for verdict in decided.values()) > 0.8 * len(numbers)
+    assert [
+        text
+        for text, verdict in decided.items()
+        if verdict is not None and verdict != (library_e164(text) == text)
+    ] == []
+
+
 @pytest.mark.parametrize(
     ("_case", "raw", "regions", "message"),
     [
