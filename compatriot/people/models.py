@@ -131,8 +131,14 @@ class Person(models.Model):
     journey_stage = models.CharField(max_length=20, choices=JourneyStage.choices)
     category = models.CharField(max_length=30, choices=PersonCategory.choices)
 
+    # Indexed by a partial index (Meta) like merged_into: most persons have neither.
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        db_index=False,
     )
     relationship = models.CharField(max_length=20, choices=Relationship.choices, blank=True)
 
@@ -141,7 +147,12 @@ class Person(models.Model):
     # keeps its provenance, and unmerging restores the link exactly. Always one level: a primary
     # never points anywhere. Set only by compatriot.linkage.services.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_persons"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_persons",
+        db_index=False,
     )
 
     version = models.PositiveIntegerField(default=1)
@@ -159,6 +170,19 @@ class Person(models.Model):
             models.Index(fields=["nationality"], name="person_nationality_idx"),
             models.Index(fields=["country"], name="person_country_idx"),
             models.Index(fields=["journey_stage"], name="person_journey_stage_idx"),
+            # Keys that most rows leave empty are indexed where set only: every look-up by them
+            # (`= id`, `IN`, joins, Django's SET_NULL) implies IS NOT NULL, and an imported
+            # person (no merge, often no household) then writes no entry in them.
+            models.Index(
+                fields=["household"],
+                name="person_household_idx",
+                condition=Q(household__isnull=False),
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="person_merged_into_idx",
+                condition=Q(merged_into__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -302,13 +326,26 @@ class Consent(models.Model):
         Organisation, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Indexed where set only (Meta), as persons' household and merged_into.
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["given_at"]
-        indexes = [models.Index(fields=["person", "scope"])]
+        indexes = [
+            models.Index(fields=["person", "scope"]),
+            models.Index(
+                fields=["withdrawn_by"],
+                name="consent_withdrawn_by_idx",
+                condition=Q(withdrawn_by__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         state = "withdrawn" if self.withdrawn_at else "active"

@@ -149,11 +149,18 @@ _ANALYZE_STAGING = (
 )
 # A person already stored gains only what it lacks: a vulnerability code, a need category or a
 # consent scope it has no record of at all (so a re-import never re-grants a withdrawn consent
-# nor reopens a need that was met).
-_NOT_YET_RECORDED = {
-    VULNERABILITIES: "x.code = d.code",
-    NEEDS: "x.category = d.category",
-    CONSENTS: "x.scope = d.scope",
+# nor reopens a need that was met). Each staged row probes its person's records by index: as a
+# plain NOT EXISTS the planner, on statistics that lag behind an import, made it an anti-join
+# sorting the whole table (to disk) once per batch. OFFSET 0 keeps each subquery a per-row probe;
+# needs are probed by person only, inside the fence, so that the planner cannot combine the
+# person index with the (category, status) one (a BitmapAnd over every need of a category).
+_RECORDED = {
+    VULNERABILITIES: "SELECT 1 FROM people_vulnerability x"
+    " WHERE x.person_id = d.person_id AND x.code = d.code OFFSET 0",
+    NEEDS: "SELECT 1 FROM (SELECT x.category FROM people_need x"
+    " WHERE x.person_id = d.person_id OFFSET 0) AS x WHERE x.category = d.category",
+    CONSENTS: "SELECT 1 FROM people_consent x"
+    " WHERE x.person_id = d.person_id AND x.scope = d.scope OFFSET 0",
 }
 _DEFERRABLE_BUT_HOUSEHOLD = """
 SELECT c.conname FROM pg_constraint c
@@ -424,9 +431,8 @@ class PostgresStorage:
         for table, _ in stored.details():
             cursor.execute(
                 f"INSERT INTO {table.name} ({table.columns})"  # noqa: S608  constants
-                f" SELECT {table.columns} FROM {table.staging} d WHERE NOT EXISTS"
-                f" (SELECT 1 FROM {table.name} x WHERE x.person_id = d.person_id"
-                f" AND {_NOT_YET_RECORDED[table]}) RETURNING person_id::text"
+                f" SELECT {table.columns} FROM {table.staging} d"
+                f" WHERE NOT EXISTS ({_RECORDED[table]}) RETURNING person_id::text"
             )
             gained.update(row[0] for row in cursor.fetchall())
         gained -= updated.keys()

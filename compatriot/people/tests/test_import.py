@@ -358,6 +358,34 @@ def test_both_ways_of_writing_store_the_same_rows(mixed_file, crisis, make_membe
     assert audit_verify().is_intact
 
 
+def test_stored_persons_gain_only_the_details_they_lack_both_ways(
+    tmp_path, crisis, make_member, org_a, org_b
+):
+    """A vulnerability code, need category or consent scope a stored person has no record of is
+    added; one it has keeps its record as it is (urgency, partner kinds), whichever way the
+    batch is written."""
+    first = [bad("r1", vulnerabilities="pregnant", needs="food:high", consent="registration",
+                 sharing_partner_kinds="")]  # fmt: skip
+    second = [
+        bad("r1", vulnerabilities="disability pregnant", needs="food:low shelter",
+            consent="registration alerts", sharing_partner_kinds="")
+    ]  # fmt: skip
+    for organisation, storage in ((org_a, "auto"), (org_b, "orm")):
+        user = make_member(organisation, Role.VOLUNTEER)
+        import_file(write_csv(tmp_path / "1.csv", first), crisis, user, organisation,
+                    storage=storage)  # fmt: skip
+        lines = import_file(write_csv(tmp_path / "2.csv", second), crisis, user, organisation,
+                            storage=storage)  # fmt: skip
+        assert lines == ["created 0, updated 1, unchanged 0, rejected 0"]
+
+    assert stored(org_a) == stored(org_b)
+    (person,) = stored(org_a)
+    assert person["version"] == 2
+    assert person["vulnerabilities"] == ["disability", "pregnant"]
+    assert person["needs"] == [("food", "high", "open"), ("shelter", "medium", "open")]
+    assert [c[0] for c in person["consents"]] == ["alerts", "registration"]
+
+
 def test_a_batch_of_new_and_stored_persons_both_ways(tmp_path, crisis, make_member, org_a, org_b):
     """A second file mixes stored persons (one changed, moving to a household the same batch
     creates for a new person; one with a new need; one unchanged) with new ones: COPY and the
