@@ -280,8 +280,9 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
             if not _is_source_record_clash(error):
                 raise
             raise _source_record_conflict() from error
+    alias = connection.alias
     for row in rows:
-        mark_inserted(row, using=connection.alias)
+        mark_inserted(row, using=alias)
     _keep_details(person, vulnerabilities, needs, consents)
     persons_registered(data.crisis_id, found=found)
     return person
