@@ -29,6 +29,7 @@ from compatriot.people.imports.columns import (
     needs_input,
     split_items,
 )
+from compatriot.people.imports.csvblocks import RawRows, parse_raw
 from compatriot.people.imports.shortcut import accepted_record
 from compatriot.people.models import Person, Relationship, Urgency
 from compatriot.people.records import person_values
@@ -118,13 +119,19 @@ class NormalisedChunk:
     need_lines: list[str] = field(default_factory=list)
     consent_lines: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    # Records of a CSV file its reader could not split (not counted as rows read).
+    unreadable: list[Rejection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class ChunkTask:
+    """Rows to normalise: numbered cells, or (`raw`) lines of a CSV file parsed by the worker."""
+
     header: Header
     rows: list[tuple[int, list[str]]]
     copy_text: bool
+    raw: RawRows | None = None
+    unreadable: list[Rejection] = field(default_factory=list)
 
 
 # Validated details per distinct cell text: the same few cells ("food:high", "registration
@@ -430,9 +437,13 @@ def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
 
 def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     """Validate and shape one chunk of numbered rows. Runs in a worker process."""
-    chunk = NormalisedChunk()
+    rows, unreadable = task.rows, task.unreadable
+    if task.raw is not None:
+        parsed = parse_raw(task.raw)
+        rows, unreadable = parsed.rows, parsed.unreadable
+    chunk = NormalisedChunk(unreadable=unreadable)
     read = RowReader(task.header)
-    for line, row in task.rows:
+    for line, row in rows:
         outcome = normalise_row(line, *read(row))
         if isinstance(outcome, Rejection):
             chunk.rejected.append(outcome)
