@@ -4,6 +4,7 @@ numbers and unreadable rows that one reader over the whole file gives."""
 from __future__ import annotations
 
 import csv
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from compatriot.people.imports.columns import Rejection, is_hashtag_row
 from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.normalising import NormalisedChunk, RowKey
 from compatriot.people.imports.reading import open_table
 
 HEADER = "source_record_id,given_name,journey_stage,category"
@@ -129,3 +131,16 @@ def test_a_header_that_is_not_one_plain_line_is_read_by_one_reader(tmp_path: Pat
     table = open_table(path)
     assert table.blocks is None
     assert list(table.rows) == [(2, ["a", "in_transit", "student"])]
+
+
+def test_a_chunk_crosses_processes_whole() -> None:
+    chunk = NormalisedChunk(
+        keys=[RowKey(2, "a", "s1", None), RowKey(3, "b", "s2", "h1")],
+        person_lines=["x", "y"],
+        rejected=[Rejection(4, "sex", "bad")],
+        unreadable=[Rejection(5, "row", "cannot be read")],
+    )
+    copied = pickle.loads(pickle.dumps(chunk))  # noqa: S301  our own bytes
+    assert copied == chunk
+    assert all(type(key) is RowKey for key in copied.keys)
+    assert pickle.loads(pickle.dumps(NormalisedChunk())) == NormalisedChunk()  # noqa: S301
