@@ -77,12 +77,31 @@ class _Digester:
             self._heads[key] = json.dumps(start, **_JSON)[:-1] + ","  # type: ignore[arg-type]
         return self._heads[key]
 
-    def fast(self, item: AuditItem, details: str, previous: str) -> str:
-        payload = (
-            f'{self._head(item.action, item.object_type)}"{item.object_id}"'
-            f'{self._tail}{details},"{previous}"]'
+    def chain(self, items: Sequence[AuditItem], previous: str) -> list[ChainedEntry]:
+        """Entries hashed onto `previous`. The loop runs once per imported person: heads looked
+        up, entries made as tuples of their class, no call per entry but the hash's."""
+        at, user, organisation, purpose = (
+            self.at,
+            self.actor.user_id,
+            self.organisation,
+            self.purpose,
         )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        tail = self._tail
+        heads: dict[tuple[str, str], str] = {}
+        sha256, make = hashlib.sha256, tuple.__new__
+        entries: list[ChainedEntry] = []
+        append = entries.append
+        for action, object_type, object_id, line in items:
+            head = heads.get((action, object_type))
+            if head is None:
+                head = heads[(action, object_type)] = self._head(action, object_type)
+            details = f'{{"line":{int(line)},"via":"import"}}'
+            payload = f'{head}"{object_id}"{tail}{details},"{previous}"]'
+            digest = sha256(payload.encode("utf-8")).hexdigest()
+            entry = (at, user, organisation, action, object_type, object_id, purpose, details)
+            append(make(ChainedEntry, (*entry, previous, digest)))
+            previous = digest
+        return entries
 
     def exact(self, item: AuditItem, previous: str) -> str:
         return entry_digest(
@@ -103,27 +122,37 @@ def chain_entries(
 ) -> list[ChainedEntry]:
     """Lock the chain and hash `items` onto its end. Call inside the batch's transaction, last,
     and insert the result in order before committing (ids must ascend in chain order)."""
-    previous = locked_chain_tail()
+    first = locked_chain_tail()
     digester = _Digester(actor, at)
-    use_fast = True
+    entries = digester.chain(items, first)
+    # The first entry is checked against `entry_digest` itself: the chain is only ever what
+    # `audit_verify` recomputes.
+    if entries and entries[0].entry_hash != digester.exact(items[0], first):
+        return _chain_exactly(digester, items, at, first)
+    return entries
+
+
+def _details(item: AuditItem) -> str:
+    return f'{{"line":{int(item.line)},"via":"import"}}'
+
+
+def _chain_exactly(
+    digester: _Digester, items: Sequence[AuditItem], at: dt.datetime, previous: str
+) -> list[ChainedEntry]:
+    """The chain by `entry_digest` itself, entry by entry (when the fast digest differs)."""
     entries: list[ChainedEntry] = []
-    for index, item in enumerate(items):
-        details = f'{{"line":{int(item.line)},"via":"import"}}'
-        if index == 0:
-            use_fast = digester.fast(item, details, previous) == digester.exact(item, previous)
-        digest = (
-            digester.fast(item, details, previous) if use_fast else digester.exact(item, previous)
-        )
+    for item in items:
+        digest = digester.exact(item, previous)
         entries.append(
             ChainedEntry(
                 at,
-                actor.user_id,
+                digester.actor.user_id,
                 digester.organisation,
                 item.action,
                 item.object_type,
                 item.object_id,
                 digester.purpose,
-                details,
+                _details(item),
                 previous,
                 digest,
             )

@@ -27,7 +27,7 @@ from compatriot.people.imports.batches import Batch, BatchOutcome, Storage
 from compatriot.people.imports.columns import Header, Rejection
 from compatriot.people.imports.normalising import NormalisedChunk, rows_as_cells
 from compatriot.people.imports.ordering import can_write_concurrently, write_in_order
-from compatriot.people.imports.pipeline import CHUNK_ROWS, normalised_chunks
+from compatriot.people.imports.pipeline import CHUNK_ROWS, Block, normalised_chunks, row_blocks
 from compatriot.people.imports.reading import open_table
 from compatriot.people.imports.storage import PostgresStorage
 from compatriot.people.imports.storage_orm import OrmStorage
@@ -93,6 +93,7 @@ def import_file(
         crisis_id=crisis_id,
         header=table.header,
         rows=table.rows,
+        blocks=table.blocks,
         workers=workers,
         batch_size=batch_size,
         progress=progress,
@@ -154,15 +155,17 @@ def _run(
     progress: Progress | None,
     storage: str,
     connections: int = DEFAULT_CONNECTIONS,
+    blocks: Callable[[int], Iterable[Block]] | None = None,
 ) -> ImportReport:
+    """Import `rows`, or with `blocks` (a CSV file's, by lines per block) those instead."""
     writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
     report = ImportReport()
+    size = min(CHUNK_ROWS, batch_size)  # a batch is not bigger than asked for
     chunks = normalised_chunks(
-        rows,
+        row_blocks(rows, size) if blocks is None else blocks(size),
         header=header,
         copy_text=writer.copy_text,
         workers=workers,
-        chunk_rows=min(CHUNK_ROWS, batch_size),  # a batch is not bigger than asked for
     )
     batches = _batches(chunks, batch_size, report.rejected)
     if isinstance(writer, PostgresStorage) and connections > 1 and can_write_concurrently():
@@ -203,6 +206,7 @@ def _batches(
     batch, covered = Batch(), 0
     for chunk in chunks:
         rejected += chunk.rejected
+        rejected += chunk.unreadable
         batch.add(chunk, skip=_repeats(chunk, first_line, rejected))
         covered += len(chunk.keys) + len(chunk.rejected)
         if len(batch) >= batch_size:

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
 
 from compatriot.people.imports.columns import Header
+from compatriot.people.imports.csvblocks import ParsedRows, RawRows
 from compatriot.people.imports.normalising import ChunkTask, NormalisedChunk, normalise_chunk
 from compatriot.people.imports.worker import setup
 
@@ -27,28 +28,42 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _chunks(
-    rows: Iterable[tuple[int, list[str]]], header: Header, *, copy_text: bool, size: int
-) -> Iterator[ChunkTask]:
+Block = RawRows | ParsedRows
+
+
+def row_blocks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[ParsedRows]:
+    """Numbered rows (already read) in blocks of `size`."""
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
-        yield ChunkTask(header=header, rows=batch, copy_text=copy_text)
+        yield ParsedRows(batch)
+
+
+def _task(block: Block, header: Header, copy_text: bool) -> ChunkTask:
+    if isinstance(block, RawRows):
+        return ChunkTask(header=header, rows=[], copy_text=copy_text, raw=block)
+    return ChunkTask(
+        header=header, rows=block.rows, copy_text=copy_text, unreadable=block.unreadable
+    )
+
+
+def _size(block: Block) -> int:
+    return block.lines if isinstance(block, RawRows) else len(block.rows)
 
 
 def normalised_chunks(
-    rows: Iterable[tuple[int, list[str]]],
-    *,
-    header: Header,
-    copy_text: bool,
-    workers: int | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    blocks: Iterable[Block], *, header: Header, copy_text: bool, workers: int | None = None
 ) -> Iterator[NormalisedChunk]:
-    """Yield each chunk of `rows` (numbered cells) normalised, in input order."""
+    """Yield each block of rows (numbered cells, or raw lines of a CSV file) normalised, in
+    input order."""
     workers = default_workers() if workers is None else workers
-    iterator = iter(rows)
-    head = list(islice(iterator, PARALLEL_THRESHOLD))
-    tasks = _chunks(chain(head, iterator), header, copy_text=copy_text, size=chunk_rows)
-    if workers <= 1 or len(head) < PARALLEL_THRESHOLD:
+    iterator = iter(blocks)
+    head: list[Block] = []
+    rows = 0
+    while rows < PARALLEL_THRESHOLD and (block := next(iterator, None)) is not None:
+        head.append(block)
+        rows += _size(block)
+    tasks = (_task(block, header, copy_text) for block in chain(head, iterator))
+    if workers <= 1 or rows < PARALLEL_THRESHOLD:
         yield from (normalise_chunk(task) for task in tasks)
         return
     yield from _in_pool(tasks, workers)

@@ -1,7 +1,9 @@
 """Open a person file (CSV or XLSX) as a header and an iterator of numbered rows of text cells.
 
 Line numbers are what a person sees in an editor or a spreadsheet: the header is line 1, and a
-CSV record that spans lines (a quoted newline) is numbered by the line it starts on.
+CSV record that spans lines (a quoted newline) is numbered by the line it starts on. A CSV file
+whose header is one plain line is read in blocks of lines (`csvblocks`), most of them parsed by
+the workers; any other goes through one reader here.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,11 @@ from openpyxl import load_workbook
 
 from compatriot.core.errors import InvalidInputError
 from compatriot.people.imports.columns import Header, HeaderError, Rejection, is_hashtag_row
+from compatriot.people.imports.csvblocks import ParsedRows, RawRows, blocks, records
 
 _BLOCK = 1 << 20
+# A header line longer than this is read by the one-reader path (no file needs one this long).
+_HEADER_LINE_LIMIT = 1 << 16
 
 
 class UnreadableFileError(InvalidInputError):
@@ -36,6 +41,9 @@ class Table:
     estimated_rows: int | None
     # Rows the CSV reader could not split (e.g. a cell over its size limit), filled as read.
     unreadable: list[Rejection] = field(default_factory=list)
+    # Instead of `rows`, for a CSV file: blocks of its lines, raw or parsed (with their own
+    # unreadable rows), of about `block_lines` lines each.
+    blocks: Callable[[int], Iterator[RawRows | ParsedRows]] | None = None
 
 
 def open_table(path: Path) -> Table:
@@ -70,6 +78,14 @@ def _check_utf8(path: Path) -> int:
 
 def _open_csv(path: Path) -> Table:
     lines = _check_utf8(path)
+    with path.open("rb") as peek:
+        first = peek.readline(_HEADER_LINE_LIMIT)
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8) :]
+    # A header on one line of its own (ended by a line feed, no quote nor lone carriage return):
+    # the records start at line 2, and the rest of the file is read in blocks.
+    if first.endswith(b"\n") and b'"' not in first and first.count(b"\r") == first.count(b"\r\n"):
+        return _open_csv_blocks(path, first, lines)
     stream = path.open(encoding="utf-8-sig", newline="")
     reader = csv.reader(stream)
     try:
@@ -90,24 +106,30 @@ def _open_csv(path: Path) -> Table:
     return table
 
 
+def _open_csv_blocks(path: Path, first: bytes, lines: int) -> Table:
+    try:
+        names = next(csv.reader([first.decode("utf-8")]))
+        header = Header.parse(names)
+    except (csv.Error, HeaderError) as error:
+        raise UnreadableFileError(f"{path.name}: {error}") from error
+    table = Table(header, iter(()), max(lines - 1, 0))
+
+    def read(size: int) -> Iterator[RawRows | ParsedRows]:
+        with path.open("rb") as stream:
+            stream.readline(_HEADER_LINE_LIMIT)
+            yield from blocks(stream, first_line=2, size=size)
+
+    table.blocks = read
+    return table
+
+
 def _csv_rows(
     stream: Any, reader: Any, unreadable: list[Rejection]
 ) -> Iterator[tuple[int, list[str]]]:
     with stream:
-        start = reader.line_num + 1
-        first = True  # the record after the header may be an HXL hashtag row
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:  # the reader skips the row and goes on
-                unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
-            else:
-                if any(row) and not (first and is_hashtag_row(row)):
-                    yield start, row
-            first = False
-            start = reader.line_num + 1
+        yield from records(
+            reader, first_line=reader.line_num + 1, unreadable=unreadable, after_header=True
+        )
 
 
 def _open_xlsx(path: Path) -> Table:

@@ -1,0 +1,144 @@
+"""A CSV file's records in blocks of lines, parsed where they are normalised.
+
+Splitting a CSV file into records (Python's `csv` module) cost the importing process about half
+of its CPU. A block of lines in which no record can span two lines (no quote character, no
+carriage return other than in CRLF) is therefore handed on as its raw bytes (`RawRows`) and
+parsed by the worker that normalises it, with the same `csv` module and the same line numbers.
+Any other block is parsed here, as before, and read on past its end until a record ends, so
+that the next block starts at a record boundary (a quoted newline) and every record is read by
+one reader from its first line to its last.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import BinaryIO
+
+from compatriot.people.imports.columns import Rejection, is_hashtag_row
+
+# A line as a text stream opened with newline="" delivers it: ended by "\r\n", "\r" or "\n".
+_TEXT_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+NumberedRows = list[tuple[int, list[str]]]
+
+
+@dataclass(frozen=True)
+class RawRows:
+    """Lines of a CSV file as bytes, whole records only; `first_line` is the first one's number."""
+
+    data: bytes
+    first_line: int
+    lines: int
+
+
+@dataclass
+class ParsedRows:
+    """Records of a CSV file parsed by the importing process, and those it could not read."""
+
+    rows: NumberedRows
+    unreadable: list[Rejection] = field(default_factory=list)
+
+
+def records(
+    reader: Iterator[list[str]],
+    *,
+    first_line: int,
+    unreadable: list[Rejection],
+    after_header: bool = False,
+    done: Iterable[bool] | None = None,
+) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty records of `reader`, each numbered by the line it starts on (the reader
+    `first_line` being the number of the line the reader reads next), skipping an HXL hashtag row right after the header.
+    A record the reader cannot split is reported in `unreadable` (the reader goes on after it).
+    With `done`, stop after the first record for which its next value is true."""
+    offset = first_line - reader.line_num  # type: ignore[attr-defined]
+    start = first_line
+    first = after_header
+    stop = iter(done) if done is not None else None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # the reader skips the row and goes on
+            unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
+        else:
+            if any(row) and not (first and is_hashtag_row(row)):
+                yield start, row
+        first = False
+        start = offset + reader.line_num  # type: ignore[attr-defined]
+        if stop is not None and next(stop):
+            return
+
+
+def parse_raw(raw: RawRows) -> ParsedRows:
+    """Records of a raw block (in a worker). The block holds whole records and no quote or lone
+    carriage return, so this reads exactly what the importing process's reader would have."""
+    parsed = ParsedRows([])
+    reader = csv.reader(io.StringIO(raw.data.decode("utf-8"), newline=""))
+    parsed.rows = list(records(reader, first_line=raw.first_line, unreadable=parsed.unreadable))
+    return parsed
+
+
+def _is_raw(data: bytes) -> bool:
+    """No record of these lines can span two: no quote, no carriage return outside CRLF."""
+    return b'"' not in data and data.count(b"\r") == data.count(b"\r\n")
+
+
+class _Lines:
+    """Text lines (as a newline="" stream gives them) of byte lines, knowing when the reader has
+    taken the last line of the first `len(head)` byte lines."""
+
+    def __init__(self, head: list[bytes], rest: Iterator[bytes]) -> None:
+        self.head = len(head)
+        self.byte_lines = 0
+        self.text_lines = 0
+        self.past_head = False
+        self._source = chain(head, rest)
+
+    def __iter__(self) -> Iterator[str]:
+        for data in self._source:
+            self.byte_lines += 1
+            pieces = _TEXT_LINES.findall(data.decode("utf-8"))
+            for index, piece in enumerate(pieces):
+                self.text_lines += 1
+                self.past_head = self.byte_lines >= self.head and index == len(pieces) - 1
+                yield piece
+
+    def ended(self) -> Iterator[bool]:
+        while True:
+            yield self.past_head
+
+
+def blocks(stream: BinaryIO, *, first_line: int, size: int) -> Iterator[RawRows | ParsedRows]:
+    """The records of a CSV file (after its header, at line `first_line`) in blocks of about
+    `size` lines: raw where they can be, else parsed here."""
+    line = first_line
+    after_header = True
+    while lines := list(islice(stream, size)):
+        data = b"".join(lines)
+        if _is_raw(data) and not after_header:
+            yield RawRows(data, line, len(lines))
+            line += len(lines)
+            continue
+        # The first block too: the row after the header may be an HXL hashtag row.
+        source = _Lines(lines, stream)
+        parsed = ParsedRows([])
+        reader = csv.reader(iter(source))
+        parsed.rows = list(
+            records(
+                reader,
+                first_line=line,
+                unreadable=parsed.unreadable,
+                after_header=after_header,
+                done=source.ended(),
+            )
+        )
+        after_header = False
+        line += source.text_lines
+        yield parsed

@@ -1,0 +1,146 @@
+"""A CSV file read in blocks (raw blocks parsed by the workers) gives exactly the records, line
+numbers and unreadable rows that one reader over the whole file gives."""
+
+from __future__ import annotations
+
+import csv
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compatriot.people.imports.columns import Rejection, is_hashtag_row
+from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.normalising import NormalisedChunk, RowKey
+from compatriot.people.imports.reading import open_table
+
+HEADER = "source_record_id,given_name,journey_stage,category"
+# Pieces that make records span lines, quote, end lines in every way, or look like HXL tags.
+PIECES = ["a", "bc", ",", '"', '""', "\n", "\r\n", "\r", "#x", " ", "é", "\t", "\n\n", '",']
+
+
+def one_reader(path: Path) -> tuple[list[tuple[int, list[str]]], list[Rejection]]:
+    """What the importer read before blocks: one csv reader over the text file."""
+    rows: list[tuple[int, list[str]]] = []
+    unreadable: list[Rejection] = []
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream)
+        next(reader)
+        start, first = reader.line_num + 1, True
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
+            else:
+                if any(row) and not (first and is_hashtag_row(row)):
+                    rows.append((start, row))
+            first = False
+            start = reader.line_num + 1
+    return rows, unreadable
+
+
+def in_blocks(path: Path, size: int) -> tuple[list[tuple[int, list[str]]], list[Rejection], int]:
+    table = open_table(path)
+    assert table.blocks is not None
+    rows: list[tuple[int, list[str]]] = []
+    unreadable: list[Rejection] = []
+    raw = 0
+    for block in table.blocks(size):
+        if isinstance(block, RawRows):
+            raw += 1
+            parsed: Any = parse_raw(block)
+        else:
+            parsed = block
+        rows += parsed.rows
+        unreadable += parsed.unreadable
+    return rows, unreadable, raw
+
+
+def _write(path: Path, body: str, *, bom: bool = False, crlf: bool = False) -> Path:
+    head = HEADER + ("\r\n" if crlf else "\n")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + (head + body).encode("utf-8"))
+    return path
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.lists(st.sampled_from(PIECES), max_size=80).map("".join),
+    size=st.integers(1, 6),
+    bom=st.booleans(),
+    crlf=st.booleans(),
+)
+def test_blocks_read_what_one_reader_reads(
+    tmp_path: Path, body: str, size: int, bom: bool, crlf: bool
+) -> None:
+    path = _write(tmp_path / "people.csv", body, bom=bom, crlf=crlf)
+    rows, unreadable, _ = in_blocks(path, size)
+    assert (rows, unreadable) == one_reader(path)
+
+
+def test_plain_lines_go_raw_and_a_quoted_newline_across_a_block_is_one_record(
+    tmp_path: Path,
+) -> None:
+    body = "#meta+id,#status,#group\n" + "".join(f"r{i},in_transit,student\n" for i in range(9))
+    body += (
+        'r9,"in\ntransit",student\n' + "".join(f"s{i},x,y\r\n" for i in range(8)) + "\n\nlast,x,y"
+    )
+    path = _write(tmp_path / "people.csv", body)
+    rows, unreadable, raw = in_blocks(path, 4)
+    assert (rows, unreadable) == one_reader(path)
+    assert raw >= 3  # the blocks without quotes went raw
+    assert (12, ["r9", "in\ntransit", "student"]) in rows
+    assert rows[-1] == (24, ["last", "x", "y"])
+
+
+@pytest.fixture
+def small_fields() -> Iterator[None]:
+    limit = csv.field_size_limit(20)
+    yield
+    csv.field_size_limit(limit)
+
+
+@pytest.mark.usefixtures("small_fields")
+def test_unreadable_records_are_reported_with_their_line_in_raw_blocks(tmp_path: Path) -> None:
+    body = (
+        "a,b,c\nlong enough to fail surely,b,c\nd,e,f\n" * 3
+        + 'x,"quoted and long enough\nacross lines",z\nq,r,s\n'
+    )
+    path = _write(tmp_path / "people.csv", body)
+    rows, unreadable, raw = in_blocks(path, 2)
+    assert raw >= 1
+    assert len(unreadable) == 4
+    assert (rows, unreadable) == one_reader(path)
+
+
+def test_a_header_that_is_not_one_plain_line_is_read_by_one_reader(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(b'"source_record_id",given_name,journey_stage,category\na,b,c,d\n')
+    table = open_table(path)
+    assert table.blocks is None
+    assert list(table.rows) == [(2, ["a", "b", "c", "d"])]
+    path.write_bytes(b"source_record_id,given_name,journey_stage,category\ra,in_transit,student\r")
+    table = open_table(path)
+    assert table.blocks is None
+    assert list(table.rows) == [(2, ["a", "in_transit", "student"])]
+
+
+def test_a_chunk_crosses_processes_whole() -> None:
+    chunk = NormalisedChunk(
+        keys=[RowKey(2, "a", "s1", None), RowKey(3, "b", "s2", "h1")],
+        person_lines=["x", "y"],
+        rejected=[Rejection(4, "sex", "bad")],
+        unreadable=[Rejection(5, "row", "cannot be read")],
+    )
+    copied = pickle.loads(pickle.dumps(chunk))  # noqa: S301  our own bytes
+    assert copied == chunk
+    assert all(type(key) is RowKey for key in copied.keys)
+    assert pickle.loads(pickle.dumps(NormalisedChunk())) == NormalisedChunk()  # noqa: S301
