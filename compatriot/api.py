@@ -15,18 +15,35 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.main import _E, Exc
 
 from compatriot.assistance.api import router as assistance_router
 from compatriot.auth import BearerToken
 from compatriot.cases.api import router as cases_router
 from compatriot.core.api import router as core_router
+from compatriot.core.claims import TokenClaim, TokenNoLongerValid, confirmed
 from compatriot.core.errors import DomainError
 from compatriot.directory.api import router as directory_router
 from compatriot.linkage.api import router as linkage_router
 from compatriot.people.api import router as people_router
 from compatriot.tracing.api import router as tracing_router
 
-api = NinjaAPI(
+
+class CompatriotAPI(NinjaAPI):
+    def on_exception(self, request: HttpRequest, exc: Exc[_E]) -> HttpResponse:
+        """Any answer but a write's own goes only to a confirmed token: a claim (a token taken
+        from memory by BearerToken(claims=True)) is looked up afresh first, and answered 401 if
+        no longer valid, so that a revoked token never learns more than today."""
+        claim = getattr(request, "auth", None)
+        if isinstance(claim, TokenClaim) and not isinstance(exc, TokenNoLongerValid):
+            try:
+                request.auth = confirmed(claim)  # type: ignore[attr-defined]  # ninja's own
+            except TokenNoLongerValid as refused:
+                return super().on_exception(request, refused)
+        return super().on_exception(request, exc)
+
+
+api = CompatriotAPI(
     title="Compatriot API",
     version="1",
     description=(
@@ -94,7 +111,10 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
 
 
 @api.exception_handler(AuthenticationError)
-def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+@api.exception_handler(TokenNoLongerValid)
+def authentication_error(
+    request: HttpRequest, error: AuthenticationError | TokenNoLongerValid
+) -> HttpResponse:
     body = {
         "code": "UNAUTHENTICATED",
         "field": None,

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from compatriot.core import selectors, services
+from compatriot.core.claims import TokenClaim, confirmed
 from compatriot.core.models import ApiToken, Membership
 from compatriot.core.schemas import (
     CrisisIn,
@@ -33,7 +34,14 @@ router = Router()
 
 
 def viewer_of(request: HttpRequest) -> Viewer:
-    return request.auth  # type: ignore[attr-defined]  # set by BearerToken
+    """The caller, its token confirmed: a claim (made only by BearerToken(claims=True)) is looked
+    up afresh here, so no view acts on one unconfirmed."""
+    return confirmed(request.auth)  # type: ignore[attr-defined]  # set by the API's auth
+
+
+def viewer_or_claim_of(request: HttpRequest) -> Viewer | TokenClaim:
+    """Only for a view whose service confirms a claim in the write's own round trip."""
+    return request.auth  # type: ignore[attr-defined]  # set by the API's auth
 
 
 @router.post("/crises", response={201: CrisisOut}, tags=["crises"])

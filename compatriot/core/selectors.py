@@ -135,8 +135,12 @@ def viewer_for_token(secret: str, *, purpose: str = "") -> tuple[Viewer, ApiToke
     """Resolve a bearer secret to the Viewer it acts as, in one query; None when the token is
     unknown, revoked or expired, or its user or membership is no longer active. The ApiToken
     carries only id, user, organisation, expires_at and last_used_at (for token_touch)."""
+    return viewer_for_token_hash(hash_token(secret), purpose=purpose)
+
+
+def viewer_for_token_hash(key_hash: str, *, purpose: str = "") -> tuple[Viewer, ApiToken] | None:
+    """`viewer_for_token` for a secret already hashed."""
     sql, columns = _token_query()
-    key_hash = hash_token(secret)
     params = [key_hash] if connection.vendor == "postgresql" else [True, key_hash, True]
     with fixed_statement(sql, params) as cursor:
         row = cursor.fetchone()

@@ -330,8 +330,13 @@ def sharing_agreement_revoke(actor: Viewer, *, agreement_id: uuid.UUID) -> Shari
     return agreement
 
 
-def token_touch(token: ApiToken, *, now: dt.datetime) -> None:
-    """Record use at most once a minute, with a conditional UPDATE that never blocks a request."""
-    if token.last_used_at and now - token.last_used_at < dt.timedelta(minutes=1):
-        return
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+def token_touch(token: ApiToken, *, now: dt.datetime) -> bool:
+    """Record use at most once a minute, with a conditional UPDATE that never blocks a request.
+    Whether it was recorded now."""
+    if token.last_used_at and now - token.last_used_at < TOKEN_TOUCH_EVERY:
+        return False
     ApiToken.objects.filter(id=token.id).update(last_used_at=now)
+    return True

@@ -7,12 +7,19 @@ import uuid
 from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
 from compatriot.core.audit import append_statement, appended, audit_entry, audit_record
-from compatriot.core.errors import ConflictError, ErrorCode, InvalidInputError, NotFoundError
+from compatriot.core.claims import ClaimRefused, TokenClaim, confirmed, is_refusal
+from compatriot.core.errors import (
+    ConflictError,
+    DomainError,
+    ErrorCode,
+    InvalidInputError,
+    NotFoundError,
+)
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.statements import (
     after_commit_rows,
@@ -192,14 +199,27 @@ def _create_person(
     return person
 
 
-def person_register(actor: Viewer, *, data: PersonIn) -> Person:
+def person_register(actor: Viewer | TokenClaim, *, data: PersonIn) -> Person:
+    """A TokenClaim (the API's bearer token as this process last found it) is confirmed in the
+    write's own transaction on the one-round-trip path, and looked up before anything else on
+    every other path (`confirmed`). Refused there, nothing was written: the token is looked up
+    afresh (no longer valid: TokenNoLongerValid, a 401) and the write runs once more as the
+    viewer the token now stands for."""
+    try:
+        return _person_register(actor, data)
+    except ClaimRefused:
+        return _person_register(confirmed(actor), data)
+
+
+def _person_register(actor: Viewer | TokenClaim, data: PersonIn) -> Person:
     try:
         if data.household_id is None and can_send_together():
             registered = _register_in_one_round_trip(actor, data)
             if registered is not None:
                 return registered
+        viewer = confirmed(actor)  # before the transaction: its use is recorded whatever follows
         with transaction.atomic():
-            return _register(actor, data)
+            return _register(viewer, data)
     except IntegrityError as error:  # a foreign key checked at commit
         if _no_such_crisis(error):
             _KNOWN_CRISES.pop(data.crisis_id, None)
@@ -232,20 +252,27 @@ def _register(actor: Viewer, data: PersonIn) -> Person:
     return person
 
 
-def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
+def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -> Person | None:
     """PostgreSQL, a person with no household (the API's common case): the person, the details
     and the audit entry go to the database as one simple query, which PostgreSQL runs as one
     transaction (core.statements.statements_together), so there are no BEGIN and COMMIT round
     trips and nothing is half-written. The same rows, values, checks and errors as `_register`,
     whose ORM path remains for households (their row is read under a lock first), for SQLite,
     and for any model `insert_statement` cannot write (then this returns None, having written
-    nothing)."""
-    actor.require_people_write()
-    _require_crisis(data.crisis_id)
-    if data.relationship is not None:
-        raise InvalidInputError(
-            "household_id and relationship come together.", field="relationship"
-        )
+    nothing).
+
+    A TokenClaim is confirmed by the first statement of that query (compatriot_token_confirm),
+    which refuses the whole transaction if the token no longer stands for the claimed viewer
+    (ClaimRefused). A claim whose checks fail here returns None: the ORM path then looks the
+    token up before answering, so that refusal is given only to a valid token."""
+    claim = claimant if isinstance(claimant, TokenClaim) else None
+    actor = claimant.claimed if isinstance(claimant, TokenClaim) else claimant
+    try:
+        _check_registration(actor, data)
+    except DomainError:
+        if claim is None:
+            raise
+        return None
     person = _new_person(
         actor, data=data, crisis_id=data.crisis_id, household=None, relationship=""
     )
@@ -256,6 +283,8 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
         return None
     entry = audit_entry(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
     statements = [*inserts, append_statement(entry)]
+    if claim is not None:  # first: refused, nothing after it runs, and nothing is written
+        statements.insert(0, claim.confirm_statement())
     # The callbacks' checks (tracing: is there an active request?) go in the same round trip,
     # after the commit, so they still see the person. Inside a caller's transaction (tests, a
     # wider service) nothing commits here: a savepoint keeps a refused write from spoiling it, as
@@ -280,12 +309,26 @@ def _register_in_one_round_trip(actor: Viewer, data: PersonIn) -> Person | None:
             if not _is_source_record_clash(error):
                 raise
             raise _source_record_conflict() from error
+        except DatabaseError as error:
+            if claim is None or not is_refusal(error):
+                raise
+            raise ClaimRefused from error
     alias = connection.alias
     for row in rows:
         mark_inserted(row, using=alias)
     _keep_details(person, vulnerabilities, needs, consents)
     persons_registered(data.crisis_id, found=found)
     return person
+
+
+def _check_registration(actor: Viewer, data: PersonIn) -> None:
+    """`_register`'s checks for a person with no household, in its order."""
+    actor.require_people_write()
+    _require_crisis(data.crisis_id)
+    if data.relationship is not None:
+        raise InvalidInputError(
+            "household_id and relationship come together.", field="relationship"
+        )
 
 
 def _require_whole_coordinates(latitude: float | None, longitude: float | None) -> None:
