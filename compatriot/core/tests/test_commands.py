@@ -88,3 +88,28 @@ def test_audit_verify_reports_intact_then_the_first_broken_entry(org_a, capsys) 
     AuditEntry.objects.filter(id=entries[2].id).update(object_id="forged")
     with pytest.raises(CommandError, match=f"broken at entry #{entries[2].id}: content"):
         call_command("audit_verify")
+
+
+def test_serve_runs_gunicorn_with_a_listener_per_worker(monkeypatch, capsys) -> None:
+    from gunicorn.config import Config
+
+    from compatriot.core.management.commands import serve
+
+    ran: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: ran.append(("call", [])))
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: ran.append((path, argv)))
+    call_command("serve", "--port", "8123", "--workers", "3", "--threads", "4")
+
+    assert ran[0] == ("call", [])  # collectstatic first
+    path, argv = ran[1]
+    assert argv[:4] == [path, "-m", "gunicorn", "compatriot.wsgi:application"]
+    # gunicorn's own parser reads the command line: what `serve` asks for is what gunicorn runs.
+    config = Config()
+    for name, value in vars(config.parser().parse_args(argv[3:])).items():
+        if value is not None and name in config.settings:
+            config.set(name, value)
+    assert config.bind == ["127.0.0.1:8123"]
+    assert (config.workers, config.threads) == (3, 4)
+    # SO_REUSEPORT: a listener per worker, so that kept-alive clients spread over the workers.
+    assert config.reuse_port is True
+    assert "Compatriot on http://127.0.0.1:8123/" in capsys.readouterr().out

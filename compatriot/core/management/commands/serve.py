@@ -37,6 +37,11 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--threads",
             str(options["threads"]),
+            # A listening socket per worker (SO_REUSEPORT): the kernel spreads new connections
+            # over the workers. With one shared socket, whichever worker wins the accept race
+            # keeps the connection for as long as the client keeps it alive, and one worker
+            # (one process, one GIL) could serve nearly all clients while the other idles.
+            "--reuse-port",
             "--access-logfile",
             "-",
         ]
