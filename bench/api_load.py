@@ -11,8 +11,9 @@ For each database (PostgreSQL, SQLite in WAL mode) the benchmark
 3. runs N keep-alive clients in a separate process (one asyncio event loop speaking raw HTTP/1.1,
    so that the client costs little of the machine's CPU) for a warm-up and then `--seconds`;
    every request carries a unique `source_record_id`;
-4. reports requests/s, latency percentiles, errors by status and the CPU used by the client, the
-   server, PostgreSQL and anything else on the machine;
+4. reports requests/s, latency percentiles, errors by status, the CPU used by the client, the
+   server, PostgreSQL and anything else on the machine, and how many of the clients' connections
+   each server worker holds (sampled every 2 s);
 5. stops the server, then checks in the database that every acknowledged (201) write is stored
    with the acknowledged id and source_record_id, that no other row exists, that every person has
    its audit entry, and runs `audit_verify` over the whole chain;
@@ -696,6 +697,69 @@ class CpuWindow:
         return self.before, (self.seen, busy, total)
 
 
+def _established_inodes(port: int) -> set[str]:
+    """Socket inodes of the established TCP connections whose local port is the server's."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def connection_split(server_pid: int, port: int) -> dict[int, int]:
+    """Client connections held by each of the server's child processes (the workers), by pid."""
+    inodes = _established_inodes(port)
+    split: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+            if int(raw[raw.rindex(")") + 2 :].split()[1]) != server_pid:
+                continue
+            links = [os.readlink(fd) for fd in Path(f"/proc/{entry}/fd").iterdir()]
+        except (OSError, ValueError):
+            continue
+        split[int(entry)] = sum(1 for link in links if link[8:-1] in inodes)
+    return split
+
+
+class SplitWindow:
+    """Samples every 2 s which worker holds the clients' keep-alive connections: a worker holds
+    a connection from its accept to its close, so the split shows how evenly the load can be
+    spread over the workers (each worker is one process with one GIL)."""
+
+    def __init__(self, server_pid: int, port: int) -> None:
+        self.server_pid, self.port = server_pid, port
+        self.samples: list[list[int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(2.0):
+            split = connection_split(self.server_pid, self.port)
+            self.samples.append(sorted(split.values(), reverse=True))
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        if not self.samples:
+            return {"samples": 0}
+        busiest = [sample[0] if sample else 0 for sample in self.samples]
+        return {
+            "samples": len(self.samples),
+            "first": self.samples[0],
+            "last": self.samples[-1],
+            # The busiest worker's share of the connections, at worst over the window.
+            "busiest_max": max(busiest),
+            "busiest_min": min(busiest),
+        }
+
+
 def cpu_usage(
     before: tuple[dict[int, tuple[str, int, int]], int, int],
     after: tuple[dict[int, tuple[str, int, int]], int, int],
@@ -761,6 +825,8 @@ def gunicorn_command(args: argparse.Namespace, port: int, database: str) -> list
         "--error-logfile",
         "-",
     ]
+    if args.reuse_port:
+        command += ["--reuse-port"]  # as `compatriot serve` runs it: a listener per worker
     if args.access_log:
         command += ["--access-logfile", str(OUT / f"api_load-access-{database}.log")]
     if args.switch_interval:
@@ -1093,9 +1159,11 @@ def bench_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         client.stdout.readline()  # "started"
         time.sleep(args.warmup)  # the CPU window is the measured window, after the warm-up
         window = CpuWindow()
+        split = SplitWindow(server.process.pid, server.port)
         wall_before = time.perf_counter()
         time.sleep(args.seconds)
         before, after = window.stop()
+        result["connection_split"] = split.stop()
         wall = time.perf_counter() - wall_before
         out, err = client.communicate(timeout=args.request_timeout + 120)
         if client.returncode != 0:
@@ -1129,9 +1197,9 @@ def table_header() -> str:
     return (
         "| database | server | clients | seconds | requests | req/s | p50 ms | p90 ms | p99 ms "
         "| max ms | errors | lost writes | extra rows | audit chain | client CPU | server CPU "
-        "| db CPU | other CPU |\n"
+        "| db CPU | other CPU | connections per worker |\n"
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: "
-        "| --- | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | --- |"
     )
 
 
@@ -1159,7 +1227,8 @@ def table_row(result: dict[str, Any]) -> str:
         f"| {load['requests_per_second']:.0f} | {load['p50_ms']:.1f} | {load['p90_ms']:.1f} "
         f"| {load['p99_ms']:.1f} | {load['max_ms']:.0f} | {errors} | {verify['lost_writes']} "
         f"| {verify['extra_rows']} | {chain} | {share('client')} | {share('server')} "
-        f"| {share('postgres')} | {share('other', 'unattributed')} |"
+        f"| {share('postgres')} | {share('other', 'unattributed')} "
+        f"| {' / '.join(map(str, result.get('connection_split', {}).get('last', [])))} |"
     )
 
 
@@ -1183,6 +1252,13 @@ def main() -> int:
         type=float,
         default=0.0,
         help="set the workers' GIL switch interval, in ms (Python's default is 5)",
+    )
+    parser.add_argument(
+        "--reuse-port",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn: a SO_REUSEPORT listener per worker, as `compatriot serve` runs it where "
+        "net.ipv4.tcp_migrate_req is 1 (docs/operations.md)",
     )
     parser.add_argument(
         "--access-log",

@@ -88,3 +88,71 @@ def test_audit_verify_reports_intact_then_the_first_broken_entry(org_a, capsys) 
     AuditEntry.objects.filter(id=entries[2].id).update(object_id="forged")
     with pytest.raises(CommandError, match=f"broken at entry #{entries[2].id}: content"):
         call_command("audit_verify")
+
+
+def _serve(
+    monkeypatch, *arguments: str, migrates: bool | None = True
+) -> list[tuple[str, list[str]]]:
+    """Runs `serve` up to the exec of gunicorn; returns what it ran."""
+    from compatriot.core.management.commands import serve
+
+    ran: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: ran.append(("call", [])))
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: ran.append((path, argv)))
+    lost = None if migrates is None else not migrates  # None: the kernel does not say
+    monkeypatch.setattr(serve, "queued_connections_lost_on_exit", lambda: lost)
+    call_command("serve", *arguments)
+    return ran
+
+
+def _gunicorn_config(argv: list[str]):
+    """gunicorn's own parser reads the command line: what `serve` asks for is what it runs."""
+    from gunicorn.config import Config
+
+    config = Config()
+    for name, value in vars(config.parser().parse_args(argv[3:])).items():
+        if value is not None and name in config.settings:
+            config.set(name, value)
+    return config
+
+
+def test_serve_runs_gunicorn_with_a_listener_per_worker(monkeypatch, capsys) -> None:
+    ran = _serve(monkeypatch, "--port", "8123", "--workers", "3", "--threads", "4")
+
+    assert ran[0] == ("call", [])  # collectstatic first
+    path, argv = ran[1]
+    assert argv[:4] == [path, "-m", "gunicorn", "compatriot.wsgi:application"]
+    config = _gunicorn_config(argv)
+    assert config.bind == ["127.0.0.1:8123"]
+    assert (config.workers, config.threads) == (3, 4)
+    # SO_REUSEPORT: a listener per worker, so that kept-alive clients spread over the workers.
+    assert config.reuse_port is True
+    out, err = capsys.readouterr()
+    assert "Compatriot on http://127.0.0.1:8123/" in out
+    assert err == ""
+
+
+def test_serve_shares_one_listener_where_a_reload_would_reset_queued_connections(
+    monkeypatch, capsys
+) -> None:
+    for migrates in (False, None):  # the kernel says it would not hand them over, or nothing
+        ran = _serve(monkeypatch, migrates=migrates)
+
+        assert _gunicorn_config(ran[1][1]).reuse_port is False
+        assert capsys.readouterr().err == ""
+
+
+def test_serve_reuse_port_asked_for_warns_when_queued_connections_would_be_reset(
+    monkeypatch, capsys
+) -> None:
+    ran = _serve(monkeypatch, "--reuse-port", migrates=False)
+
+    assert _gunicorn_config(ran[1][1]).reuse_port is True
+    assert "net.ipv4.tcp_migrate_req is 0" in capsys.readouterr().err
+
+
+def test_serve_without_reuse_port_shares_one_listener(monkeypatch, capsys) -> None:
+    ran = _serve(monkeypatch, "--no-reuse-port")
+
+    assert _gunicorn_config(ran[1][1]).reuse_port is False
+    assert capsys.readouterr().err == ""
