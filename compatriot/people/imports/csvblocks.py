@@ -52,10 +52,10 @@ def records(
     after_header: bool = False,
     done: Iterable[bool] | None = None,
 ) -> Iterator[tuple[int, list[str]]]:
-    """The non-empty records of `reader`, each numbered by the line it starts on (the reader
-    `first_line` being the number of the line the reader reads next), skipping an HXL hashtag row right after the header.
-    A record the reader cannot split is reported in `unreadable` (the reader goes on after it).
-    With `done`, stop after the first record for which its next value is true."""
+    """The non-empty records of `reader`, each numbered by the line it starts on (`first_line`:
+    the number of the line the reader reads next), skipping an HXL hashtag row right after the
+    header. A record the reader cannot split is reported in `unreadable` (the reader goes on
+    after it). With `done`, stop after the first record for which its next value is true."""
     offset = first_line - reader.line_num  # type: ignore[attr-defined]
     start = first_line
     first = after_header
