@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
+
+from compatriot.answers import schema_answer
 
 from compatriot.auth import BearerToken
 from compatriot.core.api import viewer_of, viewer_or_claim_of
@@ -79,9 +81,9 @@ def person_out(person: Person) -> dict[str, object]:
 
 # The token may be claimed from memory: person_register confirms it in the write's own round trip.
 @router.post("/persons", response={201: PersonOut}, auth=BearerToken(claims=True))
-def register_person(request: HttpRequest, data: PersonIn) -> Status:
+def register_person(request: HttpRequest, data: PersonIn) -> HttpResponse:
     person = services.person_register(viewer_or_claim_of(request), data=data)
-    return Status(201, person_out(person))
+    return schema_answer(request, PersonOut, person_out(person), status=201)
 
 
 @router.get("/persons", response=Page[PersonOut])
