@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from compatriot.answers import schema_answer
-
 from compatriot.auth import BearerToken
 from compatriot.core.api import viewer_of, viewer_or_claim_of
 from compatriot.core.errors import InvalidInputError

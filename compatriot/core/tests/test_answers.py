@@ -51,7 +51,7 @@ VALUES: list[Any] = [
     1e-7,
     "",
     "plain",
-    "O'Brien \\ \"quoted\" \n\t",
+    'O\'Brien \\ "quoted" \n\t',
     "Ольга Шевченко",
     "فاطمة الحسن",
     "😀 and \u2028",
@@ -63,7 +63,7 @@ VALUES: list[Any] = [
     dt.datetime(2026, 12, 6, 22, 1, 13, tzinfo=UTC),
     dt.datetime(2026, 12, 6, 22, 1, 13, 999, tzinfo=UTC),
     dt.datetime(2026, 12, 6, 22, 1, 13, 500000, tzinfo=KYIV),
-    dt.datetime(2026, 12, 6, 22, 1, 13, 7),
+    dt.datetime(2026, 12, 6, 22, 1, 13, 7),  # noqa: DTZ001  naive, as a caller may hand one over
     dt.datetime(2026, 12, 6, 22, 1, 13, tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30))),
     Stamp(2026, 12, 6, 22, 1, 13, 123456, tzinfo=UTC),
     dt.date(2026, 12, 6),

@@ -24,9 +24,7 @@ def _operation(path: str, method: str) -> Operation:
     """The bound operation behind a URL (ninja keeps it in its view function's closure)."""
     view: Any = resolve(path).func
     path_view = next(
-        cell.cell_contents
-        for cell in view.__closure__
-        if hasattr(cell.cell_contents, "operations")
+        cell.cell_contents for cell in view.__closure__ if hasattr(cell.cell_contents, "operations")
     )
     return next(op for op in path_view.operations if method in op.methods)
 
