@@ -1,14 +1,13 @@
-"""The API's answers: its JSON renderer, and an operation's answer built as ninja builds it
-without ninja's per-operation response model.
+"""The API's answers: its JSON renderer, and answers rendered without ninja's response machinery.
 
 For `response={201: PersonOut}` ninja validates the view's result against a model it wraps around
 the schema (`response: PersonOut`, a ninja Schema whose root validator runs in Python), dumps it,
-and renders it with the API's renderer into the response it made before the view ran. For the
-busiest write that machinery costs as much as the validation itself (docs/benchmarks.md, branch
-apiframe). `schema_answer` validates against the schema itself, dumps with ninja's default
-options and renders with the API's own renderer (`RENDERER`, which `compatriot.api` hands to the
-API): the same bytes, status and headers. The operation keeps its `response=`, so the OpenAPI
-document still names the schema, and an answer that does not fit the schema is still an error.
+and renders it into the response it made before the view ran. For the busiest write, whose values
+the write itself has just made with the declared types, that is a third of the request's framework
+cost (docs/benchmarks.md, branch apiframe): `json_answer` renders a view's already-dumped answer
+with the API's own renderer (`RENDERER`, which `compatriot.api` hands to the API), with the same
+status and headers ninja gives. The operation keeps its `response=`, so the OpenAPI document still
+names the schema; the view's tests prove its text equals ninja's validated answer.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
-from pydantic import BaseModel
 
 
 class _Encoder(NinjaJSONEncoder):
@@ -56,9 +54,7 @@ RENDERER = AnswerRenderer()
 CONTENT_TYPE = f"{RENDERER.media_type}; charset={RENDERER.charset}"
 
 
-def schema_answer(
-    request: HttpRequest, schema: type[BaseModel], data: object, *, status: int
-) -> HttpResponse:
-    body = schema.model_validate(data).model_dump()
-    content = RENDERER.render(request, body, response_status=status)
+def json_answer(request: HttpRequest, data: object, *, status: int) -> HttpResponse:
+    """`data` as the schema's dump gives it (the schema's fields in its order, its types)."""
+    content = RENDERER.render(request, data, response_status=status)
     return HttpResponse(content, status=status, content_type=CONTENT_TYPE)
