@@ -18,7 +18,6 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from compatriot.answers import RENDERER
-from compatriot.api import api
 from compatriot.core.viewer import Viewer
 from compatriot.people import api as people_api
 from compatriot.people import services
@@ -39,6 +38,7 @@ def _operation(path: str, method: str) -> Operation:
 @pytest.mark.django_db
 def test_the_write_answers_what_ninjas_own_path_answers(client_a, person_payload, monkeypatch):
     operation = _operation("/api/v1/persons", "POST")
+    api = operation.api
     stock_answers: list[tuple[int, bytes, list[tuple[str, str]]]] = []
     answers: list[tuple[int, bytes, list[tuple[str, str]]]] = []
     person_answer, json_answer = people_api.person_answer, people_api.json_answer
