@@ -95,7 +95,7 @@ def test_the_write_answers_the_schemas_validated_dump(actor, person_payload):
         assert answer == dumped
         assert list(answer) == list(dumped)  # the schema's order, in the text too
         for name in ("vulnerabilities", "needs", "consents"):
-            for ours, schemas in zip(answer[name], dumped[name], strict=True):  # type: ignore[call-overload]
+            for ours, schemas in zip(answer[name], dumped[name], strict=True):
                 assert list(ours) == list(schemas)
         assert json.dumps(answer, cls=NinjaJSONEncoder) == json.dumps(dumped, cls=NinjaJSONEncoder)
 
