@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.main import _E, Exc
 
+from compatriot.answers import RENDERER
 from compatriot.assistance.api import router as assistance_router
 from compatriot.auth import BearerToken
 from compatriot.cases.api import router as cases_router
@@ -54,6 +55,7 @@ api = CompatriotAPI(
     ),
     auth=BearerToken(),
     urls_namespace="api-v1",
+    renderer=RENDERER,  # the one compatriot.answers renders with
 )
 api.add_router("/", core_router)
 api.add_router("/", people_router)

@@ -1,0 +1,112 @@
+"""The API's renderer writes exactly the text ninja's own JSON renderer writes, for every kind of
+value an answer may carry (compatriot/answers.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import ipaddress
+import uuid
+import zoneinfo
+from typing import Any
+
+import pytest
+from django.db import models
+from django.test import RequestFactory
+from django.urls import resolve
+from django.utils.translation import gettext_lazy
+from ninja.renderers import JSONRenderer
+from pydantic import BaseModel
+
+from compatriot.answers import RENDERER
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Stage(models.TextChoices):
+    TRANSIT = "transit", "In transit"
+
+
+class Inner(BaseModel):
+    when: dt.datetime
+    id: uuid.UUID
+
+
+class Stamp(dt.datetime):
+    """A datetime subclass: not the exact type, so it takes ninja's and Django's path."""
+
+
+UTC = dt.UTC
+KYIV = zoneinfo.ZoneInfo("Europe/Kyiv")
+VALUES: list[Any] = [
+    None,
+    True,
+    0,
+    -5,
+    1.5,
+    49.99,
+    1e-7,
+    "",
+    "plain",
+    'O\'Brien \\ "quoted" \n\t',
+    "Ольга Шевченко",
+    "فاطمة الحسن",
+    "😀 and \u2028",
+    [],
+    {},
+    uuid.UUID("7d0a1c52-8d0b-4e7b-9e5e-6a2f3b2c1d00"),
+    uuid.uuid4(),
+    dt.datetime(2026, 12, 6, 22, 1, 13, 123456, tzinfo=UTC),
+    dt.datetime(2026, 12, 6, 22, 1, 13, tzinfo=UTC),
+    dt.datetime(2026, 12, 6, 22, 1, 13, 999, tzinfo=UTC),
+    dt.datetime(2026, 12, 6, 22, 1, 13, 500000, tzinfo=KYIV),
+    dt.datetime(2026, 12, 6, 22, 1, 13, 7),  # noqa: DTZ001  naive, as a caller may hand one over
+    dt.datetime(2026, 12, 6, 22, 1, 13, tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30))),
+    Stamp(2026, 12, 6, 22, 1, 13, 123456, tzinfo=UTC),
+    dt.date(2026, 12, 6),
+    dt.time(22, 1, 13, 123456),
+    dt.timedelta(days=1, seconds=5),
+    decimal.Decimal("49.990"),
+    Colour.RED,
+    Stage.TRANSIT,
+    gettext_lazy("Flood"),
+    ipaddress.ip_address("127.0.0.1"),
+    Inner(when=dt.datetime(2026, 1, 1, tzinfo=UTC), id=uuid.UUID(int=1)),
+]
+
+
+def _stock(data: Any) -> bytes:
+    request = RequestFactory().get("/")
+    text = JSONRenderer().render(request, data, response_status=200)
+    return str(text).encode("utf-8")
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_each_value_is_written_as_ninja_writes_it(value: Any) -> None:
+    request = RequestFactory().get("/")
+    for data in (value, [value, value], {"field": value, "nested": [{"x": value}]}):
+        assert RENDERER.render(request, data, response_status=200) == _stock(data)
+
+
+def test_a_whole_answer_is_written_as_ninja_writes_it() -> None:
+    request = RequestFactory().get("/")
+    answer = {f"field_{number}": value for number, value in enumerate(VALUES)}
+    answer["items"] = [dict(answer), list(VALUES)]
+    assert RENDERER.render(request, answer, response_status=201) == _stock(answer)
+
+
+def test_a_value_json_cannot_write_is_still_refused() -> None:
+    request = RequestFactory().get("/")
+    with pytest.raises(TypeError):
+        RENDERER.render(request, {"x": object()}, response_status=200)
+
+
+def test_the_api_renders_with_it() -> None:
+    view: Any = resolve("/api/v1/health").func  # ninja's view; its operations know their API
+    path_view = next(cell.cell_contents for cell in view.__closure__ if cell.cell_contents)
+    api = path_view.operations[0].api
+    assert api.renderer is RENDERER
+    assert api.get_content_type() == "application/json; charset=utf-8"
