@@ -4,6 +4,7 @@ numbers and unreadable rows that one reader over the whole file gives."""
 from __future__ import annotations
 
 import csv
+import io
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compatriot.people.imports.columns import Rejection, is_hashtag_row
-from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.csvblocks import ParsedRows, RawRows, parse_raw, records
 from compatriot.people.imports.normalising import NormalisedChunk, RowKey
 from compatriot.people.imports.reading import open_table
 
@@ -99,6 +100,28 @@ def test_plain_lines_go_raw_and_a_quoted_newline_across_a_block_is_one_record(
     assert raw >= 3  # the blocks without quotes went raw
     assert (12, ["r9", "in\ntransit", "student"]) in rows
     assert rows[-1] == (24, ["last", "x", "y"])
+
+
+# What a raw block may hold: no quote, no carriage return but in CRLF; and the characters that
+# other line-splitting rules (str.splitlines) would take for line ends.
+RAW_PIECES = ["a", "bc", ",", ",,", "\n", "\r\n", " ", "\t", "\x00", "\x0b", "\x0c", "\x1c",
+              "\x85", "\u2028", "é", "#x", "\n\n"]  # fmt: skip
+
+
+def by_reader(raw: RawRows) -> ParsedRows:
+    """A raw block as the csv reader reads it (what `parse_raw` did before splitting lines)."""
+    parsed = ParsedRows([])
+    reader = csv.reader(io.StringIO(raw.data.decode("utf-8"), newline=""))
+    parsed.rows = list(records(reader, first_line=raw.first_line, unreadable=parsed.unreadable))
+    return parsed
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=st.lists(st.sampled_from(RAW_PIECES), min_size=1, max_size=60).map("".join))
+def test_a_raw_block_is_split_as_the_csv_reader_splits_it(body: str) -> None:
+    data = body.encode("utf-8")
+    raw = RawRows(data, 7, data.count(b"\n") + (not data.endswith(b"\n")))
+    assert parse_raw(raw) == by_reader(raw)
 
 
 @pytest.fixture
