@@ -10,9 +10,8 @@ to "import". See docs/formats.md for the full description.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 # In the order files are written. An import needs only the required ones, in any order.
@@ -261,10 +260,6 @@ class RowReader:
             for kind in (_KEEP, _LOWER, _SPLIT, _PHONES)
         )
         self._width = max((index + 1 for index, _, _ in inputs), default=0)
-        # The kept and the lowered cells fetched in one call each (`itemgetter`), paired with
-        # their names by `zip`: no index, look-up and store per cell in Python.
-        self._kept_names, self._kept_cells = _getter(self._kept)
-        self._lowered_names, self._lowered_cells = _getter(self._lowered)
         self._details = [
             (index, name) for name, index in header.positions.items() if name in DETAIL_COLUMNS
         ]
@@ -274,16 +269,13 @@ class RowReader:
     def __call__(self, row: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
         size = len(row)
         cells = row if size >= self._width else [*row, *[""] * (self._width - size)]
-        data: dict[str, Any] = {
-            name: value
-            for name, value in zip(
-                self._kept_names, map(str.strip, self._kept_cells(cells)), strict=True
-            )
-            if value
-        }
-        for name, value in zip(
-            self._lowered_names, map(str.strip, self._lowered_cells(cells)), strict=True
-        ):
+        data: dict[str, Any] = {}
+        for index, name in self._kept:
+            value = cells[index].strip()
+            if value:
+                data[name] = value
+        for index, name in self._lowered:
+            value = cells[index].strip()
             if value:
                 data[name] = value.lower()
         for index, name in self._split:
@@ -307,22 +299,6 @@ class RowReader:
 
 
 _ITEMS_CACHE_LIMIT = 10_000
-
-
-def _getter(
-    columns: list[tuple[int, str]],
-) -> tuple[tuple[str, ...], Callable[[Sequence[str]], tuple[str, ...]]]:
-    """The names of `columns` (index, name) and a function giving their cells, as a tuple."""
-    indexes = tuple(index for index, _ in columns)
-    names = tuple(name for _, name in columns)
-    if not indexes:
-        return names, lambda cells: ()
-    if len(indexes) == 1:  # a one-index itemgetter gives the cell itself, not a tuple
-        (index,) = indexes
-        return names, lambda cells: (cells[index],)
-    return names, itemgetter(*indexes)
-
-
 # A phone cell `split_phones` leaves whole: no list separator, no whitespace (`\s` is
 # `str.isspace`, by which `str.split` splits too).
 _ONE_PHONE = re.compile(r"[^;,\s]+").fullmatch

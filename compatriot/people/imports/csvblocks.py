@@ -79,24 +79,34 @@ def records(
 def parse_raw(raw: RawRows) -> ParsedRows:
     """Records of a raw block (in a worker). The block holds whole records and no quote or lone
     carriage return, so this reads exactly what the importing process's reader would have."""
+    rows, unreadable = raw_records(raw)
+    return ParsedRows(list(rows), unreadable)
+
+
+def raw_records(raw: RawRows) -> tuple[Iterable[tuple[int, list[str]]], list[Rejection]]:
+    """`parse_raw`'s records (an iterable: the lines are split one by one as they are read)
+    and the unreadable ones (complete once the records have been read)."""
     text = raw.data.decode("utf-8")
     # Without a quote each line is one record and its fields are the text between commas, as
-    # the csv reader splits them (its C loop and the generator around it were ~9 % of a
-    # worker; this is a tenth of that). A line long enough that a field could reach the
-    # reader's size limit goes to the reader, which reports it as it always did.
+    # the csv reader splits them (but with less work). A line long enough that a field could
+    # reach the reader's size limit goes to the reader, which reports it as it always did.
     lines = text.replace("\r\n", "\n").split("\n")
     if lines[-1] == "":
         lines.pop()  # the line feed ending the block's last line
     if not lines or max(map(len, lines)) < csv.field_size_limit():
-        first = raw.first_line
-        # A record of empty fields (a blank line, or commas only) is skipped, as by `records`.
-        return ParsedRows(
-            [(first + n, line.split(",")) for n, line in enumerate(lines) if line.strip(",")]
-        )
-    parsed = ParsedRows([])
+        return _split(lines, raw.first_line), []
+    unreadable: list[Rejection] = []
     reader = csv.reader(io.StringIO(text, newline=""))
-    parsed.rows = list(records(reader, first_line=raw.first_line, unreadable=parsed.unreadable))
-    return parsed
+    return list(records(reader, first_line=raw.first_line, unreadable=unreadable)), unreadable
+
+
+def _split(lines: list[str], first_line: int) -> Iterator[tuple[int, list[str]]]:
+    # Lazily: a worker's chunk then holds one row's cells at a time, where the 2,000 lists of a
+    # parsed block outlived two collections of the young generations on every chunk (the
+    # collector's share of a worker: see docs/benchmarks.md, branch importwk3).
+    for line_number, line in enumerate(lines, first_line):
+        if line.strip(","):  # a record of empty fields only is skipped, as by `records`
+            yield line_number, line.split(",")
 
 
 def _is_raw(data: bytes) -> bool:
