@@ -83,30 +83,16 @@ def parse_raw(raw: RawRows) -> ParsedRows:
     return ParsedRows(list(rows), unreadable)
 
 
-def raw_records(raw: RawRows) -> tuple[Iterable[tuple[int, list[str]]], list[Rejection]]:
-    """`parse_raw`'s records (an iterable: the lines are split one by one as they are read)
-    and the unreadable ones (complete once the records have been read)."""
-    text = raw.data.decode("utf-8")
-    # Without a quote each line is one record and its fields are the text between commas, as
-    # the csv reader splits them (but with less work). A line long enough that a field could
-    # reach the reader's size limit goes to the reader, which reports it as it always did.
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines[-1] == "":
-        lines.pop()  # the line feed ending the block's last line
-    if not lines or max(map(len, lines)) < csv.field_size_limit():
-        return _split(lines, raw.first_line), []
+def raw_records(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rejection]]:
+    """`parse_raw`'s records, read one by one as they are taken, and the list of unreadable ones
+    (complete once every record has been taken).
+
+    One by one, so that a worker's chunk holds one row's cells at a time: a parsed block's 2,000
+    lists outlived two collections of the young generations on every chunk, ~3 µs per row of
+    collector time (docs/benchmarks.md, branch importwk3)."""
     unreadable: list[Rejection] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    return list(records(reader, first_line=raw.first_line, unreadable=unreadable)), unreadable
-
-
-def _split(lines: list[str], first_line: int) -> Iterator[tuple[int, list[str]]]:
-    # Lazily: a worker's chunk then holds one row's cells at a time, where the 2,000 lists of a
-    # parsed block outlived two collections of the young generations on every chunk (the
-    # collector's share of a worker: see docs/benchmarks.md, branch importwk3).
-    for line_number, line in enumerate(lines, first_line):
-        if line.strip(","):  # a record of empty fields only is skipped, as by `records`
-            yield line_number, line.split(",")
+    reader = csv.reader(io.StringIO(raw.data.decode("utf-8"), newline=""))
+    return records(reader, first_line=raw.first_line, unreadable=unreadable), unreadable
 
 
 def _is_raw(data: bytes) -> bool:

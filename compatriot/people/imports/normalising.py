@@ -307,15 +307,15 @@ def normalise_row(
             return Rejection(line, column, message)
         record = _record(line, validated, stored)
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
-    if len(record.given_name_latin) > LATIN_MAX_LENGTH:
-        return _too_long(line, "given_name")
-    if len(record.family_name_latin) > LATIN_MAX_LENGTH:
-        return _too_long(line, "family_name")
+    for written, latin in (
+        ("given_name", record.given_name_latin),
+        ("family_name", record.family_name_latin),
+    ):
+        if len(latin) > LATIN_MAX_LENGTH:
+            return Rejection(
+                line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
+            )
     return record
-
-
-def _too_long(line: int, written: str) -> Rejection:
-    return Rejection(line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters")
 
 
 # --- PostgreSQL COPY text (format text: tab-separated, \N for NULL, backslash escapes) -------
@@ -524,7 +524,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     rows: Iterable[tuple[int, list[str]]] = task.rows
     unreadable = task.unreadable
     if task.raw is not None:
-        rows, unreadable = raw_records(task.raw)
+        rows, unreadable = raw_records(task.raw)  # `unreadable` fills as `rows` are read
     chunk = NormalisedChunk(unreadable=unreadable)
     read = RowReader(task.header)
     keys, rejected, records = chunk.keys, chunk.rejected, chunk.records
@@ -540,10 +540,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
             rejected.append(outcome)
             continue
         keys.append(
-            _new_record(
-                RowKey,
-                (outcome.line, outcome.id, outcome.source_record_id, outcome.household_ref),
-            )
+            RowKey(outcome.line, outcome.id, outcome.source_record_id, outcome.household_ref)
         )
         if task.copy_text:
             person_lines.append(person_copy_line(outcome))

@@ -66,26 +66,23 @@ _CACHE_LIMIT = 100_000
 
 
 class _PerValue:
-    """A function's result per distinct argument, `_REFUSED` where it raises ValueError.
-
-    `known.get(value) or per_value(value)` is the same result without a Python call on a hit
-    (most rows; a falsy result, "", just takes the call): `accepted_record` does that."""
+    """A function's result per distinct argument, `_REFUSED` where it raises ValueError."""
 
     def __init__(self, function: Callable[[str], Any]) -> None:
         self._function = function
-        self.known: dict[str, Any] = {}
+        self._known: dict[str, Any] = {}
 
     def __call__(self, value: str) -> Any:
-        known = self.known.get(value, None)
+        known = self._known.get(value, None)
         if known is not None:
             return known
         try:
             known = self._function(value)
         except ValueError:  # NormalisationError and the schema's own ValueErrors
             known = _REFUSED
-        if len(self.known) >= _CACHE_LIMIT:
-            self.known.clear()
-        self.known[value] = known
+        if len(self._known) >= _CACHE_LIMIT:
+            self._known.clear()
+        self._known[value] = known
         return known
 
 
@@ -117,8 +114,7 @@ _UNKNOWN_SEX = str(Sex.UNKNOWN)
 def _codes(values: list[str], valid: _PerValue, most: int) -> list[str] | None:
     if len(values) > most:
         return None
-    known = valid.known.get
-    codes = [known(value) or valid(value) for value in values]
+    codes = [valid(value) for value in values]
     return None if _REFUSED in codes else codes
 
 
@@ -152,12 +148,11 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
     source_record_id = get("source_record_id")
     if source_record_id is None or not _SOURCE_RECORD_ID.fullmatch(source_record_id):
         return None
-    known_text = _texts.known.get
     texts = []
     for name in ("given_name", "family_name", "given_name_latin", "family_name_latin"):
         value = get(name)
         if value is not None:
-            value = known_text(value) or _texts(value)
+            value = _texts(value)
             if value is _REFUSED:
                 return None
         texts.append(value)
@@ -185,14 +180,14 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
         return None
     country = ""
     if (code := get("country")) is not None:
-        country = _countries.known.get(code) or _countries(code)
+        country = _countries(code)
         if country is _REFUSED:
             return None
     places = []
     for name in ("admin_area", "place_name", "household_ref"):
         value = get(name)
         if value is not None:
-            value = known_text(value) or _texts(value)
+            value = _texts(value)
             if value is _REFUSED:
                 return None
         places.append(value)

@@ -4,7 +4,6 @@ numbers and unreadable rows that one reader over the whole file gives."""
 from __future__ import annotations
 
 import csv
-import io
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compatriot.people.imports.columns import Rejection, is_hashtag_row
-from compatriot.people.imports.csvblocks import ParsedRows, RawRows, parse_raw, records
-from compatriot.people.imports.normalising import NormalisedChunk, RowKey
+from compatriot.people.imports.columns import Header, Rejection, is_hashtag_row
+from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.normalising import (
+    ChunkTask,
+    NormalisedChunk,
+    RowKey,
+    normalise_chunk,
+)
 from compatriot.people.imports.reading import open_table
 
 HEADER = "source_record_id,given_name,journey_stage,category"
@@ -102,28 +106,6 @@ def test_plain_lines_go_raw_and_a_quoted_newline_across_a_block_is_one_record(
     assert rows[-1] == (24, ["last", "x", "y"])
 
 
-# What a raw block may hold: no quote, no carriage return but in CRLF; and the characters that
-# other line-splitting rules (str.splitlines) would take for line ends.
-RAW_PIECES = ["a", "bc", ",", ",,", "\n", "\r\n", " ", "\t", "\x00", "\x0b", "\x0c", "\x1c",
-              "\x85", "\u2028", "é", "#x", "\n\n"]  # fmt: skip
-
-
-def by_reader(raw: RawRows) -> ParsedRows:
-    """A raw block as the csv reader reads it (what `parse_raw` did before splitting lines)."""
-    parsed = ParsedRows([])
-    reader = csv.reader(io.StringIO(raw.data.decode("utf-8"), newline=""))
-    parsed.rows = list(records(reader, first_line=raw.first_line, unreadable=parsed.unreadable))
-    return parsed
-
-
-@settings(max_examples=500, deadline=None)
-@given(body=st.lists(st.sampled_from(RAW_PIECES), min_size=1, max_size=60).map("".join))
-def test_a_raw_block_is_split_as_the_csv_reader_splits_it(body: str) -> None:
-    data = body.encode("utf-8")
-    raw = RawRows(data, 7, data.count(b"\n") + (not data.endswith(b"\n")))
-    assert parse_raw(raw) == by_reader(raw)
-
-
 @pytest.fixture
 def small_fields() -> Iterator[None]:
     limit = csv.field_size_limit(20)
@@ -167,3 +149,16 @@ def test_a_chunk_crosses_processes_whole() -> None:
     assert copied == chunk
     assert all(type(key) is RowKey for key in copied.keys)
     assert pickle.loads(pickle.dumps(NormalisedChunk())) == NormalisedChunk()  # noqa: S301
+
+
+@pytest.mark.usefixtures("small_fields")
+def test_a_raw_chunk_reports_its_unreadable_records_once_its_rows_are_read() -> None:
+    """The worker reads a raw block's records one by one: the chunk's unreadable records are
+    complete all the same, with their lines, and the readable rows normalised around them."""
+    header = Header.parse(HEADER.split(","))
+    data = b"r1,Ann,in_transit,student\nr2,long enough to fail surely,in_transit,student\n"
+    data += b"r3,Bo,in_transit,student\n"
+    chunk = normalise_chunk(ChunkTask(header, [], copy_text=True, raw=RawRows(data, 5, 3)))
+    assert chunk.unreadable == parse_raw(RawRows(data, 5, 3)).unreadable
+    assert [rejection.line for rejection in chunk.unreadable] == [6]
+    assert [key.line for key in chunk.keys] == [5, 7]
