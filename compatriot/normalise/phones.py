@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import string
 from functools import cache
+from itertools import product
 from typing import Any
 
 import phonenumbers
@@ -65,11 +67,13 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
 # Country codes as written after the "+". They are prefix-free (at most one of a number's first
 # one, two or three digits is one), so a number's first three digits tell its code: here, for
 # every three digits that start with a code, the code's length and value.
+# (Each code followed by every tail of digits that makes three: ~800 entries, built at import
+# in under a millisecond, where testing each of the 1,000 triples against each code took 65 ms
+# of every process's start-up.)
 _BY_LEADING_DIGITS: dict[str, tuple[int, int]] = {
-    f"{start:03d}": (len(str(code)), code)
+    str(code) + "".join(tail): (len(str(code)), code)
     for code in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE
-    for start in range(1000)
-    if f"{start:03d}".startswith(str(code))
+    for tail in product(string.digits, repeat=3 - len(str(code)))
 }
 _MAX_NATIONAL_LENGTH = 17  # the library's own limit
 

@@ -79,10 +79,20 @@ def records(
 def parse_raw(raw: RawRows) -> ParsedRows:
     """Records of a raw block (in a worker). The block holds whole records and no quote or lone
     carriage return, so this reads exactly what the importing process's reader would have."""
-    parsed = ParsedRows([])
+    rows, unreadable = raw_records(raw)
+    return ParsedRows(list(rows), unreadable)
+
+
+def raw_records(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rejection]]:
+    """`parse_raw`'s records, read one by one as they are taken, and the list of unreadable ones
+    (complete once every record has been taken).
+
+    One by one, so that a worker's chunk holds one row's cells at a time: a parsed block's 2,000
+    lists outlived two collections of the young generations on every chunk, ~3 µs per row of
+    collector time (docs/benchmarks.md, branch importwk3)."""
+    unreadable: list[Rejection] = []
     reader = csv.reader(io.StringIO(raw.data.decode("utf-8"), newline=""))
-    parsed.rows = list(records(reader, first_line=raw.first_line, unreadable=parsed.unreadable))
-    return parsed
+    return records(reader, first_line=raw.first_line, unreadable=unreadable), unreadable
 
 
 def _is_raw(data: bytes) -> bool:

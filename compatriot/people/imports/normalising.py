@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -29,7 +29,7 @@ from compatriot.people.imports.columns import (
     needs_input,
     split_items,
 )
-from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.csvblocks import RawRows, raw_records
 from compatriot.people.imports.shortcut import accepted_record
 from compatriot.people.models import Person, Relationship, Urgency
 from compatriot.people.records import person_values
@@ -521,10 +521,10 @@ def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
 
 def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     """Validate and shape one chunk of numbered rows. Runs in a worker process."""
-    rows, unreadable = task.rows, task.unreadable
+    rows: Iterable[tuple[int, list[str]]] = task.rows
+    unreadable = task.unreadable
     if task.raw is not None:
-        parsed = parse_raw(task.raw)
-        rows, unreadable = parsed.rows, parsed.unreadable
+        rows, unreadable = raw_records(task.raw)  # `unreadable` fills as `rows` are read
     chunk = NormalisedChunk(unreadable=unreadable)
     read = RowReader(task.header)
     keys, rejected, records = chunk.keys, chunk.rejected, chunk.records

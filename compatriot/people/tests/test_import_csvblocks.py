@@ -13,9 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compatriot.people.imports.columns import Rejection, is_hashtag_row
+from compatriot.people.imports.columns import Header, Rejection, is_hashtag_row
 from compatriot.people.imports.csvblocks import RawRows, parse_raw
-from compatriot.people.imports.normalising import NormalisedChunk, RowKey
+from compatriot.people.imports.normalising import (
+    ChunkTask,
+    NormalisedChunk,
+    RowKey,
+    normalise_chunk,
+)
 from compatriot.people.imports.reading import open_table
 
 HEADER = "source_record_id,given_name,journey_stage,category"
@@ -144,3 +149,16 @@ def test_a_chunk_crosses_processes_whole() -> None:
     assert copied == chunk
     assert all(type(key) is RowKey for key in copied.keys)
     assert pickle.loads(pickle.dumps(NormalisedChunk())) == NormalisedChunk()  # noqa: S301
+
+
+@pytest.mark.usefixtures("small_fields")
+def test_a_raw_chunk_reports_its_unreadable_records_once_its_rows_are_read() -> None:
+    """The worker reads a raw block's records one by one: the chunk's unreadable records are
+    complete all the same, with their lines, and the readable rows normalised around them."""
+    header = Header.parse(HEADER.split(","))
+    data = b"r1,Ann,in_transit,student\nr2,long enough to fail surely,in_transit,student\n"
+    data += b"r3,Bo,in_transit,student\n"
+    chunk = normalise_chunk(ChunkTask(header, [], copy_text=True, raw=RawRows(data, 5, 3)))
+    assert chunk.unreadable == parse_raw(RawRows(data, 5, 3)).unreadable
+    assert [rejection.line for rejection in chunk.unreadable] == [6]
+    assert [key.line for key in chunk.keys] == [5, 7]

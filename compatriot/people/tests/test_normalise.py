@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from compatriot.normalise import NormalisationError
+from compatriot.normalise import NormalisationError, phones
 from compatriot.normalise.codes import country_alpha2, language_code
 from compatriot.normalise.dates import DatePrecision, PartialDate, parse_partial_date
 from compatriot.normalise.names import query_terms, search_text, skeleton, to_latin, tokens
@@ -421,3 +421,16 @@ def test_clean_text_is_idempotent_and_free_of_controls(text):
     assert [
         c for c in cleaned if unicodedata.category(c) == "Cc" or "\u202a" <= c <= "\u202e"
     ] == []
+
+
+def test_each_three_leading_digits_tell_the_one_country_code_they_start_with():
+    """The fast path's table, against its definition: every triple of digits that starts with a
+    country code maps to that code (and its length); no other triple is in it."""
+    codes = [str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE]
+    expected = {
+        f"{start:03d}": (len(code), int(code))
+        for code in codes
+        for start in range(1000)
+        if f"{start:03d}".startswith(code)
+    }
+    assert expected == phones._BY_LEADING_DIGITS
