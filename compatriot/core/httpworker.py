@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import select
 import socket
 import threading
@@ -45,17 +46,20 @@ class EpollThreadWorker(ThreadWorker):
     def init_process(self) -> None:
         self.epoll = select.epoll()
         self.lock = threading.Lock()  # guards conns, busy, listening and the connections' timeouts
+        self.leader = threading.Lock()  # one thread at a time waits in epoll (leader/follower)
         self.conns: dict[int, TConn] = {}  # every open connection by descriptor
         self.busy: set[int] = set()  # connections a thread is answering
         self.listeners = {listener.fileno(): listener for listener in self.sockets}
         self.listening = True
-        self.threads_stop = False
+        # Readable once the threads must stop: never drained, so it wakes every epoll wait at once.
+        self.stop_read, self.stop_write = os.pipe()
         super().init_process()  # ends in run()
 
     def run(self) -> None:
         for fd, listener in self.listeners.items():
             listener.setblocking(False)
             self.epoll.register(fd, ARMED)
+        self.epoll.register(self.stop_read, select.EPOLLIN)
         threads = [
             threading.Thread(target=self.serve, name=f"request-{n}", daemon=True)
             for n in range(self.cfg.threads)
@@ -71,9 +75,9 @@ class EpollThreadWorker(ThreadWorker):
                 break
             self.expire(time.monotonic())
         self.stop_gracefully()
-        self.threads_stop = True
+        os.write(self.stop_write, b"x")
         for thread in threads:
-            thread.join(TICK * 2)
+            thread.join(TICK)
         self.epoll.close()
         self.poller.close()
         self.method_queue.close()
@@ -109,14 +113,17 @@ class EpollThreadWorker(ThreadWorker):
 
     def serve(self) -> None:
         """A request thread: take one readable socket at a time and serve it."""
-        while not self.threads_stop:
+        while True:
             try:
-                events = self.epoll.poll(TICK, 1)
+                with self.leader:
+                    events = self.epoll.poll(TICK, 1)
             except InterruptedError:
                 continue
             except (OSError, ValueError):  # the set closed at the end of run()
                 return
             for fd, _ in events:
+                if fd == self.stop_read:
+                    return
                 try:
                     if fd in self.listeners:
                         self.accept(fd)

@@ -151,16 +151,17 @@ def test_silent_and_slow_clients_do_not_hold_the_threads(server: Gunicorn) -> No
         # gthread differs here: a thread waits up to 5 s for a new connection's first bytes
         # (DEFAULT_WORKER_DATA_TIMEOUT), so four silent connections hold two threads for 10 s.
         assert time.monotonic() - started < 1.0
+    for client in silent:
+        client.close()
 
-    slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=20)
     request = b"POST /slowly HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
     for start in range(0, len(request), 10):
         slow.sendall(request[start : start + 10])
         time.sleep(0.05)
     answer = receive_until(slow, b"POST /slowly hello")
     assert answer.startswith(b"HTTP/1.1 200 OK")
-    for client in [*silent, slow]:
-        client.close()
+    slow.close()
 
 
 def test_idle_connections_are_closed_after_the_keep_alive_timeout(server: Gunicorn) -> None:
