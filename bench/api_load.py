@@ -827,10 +827,6 @@ def gunicorn_command(args: argparse.Namespace, port: int, database: str) -> list
     ]
     if args.reuse_port:
         command += ["--reuse-port"]  # as `compatriot serve` runs it: a listener per worker
-    if args.threads > 1:  # as `compatriot serve --worker` chooses it
-        from compatriot.core.management.commands.serve import WORKER_CLASSES
-
-        command += ["--worker-class", WORKER_CLASSES[args.gunicorn_worker]]
     if args.access_log:
         command += ["--access-logfile", str(OUT / f"api_load-access-{database}.log")]
     if args.switch_interval:
@@ -1120,7 +1116,6 @@ def bench_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         result["server"] = {
             "command": " ".join(server.command[1:]),
             "kind": args.server,
-            "gunicorn_worker": args.gunicorn_worker,
             "workers": args.workers,
             "threads": args.threads,
         }
@@ -1225,7 +1220,7 @@ def table_row(result: dict[str, Any]) -> str:
     threads = result["server"]["threads"]
     kind = result["server"].get("kind", "gunicorn")
     if kind == "gunicorn":
-        kind = result["server"].get("gunicorn_worker", "gthread") if threads > 1 else "sync"
+        kind = "gthread" if threads > 1 else "sync"
     server = f"{result['server']['workers']}×{threads} {kind}"
     return (
         f"| {name} | {server} | {load['clients']} | {load['seconds']:g} | {load['requests']} "
@@ -1264,12 +1259,6 @@ def main() -> int:
         default=True,
         help="gunicorn: a SO_REUSEPORT listener per worker, as `compatriot serve` runs it where "
         "net.ipv4.tcp_migrate_req is 1 (docs/operations.md)",
-    )
-    parser.add_argument(
-        "--gunicorn-worker",
-        choices=["gthread", "epoll"],
-        default="gthread",
-        help="gunicorn's worker class with --threads above 1, as `compatriot serve --worker`",
     )
     parser.add_argument(
         "--access-log",

@@ -127,7 +127,6 @@ def test_serve_runs_gunicorn_with_a_listener_per_worker(monkeypatch, capsys) -> 
     assert (config.workers, config.threads) == (3, 4)
     # SO_REUSEPORT: a listener per worker, so that kept-alive clients spread over the workers.
     assert config.reuse_port is True
-    assert config.worker_class_str == "gthread"
     out, err = capsys.readouterr()
     assert "Compatriot on http://127.0.0.1:8123/" in out
     assert err == ""
@@ -157,13 +156,3 @@ def test_serve_without_reuse_port_shares_one_listener(monkeypatch, capsys) -> No
 
     assert _gunicorn_config(ran[1][1]).reuse_port is False
     assert capsys.readouterr().err == ""
-
-
-def test_serve_epoll_worker_and_sync_with_one_thread(monkeypatch, capsys) -> None:
-    ran = _serve(monkeypatch, "--worker", "epoll")
-    assert _gunicorn_config(ran[1][1]).worker_class_str == (
-        "compatriot.core.httpworker.EpollThreadWorker"
-    )
-
-    ran = _serve(monkeypatch, "--worker", "epoll", "--threads", "1")
-    assert _gunicorn_config(ran[1][1]).worker_class_str == "sync"

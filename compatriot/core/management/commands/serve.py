@@ -14,12 +14,6 @@ from django.core.management.base import BaseCommand
 # Linux >= 5.14: 1 hands the connections queued on a closing listener to another worker's.
 MIGRATE_REQ = Path("/proc/sys/net/ipv4/tcp_migrate_req")
 
-# gunicorn worker classes for --threads above 1 (docs/operations.md, "Serving").
-WORKER_CLASSES = {
-    "gthread": "gthread",
-    "epoll": "compatriot.core.httpworker.EpollThreadWorker",
-}
-
 
 def queued_connections_lost_on_exit() -> bool | None:
     """Whether, with a listener per worker, connections queued on the listener of a worker that
@@ -39,13 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "2")))
-        parser.add_argument(
-            "--worker",
-            choices=sorted(WORKER_CLASSES),
-            default=os.environ.get("WEB_WORKER", "gthread"),
-            help="with --threads above 1: gunicorn's gthread, or epoll (request threads polling "
-            "the connections themselves, less CPU per request; docs/operations.md)",
-        )
         parser.add_argument(
             "--reuse-port",
             action=BooleanOptionalAction,
@@ -74,8 +61,6 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
         ]
-        if options["threads"] > 1:  # one thread: gunicorn's sync worker, a connection per request
-            arguments += ["--worker-class", WORKER_CLASSES[options["worker"]]]
         reuse_port = options["reuse_port"]
         if reuse_port is None:  # by default only where no queued connection is lost on a reload
             reuse_port = queued_connections_lost_on_exit() is False
