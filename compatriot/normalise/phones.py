@@ -11,8 +11,10 @@ from phonenumbers import phonenumberutil
 
 from compatriot.normalise import NormalisationError
 
-# Already in E.164 form: "+", a country code that does not start with 0, 7 to 15 digits in all.
-_E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
+# E.164 form, perhaps spaced: "+", a country code that does not start with 0, 7 to 15 digits in
+# all, any two of them apart by at most one space or hyphen ("+380 50 123 4567",
+# "+1-202-555-0100"), which `parse` drops before anything else.
+_E164_SHAPE = re.compile(r"\+[1-9](?:[ -]?\d){6,14}")
 
 
 def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
@@ -29,10 +31,11 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
     if text.startswith("00"):
         text = "+" + text[2:]
     if _E164_SHAPE.fullmatch(text):
-        known = _e164_fast(text)
+        e164 = text.replace(" ", "").replace("-", "")
+        known = _e164_fast(e164)
         if known is not None:
             if known:
-                return text
+                return e164
             raise NormalisationError("is not a valid telephone number")
     regions: tuple[str | None, ...] = (None,) if text.startswith("+") else default_regions
     for region in regions:
