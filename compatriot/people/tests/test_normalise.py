@@ -225,7 +225,8 @@ def full_path_e164(raw: str, regions: tuple[str, ...]) -> str | None:
 
 def spaced(digits: str, gaps: list[str]) -> str:
     """`digits` with `gaps[i]` (a separator or nothing) written after its i-th digit."""
-    return "".join(digit + gap for digit, gap in zip(digits, [*gaps, *[""] * len(digits)]))
+    gaps = [*gaps, *[""] * len(digits)][: len(digits)]
+    return "".join(digit + gap for digit, gap in zip(digits, gaps, strict=True))
 
 
 # How people and forms space numbers: single spaces or hyphens (the shortcut's shape), and
