@@ -58,12 +58,13 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
 # number>", often spaced ("+380 50 123 4567"). For those, `phonenumbers.parse` does nothing but
 # drop the spaces, split off the country code (and, in some regions, strip a national prefix),
 # yet costs two thirds of the time; and `is_valid_number` tries the number types one pattern at
-# a time. Here the split is done directly and the validity test uses the library's own metadata: per national-number length, one regular expression that matches when
-# the general description and at least one number type match, as `is_valid_number` requires. Any
-# number the shortcut cannot decide exactly as the library would (a national prefix that parse
-# might strip, a leading zero, a non-geographic country code or none) returns None and takes the
-# library's full path. A code shared by several regions (+1, +7, +44, +212...) picks its region
-# as `region_code_for_number` does. tests/test_normalise.py checks both agree.
+# a time. Here the split is done directly and the validity test uses the library's own metadata:
+# per national-number length, one regular expression that matches when the general description
+# and at least one number type match, as `is_valid_number` requires. Any number the shortcut
+# cannot decide exactly as the library would (a national prefix that parse might strip, a
+# leading zero, a non-geographic country code or none) returns None and takes the library's
+# full path. A code shared by several regions (+1, +7, +44, +212...) picks its region as
+# `region_code_for_number` does. people/tests/test_normalise.py checks both agree.
 
 # Country codes as written after the "+". They are prefix-free (at most one of a number's first
 # one, two or three digits is one), so a number's first three digits tell its code: here, for
