@@ -11,10 +11,11 @@ from phonenumbers import phonenumberutil
 
 from compatriot.normalise import NormalisationError
 
-# E.164 form, perhaps spaced: "+", a country code that does not start with 0, 7 to 15 digits in
-# all, any two of them apart by at most one space or hyphen ("+380 50 123 4567",
+# Already in E.164 form: "+", a country code that does not start with 0, 7 to 15 digits in all;
+# or so spaced: any two digits apart by at most one space or hyphen ("+380 50 123 4567",
 # "+1-202-555-0100"), which `parse` drops before anything else.
-_E164_SHAPE = re.compile(r"\+[1-9](?:[ -]?\d){6,14}")
+_E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
+_SPACED_E164_SHAPE = re.compile(r"\+[1-9](?:[ -]?\d){6,14}")
 
 
 def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
@@ -30,8 +31,7 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
         raise NormalisationError("is too long to be a telephone number")
     if text.startswith("00"):
         text = "+" + text[2:]
-    if _E164_SHAPE.fullmatch(text):
-        e164 = text.replace(" ", "").replace("-", "")
+    if (e164 := _as_e164(text)) is not None:
         known = _e164_fast(e164)
         if known is not None:
             if known:
@@ -76,6 +76,16 @@ _BY_LEADING_DIGITS: dict[str, tuple[int, int]] = {
     if f"{start:03d}".startswith(str(code))
 }
 _MAX_NATIONAL_LENGTH = 17  # the library's own limit
+
+
+def _as_e164(text: str) -> str | None:
+    """`text` as E.164 if it is so written, perhaps spaced (the unspaced test first: it is the
+    import's usual case and cheaper), else None."""
+    if _E164_SHAPE.fullmatch(text):
+        return text
+    if _SPACED_E164_SHAPE.fullmatch(text):
+        return text.replace(" ", "").replace("-", "")
+    return None
 
 
 def _e164_fast(text: str) -> bool | None:
