@@ -14,12 +14,11 @@ import datetime as dt
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils import timezone
 
-from compatriot.core.models import ApiToken
 from compatriot.core.selectors import viewer_for_token_hash
 from compatriot.core.services import TOKEN_TOUCH_EVERY, token_touch
 from compatriot.core.viewer import Viewer
@@ -39,14 +38,10 @@ class ClaimRefused(Exception):  # noqa: N818  a state, not a failure: the caller
 
 @dataclass(frozen=True)
 class _Found:
-    """What the last look-up of a token returned, but the purpose (which is per request)."""
+    """What the last look-up of a token returned (its viewer's purpose is that request's)."""
 
+    viewer: Viewer
     token_id: uuid.UUID
-    user_id: int | None
-    organisation_id: uuid.UUID | None
-    organisation_kind: str | None
-    role: str | None
-    is_platform_admin: bool
     expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
 
@@ -108,14 +103,9 @@ def claim(key_hash: str, *, purpose: str, now: dt.datetime) -> TokenClaim | None
         or now - found.last_used_at >= TOKEN_TOUCH_EVERY
     ):
         return None
-    viewer = Viewer(
-        user_id=found.user_id,
-        organisation_id=found.organisation_id,
-        organisation_kind=found.organisation_kind,
-        role=found.role,
-        is_platform_admin=found.is_platform_admin,
-        purpose=purpose,
-    )
+    viewer = found.viewer
+    if viewer.purpose != purpose:
+        viewer = replace(viewer, purpose=purpose)
     return TokenClaim(claimed=viewer, key_hash=key_hash, token_id=found.token_id, at=now)
 
 
@@ -128,21 +118,9 @@ def authenticated(key_hash: str, *, purpose: str, now: dt.datetime) -> Viewer | 
         return None
     viewer, token = result
     touched = token_touch(token, now=now)
-    _remember(key_hash, _found(viewer, token, last_used_at=now if touched else token.last_used_at))
+    last_used_at = now if touched else token.last_used_at
+    _remember(key_hash, _Found(viewer, token.id, token.expires_at, last_used_at))
     return viewer
-
-
-def _found(viewer: Viewer, token: ApiToken, *, last_used_at: dt.datetime | None) -> _Found:
-    return _Found(
-        token_id=token.id,
-        user_id=viewer.user_id,
-        organisation_id=viewer.organisation_id,
-        organisation_kind=viewer.organisation_kind,
-        role=viewer.role,
-        is_platform_admin=viewer.is_platform_admin,
-        expires_at=token.expires_at,
-        last_used_at=last_used_at,
-    )
 
 
 def confirmed(actor: Viewer | TokenClaim) -> Viewer:

@@ -13,8 +13,11 @@ from phonenumbers import phonenumberutil
 
 from compatriot.normalise import NormalisationError
 
-# Already in E.164 form: "+", a country code that does not start with 0, 7 to 15 digits in all.
+# Already in E.164 form: "+", a country code that does not start with 0, 7 to 15 digits in all;
+# or so spaced: any two digits apart by at most one space or hyphen ("+380 50 123 4567",
+# "+1-202-555-0100"), which `parse` drops before anything else.
 _E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
+_SPACED_E164_SHAPE = re.compile(r"\+[1-9](?:[ -]?\d){6,14}")
 
 
 def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
@@ -30,11 +33,11 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
         raise NormalisationError("is too long to be a telephone number")
     if text.startswith("00"):
         text = "+" + text[2:]
-    if _E164_SHAPE.fullmatch(text):
-        known = _e164_fast(text)
+    if (e164 := _as_e164(text)) is not None:
+        known = _e164_fast(e164)
         if known is not None:
             if known:
-                return text
+                return e164
             raise NormalisationError("is not a valid telephone number")
     regions: tuple[str | None, ...] = (None,) if text.startswith("+") else default_regions
     for region in regions:
@@ -53,16 +56,17 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
 
 # --- the fast path for numbers already written in E.164 --------------------------------------
 #
-# Most imported numbers are already "+<country code><national number>". For those,
-# `phonenumbers.parse` does nothing but split off the country code (and, in some regions, strip a
-# national prefix), yet costs two thirds of the time; and `is_valid_number` tries the number
-# types one pattern at a time. Here the split is done directly and the validity test uses the
-# library's own metadata: per national-number length, one regular expression that matches when
-# the general description and at least one number type match, as `is_valid_number` requires. Any
-# number the shortcut cannot decide exactly as the library would (a national prefix that parse
-# might strip, a leading zero, a non-geographic country code or none) returns None and takes the
-# library's full path. A code shared by several regions (+1, +7, +44, +212...) picks its region
-# as `region_code_for_number` does. tests/test_normalise.py checks both agree.
+# Most imported numbers, and most the API is sent, are already "+<country code><national
+# number>", often spaced ("+380 50 123 4567"). For those, `phonenumbers.parse` does nothing but
+# drop the spaces, split off the country code (and, in some regions, strip a national prefix),
+# yet costs two thirds of the time; and `is_valid_number` tries the number types one pattern at
+# a time. Here the split is done directly and the validity test uses the library's own metadata:
+# per national-number length, one regular expression that matches when the general description
+# and at least one number type match, as `is_valid_number` requires. Any number the shortcut
+# cannot decide exactly as the library would (a national prefix that parse might strip, a
+# leading zero, a non-geographic country code or none) returns None and takes the library's
+# full path. A code shared by several regions (+1, +7, +44, +212...) picks its region as
+# `region_code_for_number` does. people/tests/test_normalise.py checks both agree.
 
 # Country codes as written after the "+". They are prefix-free (at most one of a number's first
 # one, two or three digits is one), so a number's first three digits tell its code: here, for
@@ -76,6 +80,16 @@ _BY_LEADING_DIGITS: dict[str, tuple[int, int]] = {
     for tail in product(string.digits, repeat=3 - len(str(code)))
 }
 _MAX_NATIONAL_LENGTH = 17  # the library's own limit
+
+
+def _as_e164(text: str) -> str | None:
+    """`text` as E.164 if it is so written, perhaps spaced (the unspaced test first: it is the
+    import's usual case and cheaper), else None."""
+    if _E164_SHAPE.fullmatch(text):
+        return text
+    if _SPACED_E164_SHAPE.fullmatch(text):
+        return text.replace(" ", "").replace("-", "")
+    return None
 
 
 def _e164_fast(text: str) -> bool | None:

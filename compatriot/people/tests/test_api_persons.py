@@ -149,6 +149,27 @@ def test_a_person_is_registered_in_an_existing_crisis(client_a, person_payload, 
     assert row_counts() == before
 
 
+def test_spaced_phone_numbers_are_stored_in_e164_and_a_wrong_one_names_its_field(
+    client_a, person_payload, row_counts
+):
+    """Spaced numbers take the E.164 shortcut: the same stored form and the same 422."""
+    stored = client_a.post(
+        "/persons", person_payload(phones=["+380-50-123-4567", "+234 803 123 4567"])
+    )
+    before = row_counts()
+
+    response = client_a.post(
+        "/persons", person_payload(phones=["+380 50 123 4567", "+380 50 123 456"])
+    )
+
+    assert stored.status_code == 201, stored.json()
+    assert stored.json()["phones"] == ["+380501234567", "+2348031234567"]
+    assert response.status_code == 422
+    assert response.json()["field"] == "phones"
+    assert "phone 2: is not a valid telephone number" in response.json()["message"]
+    assert row_counts() == before
+
+
 def test_update_a_person(client_a, register_person):
     created = register_person(client_a)
 

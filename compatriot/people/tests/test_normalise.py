@@ -205,6 +205,87 @@ def test_numbers_already_in_e164_are_judged_as_the_library_judges_them(text):
     assert our_e164(text) == library_e164(text)
 
 
+def full_path_e164(raw: str, regions: tuple[str, ...]) -> str | None:
+    """`to_e164` without its shortcut: the library's parse, validity test and format for every
+    input, regions tried in turn (the reference the shortcut must equal)."""
+    text = raw.strip()
+    if not text or len(text) > 40:
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    for region in (None,) if text.startswith("+") else regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return formatted(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def spaced(digits: str, gaps: list[str]) -> str:
+    """`digits` with `gaps[i]` (a separator or nothing) written after its i-th digit."""
+    gaps = [*gaps, *[""] * len(digits)][: len(digits)]
+    return "".join(digit + gap for digit, gap in zip(digits, gaps, strict=True))
+
+
+# How people and forms space numbers: single spaces or hyphens (the shortcut's shape), and
+# what it leaves to the library (two in a row, dots, brackets, a separator first or last).
+GAPS = st.lists(st.sampled_from(["", "", " ", "-", "  ", ".", " - ", "(", ")"]), max_size=16)
+ANY_REGIONS = st.lists(st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), max_size=3)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.one_of(
+        # every region's example numbers, one digit changed, added or dropped, then spaced...
+        st.builds(
+            lambda e164, position, digit, edit: (
+                e164[:position] + digit + e164[position + 1 :]
+                if edit == 0
+                else e164 + digit
+                if edit == 1
+                else e164[:-1]
+            ),
+            st.sampled_from(EXAMPLES),
+            st.integers(2, 14),
+            st.sampled_from("0123456789"),
+            st.integers(0, 2),
+        ),
+        # ...any country code with any digits after it...
+        st.builds(
+            lambda code, digits: f"+{code}{digits}",
+            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+            st.text("0123456789", min_size=2, max_size=16),
+        ),
+        # ...and the same digits written nationally, with a leading 0 or 00 or none.
+        st.builds(
+            lambda lead, digits: lead + digits,
+            st.sampled_from(["", "0", "00", "8"]),
+            st.text("0123456789", min_size=4, max_size=14),
+        ),
+    ),
+    GAPS,
+    ANY_REGIONS,
+    st.sampled_from(["", " ", "\t"]),
+)
+@example("+234 803 123 4567", [], [], "")
+@example("+380-50-123-4567", [], ["UA"], "")
+@example("+7 8 912 345 6789", [], ["RU"], "")  # a national prefix after the code
+@example("+39 06 1234 5678", [], ["IT"], "")  # Italy's leading zero
+def test_written_numbers_are_judged_as_the_full_path_judges_them(number, gaps, regions, pad):
+    """Spaced, hyphenated, national or international, with any default regions: `to_e164`
+    gives exactly the library's full answer (the number, or a refusal)."""
+    sign, digits = ("+", number[1:]) if number.startswith("+") else ("", number)
+    raw = pad + sign + spaced(digits, gaps) + pad
+    regions = tuple(regions)
+    try:
+        ours = to_e164(raw, default_regions=regions)
+    except NormalisationError:
+        ours = None
+    assert ours == full_path_e164(raw, regions)
+
+
 def test_every_example_number_is_valid_in_e164():
     assert [e164 for e164 in EXAMPLES if our_e164(e164) != e164] == []
 

@@ -150,7 +150,7 @@ def test_a_changed_role_writes_as_the_viewer_the_token_now_stands_for(
     person = Person.objects.get(source_record_id="after-change")
     assert AuditEntry.objects.filter(object_type="person", object_id=str(person.id)).count() == 1
     found = claims._FOUND[hash_token(_secret(client_a))]
-    assert found.role == Role.VOLUNTEER  # remembered afresh: the next write claims it
+    assert found.viewer.role == Role.VOLUNTEER  # remembered afresh: the next write claims it
     with CaptureQueriesContext(connection) as queries:
         _registered(client_a, person_payload)
     if connection.vendor == "postgresql":
@@ -166,7 +166,7 @@ def test_a_changed_organisation_kind_is_written_as_it_is_now(
 
     _registered(client_a, person_payload)
 
-    assert claims._FOUND[hash_token(_secret(client_a))].organisation_kind == "ngo"
+    assert claims._FOUND[hash_token(_secret(client_a))].viewer.organisation_kind == "ngo"
     assert Person.objects.count() == 3
 
 
