@@ -165,11 +165,13 @@ class Person(models.Model):
         ordering = ["-created_at", "id"]
         indexes = [
             models.Index(fields=["crisis", "registered_by", "-created_at"]),
-            # Codes are matched whole, never by prefix: plain indexes, without the
+            # Codes are matched whole, never by prefix: a plain index, without the
             # varchar_pattern_ops twin (for LIKE 'x%') that db_index=True adds on PostgreSQL.
-            models.Index(fields=["nationality"], name="person_nationality_idx"),
+            # Country only: a list filtered by a rare country finds its few rows by it. No
+            # index on nationality (the nationality filter reads `nationalities`) nor on
+            # journey_stage (five stages: a stage's share of a scope is read from the scope's
+            # own rows as cheaply); each cost every imported person an entry (migration 0007).
             models.Index(fields=["country"], name="person_country_idx"),
-            models.Index(fields=["journey_stage"], name="person_journey_stage_idx"),
             # Keys that most rows leave empty are indexed where set only: every look-up by them
             # (`= id`, `IN`, joins, Django's SET_NULL) implies IS NOT NULL, and an imported
             # person (no merge, often no household) then writes no entry in them.
