@@ -170,7 +170,7 @@ class Person(models.Model):
             # Country only: a list filtered by a rare country finds its few rows by it. No
             # index on nationality (the nationality filter reads `nationalities`) nor on
             # journey_stage (five stages: a stage's share of a scope is read from the scope's
-            # own rows as cheaply); each cost every imported person an entry (migration 0007).
+            # own rows as cheaply); each cost every imported person an entry (migrations 0007, 0008).
             models.Index(fields=["country"], name="person_country_idx"),
             # Keys that most rows leave empty are indexed where set only: every look-up by them
             # (`= id`, `IN`, joins, Django's SET_NULL) implies IS NOT NULL, and an imported
