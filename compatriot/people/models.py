@@ -167,10 +167,10 @@ class Person(models.Model):
             models.Index(fields=["crisis", "registered_by", "-created_at"]),
             # Codes are matched whole, never by prefix: a plain index, without the
             # varchar_pattern_ops twin (for LIKE 'x%') that db_index=True adds on PostgreSQL.
-            # Country only: a list filtered by a rare country finds its few rows by it. No
-            # index on nationality (the nationality filter reads `nationalities`) nor on
-            # journey_stage (five stages: a stage's share of a scope is read from the scope's
-            # own rows as cheaply); each cost every imported person an entry (migrations 0007, 0008).
+            # Country only: a list filtered by a rare country finds its few rows by it. None
+            # on nationality (its filter reads `nationalities`) nor on journey_stage (five
+            # stages: a stage's count reads its scope's rows, as the scope's own count does);
+            # each cost every imported person an entry (people migrations 0007 and 0008).
             models.Index(fields=["country"], name="person_country_idx"),
             # Keys that most rows leave empty are indexed where set only: every look-up by them
             # (`= id`, `IN`, joins, Django's SET_NULL) implies IS NOT NULL, and an imported
