@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 
 class CrisisKind(models.TextChoices):
@@ -215,7 +216,17 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # A person's history (core.selectors.audit_history) also reads the entries about its
+            # parts (needs, consents, ...), which name the person in details; only those are
+            # indexed, so the import's entries (one per person, no details.person) add nothing.
+            models.Index(
+                KeyTransform("person", "details"),
+                condition=Q(details__has_key="person"),
+                name="audit_details_person_idx",
+            ),
+        ]
         # A constraint rather than `unique=True`: on PostgreSQL the field option also adds a
         # `varchar_pattern_ops` twin index, which serves only `LIKE 'x%'` and costs every append.
         constraints = [

@@ -286,3 +286,34 @@ def test_an_appended_entry_hashes_as_verify_recomputes_it(details):
         previous_hash=stored.previous_hash,
     )
     assert audit_verify().is_intact
+
+
+def test_a_persons_history_is_its_own_entries_and_its_parts_newest_first(
+    client_a, client_b, register_person, org_a
+):
+    """`audit_history` (the web person page): the entries about the person or naming it in their
+    details (its needs, vulnerabilities, consents), newest first, and no one else's."""
+    from compatriot.core.selectors import audit_history
+    from compatriot.core.viewer import Viewer
+
+    mine = register_person(client_a, needs=[{"category": "health"}])
+    other = register_person(client_b, needs=[{"category": "food"}])
+    for person, client in ((mine, client_a), (other, client_b), (mine, client_a)):
+        assert client.post(f"/persons/{person['id']}/needs", {"category": "shelter"}).status_code
+        assert client.get(f"/persons/{person['id']}").status_code == 200
+    viewer = Viewer(None, org_a.id, org_a.kind, Role.CASEWORKER, False)
+
+    def expected(person_id):
+        return [
+            entry.id
+            for entry in AuditEntry.objects.order_by("-id")
+            if (entry.object_type, entry.object_id) == ("person", person_id)
+            or entry.details.get("person") == person_id
+        ]
+
+    history = [e.id for e in audit_history(viewer, object_type="person", object_id=mine["id"])]
+    assert history == expected(mine["id"])
+    assert len(history) == 5  # created, two needs added, read twice
+    assert set(history).isdisjoint(expected(other["id"]))
+    newest = audit_history(viewer, object_type="person", object_id=mine["id"], limit=2)
+    assert [e.id for e in newest] == history[:2]
