@@ -17,7 +17,7 @@ from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.core.signals import setting_changed
-from django.dispatch import receiver
+from django.dispatch import receiver  # noqa: TID251  Django's settings, not domain logic
 from django.http import HttpRequest
 from django.middleware import locale
 from django.utils import translation

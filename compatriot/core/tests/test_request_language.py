@@ -56,7 +56,9 @@ def _request(path: str, accept: str | None, cookie: str | None, query: str = "")
 
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("cookie", COOKIES)
-def test_the_same_language_headers_and_translations_as_django(path: str, cookie: str | None) -> None:
+def test_the_same_language_headers_and_translations_as_django(
+    path: str, cookie: str | None
+) -> None:
     _LANGUAGES.clear()
     for accept in ACCEPT_LANGUAGES * 2:  # the second time from the remembered choice
         expected = _through(DjangoLocaleMiddleware, _request(path, accept, cookie))
