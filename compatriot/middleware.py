@@ -18,7 +18,7 @@ from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.core.signals import setting_changed
 from django.dispatch import receiver  # noqa: TID251  Django's settings, not domain logic
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.middleware import locale
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -73,7 +73,7 @@ class LocaleMiddleware(locale.LocaleMiddleware):
                 _LANGUAGES[key] = language
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)  # type: ignore[misc]  # set by Django
+        response: HttpResponseBase = self.get_response(request)  # type: ignore[assignment]  # WSGI
         if response.has_header("Vary"):
             patch_vary_headers(response, ("Accept-Language",))
         else:  # what patch_vary_headers writes then

@@ -40,7 +40,7 @@ def _view(request: HttpRequest) -> HttpResponse:
 def _through(middleware: Callable[..., Any], request: HttpRequest) -> tuple[Any, ...]:
     translation.deactivate()
     response = middleware(_view)(request)
-    seen = (request.LANGUAGE_CODE, response.status_code, response.content, response.items())  # type: ignore[attr-defined]
+    seen = (request.LANGUAGE_CODE, response.status_code, response.content, response.items())
     translation.deactivate()
     return seen
 
