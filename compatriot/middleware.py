@@ -5,6 +5,8 @@ authenticates with its bearer token (compatriot.auth) and never reads a session,
 or a message, so running these three for it only cost CPU (docs/benchmarks.md, *API write
 load*). The language still follows Accept-Language on the API (Django's validation messages are
 translated), and CSRF, security headers and the rest run on every request.
+
+`LocaleMiddleware` is Django's, its choice of language remembered per cookie and Accept-Language.
 """
 
 from __future__ import annotations
