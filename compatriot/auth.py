@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
+from ninja.security.http import logger
 
 from compatriot.core.claims import TokenClaim, authenticated, claim
 from compatriot.core.statements import can_send_together
@@ -14,7 +16,7 @@ from compatriot.normalise.text import without_controls
 
 
 def _purpose(request: HttpRequest) -> str:
-    return without_controls(request.headers.get("X-Purpose", "api")[:200])[:100]
+    return without_controls(request.META.get("HTTP_X_PURPOSE", "api")[:200])[:100]
 
 
 class BearerToken(HttpBearer):
@@ -29,6 +31,19 @@ class BearerToken(HttpBearer):
     def __init__(self, *, claims: bool = False) -> None:
         super().__init__()
         self.claims = claims
+
+    def __call__(self, request: HttpRequest) -> Viewer | TokenClaim | None:
+        """ninja's `HttpBearer.__call__`, reading the header from `META`: `request.headers` builds
+        a mapping of every header first (about 5 µs), and nothing else on the API reads it."""
+        auth_value = request.META.get("HTTP_AUTHORIZATION")
+        if not auth_value:
+            return None
+        parts = auth_value.split(" ")
+        if parts[0].lower() != self.openapi_scheme:
+            if settings.DEBUG:
+                logger.error(f"Unexpected auth - '{auth_value}'")
+            return None
+        return self.authenticate(request, " ".join(parts[1:]))
 
     def authenticate(self, request: HttpRequest, token: str) -> Viewer | TokenClaim | None:
         if not token or len(token) > 200:

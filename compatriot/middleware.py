@@ -5,16 +5,25 @@ authenticates with its bearer token (compatriot.auth) and never reads a session,
 or a message, so running these three for it only cost CPU (docs/benchmarks.md, *API write
 load*). The language still follows Accept-Language on the API (Django's validation messages are
 translated), and CSRF, security headers and the rest run on every request.
+
+`LocaleMiddleware` is Django's, its choice of language remembered per cookie and Accept-Language.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
-from django.http import HttpRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver  # noqa: TID251  Django's settings, not domain logic
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware import locale
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 API_PREFIX = "/api/"
 
@@ -40,3 +49,49 @@ class AuthenticationMiddleware(_BrowserOnly, auth.AuthenticationMiddleware):
 
 class MessageMiddleware(_BrowserOnly, messages.MessageMiddleware):
     pass
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """Django's LocaleMiddleware, with the request's language remembered per language cookie and
+    Accept-Language value while the URLconf has no `i18n_patterns`.
+
+    Without language-prefixed paths Django's choice depends on the cookie and the header only
+    (`get_language_from_request` without the path), so its answer for a pair of values is
+    remembered; the path's language, which Django looks up twice per request and never uses then,
+    is not looked up. Responses are the same: `Vary: Accept-Language` and `Content-Language` of the
+    active language. With `i18n_patterns`, Django's own middleware runs."""
+
+    async_capable = False  # WSGI only: Django adapts nothing around it
+
+    def __call__(self, request: HttpRequest) -> Any:
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if is_language_prefix_patterns_used(urlconf)[0]:
+            return super().__call__(request)
+        key = (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), request.META.get(_ACCEPT))
+        language = _LANGUAGES.get(key)
+        if language is None:
+            language = translation.get_language_from_request(request)
+            if len(_LANGUAGES) < _LANGUAGES_KEPT:
+                _LANGUAGES[key] = language
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response: HttpResponseBase = self.get_response(request)  # type: ignore[assignment]  # WSGI
+        if response.has_header("Vary"):
+            patch_vary_headers(response, ("Accept-Language",))
+        else:  # what patch_vary_headers writes then
+            response.headers["Vary"] = "Accept-Language"
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+_ACCEPT = "HTTP_ACCEPT_LANGUAGE"
+# Bounded, like Django's own caches of parsed headers: odd values beyond it are chosen afresh.
+_LANGUAGES_KEPT = 1000
+_LANGUAGES: dict[tuple[str | None, str | None], str] = {}
+
+
+@receiver(setting_changed)
+def _forget_languages(*, setting: str, **kwargs: Any) -> None:
+    """Tests that change the languages (Django clears its own caches then too)."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "LANGUAGE_COOKIE_NAME"}:
+        _LANGUAGES.clear()

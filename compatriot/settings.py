@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Three of Django's own, bypassed on the bearer-token API (compatriot/middleware.py).
     "compatriot.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "compatriot.middleware.LocaleMiddleware",  # Django's, the language remembered per header
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "compatriot.middleware.AuthenticationMiddleware",
