@@ -286,3 +286,39 @@ def test_an_appended_entry_hashes_as_verify_recomputes_it(details):
         previous_hash=stored.previous_hash,
     )
     assert audit_verify().is_intact
+
+
+@pytest.mark.django_db
+def test_the_write_path_append_statement_is_the_entrys(monkeypatch):
+    # entry_append_statement skips the model instance: the same SQL and parameters.
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from compatriot.core import audit
+    from compatriot.core.models import AuditAction
+    from compatriot.core.viewer import Viewer
+
+    at = dt.datetime(2026, 12, 6, 23, 59, 58, 123456, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    for actor, object_id in [
+        (
+            Viewer(7, uuid.uuid4(), "ngo", "caseworker", False, purpose='Пошук «x» \\ "y"'),
+            uuid.uuid4(),
+        ),
+        (Viewer(None, None, None, None, purpose="p" * 150), ""),
+    ]:
+        ours = audit.entry_append_statement(
+            actor, action=AuditAction.CREATE, object_type="person", object_id=object_id
+        )
+        entry = audit.audit_entry(
+            actor, action=AuditAction.CREATE, object_type="person", object_id=object_id
+        )
+        theirs = audit.append_statement(entry)
+        assert ours[0] == theirs[0]
+        assert [type(value) for value in ours[1]] == [type(value) for value in theirs[1]]
+        # psycopg's Jsonb wrapper (the details) has no equality of its own
+        assert [getattr(value, "obj", value) for value in ours[1]] == [
+            getattr(value, "obj", value) for value in theirs[1]
+        ]
