@@ -118,8 +118,8 @@ def entry_append_statement(
     actor: Viewer, *, action: AuditAction, object_type: str, object_id: object = ""
 ) -> tuple[str, list[Any]]:
     """`append_statement(audit_entry(...))` with no details, for a caller that needs only the
-    statement: the same values, without building the model instance (a tenth of the write's
-    audit cost)."""
+    statement (the API's one-round-trip write): the same SQL and values, without building the
+    model instance, whose `Model.__init__` costs about as much as the statement itself."""
     return _append_statement(_entry_values(actor, action, object_type, object_id, {}))
 
 
