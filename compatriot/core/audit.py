@@ -33,6 +33,8 @@ _JSON: dict[str, Any] = {
     "separators": (",", ":"),
     "default": str,
 }
+# One encoder for every digest: json.dumps(**_JSON) builds a new one per call (the same text).
+_ENCODER = json.JSONEncoder(**_JSON)
 
 
 def entry_digest(
@@ -47,7 +49,7 @@ def entry_digest(
     details: dict[str, Any],
     previous_hash: str,
 ) -> str:
-    payload = json.dumps(
+    payload = _ENCODER.encode(
         [
             at.astimezone(UTC).isoformat(timespec="microseconds"),
             actor_user_id,
@@ -58,28 +60,31 @@ def entry_digest(
             purpose,
             details,
             previous_hash,
-        ],
-        **_JSON,
+        ]
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _digest_prefix(entry: AuditEntry) -> str:
+# at, actor_user_id, actor_organisation_id, action, object_type, object_id, purpose, details
+_EntryValues = tuple[datetime, int | None, Any, str, str, str, str, dict[str, Any]]
+
+
+def _digest_prefix(values: _EntryValues) -> str:
     """`entry_digest`'s JSON up to the previous hash: `[..., details,`. The database appends the
     previous hash as a JSON string and `]`, and hashes the UTF-8 bytes (migration core 0004)."""
-    payload = json.dumps(
+    at, user_id, organisation_id, action, object_type, object_id, purpose, details = values
+    payload = _ENCODER.encode(
         [
-            entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            entry.actor_user_id,
-            str(entry.actor_organisation_id) if entry.actor_organisation_id else None,
-            str(entry.action),  # the value, whatever the driver makes of an enum
-            entry.object_type,
-            entry.object_id,
-            entry.purpose,
-            entry.details,
+            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            user_id,
+            str(organisation_id) if organisation_id else None,
+            action,
+            object_type,
+            object_id,
+            purpose,
+            details,
             "",
-        ],
-        **_JSON,
+        ]
     )
     return payload[: -len('""]')]
 
@@ -95,17 +100,35 @@ def append_statement(entry: AuditEntry) -> tuple[str, list[Any]]:
     """PostgreSQL: the one statement that locks the chain, reads the last hash and inserts
     `entry`, returning (id, previous_hash, entry_hash) for `appended`. It must run last in its
     transaction, as `audit_record` does."""
+    return _append_statement(
+        (
+            entry.at,
+            entry.actor_user_id,
+            entry.actor_organisation_id,
+            str(entry.action),  # the value, whatever the driver makes of an enum
+            entry.object_type,
+            entry.object_id,
+            entry.purpose,
+            entry.details,
+        )
+    )
+
+
+def entry_append_statement(
+    actor: Viewer, *, action: AuditAction, object_type: str, object_id: object = ""
+) -> tuple[str, list[Any]]:
+    """`append_statement(audit_entry(...))` with no details, for a caller that needs only the
+    statement (the API's one-round-trip write): the same SQL and values, without building the
+    model instance, whose `Model.__init__` costs about as much as the statement itself."""
+    return _append_statement(_entry_values(actor, action, object_type, object_id, {}))
+
+
+def _append_statement(values: _EntryValues) -> tuple[str, list[Any]]:
     return _APPEND, [
         AUDIT_LOCK_KEY,
-        entry.at,
-        entry.actor_user_id,
-        entry.actor_organisation_id,
-        str(entry.action),  # the value, whatever the driver makes of an enum
-        entry.object_type,
-        entry.object_id,
-        entry.purpose,
-        _DETAILS.get_db_prep_save(entry.details, connection),
-        _digest_prefix(entry),
+        *values[:-1],
+        _DETAILS.get_db_prep_save(values[-1], connection),
+        _digest_prefix(values),
     ]
 
 
@@ -136,6 +159,22 @@ def locked_chain_tail() -> str:
         return (row[0] if row else None) or GENESIS_HASH
     previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
     return previous or GENESIS_HASH
+
+
+def _entry_values(
+    actor: Viewer, action: AuditAction, object_type: str, object_id: object, details: dict[str, Any]
+) -> _EntryValues:
+    """An entry's content in the order of its digest (and of the append statement)."""
+    return (
+        timezone.now(),
+        actor.user_id,
+        actor.organisation_id,
+        str(action),  # the value, whatever the driver makes of an enum
+        object_type,
+        str(object_id or ""),
+        actor.purpose[:100],
+        details,
+    )
 
 
 def audit_entry(

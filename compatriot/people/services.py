@@ -11,7 +11,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
-from compatriot.core.audit import append_statement, appended, audit_entry, audit_record
+from compatriot.core.audit import audit_record, entry_append_statement
 from compatriot.core.claims import ClaimRefused, TokenClaim, confirmed, is_refusal
 from compatriot.core.errors import (
     ConflictError,
@@ -281,8 +281,10 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
     inserts = [insert_statement(row) for row in rows]
     if None in inserts:
         return None
-    entry = audit_entry(actor, action=AuditAction.CREATE, object_type="person", object_id=person.id)
-    statements = [*inserts, append_statement(entry)]
+    append = entry_append_statement(
+        actor, action=AuditAction.CREATE, object_type="person", object_id=person.id
+    )
+    statements = [*inserts, append]
     if claim is not None:  # first: refused, nothing after it runs, and nothing is written
         statements.insert(0, claim.confirm_statement())
     # The callbacks' checks (tracing: is there an active request?) go in the same round trip,
@@ -298,7 +300,7 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
                 statements,  # type: ignore[arg-type]  # no None
                 after_commit=[statement for _, statement in checks],
             ) as cursor:
-                appended(entry, cursor.fetchone())
+                cursor.fetchone()  # the entry's id and hashes: the chain holds them
                 if not inside:  # committed: the checks' answers are here
                     answers = after_commit_rows(cursor, len(checks)) if checks else []
                     found = [

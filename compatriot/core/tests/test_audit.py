@@ -299,7 +299,8 @@ def test_a_persons_history_is_its_own_entries_and_its_parts_newest_first(
     mine = register_person(client_a, needs=[{"category": "health"}])
     other = register_person(client_b, needs=[{"category": "food"}])
     for person, client in ((mine, client_a), (other, client_b), (mine, client_a)):
-        assert client.post(f"/persons/{person['id']}/needs", {"category": "shelter"}).status_code
+        added = client.post(f"/persons/{person['id']}/needs", {"category": "shelter"})
+        assert added.status_code == 201
         assert client.get(f"/persons/{person['id']}").status_code == 200
     viewer = Viewer(None, org_a.id, org_a.kind, Role.CASEWORKER, False)
 
@@ -317,3 +318,39 @@ def test_a_persons_history_is_its_own_entries_and_its_parts_newest_first(
     assert set(history).isdisjoint(expected(other["id"]))
     newest = audit_history(viewer, object_type="person", object_id=mine["id"], limit=2)
     assert [e.id for e in newest] == history[:2]
+
+
+@pytest.mark.django_db
+def test_the_write_path_append_statement_is_the_entrys(monkeypatch):
+    # entry_append_statement skips the model instance: the same SQL and parameters.
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from compatriot.core import audit
+    from compatriot.core.models import AuditAction
+    from compatriot.core.viewer import Viewer
+
+    at = dt.datetime(2026, 12, 6, 23, 59, 58, 123456, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    for actor, object_id in [
+        (
+            Viewer(7, uuid.uuid4(), "ngo", "caseworker", False, purpose='Пошук «x» \\ "y"'),
+            uuid.uuid4(),
+        ),
+        (Viewer(None, None, None, None, purpose="p" * 150), ""),
+    ]:
+        ours = audit.entry_append_statement(
+            actor, action=AuditAction.CREATE, object_type="person", object_id=object_id
+        )
+        entry = audit.audit_entry(
+            actor, action=AuditAction.CREATE, object_type="person", object_id=object_id
+        )
+        theirs = audit.append_statement(entry)
+        assert ours[0] == theirs[0]
+        assert [type(value) for value in ours[1]] == [type(value) for value in theirs[1]]
+        # psycopg's Jsonb wrapper (the details) has no equality of its own
+        assert [getattr(value, "obj", value) for value in ours[1]] == [
+            getattr(value, "obj", value) for value in theirs[1]
+        ]

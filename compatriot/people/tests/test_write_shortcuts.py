@@ -56,6 +56,8 @@ def _rows(actor: Viewer, payload: dict[str, Any]) -> list[models.Model]:
 
 
 def _same(ours: Any, django: Any) -> bool:
+    if isinstance(django, str) and type(django) is not str:  # a choice: its value's plain str
+        return type(ours) is str and ours == django
     if type(ours) is not type(django):
         return False
     if hasattr(django, "obj"):  # psycopg's Jsonb wrapper has no equality of its own
@@ -82,6 +84,25 @@ def test_insert_values_are_those_the_fields_prepare(actor, person_payload) -> No
             assert len(statement[1]) == len(expected)
             for field, ours, django in zip(fields, statement[1], expected, strict=True):
                 assert _same(ours, django), (field.name, ours, django)
+
+
+@pytest.mark.django_db
+def test_choices_are_sent_as_the_same_text(actor, person_payload) -> None:
+    rows = _rows(actor, person_payload(source_record_id="ws-choices", **PAYLOADS[-1]))
+    choices = 0
+    for row in rows:
+        statement = insert_statement(row)
+        assert statement is not None
+        fields = [f for f in row._meta.local_concrete_fields if not f.generated]
+        expected = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+        for ours, django in zip(statement[1], expected, strict=True):
+            if isinstance(django, str) and type(django) is not str:
+                choices += 1
+                assert (type(ours), ours) == (str, str(django.value))  # type: ignore[attr-defined]
+        if connection.vendor == "postgresql":  # the very text psycopg sends
+            with connection.cursor() as cursor:
+                assert cursor.mogrify(*statement) == cursor.mogrify(statement[0], expected)
+    assert choices >= 10  # the person's sex, source, stage, category; each detail's
 
 
 def test_a_lazy_string_still_goes_through_the_fields_conversion() -> None:
