@@ -175,6 +175,22 @@ EXAMPLES = sorted(
 )
 
 
+# Every region's example numbers with one digit changed, added or dropped.
+EDITED_EXAMPLES = st.builds(
+    lambda e164, position, digit, edit: (
+        e164[:position] + digit + e164[position + 1 :]
+        if edit == 0
+        else e164 + digit
+        if edit == 1
+        else e164[:-1]
+    ),
+    st.sampled_from(EXAMPLES),
+    st.integers(2, 14),
+    st.sampled_from("0123456789"),
+    st.integers(0, 2),
+)
+
+
 @settings(max_examples=3000, deadline=None)
 @given(
     st.one_of(
@@ -185,19 +201,7 @@ EXAMPLES = sorted(
             st.text("0123456789", min_size=4, max_size=12),
         ),
         # ...and every region's example numbers with one digit changed, added or dropped.
-        st.builds(
-            lambda e164, position, digit, edit: (
-                e164[:position] + digit + e164[position + 1 :]
-                if edit == 0
-                else e164 + digit
-                if edit == 1
-                else e164[:-1]
-            ),
-            st.sampled_from(EXAMPLES),
-            st.integers(2, 14),
-            st.sampled_from("0123456789"),
-            st.integers(0, 2),
-        ),
+        EDITED_EXAMPLES,
     )
 )
 def test_numbers_already_in_e164_are_judged_as_the_library_judges_them(text):
@@ -239,19 +243,7 @@ ANY_REGIONS = st.lists(st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), 
 @given(
     st.one_of(
         # every region's example numbers, one digit changed, added or dropped, then spaced...
-        st.builds(
-            lambda e164, position, digit, edit: (
-                e164[:position] + digit + e164[position + 1 :]
-                if edit == 0
-                else e164 + digit
-                if edit == 1
-                else e164[:-1]
-            ),
-            st.sampled_from(EXAMPLES),
-            st.integers(2, 14),
-            st.sampled_from("0123456789"),
-            st.integers(0, 2),
-        ),
+        EDITED_EXAMPLES,
         # ...any country code with any digits after it...
         st.builds(
             lambda code, digits: f"+{code}{digits}",
