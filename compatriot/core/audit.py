@@ -49,19 +49,8 @@ def entry_digest(
     details: dict[str, Any],
     previous_hash: str,
 ) -> str:
-    payload = _ENCODER.encode(
-        [
-            at.astimezone(UTC).isoformat(timespec="microseconds"),
-            actor_user_id,
-            str(actor_organisation_id) if actor_organisation_id else None,
-            action,
-            object_type,
-            object_id,
-            purpose,
-            details,
-            previous_hash,
-        ]
-    )
+    values = (at, actor_user_id, actor_organisation_id, action, object_type, object_id, purpose)
+    payload = _payload((*values, details), previous_hash)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -69,11 +58,10 @@ def entry_digest(
 _EntryValues = tuple[datetime, int | None, Any, str, str, str, str, dict[str, Any]]
 
 
-def _digest_prefix(values: _EntryValues) -> str:
-    """`entry_digest`'s JSON up to the previous hash: `[..., details,`. The database appends the
-    previous hash as a JSON string and `]`, and hashes the UTF-8 bytes (migration core 0004)."""
+def _payload(values: _EntryValues, previous_hash: str) -> str:
+    """The JSON text an entry's hash covers: its values, then the previous entry's hash."""
     at, user_id, organisation_id, action, object_type, object_id, purpose, details = values
-    payload = _ENCODER.encode(
+    return _ENCODER.encode(
         [
             at.astimezone(UTC).isoformat(timespec="microseconds"),
             user_id,
@@ -83,10 +71,15 @@ def _digest_prefix(values: _EntryValues) -> str:
             object_id,
             purpose,
             details,
-            "",
+            previous_hash,
         ]
     )
-    return payload[: -len('""]')]
+
+
+def _digest_prefix(values: _EntryValues) -> str:
+    """`entry_digest`'s JSON up to the previous hash: `[..., details,`. The database appends the
+    previous hash as a JSON string and `]`, and hashes the UTF-8 bytes (migration core 0004)."""
+    return _payload(values, "")[: -len('""]')]
 
 
 _DETAILS = AuditEntry._meta.get_field("details")
@@ -186,15 +179,17 @@ def audit_entry(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """The entry `audit_record` appends, not yet chained nor saved."""
+    values = _entry_values(actor, action, object_type, object_id, details or {})
+    at, user_id, organisation_id, action_value, object_type, object_id, purpose, details = values
     return AuditEntry(
-        at=timezone.now(),
-        actor_user_id=actor.user_id,
-        actor_organisation_id=actor.organisation_id,
-        action=action,
+        at=at,
+        actor_user_id=user_id,
+        actor_organisation_id=organisation_id,
+        action=action_value,
         object_type=object_type,
-        object_id=str(object_id or ""),
-        purpose=actor.purpose[:100],
-        details=details or {},
+        object_id=object_id,
+        purpose=purpose,
+        details=details,
     )
 
 

@@ -358,6 +358,27 @@ def test_both_ways_of_writing_store_the_same_rows(mixed_file, crisis, make_membe
     assert audit_verify().is_intact
 
 
+def reimported_both_ways(
+    tmp_path: Path,
+    crisis: Crisis,
+    make_member: Any,
+    org_a: Any,
+    org_b: Any,
+    first: list[dict[str, Any]],
+    second: list[dict[str, Any]],
+) -> list[list[str]]:
+    """`first` then `second` imported by org_a with COPY ("auto") and by org_b with the ORM; the
+    second import's output lines of each."""
+    outputs = []
+    for organisation, storage in ((org_a, "auto"), (org_b, "orm")):
+        user = make_member(organisation, Role.VOLUNTEER)
+        import_file(write_csv(tmp_path / "1.csv", first), crisis, user, organisation,
+                    storage=storage)  # fmt: skip
+        outputs.append(import_file(write_csv(tmp_path / "2.csv", second), crisis, user,
+                                   organisation, storage=storage))  # fmt: skip
+    return outputs
+
+
 def test_stored_persons_gain_only_the_details_they_lack_both_ways(
     tmp_path, crisis, make_member, org_a, org_b
 ):
@@ -370,12 +391,7 @@ def test_stored_persons_gain_only_the_details_they_lack_both_ways(
         bad("r1", vulnerabilities="disability pregnant", needs="food:low shelter",
             consent="registration alerts", sharing_partner_kinds="")
     ]  # fmt: skip
-    for organisation, storage in ((org_a, "auto"), (org_b, "orm")):
-        user = make_member(organisation, Role.VOLUNTEER)
-        import_file(write_csv(tmp_path / "1.csv", first), crisis, user, organisation,
-                    storage=storage)  # fmt: skip
-        lines = import_file(write_csv(tmp_path / "2.csv", second), crisis, user, organisation,
-                            storage=storage)  # fmt: skip
+    for lines in reimported_both_ways(tmp_path, crisis, make_member, org_a, org_b, first, second):
         assert lines == ["created 0, updated 1, unchanged 0, rejected 0"]
 
     assert stored(org_a) == stored(org_b)
@@ -399,12 +415,7 @@ def test_a_batch_of_new_and_stored_persons_both_ways(tmp_path, crisis, make_memb
         {**bad("r5"), "household_ref": "H-1", "relationship": "child", "consent": "alerts",
          "sharing_partner_kinds": "", "vulnerabilities": "pregnant disability"},
     ]  # fmt: skip
-    for organisation, storage in ((org_a, "auto"), (org_b, "orm")):
-        user = make_member(organisation, Role.VOLUNTEER)
-        import_file(write_csv(tmp_path / "1.csv", first), crisis, user, organisation,
-                    storage=storage)  # fmt: skip
-        lines = import_file(write_csv(tmp_path / "2.csv", second), crisis, user, organisation,
-                            storage=storage)  # fmt: skip
+    for lines in reimported_both_ways(tmp_path, crisis, make_member, org_a, org_b, first, second):
         assert lines == ["created 2, updated 2, unchanged 1, rejected 0"]
 
     assert stored(org_a) == stored(org_b)
