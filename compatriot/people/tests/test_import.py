@@ -4,8 +4,8 @@ XLSX, audit, and the same stored rows whichever way a batch is written."""
 from __future__ import annotations
 
 import csv
-import gc
 import datetime as dt
+import gc
 import io
 from pathlib import Path
 from typing import Any
@@ -478,7 +478,8 @@ def test_the_heap_is_frozen_while_importing_and_unfrozen_after(crisis, member, o
     with pytest.raises(RuntimeError, match="stopped by the test"):
         import_rows(actor, crisis_id=crisis.id, rows=[GOOD], progress=progress)
 
-    assert seen and seen[0] > 0
+    assert seen
+    assert seen[0] > 0
     assert gc.get_freeze_count() == 0
 
 
