@@ -2,22 +2,34 @@
 
 On a database that `bench/ingest.py` has filled, each round copies N stored persons with new ids
 (and new source record ids, no household) and their consents, needs and vulnerabilities back in
-with COPY, in one transaction, as a batch of the import does, then runs `SET CONSTRAINTS ALL
-IMMEDIATE` (the deferred foreign-key checks), and rolls back. The backend's CPU time (from
-/proc/<pid>/stat, so the machine's load inflates it less than wall time) is read around each
-statement and printed in µs per person, the median of the rounds.
+with COPY, in one transaction, as a batch of the import does, runs `SET CONSTRAINTS ALL
+IMMEDIATE` (the deferred foreign-key checks), copies N audit entries back in with new hashes (the
+chain's COPY), and rolls back. It also times the import's look-up of existing persons
+(`storage._EXISTING`) for N ids none of which is stored. The backend's CPU time (from
+/proc/<pid>/schedstat, so the machine's load inflates it less than wall time) and the WAL it
+wrote are read around each statement and printed per person, the median of the rounds.
 
     .venv/bin/python bench/import_statements.py --database compatriot_bench_importfk
     .venv/bin/python bench/import_statements.py --database compatriot_bench_importdb --ids random
+    .venv/bin/python bench/import_statements.py --database DB --rounds 12 \
+        --variant "no recorded_by=DROP INDEX people_consent_recorded_by_id_a47a1cb6"
 
 `--ids drawn` (the default) makes the new ids as the importer's workers do (1,024 at a time
 sharing their first 32 bits: `normalising.new_id`); `--ids random` makes each one with
 `uuid.uuid4()`, as the importer did before (branch importdb).
+
+`--variant NAME=SQL` (repeatable; statements separated by `;`) runs SQL at the start of the
+rolled-back transaction, before the COPYs: an index dropped, a trigger disabled or replaced.
+Each round then runs "as is" and every variant on the same rows, in an order that turns from
+round to round, and the differences from "as is" are printed per round (their median and range):
+rolled back, a round leaves dead index entries behind, so compare within a run, and `--vacuum`
+(a VACUUM of the tables after each variant) keeps later rounds from paying for earlier ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import uuid
@@ -25,14 +37,36 @@ from typing import Any
 
 import psycopg
 
-_TICK = os.sysconf("SC_CLK_TCK")
 _DETAILS = ("people_consent", "people_need", "people_vulnerability")
+_AUDIT = "core_auditentry"
+_CONSTRAINTS = "SET CONSTRAINTS ALL IMMEDIATE"
+_LOOK_UP = "existing-persons look-up"
+# The import's look-up (compatriot.people.imports.storage._EXISTING), kept here so that this
+# script needs no Django settings.
+_EXISTING = """
+SELECT p.source_record_id, p.id::text, p.crisis_id <> %s
+FROM unnest(%b::text[]) AS k(source_record_id)
+CROSS JOIN LATERAL (
+    SELECT x.source_record_id, x.id, x.crisis_id FROM people_person x
+    WHERE x.registered_by_id = %s AND x.source_record_id = k.source_record_id OFFSET 0
+) AS p
+"""
+AS_IS = "as is"
 
 
 def _cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stream:
-        fields = stream.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    """Seconds of CPU the backend has run, at nanosecond resolution."""
+    with open(f"/proc/{pid}/schedstat") as stream:
+        return int(stream.read().split()[0]) / 1e9
+
+
+def _wal(conn: psycopg.Connection[Any]) -> Any:
+    return conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]  # type: ignore[index]
+
+
+def _wal_since(conn: psycopg.Connection[Any], start: Any) -> int:
+    row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)", [start])
+    return int(row.fetchone()[0])  # type: ignore[index]
 
 
 def _columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
@@ -93,6 +127,116 @@ def _batch(
     return tables
 
 
+def _audit(conn: psycopg.Connection[Any], entries: int, offset: int) -> tuple[list[str], list]:
+    """Stored entries without their ids, chained onto new hashes: the chain's COPY."""
+    columns = [c for c in _columns(conn, _AUDIT) if c != "id"]
+    select = f"SELECT {', '.join(columns)} FROM {_AUDIT} ORDER BY id OFFSET %s LIMIT %s"  # noqa: S608
+    query = f"COPY ({select}) TO STDOUT"
+    with conn.cursor().copy(query, [offset, entries]) as copy:
+        rows = [list(row) for row in copy.rows()]
+    previous_at, entry_at = columns.index("previous_hash"), columns.index("entry_hash")
+    previous = os.urandom(32).hex()
+    for row in rows:
+        row[previous_at] = previous
+        row[entry_at] = previous = hashlib.sha256(os.urandom(16)).hexdigest()
+    conn.commit()
+    return columns, rows
+
+
+def _variants(specs: list[str]) -> dict[str, list[str]]:
+    variants: dict[str, list[str]] = {AS_IS: []}
+    for spec in specs:
+        name, _, sql = spec.partition("=")
+        variants[name] = [s for s in sql.split(";") if s.strip()]
+    return variants
+
+
+def _round(
+    conn: psycopg.Connection[Any],
+    tables: list[tuple[str, list]],
+    audit: tuple[list[str], list],
+    setup: list[str],
+) -> dict[str, tuple[float, int]]:
+    """Copy the round's rows in after `setup`, roll back: CPU seconds and WAL bytes by step."""
+    pid = conn.info.backend_pid
+    steps: list[tuple[str, str, list | None]] = [
+        (table, f"COPY {table} FROM STDIN", rows) for table, rows in tables
+    ]
+    steps.append((_CONSTRAINTS, _CONSTRAINTS, None))
+    columns, entries = audit
+    steps.append((_AUDIT, f"COPY {_AUDIT} ({', '.join(columns)}) FROM STDIN", entries))
+    spent: dict[str, tuple[float, int]] = {}
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET LOCAL jit = off")  # as the import's statements
+        for statement in setup:
+            conn.execute(statement)  # type: ignore[call-overload]
+        for name, statement, rows in steps:
+            wal, before = _wal(conn), _cpu(pid)
+            if rows is None:
+                conn.execute(statement)  # type: ignore[call-overload]
+            else:
+                with conn.cursor().copy(statement) as copy:  # type: ignore[call-overload]
+                    for row in rows:
+                        copy.write_row(row)
+                conn.execute("SELECT 1")  # the COPY's AFTER STATEMENT triggers have run
+            spent[name] = (_cpu(pid) - before, _wal_since(conn, wal))
+    return spent
+
+
+def _look_up(conn: psycopg.Connection[Any], persons: int, offset: int) -> float:
+    """CPU seconds of the existing-persons look-up of `persons` ids that are not stored."""
+    row = conn.execute("SELECT registered_by_id, crisis_id FROM people_person LIMIT 1").fetchone()
+    organisation, crisis = row  # type: ignore[misc]
+    ids = [
+        f"{srid}-absent"
+        for (srid,) in conn.execute(
+            "SELECT source_record_id FROM people_person ORDER BY id OFFSET %s LIMIT %s",
+            [offset, persons],
+        ).fetchall()
+    ]
+    before = _cpu(conn.info.backend_pid)
+    conn.execute(_EXISTING, [crisis, ids, organisation]).fetchall()
+    spent = _cpu(conn.info.backend_pid) - before
+    conn.commit()
+    return spent
+
+
+def _vacuum(conn: psycopg.Connection[Any]) -> None:
+    conn.autocommit = True
+    conn.execute(f"VACUUM people_person, {', '.join(_DETAILS)}, {_AUDIT}")
+    conn.autocommit = False
+
+
+def _step(spent: dict[str, tuple[float, int]], name: str, index: int) -> float:
+    """One step's CPU seconds (index 0) or WAL bytes (1); "total": all steps'."""
+    if name == "total":
+        return sum(value[index] for value in spent.values())
+    return spent[name][index]
+
+
+def _print(args: argparse.Namespace, runs: dict[str, list[dict[str, tuple[float, int]]]]) -> None:
+    scale = 1e6 / args.persons
+    print(
+        f"{args.database}, {args.persons} persons per batch, {args.rounds} rounds: µs of backend"
+        " CPU per person (median; differences from 'as is' per round: median and range),"
+        " WAL bytes per person (median)"
+    )
+    for name in [*runs[AS_IS][0], "total"]:
+        print(f"  {name}")
+        for variant, rounds in runs.items():
+            cpu = [_step(spent, name, 0) for spent in rounds]
+            line = f"    {variant:40} {statistics.median(cpu) * scale:6.1f}"
+            if variant != AS_IS:
+                base = [_step(spent, name, 0) for spent in runs[AS_IS]]
+                diffs = [a - b for a, b in zip(cpu, base, strict=True)]
+                line += (
+                    f"  {statistics.median(diffs) * scale:+5.1f}"
+                    f" ({min(diffs) * scale:+.1f} .. {max(diffs) * scale:+.1f})"
+                )
+            wal = statistics.median(_step(spent, name, 1) for spent in rounds)
+            print(f"{line:82} WAL {wal / args.persons:6.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", required=True)
@@ -101,30 +245,26 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=10_000, help="per batch (the import's)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ids", choices=("drawn", "random"), default="drawn")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=SQL")
+    parser.add_argument("--vacuum", action="store_true", help="VACUUM the tables after each")
     args = parser.parse_args()
     conn = psycopg.connect(dbname=args.database, host=args.host, user=args.user)
-    pid = conn.info.backend_pid
-    spent: dict[str, list[float]] = {}
+    variants = _variants(args.variant)
+    runs: dict[str, list[dict[str, tuple[float, int]]]] = {name: [] for name in variants}
+    look_ups: list[float] = []
     for number in range(args.rounds):
-        tables = _batch(conn, args.persons, number * args.persons, args.ids)
-        with conn.transaction(force_rollback=True):
-            conn.execute("SET LOCAL jit = off")  # as the import's statements
-            for table, rows in tables:
-                before = _cpu(pid)
-                with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                conn.execute("SELECT 1")  # the COPY's AFTER STATEMENT triggers have run
-                spent.setdefault(table, []).append(_cpu(pid) - before)
-            before = _cpu(pid)
-            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            spent.setdefault("SET CONSTRAINTS ALL IMMEDIATE", []).append(_cpu(pid) - before)
-    spent["total"] = [sum(values[i] for values in spent.values()) for i in range(args.rounds)]
-    scale = 1e6 / args.persons
-    print(f"{args.database}, {args.persons} persons per batch, µs of backend CPU per person:")
-    for name, values in spent.items():
-        rounds = ", ".join(f"{value * scale:.0f}" for value in values)
-        print(f"  {name:32} {statistics.median(values) * scale:6.0f}   (rounds: {rounds})")
+        offset = number * args.persons
+        tables = _batch(conn, args.persons, offset, args.ids)
+        audit = _audit(conn, args.persons, offset)
+        names = list(variants)
+        turn = number % len(names)
+        for name in names[turn:] + names[:turn]:
+            runs[name].append(_round(conn, tables, audit, variants[name]))
+            if args.vacuum:
+                _vacuum(conn)
+        look_ups.append(_look_up(conn, args.persons, offset))
+    _print(args, runs)
+    print(f"  {_LOOK_UP} (ids not stored): {statistics.median(look_ups) * 1e6 / args.persons:.1f}")
 
 
 if __name__ == "__main__":

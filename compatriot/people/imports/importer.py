@@ -12,8 +12,10 @@ completes it.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,52 @@ def _run(
     blocks: Callable[[int], Iterable[Block]] | None = None,
 ) -> ImportReport:
     """Import `rows`, or with `blocks` (a CSV file's, by lines per block) those instead."""
+    with _heap_frozen():
+        return _import(
+            actor,
+            crisis_id=crisis_id,
+            header=header,
+            rows=rows,
+            workers=workers,
+            batch_size=batch_size,
+            progress=progress,
+            storage=storage,
+            connections=connections,
+            blocks=blocks,
+        )
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep the objects that exist before the import (Django's, the schemas', the modules') out
+    of the collector's full collections while it runs. An import's batches in flight make it
+    collect the oldest generation every few seconds, and each walk of the whole heap found
+    nothing to free (docs/benchmarks.md, branch importpg2); unfrozen afterwards, they are
+    collected as before. A process that froze its own heap (as the normalising workers do) is
+    left as it is: unfreezing would undo its choice."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _import(
+    actor: Viewer,
+    *,
+    crisis_id: uuid.UUID,
+    header: Header,
+    rows: Iterable[tuple[int, list[str]]],
+    workers: int | None,
+    batch_size: int,
+    progress: Progress | None,
+    storage: str,
+    connections: int,
+    blocks: Callable[[int], Iterable[Block]] | None,
+) -> ImportReport:
     writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
     report = ImportReport()
     size = min(CHUNK_ROWS, batch_size)  # a batch is not bigger than asked for

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 from pathlib import Path
 from typing import Any
@@ -461,3 +462,33 @@ def test_import_rows_in_worker_processes(monkeypatch, crisis, member, org_a):
     assert [str(r) for r in report.rejected] == ["line 9: birth_date: is in the future"]
     assert Person.objects.get(source_record_id="p0").languages == ["en", "ha"]
     assert audit_verify().is_intact
+
+
+def test_the_heap_is_frozen_while_importing_and_unfrozen_after(crisis, member, org_a):
+    """The objects that exist before an import are kept out of the collector's full collections
+    while it runs (importer `_heap_frozen`), and given back to it afterwards, even on failure."""
+    actor = Viewer(member.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
+    gc.unfreeze()  # as in a process that froze nothing
+    seen: list[int] = []
+
+    def progress(rows: int) -> None:
+        seen.append(gc.get_freeze_count())
+        raise RuntimeError("stopped by the test")
+
+    with pytest.raises(RuntimeError, match="stopped by the test"):
+        import_rows(actor, crisis_id=crisis.id, rows=[GOOD], progress=progress)
+
+    assert seen
+    assert seen[0] > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_frozen_by_its_process_stays_frozen(crisis, member, org_a):
+    actor = Viewer(member.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
+    gc.freeze()
+    try:
+        report = import_rows(actor, crisis_id=crisis.id, rows=[GOOD])
+        assert report.created == 1
+        assert gc.get_freeze_count() > 0  # not unfrozen by the import
+    finally:
+        gc.unfreeze()
