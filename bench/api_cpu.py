@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's code, not an installed copy
@@ -31,10 +32,24 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "compatriot_bench_apicpu"
 
 
+def pg_server(socket_dir: str | None) -> str:
+    """The server's URL: TCP on 127.0.0.1, or the Unix socket in `socket_dir` (its path
+    percent-encoded as the host, which libpq and dj-database-url read as a socket directory)."""
+    if not socket_dir:
+        return PG_SERVER
+    return f"postgres://postgres@{quote(socket_dir, safe='')}"
+
+
 def main() -> int:  # noqa: C901  one straight script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--pg-database", default=PG_DATABASE)
+    parser.add_argument(
+        "--pg-socket",
+        metavar="DIR",
+        help="reach PostgreSQL through its Unix socket in DIR (e.g. /var/run/postgresql)"
+        " instead of TCP on 127.0.0.1",
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
@@ -50,10 +65,11 @@ def main() -> int:  # noqa: C901  one straight script
     if args.database == "postgres":
         import psycopg
 
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        server = pg_server(args.pg_socket)
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {args.pg_database} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {args.pg_database}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{args.pg_database}"
+        os.environ["DATABASE_URL"] = f"{server}/{args.pg_database}"
     else:
         os.environ.pop("DATABASE_URL", None)
         path = OUT / "api_cpu.sqlite3"

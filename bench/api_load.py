@@ -50,12 +50,15 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's code, not an installed copy
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+# The server: TCP on 127.0.0.1, or with --pg-socket (BENCH_API_PG_SERVER for the helper roles)
+# its Unix socket, the directory percent-encoded as the host (libpq and dj-database-url read it).
+PG_SERVER = os.environ.get("BENCH_API_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 # The benchmark database; --pg-database (or BENCH_API_PG_DATABASE, which the helper roles inherit)
 # names another, so that two checkouts can be measured at the same time.
 PG_DATABASE = os.environ.get("BENCH_API_PG_DATABASE", "compatriot_bench_api")
@@ -1233,7 +1236,7 @@ def table_row(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    global PG_DATABASE  # read by the helpers below and by the roles' processes
+    global PG_DATABASE, PG_SERVER  # read by the helpers below and by the roles' processes
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--clients", type=int, default=32)
@@ -1303,6 +1306,12 @@ def main() -> int:
         default=PG_DATABASE,
         help="name of the PostgreSQL benchmark database (dropped and recreated)",
     )
+    parser.add_argument(
+        "--pg-socket",
+        metavar="DIR",
+        help="reach PostgreSQL through its Unix socket in DIR (e.g. /var/run/postgresql)"
+        " instead of TCP on 127.0.0.1",
+    )
     # Helper roles (internal).
     parser.add_argument("--role", choices=["setup", "client", "verify"], help=argparse.SUPPRESS)
     parser.add_argument("--payloads", help=argparse.SUPPRESS)
@@ -1316,6 +1325,9 @@ def main() -> int:
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.pg_database):
         parser.error("--pg-database must be a plain lower-case PostgreSQL name")
     PG_DATABASE = os.environ["BENCH_API_PG_DATABASE"] = args.pg_database
+    if args.pg_socket:
+        PG_SERVER = f"postgres://postgres@{quote(args.pg_socket, safe='')}"
+        os.environ["BENCH_API_PG_SERVER"] = PG_SERVER
     if args.role:
         handler = {"setup": role_setup, "client": role_client, "verify": role_verify}[args.role]
         print(json.dumps(handler(args)))

@@ -135,6 +135,36 @@ def test_orphans_are_refused_from_the_orm_and_from_raw_sql(crisis, org_a, make_m
 
 
 @pytest.mark.django_db
+def test_an_orphan_is_refused_at_either_side_of_the_few_rows_limit(crisis, org_a) -> None:
+    # Up to 16 rows are checked row by row as they are counted; from the 17th on, the whole
+    # statement per distinct parent: an orphan last is refused on both sides of that line.
+    person = new_person(crisis, org_a)
+    nobody = uuid.uuid4()
+    for rows in (1, 16, 17, 18):
+        message = refused(
+            sql(
+                "INSERT INTO people_need (id, person_id, category, urgency, status, details,"
+                " created_at, updated_at) SELECT gen_random_uuid(), p, 'food', 'low', 'open',"
+                " '', now(), now() FROM unnest(%s::uuid[]) WITH ORDINALITY AS u(p, n) ORDER BY n",
+                [[*[person.id] * (rows - 1), nobody]],
+            ),
+            naming="person_id",
+        )
+        assert str(nobody) in message
+    # The first key that fails is named, as Django's checks would, with all keys missing.
+    message = refused(
+        sql(
+            "INSERT INTO people_consent (id, person_id, scope, partner_kinds, method, given_at,"
+            " recorded_by_id) VALUES (%s, %s, 'registration', '[]', 'verbal', now(), %s)",
+            [uuid.uuid4(), nobody, 2_000_000_000],
+        ),
+        naming='column "person_id"',
+    )
+    assert str(nobody) in message
+    assert not Need.objects.exists()
+
+
+@pytest.mark.django_db
 def test_copy_of_orphans_is_refused(crisis, org_a) -> None:
     person = new_person(crisis, org_a)
     lines = "".join(
