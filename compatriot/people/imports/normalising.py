@@ -307,14 +307,13 @@ def normalise_row(
             return Rejection(line, column, message)
         record = _record(line, validated, stored)
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
-    for written, latin in (
-        ("given_name", record.given_name_latin),
-        ("family_name", record.family_name_latin),
-    ):
-        if len(latin) > LATIN_MAX_LENGTH:
-            return Rejection(
-                line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
-            )
+    if max(len(record.given_name_latin), len(record.family_name_latin)) > LATIN_MAX_LENGTH:
+        written = (
+            "given_name" if len(record.given_name_latin) > LATIN_MAX_LENGTH else "family_name"
+        )
+        return Rejection(
+            line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
+        )
     return record
 
 
@@ -541,7 +540,10 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
             rejected.append(outcome)
             continue
         keys.append(
-            RowKey(outcome.line, outcome.id, outcome.source_record_id, outcome.household_ref)
+            _new_record(
+                RowKey,
+                (outcome.line, outcome.id, outcome.source_record_id, outcome.household_ref),
+            )
         )
         if task.copy_text:
             person_lines.append(person_copy_line(outcome))

@@ -23,6 +23,7 @@ from typing import Any, get_args
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2, language_code
 from compatriot.normalise.dates import parse_partial_date
+from compatriot.normalise.phones import to_e164
 from compatriot.normalise.text import clean_text
 from compatriot.people.models import JourneyStage, PersonCategory, Relationship, Sex, Source
 from compatriot.people.records import derived_name_fields
@@ -250,7 +251,12 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
         if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
             return None
         try:
-            phones = normalise_phones(raw_phones, regions)
+            # One number (most rows): `normalise_phones` without its loop and de-duplication.
+            phones = (
+                [to_e164(raw_phones[0], default_regions=regions)]
+                if len(raw_phones) == 1
+                else normalise_phones(raw_phones, regions)
+            )
         except ValueError:
             return None
     email = ""
