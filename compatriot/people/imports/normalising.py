@@ -308,9 +308,7 @@ def normalise_row(
         record = _record(line, validated, stored)
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
     if max(len(record.given_name_latin), len(record.family_name_latin)) > LATIN_MAX_LENGTH:
-        written = (
-            "given_name" if len(record.given_name_latin) > LATIN_MAX_LENGTH else "family_name"
-        )
+        written = "given_name" if len(record.given_name_latin) > LATIN_MAX_LENGTH else "family_name"
         return Rejection(
             line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, get_args
+from typing import Any, Generic, TypeVar, get_args
 
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2, language_code
@@ -66,14 +66,17 @@ _REFUSED = object()  # a cached value the schema refuses
 _CACHE_LIMIT = 100_000
 
 
-class _PerValue:
+_Key = TypeVar("_Key")
+
+
+class _PerValue(Generic[_Key]):
     """A function's result per distinct argument, `_REFUSED` where it raises ValueError."""
 
-    def __init__(self, function: Callable[[str], Any]) -> None:
+    def __init__(self, function: Callable[[_Key], Any]) -> None:
         self._function = function
-        self._known: dict[str, Any] = {}
+        self._known: dict[_Key, Any] = {}
 
-    def __call__(self, value: str) -> Any:
+    def __call__(self, value: _Key) -> Any:
         known = self._known.get(value, None)
         if known is not None:
             return known
@@ -105,14 +108,14 @@ def _choices(choices: type[Enum]) -> dict[str, str]:
 
 
 _texts = _PerValue(_text)
-_countries = _PerValue(lambda value: _code(value, country_alpha2))
-_languages = _PerValue(lambda value: _code(value, language_code))
+_countries: _PerValue[str] = _PerValue(lambda value: _code(value, country_alpha2))
+_languages: _PerValue[str] = _PerValue(lambda value: _code(value, language_code))
 _SEXES, _STAGES, _CATEGORIES = _choices(Sex), _choices(JourneyStage), _choices(PersonCategory)
 _SOURCES, _RELATIONSHIPS = _choices(Source), _choices(Relationship)
 _UNKNOWN_SEX = str(Sex.UNKNOWN)
 
 
-def _codes(values: tuple[str, ...], valid: _PerValue, most: int) -> tuple[str, ...]:
+def _codes(values: tuple[str, ...], valid: _PerValue[str], most: int) -> tuple[str, ...]:
     if len(values) > most:
         raise NormalisationError("too many codes")
     codes = tuple(valid(value) for value in values)
@@ -169,9 +172,9 @@ def _places(cells: tuple[str | None, str | None]) -> tuple[str, str]:
     )
 
 
-_names_of = _PerValue(_names)  # type: ignore[arg-type]  # keyed by tuples of cells
-_origin_of = _PerValue(_origin)  # type: ignore[arg-type]
-_places_of = _PerValue(_places)  # type: ignore[arg-type]
+_names_of = _PerValue(_names)
+_origin_of = _PerValue(_origin)
+_places_of = _PerValue(_places)
 _NO_CODES: tuple[str, ...] = ()
 
 
