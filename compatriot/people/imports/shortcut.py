@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, get_args
+from typing import Any, Generic, TypeVar, get_args
 
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2, language_code
 from compatriot.normalise.dates import parse_partial_date
+from compatriot.normalise.phones import to_e164
 from compatriot.normalise.text import clean_text
 from compatriot.people.models import JourneyStage, PersonCategory, Relationship, Sex, Source
 from compatriot.people.records import derived_name_fields
@@ -65,14 +66,17 @@ _REFUSED = object()  # a cached value the schema refuses
 _CACHE_LIMIT = 100_000
 
 
-class _PerValue:
+_Key = TypeVar("_Key")
+
+
+class _PerValue(Generic[_Key]):
     """A function's result per distinct argument, `_REFUSED` where it raises ValueError."""
 
-    def __init__(self, function: Callable[[str], Any]) -> None:
+    def __init__(self, function: Callable[[_Key], Any]) -> None:
         self._function = function
-        self._known: dict[str, Any] = {}
+        self._known: dict[_Key, Any] = {}
 
-    def __call__(self, value: str) -> Any:
+    def __call__(self, value: _Key) -> Any:
         known = self._known.get(value, None)
         if known is not None:
             return known
@@ -104,18 +108,74 @@ def _choices(choices: type[Enum]) -> dict[str, str]:
 
 
 _texts = _PerValue(_text)
-_countries = _PerValue(lambda value: _code(value, country_alpha2))
-_languages = _PerValue(lambda value: _code(value, language_code))
+_countries: _PerValue[str] = _PerValue(lambda value: _code(value, country_alpha2))
+_languages: _PerValue[str] = _PerValue(lambda value: _code(value, language_code))
 _SEXES, _STAGES, _CATEGORIES = _choices(Sex), _choices(JourneyStage), _choices(PersonCategory)
 _SOURCES, _RELATIONSHIPS = _choices(Source), _choices(Relationship)
 _UNKNOWN_SEX = str(Sex.UNKNOWN)
 
 
-def _codes(values: list[str], valid: _PerValue, most: int) -> list[str] | None:
+def _codes(values: tuple[str, ...], valid: _PerValue[str], most: int) -> tuple[str, ...]:
     if len(values) > most:
-        return None
-    codes = [valid(value) for value in values]
-    return None if _REFUSED in codes else codes
+        raise NormalisationError("too many codes")
+    codes = tuple(valid(value) for value in values)
+    if _REFUSED in codes:
+        raise NormalisationError("not a code")
+    return codes
+
+
+# A row's names, its codes and its places are each read once per distinct combination of their
+# cells, where a cache per cell still cost a Python call and a look-up per field: names repeat
+# as a pair (36,789 given and family names in the bench's 236,414 rows), codes and places far
+# more. Each group raises (so is cached as `_REFUSED`) when any of its fields is refused.
+_NameCells = tuple[str | None, str | None, str | None, str | None]
+_OriginCells = tuple[str | None, tuple[str, ...], tuple[str, ...]]
+
+
+def _names(cells: _NameCells) -> tuple[str, str, str, str, str]:
+    """Given and family names cleaned, their Latin forms and the search text."""
+    given, family, given_latin, family_latin = (None if v is None else _text(v) for v in cells)
+    given = given or ""
+    family = family or ""
+    if not (given or family):
+        raise NormalisationError("no name")
+    names = derived_name_fields(given, family, given_latin, family_latin)
+    return (
+        given,
+        family,
+        names["given_name_latin"],
+        names["family_name_latin"],
+        names["search_text"],
+    )
+
+
+def _origin(
+    cells: _OriginCells,
+) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The country, nationalities and languages, and the phones' default regions."""
+    code, nationality_cells, language_cells = cells
+    country = "" if code is None else _countries(code)
+    if country is _REFUSED:
+        raise NormalisationError("not a country code")
+    nationalities = _codes(nationality_cells, _countries, _MAX_NATIONALITIES)
+    languages = _codes(language_cells, _languages, _MAX_LANGUAGES)
+    regions = (country, *nationalities) if country else nationalities
+    return country, nationalities, languages, regions
+
+
+def _places(cells: tuple[str | None, str | None]) -> tuple[str, str]:
+    """The admin area and the place name, cleaned ("" when not given)."""
+    admin_area, place_name = cells
+    return (
+        "" if admin_area is None else _text(admin_area),
+        "" if place_name is None else _text(place_name),
+    )
+
+
+_names_of = _PerValue(_names)
+_origin_of = _PerValue(_origin)
+_places_of = _PerValue(_places)
+_NO_CODES: tuple[str, ...] = ()
 
 
 def _coordinate(value: str | None, bound: float) -> float | object | None:
@@ -148,18 +208,10 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
     source_record_id = get("source_record_id")
     if source_record_id is None or not _SOURCE_RECORD_ID.fullmatch(source_record_id):
         return None
-    texts = []
-    for name in ("given_name", "family_name", "given_name_latin", "family_name_latin"):
-        value = get(name)
-        if value is not None:
-            value = _texts(value)
-            if value is _REFUSED:
-                return None
-        texts.append(value)
-    given, family, given_latin, family_latin = texts
-    given = given or ""
-    family = family or ""
-    if not (given or family):
+    names = _names_of(
+        (get("given_name"), get("family_name"), get("given_name_latin"), get("family_name_latin"))
+    )
+    if names is _REFUSED:
         return None
     sex = _SEXES.get(get("sex", _UNKNOWN_SEX))
     if sex is None:
@@ -174,24 +226,25 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
         except NormalisationError:
             return None
         birth_date, precision = partial.value, str(partial.precision)
-    nationalities = _codes(get("nationalities", []), _countries, _MAX_NATIONALITIES)
-    languages = _codes(get("languages", []), _languages, _MAX_LANGUAGES)
-    if nationalities is None or languages is None:
+    nationality_cells = get("nationalities")
+    language_cells = get("languages")
+    origin = _origin_of(
+        (
+            get("country"),
+            _NO_CODES if nationality_cells is None else tuple(nationality_cells),
+            _NO_CODES if language_cells is None else tuple(language_cells),
+        )
+    )
+    if origin is _REFUSED:
         return None
-    country = ""
-    if (code := get("country")) is not None:
-        country = _countries(code)
-        if country is _REFUSED:
+    country, nationalities, languages, regions = origin
+    places = _places_of((get("admin_area"), get("place_name")))
+    if places is _REFUSED:
+        return None
+    if (household_ref := get("household_ref")) is not None:
+        household_ref = _texts(household_ref)
+        if household_ref is _REFUSED:
             return None
-    places = []
-    for name in ("admin_area", "place_name", "household_ref"):
-        value = get(name)
-        if value is not None:
-            value = _texts(value)
-            if value is _REFUSED:
-                return None
-        places.append(value)
-    admin_area, place_name, household_ref = places
     latitude = _coordinate(get("latitude"), 90)
     longitude = _coordinate(get("longitude"), 180)
     if latitude is _REFUSED or longitude is _REFUSED or (latitude is None) != (longitude is None):
@@ -200,9 +253,13 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
     if (raw_phones := get("phones")) is not None:
         if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
             return None
-        regions = tuple(code for code in [country, *nationalities] if code)
         try:
-            phones = normalise_phones(raw_phones, regions)
+            # One number (most rows): `normalise_phones` without its loop and de-duplication.
+            phones = (
+                [to_e164(raw_phones[0], default_regions=regions)]
+                if len(raw_phones) == 1
+                else normalise_phones(raw_phones, regions)
+            )
         except ValueError:
             return None
     email = ""
@@ -223,26 +280,20 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
             return None
     if stage is None or category is None or source is None:
         return None
-    names = derived_name_fields(given, family, given_latin, family_latin)
     return (
         source_record_id,
         source,
-        given,
-        family,
-        names["given_name_latin"],
-        names["family_name_latin"],
-        names["search_text"],
+        *names,
         sex,
         birth_date,
         precision,
         nationalities[0] if nationalities else "",
-        nationalities,
-        languages,
+        list(nationalities),
+        list(languages),
         phones,
         email,
         country,
-        admin_area if admin_area is not None else "",
-        place_name if place_name is not None else "",
+        *places,
         latitude,
         longitude,
         stage,
