@@ -52,14 +52,22 @@ def tracing_sweep_task() -> int:
 
 
 _ACTIVE_REQUEST_SQL: dict[str, str] = {}
+# PostgreSQL: the same query in a function (tracing migration 0002), whose plan the connection
+# keeps; sent as text, it was planned anew on every write, which cost more than running it.
+_ACTIVE_REQUEST_FUNCTION = "SELECT 1 WHERE compatriot_tracing_active(%s, %s)"
 
 
 def active_request_statement(crisis_id: uuid.UUID) -> tuple[str, list[Any]]:
     """`TracingRequest.objects.active().filter(crisis_id=...).exists()` as fixed SQL and its
-    parameters: it runs after every registration (people.registrations sends it with the write
-    where it can), and the ORM took longer to build it than the database to answer."""
+    parameters, one row if so and none if not: it runs after every registration
+    (people.registrations sends it with the write where it can), and the ORM took longer to
+    build it than the database to answer."""
     meta = TracingRequest._meta
     crisis = meta.get_field("crisis")
+    values = [status.value for status in ACTIVE_STATUSES]
+    crisis_value = crisis.get_db_prep_value(crisis_id, connection)
+    if connection.vendor == "postgresql":
+        return _ACTIVE_REQUEST_FUNCTION, [crisis_value, values]
     if connection.vendor not in _ACTIVE_REQUEST_SQL:
         quote = connection.ops.quote_name
         statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
@@ -67,11 +75,7 @@ def active_request_statement(crisis_id: uuid.UUID) -> tuple[str, list[Any]]:
             f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(str(crisis.column))} = %s"  # noqa: S608
             f" AND {quote(str(meta.get_field('status').column))} IN ({statuses}) LIMIT 1"
         )  # names from model metadata; values are parameters
-    values = [status.value for status in ACTIVE_STATUSES]
-    return _ACTIVE_REQUEST_SQL[connection.vendor], [
-        crisis.get_db_prep_value(crisis_id, connection),
-        *values,
-    ]
+    return _ACTIVE_REQUEST_SQL[connection.vendor], [crisis_value, *values]
 
 
 def schedule_recheck(crisis_id: uuid.UUID) -> None:

@@ -315,4 +315,4 @@ def test_a_registration_outside_a_transaction_checks_for_requests_after_its_comm
         assert write.startswith("BEGIN")
         committed, check = write.split("COMMIT")
         assert "compatriot_audit_append" in committed
-        assert "tracing_tracingrequest" in check
+        assert "compatriot_tracing_active" in check  # tracing migration 0002

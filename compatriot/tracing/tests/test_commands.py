@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
-from compatriot.tracing.models import TracingMatch, TracingRequest
-from compatriot.tracing.tasks import tracing_sweep_task
+from compatriot.tracing.models import ACTIVE_STATUSES, RequestStatus, TracingMatch, TracingRequest
+from compatriot.tracing.tasks import active_request_statement, tracing_sweep_task
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +100,24 @@ def test_a_closed_request_queues_no_recheck(
     TracingRequest.objects.update(status=RequestStatus.WITHDRAWN, closed_at=timezone.now())
     tasks.schedule_recheck(crisis.id)
     assert queued == [(str(crisis.id),)]
+
+
+@pytest.mark.parametrize("status", list(RequestStatus))
+def test_the_registrations_check_finds_exactly_the_active_requests(
+    status: RequestStatus, client_a: Any, open_request: Any, crisis: Any
+) -> None:
+    """The check sent after each registration (on PostgreSQL, a function keeping its plan)
+    answers a row exactly when the crisis has a request the ORM calls active."""
+    open_request(client_a)
+    closed = status in (RequestStatus.CLOSED, RequestStatus.WITHDRAWN)
+    TracingRequest.objects.update(status=status, closed_at=timezone.now() if closed else None)
+
+    def found(crisis_id: uuid.UUID) -> bool:
+        sql, params = active_request_statement(crisis_id)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
+
+    assert found(crisis.id) is (status in ACTIVE_STATUSES)
+    assert found(crisis.id) is TracingRequest.objects.active().filter(crisis=crisis).exists()
+    assert found(uuid.uuid4()) is False  # another crisis
