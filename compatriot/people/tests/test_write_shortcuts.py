@@ -216,7 +216,7 @@ def test_new_rows_are_the_instances_and_inserts_of_the_orm_path(
         expected_rows = [expected, *(row for kind in details for row in kind)]
         assert [type(row) for row in rows] == [type(row) for row in expected_rows]
         for row, theirs in zip(rows[1:], expected_rows[1:], strict=True):
-            theirs.id = row.id
+            theirs.pk = row.pk
         assert len(inserts) == len(rows)
         for row, theirs, insert in zip(rows, expected_rows, inserts, strict=True):
             reference = insert_statement(theirs)  # pre_save() sets the ORM row's times
