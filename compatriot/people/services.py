@@ -164,7 +164,7 @@ def _source_record_conflict() -> ConflictError:
 
 
 def _person_columns(actor: Viewer, data: PersonFields, crisis_id: uuid.UUID) -> dict[str, Any]:
-    """A new person's values but its household's."""
+    """A new person's column values but its household and relationship."""
     return {
         **person_values(data),
         "crisis_id": crisis_id,
@@ -193,7 +193,7 @@ _Detail = TypeVar("_Detail", Vulnerability, Need, Consent)
 def _new_rows(actor: Viewer, data: PersonIn) -> tuple[Person, _Details, list[Statement]] | None:
     """The person with no household and its details, as `_new_person` and `_new_details` make
     them, with their INSERTs in the order they are sent (core.statements.new_row: the same
-    instances and statements at about half the cost), or None when a model needs save()."""
+    instances and statements for ~20 % less CPU), or None when a model needs save()."""
     columns = _person_columns(actor, data, data.crisis_id)
     built = new_row(Person, {**columns, "household_id": None, "relationship": ""})
     if built is None:
