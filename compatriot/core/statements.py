@@ -12,18 +12,34 @@ the statements (psycopg `prepare=True`) was measured too and saved nothing visib
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import CharField, Field, Model, TextField
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 
 # Only to fall back to save() if a receiver is ever connected: none is, and none should be.
-from django.db.models.signals import post_save, pre_save  # noqa: TID251
+from django.db.models.signals import post_save, pre_init, pre_save  # noqa: TID251
 from django.utils.functional import Promise
 
-_STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field], list[bool]]] = {}
+M = TypeVar("M", bound=Model)
+Statement = tuple[str, list[Any]]
+
+
+class _Insert(NamedTuple):
+    """A model's INSERT and how its parameters are prepared, worked out once per process and
+    database vendor."""
+
+    sql: str
+    fields: list[Field]  # its columns, in order
+    keeps_text: list[bool]  # per field: `_keeps_text`
+    prepares: list[Callable[[Any, Any], Any]]  # per field: its get_db_prep_save
+
+
+_STATEMENTS: dict[tuple[type[Model], str], _Insert | None] = {}
 
 
 def _keeps_text(field: Field) -> bool:
@@ -44,7 +60,7 @@ def _keeps_text(field: Field) -> bool:
     )
 
 
-def _statement(model: type[Model], connection: Any) -> tuple[str, list[Field], list[bool]] | None:
+def _statement(model: type[Model], connection: Any) -> _Insert | None:
     key = (model, connection.vendor)
     if key not in _STATEMENTS:
         meta = model._meta
@@ -55,6 +71,7 @@ def _statement(model: type[Model], connection: Any) -> tuple[str, list[Field], l
             or meta.order_with_respect_to
             or any(hasattr(field, "get_placeholder") for field in fields)
         ):
+            _STATEMENTS[key] = None
             return None
         quote = connection.ops.quote_name
         columns = ", ".join(quote(str(field.column)) for field in fields)
@@ -62,41 +79,133 @@ def _statement(model: type[Model], connection: Any) -> tuple[str, list[Field], l
             f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608  names from metadata
             f"VALUES ({', '.join(['%s'] * len(fields))})"
         )
-        _STATEMENTS[key] = (sql, fields, [_keeps_text(field) for field in fields])
+        _STATEMENTS[key] = _Insert(
+            sql,
+            fields,
+            [_keeps_text(field) for field in fields],
+            [field.get_db_prep_save for field in fields],
+        )
     return _STATEMENTS[key]
 
 
-def insert_statement(instance: Model) -> tuple[str, list[Any]] | None:
+def insert_statement(instance: Model) -> Statement | None:
     """The INSERT that `instance.save(force_insert=True)` would run, as SQL and parameters, or
     None when only save() will do (parents, database-returned fields, signal receivers, no
     primary key yet, an expression as a value). Prepares the instance as save() does."""
     model = type(instance)
     # One look-up of the connection per row: each costs a few µs (a thread-local read).
     connection = connections[router.db_for_write(model, instance=instance)]
-    statement = _statement(model, connection)
+    insert = _statement(model, connection)
     if (
-        statement is None
+        insert is None
         or not instance._is_pk_set()  # type: ignore[attr-defined]  # Django's own test
         or pre_save.has_listeners(model)
         or post_save.has_listeners(model)
     ):
         return None
-    sql, fields, keeps_text = statement
     instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    values = [field.pre_save(instance, True) for field in fields]
+    values = [field.pre_save(instance, True) for field in insert.fields]
     if any(hasattr(value, "resolve_expression") for value in values):
         return None
-    # Text is most of a row's values: what its fields' conversion would return unchanged is not
-    # sent through it (about half of the conversion's cost on the write path). A choice (a str
-    # subclass) is sent as the plain str of its value, the same text: psycopg looks up the adapter
-    # of each new type through its bases on every cursor, ~2 µs per choice type per write.
-    params = [
-        (value if value is None or type(value) is str else str.__str__(value))
-        if keeps and (value is None or (isinstance(value, str) and not isinstance(value, Promise)))
-        else field.get_db_prep_save(value, connection)
-        for field, value, keeps in zip(fields, values, keeps_text, strict=True)
+    return insert.sql, _prepared(insert, values, connection)
+
+
+def _prepared(insert: _Insert, values: Sequence[Any], connection: Any) -> list[Any]:
+    """Each field's `get_db_prep_save(value)`, the parameters of the row's INSERT.
+
+    Text is most of a row's values: what its fields' conversion would return unchanged is not
+    sent through it (about half of the conversion's cost on the write path). A choice (a str
+    subclass) is sent as the plain str of its value, the same text: psycopg looks up the adapter
+    of each new type through its bases on every cursor, ~2 µs per choice type per write."""
+    return [
+        value
+        if keeps and (value is None or type(value) is str)
+        else str.__str__(value)
+        if keeps and isinstance(value, str) and not isinstance(value, Promise)
+        else prepare(value, connection)
+        for keeps, prepare, value in zip(insert.keeps_text, insert.prepares, values, strict=True)
     ]
-    return sql, params
+
+
+class _RowPlan(NamedTuple):
+    """What `new_row` needs of a model besides its INSERT."""
+
+    insert: _Insert
+    attnames: list[str]  # of its fields, in the order Model.__init__ takes them
+    defaults: list[Callable[[], Any]]  # per field: its get_default
+    known: frozenset[str]  # the attnames
+    # Fields whose pre_save() is not a plain read of the value set by Model.__init__ (auto_now
+    # and auto_now_add times, files...): their pre_save() runs, as in save().
+    pre_saved: list[tuple[int, Field]]
+
+
+_ROWS: dict[tuple[type[Model], str], _RowPlan | None] = {}
+
+
+def _reads_what_init_set(field: Field) -> bool:
+    """Whether `field.pre_save(instance, add)` returns the value Model.__init__ set: Field's
+    own pre_save is `getattr(instance, attname)`, and these descriptors return the attribute
+    as stored."""
+    return type(field).pre_save is Field.pre_save and field.descriptor_class in {
+        DeferredAttribute,
+        ForeignKeyDeferredAttribute,
+    }
+
+
+def _row_plan(model: type[Model], connection: Any) -> _RowPlan | None:
+    key = (model, connection.vendor)
+    if key not in _ROWS:
+        insert = _statement(model, connection)
+        meta = model._meta
+        fields = list(meta.concrete_fields)
+        _ROWS[key] = (
+            None
+            # Model.__init__ takes positional values in concrete_fields' order; a private field
+            # (a generic foreign key) would need _prepare_related_fields_for_save.
+            if insert is None or insert.fields != fields or meta.private_fields
+            else _RowPlan(
+                insert,
+                [field.attname for field in fields],
+                [field.get_default for field in fields],
+                frozenset(field.attname for field in fields),
+                [(i, field) for i, field in enumerate(fields) if not _reads_what_init_set(field)],
+            )
+        )
+    return _ROWS[key]
+
+
+def new_row(model: type[M], values: Mapping[str, Any]) -> tuple[M, Statement] | None:
+    """`model(**values)` and the INSERT its `save(force_insert=True)` would run, as
+    `insert_statement` gives it, or None when only save() will do (as there, and also when a
+    pre_init receiver is connected). `values` are plain values (no expressions) by attribute
+    name (`person_id`, not `person`); the others take their defaults, as in Model.__init__.
+
+    Cheaper than building the instance and asking `insert_statement` (docs/benchmarks.md,
+    branch apirow): the values are set positionally (Model.__init__'s fast path, half the cost
+    of keywords) and prepared from the list that set them; no related instance is cached on
+    the row, so save()'s check of related instances has nothing to check."""
+    connection = connections[router.db_for_write(model)]
+    plan = _row_plan(model, connection)
+    if (
+        plan is None
+        or pre_init.has_listeners(model)
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+    ):
+        return None
+    if not plan.known.issuperset(values):
+        unexpected = sorted(set(values) - plan.known)
+        raise TypeError(f"{model.__qualname__}() got unexpected values {unexpected}")
+    row = [
+        values[name] if name in values else default()
+        for name, default in zip(plan.attnames, plan.defaults, strict=True)
+    ]
+    instance = model(*row)
+    for index, field in plan.pre_saved:  # as save() does: auto_now times set on the instance too
+        row[index] = field.pre_save(instance, True)
+    if not instance._is_pk_set():  # type: ignore[attr-defined]  # Django's own test
+        return None
+    return instance, (plan.insert.sql, _prepared(plan.insert, row, connection))
 
 
 def mark_inserted(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Model
@@ -22,11 +22,12 @@ from compatriot.core.errors import (
 )
 from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.statements import (
+    Statement,
     after_commit_rows,
     can_send_together,
     insert_row,
-    insert_statement,
     mark_inserted,
+    new_row,
     statements_together,
 )
 from compatriot.core.validation import validated_save
@@ -84,22 +85,37 @@ def _no_such_crisis(error: IntegrityError) -> bool:
     return "crisis" in str(error) or "FOREIGN KEY constraint failed" in str(error)
 
 
+def _vulnerability_columns(data: VulnerabilityIn) -> dict[str, Any]:
+    return {"code": data.code, "note": data.note}
+
+
+def _need_columns(data: NeedIn) -> dict[str, Any]:
+    return {
+        "category": data.category,
+        "urgency": data.urgency,
+        "status": data.status,
+        "details": data.details,
+    }
+
+
+def _consent_columns(actor: Viewer, data: ConsentIn) -> dict[str, Any]:
+    return {
+        "scope": data.scope,
+        "method": data.method,
+        "partner_kinds": [str(kind) for kind in data.partner_kinds],
+        "given_at": data.given_at or timezone.now(),
+        "recorded_by_id": actor.user_id,
+        "recorded_by_organisation_id": actor.organisation_id,
+    }
+
+
 def _new_details(
     actor: Viewer, person: Person, data: PersonFields
 ) -> tuple[list[Vulnerability], list[Need], list[Consent]]:
     """The person's details as unsaved instances, in the order they are inserted."""
     return (
-        [Vulnerability(person=person, code=v.code, note=v.note) for v in data.vulnerabilities],
-        [
-            Need(
-                person=person,
-                category=n.category,
-                urgency=n.urgency,
-                status=n.status,
-                details=n.details,
-            )
-            for n in data.needs
-        ],
+        [Vulnerability(person=person, **_vulnerability_columns(v)) for v in data.vulnerabilities],
+        [Need(person=person, **_need_columns(n)) for n in data.needs],
         [_consent(actor, person, c) for c in data.consents],
     )
 
@@ -132,15 +148,7 @@ def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
 
 
 def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
-    return Consent(
-        person=person,
-        scope=data.scope,
-        method=data.method,
-        partner_kinds=[str(kind) for kind in data.partner_kinds],
-        given_at=data.given_at or timezone.now(),
-        recorded_by_id=actor.user_id,
-        recorded_by_organisation_id=actor.organisation_id,
-    )
+    return Consent(person=person, **_consent_columns(actor, data))
 
 
 def _is_source_record_clash(error: IntegrityError) -> bool:
@@ -155,6 +163,16 @@ def _source_record_conflict() -> ConflictError:
     )
 
 
+def _person_columns(actor: Viewer, data: PersonFields, crisis_id: uuid.UUID) -> dict[str, Any]:
+    """A new person's column values but its household and relationship."""
+    return {
+        **person_values(data),
+        "crisis_id": crisis_id,
+        "registered_by_id": actor.acting_organisation_id,
+        "registered_by_user_id": actor.user_id,
+    }
+
+
 def _new_person(
     actor: Viewer,
     *,
@@ -164,13 +182,49 @@ def _new_person(
     relationship: str,
 ) -> Person:
     return Person(
-        **person_values(data),
-        crisis_id=crisis_id,
-        registered_by_id=actor.acting_organisation_id,
-        registered_by_user_id=actor.user_id,
-        household=household,
-        relationship=relationship,
+        **_person_columns(actor, data, crisis_id), household=household, relationship=relationship
     )
+
+
+_Details = tuple[list[Vulnerability], list[Need], list[Consent]]
+_Detail = TypeVar("_Detail", Vulnerability, Need, Consent)
+
+
+def _new_rows(actor: Viewer, data: PersonIn) -> tuple[Person, _Details, list[Statement]] | None:
+    """The person with no household and its details, as `_new_person` and `_new_details` make
+    them, with their INSERTs in the order they are sent (core.statements.new_row: the same
+    instances and statements for ~20 % less CPU), or None when a model needs save()."""
+    columns = _person_columns(actor, data, data.crisis_id)
+    built = new_row(Person, {**columns, "household_id": None, "relationship": ""})
+    if built is None:
+        return None
+    person, insert = built
+    vulnerabilities = _new_detail_rows(
+        Vulnerability, person, [_vulnerability_columns(v) for v in data.vulnerabilities]
+    )
+    needs = _new_detail_rows(Need, person, [_need_columns(n) for n in data.needs])
+    consents = _new_detail_rows(
+        Consent, person, [_consent_columns(actor, c) for c in data.consents]
+    )
+    if vulnerabilities is None or needs is None or consents is None:
+        return None
+    details = (vulnerabilities[0], needs[0], consents[0])
+    return person, details, [insert, *vulnerabilities[1], *needs[1], *consents[1]]
+
+
+def _new_detail_rows(
+    model: type[_Detail], person: Person, columns: list[dict[str, Any]]
+) -> tuple[list[_Detail], list[Statement]] | None:
+    rows, inserts = [], []
+    for values in columns:
+        built = new_row(model, {"person_id": person.id, **values})
+        if built is None:
+            return None
+        row, insert = built
+        row.person = person  # cached on the row, as `Need(person=person)` does
+        rows.append(row)
+        inserts.append(insert)
+    return rows, inserts
 
 
 def _create_person(
@@ -273,14 +327,11 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
         if claim is None:
             raise
         return None
-    person = _new_person(
-        actor, data=data, crisis_id=data.crisis_id, household=None, relationship=""
-    )
-    vulnerabilities, needs, consents = _new_details(actor, person, data)
-    rows: list[Model] = [person, *vulnerabilities, *needs, *consents]
-    inserts = [insert_statement(row) for row in rows]
-    if None in inserts:
+    built = _new_rows(actor, data)
+    if built is None:
         return None
+    person, (vulnerabilities, needs, consents), inserts = built
+    rows: list[Model] = [person, *vulnerabilities, *needs, *consents]
     append = entry_append_statement(
         actor, action=AuditAction.CREATE, object_type="person", object_id=person.id
     )
@@ -297,7 +348,7 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
     with transaction.atomic() if inside else nullcontext():
         try:
             with statements_together(
-                statements,  # type: ignore[arg-type]  # no None
+                statements,
                 after_commit=[statement for _, statement in checks],
             ) as cursor:
                 cursor.fetchone()  # the entry's id and hashes: the chain holds them

@@ -1,6 +1,7 @@
 """The registration's shortcuts store and answer exactly what the ORM's own paths do: the INSERT's
 values prepared without the fields' conversion where it returns text unchanged
-(core.statements.insert_statement), and the answer built from the details the write kept
+(core.statements.insert_statement), the rows of the one-round-trip write built with their INSERTs
+(core.statements.new_row), and the answer built from the details the write kept
 (people.api.person_out)."""
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import Any
 
 import pytest
 from django.db import connection, models
+from django.db.models.signals import post_save, pre_init, pre_save  # noqa: TID251
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from compatriot.core.models import Crisis
-from compatriot.core.statements import _keeps_text, insert_row, insert_statement
+from compatriot.core.statements import _keeps_text, insert_row, insert_statement, new_row
 from compatriot.core.viewer import Viewer
 from compatriot.people import services
 from compatriot.people.api import person_out
@@ -173,3 +176,104 @@ def test_the_answer_from_the_kept_details_is_the_answer_read_back(client_a, pers
     assert len(answered["needs"]) == Need.objects.filter(person=person).count() == 2
     assert len(answered["consents"]) == Consent.objects.filter(person=person).count() == 2
     assert len(answered["vulnerabilities"]) == Vulnerability.objects.filter(person=person).count()
+
+
+def _fields(row: models.Model) -> dict[str, Any]:
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+
+
+def _same_statement(ours: Any, theirs: Any) -> None:
+    assert ours is not None
+    assert theirs is not None
+    assert ours[0] == theirs[0]
+    for number, (mine, django) in enumerate(zip(ours[1], theirs[1], strict=True)):
+        assert _same(mine, django), (number, mine, django)
+    if connection.vendor == "postgresql":  # the very text psycopg sends
+        with connection.cursor() as cursor:
+            assert cursor.mogrify(*ours) == cursor.mogrify(*theirs)
+
+
+@pytest.mark.django_db
+def test_new_rows_are_the_instances_and_inserts_of_the_orm_path(
+    actor, person_payload, monkeypatch
+) -> None:
+    # The same clock for both ways (auto_now times); the ids taken from the new rows.
+    at = dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    for number, overrides in enumerate(PAYLOADS):
+        data = PersonIn.model_validate(
+            person_payload(**{"source_record_id": f"nr-{number}", **overrides})
+        )
+        built = services._new_rows(actor, data)
+        assert built is not None
+        person, (vulnerabilities, needs, consents), inserts = built
+        expected = services._new_person(
+            actor, data=data, crisis_id=data.crisis_id, household=None, relationship=""
+        )
+        expected.id = person.id
+        details = services._new_details(actor, expected, data)
+        rows = [person, *vulnerabilities, *needs, *consents]
+        expected_rows = [expected, *(row for kind in details for row in kind)]
+        assert [type(row) for row in rows] == [type(row) for row in expected_rows]
+        for row, theirs in zip(rows[1:], expected_rows[1:], strict=True):
+            theirs.pk = row.pk
+        assert len(inserts) == len(rows)
+        for row, theirs, insert in zip(rows, expected_rows, inserts, strict=True):
+            reference = insert_statement(theirs)  # pre_save() sets the ORM row's times
+            assert _fields(row) == _fields(theirs)
+            # (a detail's person sets the database of both, in either way)
+            assert (row._state.adding, row._state.db) == (theirs._state.adding, theirs._state.db)
+            _same_statement(insert, reference)
+        for detail in rows[1:]:
+            assert detail.person is person  # type: ignore[attr-defined]  # cached, no query
+
+
+@pytest.mark.django_db
+def test_new_row_sets_the_defaults_and_auto_times_as_save_does(monkeypatch) -> None:
+    at = dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    built = new_row(
+        Crisis, {"name": "Flood", "kind": "disaster", "started_on": dt.date(2026, 1, 1)}
+    )
+    assert built is not None
+    crisis, insert = built
+    assert isinstance(crisis.id, uuid.UUID)
+    assert crisis.phase == Crisis._meta.get_field("phase").get_default()
+    assert crisis.affected_countries == []
+    assert crisis.created_at == crisis.updated_at == at  # set on the instance, as pre_save does
+    reference = Crisis(id=crisis.id, name="Flood", kind="disaster", started_on=dt.date(2026, 1, 1))
+    _same_statement(insert, insert_statement(reference))
+
+
+def test_new_row_refuses_unknown_values() -> None:
+    with pytest.raises(TypeError, match="crisis"):
+        new_row(Need, {"crisis": "x", "category": "food"})
+
+
+@pytest.mark.parametrize("signal", [pre_init, pre_save, post_save])
+def test_new_row_leaves_models_with_receivers_to_save(signal: Any) -> None:
+    def receiver(**kwargs: Any) -> None:
+        pass
+
+    signal.connect(receiver, sender=Need)
+    try:
+        assert new_row(Need, {"category": "food"}) is None
+    finally:
+        signal.disconnect(receiver, sender=Need)
+    assert new_row(Need, {"category": "food"}) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_with_a_receiver_is_still_written_whole(client_a, person_payload) -> None:
+    def receiver(**kwargs: Any) -> None:
+        pass
+
+    pre_save.connect(receiver, sender=Need)
+    try:
+        response = client_a.post(
+            "/persons", person_payload(source_record_id="nr-signal", **PAYLOADS[-1])
+        )
+    finally:
+        pre_save.disconnect(receiver, sender=Need)
+    assert response.status_code == 201, response.json()
+    assert Need.objects.filter(person_id=response.json()["id"]).count() == 2
