@@ -33,7 +33,7 @@ from compatriot.tracing.api import router as tracing_router
 # The operations whose URL patterns Django tries first. It tries the API's ~120 patterns in order
 # (ninja's, one per operation) and the busiest write was the 22nd: 12 to 14 µs of CPU per request
 # (docs/benchmarks.md, branch apiframe2). Moving a pattern first changes no resolution while no
-# pattern before it in ninja's order matches its paths (core/tests/test_api_urls.py).
+# pattern before it in ninja's order matches its paths (compatriot/tests/test_api_urls.py).
 BUSIEST_OPERATIONS = ("register_person",)
 
 

@@ -14,15 +14,20 @@ from ninja import NinjaAPI
 from compatriot.api import BUSIEST_OPERATIONS, api
 
 
+def _patterns(patterns: list[URLPattern | URLResolver]) -> list[URLPattern]:
+    assert all(isinstance(pattern, URLPattern) for pattern in patterns)
+    return patterns  # type: ignore[return-value]  # every one is a URLPattern (asserted)
+
+
 def _ninjas() -> list[URLPattern]:
     patterns, _, _ = NinjaAPI.urls.fget(api)  # type: ignore[attr-defined]  # the property's getter
-    return patterns
+    return _patterns(patterns)
 
 
 def _served() -> list[URLPattern]:
     mounted = [p for p in get_resolver().url_patterns if str(p.pattern) == "api/v1/"]
     assert isinstance(mounted[0], URLResolver)
-    return mounted[0].url_patterns  # type: ignore[no-any-return]  # a list of URLPatterns
+    return _patterns(mounted[0].url_patterns)
 
 
 def _key(pattern: URLPattern) -> tuple[str, str | None]:
