@@ -146,35 +146,6 @@ def _numbered(rows: Iterable[Mapping[str, Any]], header: Header) -> Iterator[tup
         yield line, rows_as_cells([row], header)[0]
 
 
-def _run(
-    actor: Viewer,
-    *,
-    crisis_id: uuid.UUID,
-    header: Header,
-    rows: Iterable[tuple[int, list[str]]],
-    workers: int | None,
-    batch_size: int,
-    progress: Progress | None,
-    storage: str,
-    connections: int = DEFAULT_CONNECTIONS,
-    blocks: Callable[[int], Iterable[Block]] | None = None,
-) -> ImportReport:
-    """Import `rows`, or with `blocks` (a CSV file's, by lines per block) those instead."""
-    with _heap_frozen():
-        return _import(
-            actor,
-            crisis_id=crisis_id,
-            header=header,
-            rows=rows,
-            workers=workers,
-            batch_size=batch_size,
-            progress=progress,
-            storage=storage,
-            connections=connections,
-            blocks=blocks,
-        )
-
-
 @contextmanager
 def _heap_frozen() -> Iterator[None]:
     """Keep the objects that exist before the import (Django's, the schemas', the modules') out
@@ -193,7 +164,8 @@ def _heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _import(
+@_heap_frozen()
+def _run(
     actor: Viewer,
     *,
     crisis_id: uuid.UUID,
@@ -203,9 +175,10 @@ def _import(
     batch_size: int,
     progress: Progress | None,
     storage: str,
-    connections: int,
-    blocks: Callable[[int], Iterable[Block]] | None,
+    connections: int = DEFAULT_CONNECTIONS,
+    blocks: Callable[[int], Iterable[Block]] | None = None,
 ) -> ImportReport:
+    """Import `rows`, or with `blocks` (a CSV file's, by lines per block) those instead."""
     writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
     report = ImportReport()
     size = min(CHUNK_ROWS, batch_size)  # a batch is not bigger than asked for
