@@ -41,16 +41,21 @@ _DETAILS = ("people_consent", "people_need", "people_vulnerability")
 _AUDIT = "core_auditentry"
 _CONSTRAINTS = "SET CONSTRAINTS ALL IMMEDIATE"
 _LOOK_UP = "existing-persons look-up"
-# The import's look-up (compatriot.people.imports.storage._EXISTING), kept here so that this
-# script needs no Django settings.
-_EXISTING = """
-SELECT p.source_record_id, p.id::text, p.crisis_id <> %s
-FROM unnest(%b::text[]) AS k(source_record_id)
-CROSS JOIN LATERAL (
-    SELECT x.source_record_id, x.id, x.crisis_id FROM people_person x
-    WHERE x.registered_by_id = %s AND x.source_record_id = k.source_record_id OFFSET 0
-) AS p
-"""
+
+
+def _existing_persons_sql() -> str:
+    """The import's own look-up of existing persons (`storage._EXISTING`), so that what is
+    timed cannot drift from what the import sends. Django's settings are needed only to import
+    it: nothing here goes through Django's connection."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "compatriot.settings")
+    import django
+
+    django.setup()
+    from compatriot.people.imports.storage import _EXISTING
+
+    return _EXISTING
+
+
 AS_IS = "as is"
 
 
@@ -194,8 +199,9 @@ def _look_up(conn: psycopg.Connection[Any], persons: int, offset: int) -> float:
             [offset, persons],
         ).fetchall()
     ]
+    look_up = _existing_persons_sql()
     before = _cpu(conn.info.backend_pid)
-    conn.execute(_EXISTING, [crisis, ids, organisation]).fetchall()
+    conn.execute(look_up, [crisis, ids, organisation]).fetchall()
     spent = _cpu(conn.info.backend_pid) - before
     conn.commit()
     return spent
