@@ -30,7 +30,7 @@ def _probed_set_check(child: str, column: str, parent: str) -> str:
     )
     return f"""
     WITH keys AS MATERIALIZED (
-        SELECT DISTINCT n.{column} AS k FROM new_rows n WHERE n.{column} IS NOT NULL
+        SELECT DISTINCT n.{column} AS k FROM new_rows n WHERE n.{column} IS NOT NULL ORDER BY 1
     )
     SELECT (SELECT count(*) FROM keys),
            (SELECT count(*) FROM keys CROSS JOIN LATERAL (
@@ -43,30 +43,13 @@ def _probed_set_check(child: str, column: str, parent: str) -> str:
 
 
 def _function(child: str, keys: list[tuple[str, str]]) -> str:
-    """Migration 0008's function (`_one_pass`) with the per-set check above."""
-    per_set = "".join(_probed_set_check(child, column, parent) for column, parent in keys)
-    columns = ", ".join(column for column, _ in keys)
-    return f"""
-CREATE OR REPLACE FUNCTION {child}_fk_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    wanted bigint;
-    got bigint;
-    missing text;
-    inserted record;
-    seen integer := 0;
-BEGIN
-    -- A few rows (the API's writes): each row's parents, in the one pass that counts them. More
-    -- (an import's batch): each distinct parent probed by its key once, over the whole statement.
-    FOR inserted IN SELECT {columns} FROM new_rows LOOP
-        seen := seen + 1;
-        EXIT WHEN seen > {_KEYS_0004._FEW_ROWS};{_ONE_PASS_0008._row_checks(child, keys)}
-    END LOOP;
-    IF seen > {_KEYS_0004._FEW_ROWS} THEN{per_set}
-    END IF;
-    RETURN NULL;
-END
-$$;
-"""
+    """Migration 0008's function with the per-set checks above in place of 0004's."""
+    function = _ONE_PASS_0008._one_pass(child, keys)
+    for column, parent in keys:
+        old = _KEYS_0004._set_check(child, column, parent)
+        assert function.count(old) == 1  # noqa: S101  the text replaced is 0008's own
+        function = function.replace(old, _probed_set_check(child, column, parent))
+    return function
 
 
 def forwards(apps, schema_editor) -> None:
