@@ -10,8 +10,9 @@ growing with the square of the import; docs/benchmarks.md, branch importpg3). No
 key probes its parent through a LATERAL subquery that locks it: a subquery with FOR KEY SHARE is
 never flattened into a join, so the plan is a nested loop over the keys with a probe of the
 parent's primary key per key, as the few-rows path and Django's row checks do. The keys are
-already distinct, so the IN's second de-duplication goes too. Same rows locked, same errors,
-same counts; only the plan changes.
+already distinct, so the IN's second de-duplication goes too, and they are probed in key order
+(neighbouring keys share the index's pages). Same rows locked, same errors, same counts; only
+the plan and the order of the locks change.
 """
 
 import importlib
