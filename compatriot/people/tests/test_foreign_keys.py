@@ -164,6 +164,38 @@ def test_an_orphan_is_refused_at_either_side_of_the_few_rows_limit(crisis, org_a
     assert not Need.objects.exists()
 
 
+_PERSON_SCANS = (
+    "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables"
+    " WHERE relid = 'people_person'::regclass"
+)
+
+
+@pytest.mark.django_db
+def test_a_statement_of_many_rows_probes_each_parent_by_its_key(crisis, org_a) -> None:
+    # The per-set check's plan is cached by the session: planned while the persons table is
+    # small (an import's first batch), `id IN (keys)` became a hash join over a scan of the
+    # whole table, which every later batch repeated (migration 0009). Each distinct person is
+    # looked up by its key instead, on the first statement and on the cached plan alike.
+    persons = [new_person(crisis, org_a, source_record_id=f"r{n}").id for n in range(3)]
+    insert = sql(
+        "INSERT INTO people_need (id, person_id, category, urgency, status, details,"
+        " created_at, updated_at) SELECT gen_random_uuid(), p, 'food', 'low', 'open', '',"
+        " now(), now() FROM unnest(%s::uuid[]) AS u(p)",
+        [persons * 10],
+    )
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(_PERSON_SCANS)
+            scans_before, probes_before = cursor.fetchone()
+            insert()
+            cursor.execute(_PERSON_SCANS)
+            scans, probes = cursor.fetchone()
+            assert scans == scans_before
+            # The first 16 rows' persons one by one, then the 3 distinct persons once.
+            assert probes - probes_before == 16 + 3
+    assert Need.objects.count() == 90
+
+
 @pytest.mark.django_db
 def test_copy_of_orphans_is_refused(crisis, org_a) -> None:
     person = new_person(crisis, org_a)
