@@ -27,9 +27,10 @@ from compatriot.normalise.dates import parse_partial_date
 from compatriot.normalise.phones import to_e164
 from compatriot.normalise.text import clean_text
 from compatriot.people.imports.columns import (
+    COLUMNS,
     DEFAULT_SOURCE,
-    DETAIL_COLUMNS,
     ONE_PHONE,
+    OPTIONAL_COLUMNS,
     Header,
     split_items,
     split_phones,
@@ -206,6 +207,30 @@ def _coordinate(value: str | None, bound: float) -> float | object | None:
     return number if -bound <= number <= bound else _REFUSED
 
 
+def _phones(raw_phones: list[str], regions: tuple[str, ...]) -> list[str] | None:
+    """The numbers in E.164, None when the schema would refuse them."""
+    if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
+        return None
+    try:
+        # One number (most rows): `normalise_phones` without its loop and de-duplication.
+        return (
+            [to_e164(raw_phones[0], default_regions=regions)]
+            if len(raw_phones) == 1
+            else normalise_phones(raw_phones, regions)
+        )
+    except ValueError:
+        return None
+
+
+def _email(address: str) -> str | None:
+    if len(address) > _EMAIL_RAW_MAX:
+        return None
+    try:
+        return email_address(address)
+    except ValueError:
+        return None
+
+
 def accepted_record(  # noqa: C901  one test per field, in the schema's order
     data: dict[str, Any],
     vulnerabilities: tuple[str, ...] | None,
@@ -268,27 +293,14 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
     longitude = _coordinate(get("longitude"), 180)
     if latitude is _REFUSED or longitude is _REFUSED or (latitude is None) != (longitude is None):
         return None
-    phones: list[str] = []
-    if (raw_phones := get("phones")) is not None:
-        if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
-            return None
-        try:
-            # One number (most rows): `normalise_phones` without its loop and de-duplication.
-            phones = (
-                [to_e164(raw_phones[0], default_regions=regions)]
-                if len(raw_phones) == 1
-                else normalise_phones(raw_phones, regions)
-            )
-        except ValueError:
-            return None
-    email = ""
-    if (address := get("email")) is not None:
-        if len(address) > _EMAIL_RAW_MAX:
-            return None
-        try:
-            email = email_address(address)
-        except ValueError:
-            return None
+    phones: list[str] | None = []
+    if (raw_phones := get("phones")) is not None and (
+        phones := _phones(raw_phones, regions)
+    ) is None:
+        return None
+    email: str | None = ""
+    if (address := get("email")) is not None and (email := _email(address)) is None:
+        return None
     stage = _STAGES.get(get("journey_stage"))  # type: ignore[arg-type]
     category = _CATEGORIES.get(get("category"))  # type: ignore[arg-type]
     source = _SOURCES.get(get("source"))  # type: ignore[arg-type]
@@ -299,6 +311,7 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
             return None
     if stage is None or category is None or source is None:
         return None
+    # The same values, in the same order, as `CellsShortcut` returns.
     return (
         source_record_id,
         source,
@@ -394,31 +407,8 @@ _sex_cells = _choice_cells(_SEXES, _UNKNOWN_SEX)
 _stage_cells = _choice_cells(_STAGES, None)
 _category_cells = _choice_cells(_CATEGORIES, None)
 _source_cells = _choice_cells(_SOURCES, DEFAULT_SOURCE)
-# The columns `CellsShortcut` reads, in the order it unpacks them.
-_READ = (
-    "source_record_id",
-    "given_name",
-    "family_name",
-    "given_name_latin",
-    "family_name_latin",
-    "sex",
-    "birth_date",
-    "nationalities",
-    "languages",
-    "phones",
-    "email",
-    "country",
-    "admin_area",
-    "place_name",
-    "latitude",
-    "longitude",
-    "journey_stage",
-    "category",
-    "source",
-    "household_ref",
-    "relationship",
-    *DETAIL_COLUMNS,
-)
+# The columns `CellsShortcut` reads, in the order it unpacks them (the file's written order).
+_READ = COLUMNS + OPTIONAL_COLUMNS
 # What a row's details give `CellsShortcut`: their stored forms (vulnerabilities, needs,
 # consents), None for any cell refused or a row refused for its details as a whole.
 DetailsOf = Callable[[dict[str, str]], "tuple[Any, Any, Any] | None"]
@@ -536,29 +526,14 @@ class CellsShortcut:
             or (latitude is None) != (longitude is None)
         ):
             return None
-        phones: list[str] = []
+        phones: list[str] | None = []
         if phone_text := phone_cell.strip():
             raw_phones = [phone_text] if ONE_PHONE(phone_text) else split_phones(phone_text)
-            if len(raw_phones) > _MAX_PHONES or any(
-                len(raw) > _PHONE_RAW_MAX for raw in raw_phones
-            ):
+            if (phones := _phones(raw_phones, regions)) is None:
                 return None
-            try:
-                phones = (
-                    [to_e164(raw_phones[0], default_regions=regions)]
-                    if len(raw_phones) == 1
-                    else normalise_phones(raw_phones, regions)
-                )
-            except ValueError:
-                return None
-        email = ""
-        if address := email_cell.strip():
-            if len(address) > _EMAIL_RAW_MAX:
-                return None
-            try:
-                email = email_address(address)
-            except ValueError:
-                return None
+        email: str | None = ""
+        if (address := email_cell.strip()) and (email := _email(address)) is None:
+            return None
         relationship = ""
         if given_relationship := relationship_cell.strip():
             relationship = _RELATIONSHIPS.get(given_relationship.lower())  # type: ignore[assignment]
