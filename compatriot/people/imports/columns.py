@@ -291,7 +291,7 @@ class RowReader:
             value = cells[index].strip()
             if value:
                 # One number written without a space or separator (most cells) is itself.
-                data[name] = [value] if _ONE_PHONE(value) else split_phones(value)
+                data[name] = [value] if ONE_PHONE(value) else split_phones(value)
         if "source" not in data:
             data["source"] = DEFAULT_SOURCE
         details = {name: row[index].strip() for index, name in self._details if index < size}
@@ -301,7 +301,7 @@ class RowReader:
 _ITEMS_CACHE_LIMIT = 10_000
 # A phone cell `split_phones` leaves whole: no list separator, no whitespace (`\s` is
 # `str.isspace`, by which `str.split` splits too).
-_ONE_PHONE = re.compile(r"[^;,\s]+").fullmatch
+ONE_PHONE = re.compile(r"[^;,\s]+").fullmatch
 
 
 def field_of(location: Sequence[object], message: str) -> tuple[str, str]:

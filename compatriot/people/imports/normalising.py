@@ -30,8 +30,8 @@ from compatriot.people.imports.columns import (
     split_items,
 )
 from compatriot.people.imports.csvblocks import RawRows, raw_records
-from compatriot.people.imports.shortcut import accepted_record
-from compatriot.people.models import Person, Relationship, Urgency
+from compatriot.people.imports.shortcut import LATIN_MAX_LENGTH, CellsShortcut, accepted_record
+from compatriot.people.models import Relationship, Urgency
 from compatriot.people.records import person_values
 from compatriot.people.schemas import (
     ConsentIn,
@@ -42,7 +42,6 @@ from compatriot.people.schemas import (
 )
 
 DEFAULT_URGENCY = str(Urgency.MEDIUM)
-LATIN_MAX_LENGTH = Person._meta.get_field("given_name_latin").max_length or 200
 
 
 class ImportPersonFields(PersonFields):
@@ -99,6 +98,8 @@ STORED_FIELDS: tuple[str, ...] = (*PersonRecord._fields[2:-5], "relationship")
 COMPARED_FIELDS: tuple[str, ...] = tuple(f for f in STORED_FIELDS if f != "source_record_id")
 
 
+# `tuple.__new__` rather than the named tuple's own `__new__` (a Python function of 29
+# arguments): the same record, made at a fraction of the cost.
 _new_record = tuple.__new__
 
 
@@ -286,6 +287,13 @@ def _record(
     )
 
 
+def _details_stored(details: Mapping[str, str]) -> _Stored | None:
+    """The details' stored forms for `CellsShortcut`; None when the row is refused for them."""
+    if details.get("sharing_partner_kinds") and not _names_sharing(details.get("consent", "")):
+        return None
+    return _details_input(details, {})
+
+
 def normalise_row(
     line: int, data: dict[str, Any], details: Mapping[str, str]
 ) -> PersonRecord | Rejection:
@@ -295,22 +303,22 @@ def normalise_row(
         return Rejection(line, "sharing_partner_kinds", "only with a 'sharing' consent")
     values = accepted_record(data, *stored)
     if values is not None:
-        # `tuple.__new__` rather than the named tuple's own `__new__` (a Python function of 29
-        # arguments): the same record, made at a fraction of the cost.
-        record = _new_record(PersonRecord, (line, new_id(), *values))
-    else:  # the schema decides, and names the field at fault
-        try:
-            validated = ImportPersonFields.model_validate(data)
-        except ValidationError as error:
-            first = error.errors(include_url=False, include_input=False)[0]
-            column, message = field_of(first["loc"], first["msg"])
-            return Rejection(line, column, message)
-        record = _record(line, validated, stored)
+        return _checked(_new_record(PersonRecord, (line, new_id(), *values)))
+    try:  # the schema decides, and names the field at fault
+        validated = ImportPersonFields.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        column, message = field_of(first["loc"], first["msg"])
+        return Rejection(line, column, message)
+    return _checked(_record(line, validated, stored))
+
+
+def _checked(record: PersonRecord) -> PersonRecord | Rejection:
     # Transliteration can outgrow the stored column (one Cyrillic letter -> up to four Latin).
     if max(len(record.given_name_latin), len(record.family_name_latin)) > LATIN_MAX_LENGTH:
         written = "given_name" if len(record.given_name_latin) > LATIN_MAX_LENGTH else "family_name"
         return Rejection(
-            line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
+            record.line, written, f"its Latin form is longer than {LATIN_MAX_LENGTH} characters"
         )
     return record
 
@@ -500,6 +508,8 @@ def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[str, ...]]) -> tu
 
 
 def _lines(person_id: str, tails: tuple[str, ...]) -> str:
+    if len(tails) == 1:  # most rows' needs, and vulnerabilities
+        return f"{new_id()}\t{person_id}{tails[0]}"
     return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails])
 
 
@@ -517,6 +527,10 @@ def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
     )
 
 
+# Where the shortcut's values hold the household reference (its record's, less line and id).
+_HOUSEHOLD = PersonRecord._fields.index("household_ref") - 2
+
+
 def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     """Validate and shape one chunk of numbered rows. Runs in a worker process."""
     rows: Iterable[tuple[int, list[str]]] = task.rows
@@ -525,6 +539,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
         rows, unreadable = raw_records(task.raw)  # `unreadable` fills as `rows` are read
     chunk = NormalisedChunk(unreadable=unreadable)
     read = RowReader(task.header)
+    quick = CellsShortcut(task.header, _details_stored)
     keys, rejected, records = chunk.keys, chunk.rejected, chunk.records
     person_lines = chunk.person_lines
     vulnerability_lines, need_lines, consent_lines = (
@@ -532,25 +547,31 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
         chunk.need_lines,
         chunk.consent_lines,
     )
+    copy_text = task.copy_text
     for line, row in rows:
-        outcome = normalise_row(line, *read(row))
-        if isinstance(outcome, Rejection):
-            rejected.append(outcome)
-            continue
-        keys.append(
-            _new_record(
-                RowKey,
-                (outcome.line, outcome.id, outcome.source_record_id, outcome.household_ref),
+        # The shortcut straight from the cells; the schema's input only for a row it leaves.
+        values = quick(row)
+        if values is not None:
+            record = _new_record(PersonRecord, (line, person_id := new_id(), *values))
+            key = _new_record(RowKey, (line, person_id, values[0], values[_HOUSEHOLD]))
+        else:
+            outcome = normalise_row(line, *read(row))
+            if isinstance(outcome, Rejection):
+                rejected.append(outcome)
+                continue
+            record = outcome
+            key = _new_record(
+                RowKey, (record.line, record.id, record.source_record_id, record.household_ref)
             )
-        )
-        if task.copy_text:
-            person_lines.append(person_copy_line(outcome))
-            vulnerabilities, needs, consents = detail_copy_lines(outcome)
+        keys.append(key)
+        if copy_text:
+            person_lines.append(person_copy_line(record))
+            vulnerabilities, needs, consents = detail_copy_lines(record)
             vulnerability_lines.append(vulnerabilities)
             need_lines.append(needs)
             consent_lines.append(consents)
         else:
-            records.append(outcome)
+            records.append(record)
     return chunk
 
 

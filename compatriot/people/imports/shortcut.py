@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from enum import Enum
+from operator import itemgetter
 from typing import Any, Generic, TypeVar, get_args
 
 from compatriot.normalise import NormalisationError
@@ -25,7 +26,23 @@ from compatriot.normalise.codes import country_alpha2, language_code
 from compatriot.normalise.dates import parse_partial_date
 from compatriot.normalise.phones import to_e164
 from compatriot.normalise.text import clean_text
-from compatriot.people.models import JourneyStage, PersonCategory, Relationship, Sex, Source
+from compatriot.people.imports.columns import (
+    COLUMNS,
+    DEFAULT_SOURCE,
+    ONE_PHONE,
+    OPTIONAL_COLUMNS,
+    Header,
+    split_items,
+    split_phones,
+)
+from compatriot.people.models import (
+    JourneyStage,
+    Person,
+    PersonCategory,
+    Relationship,
+    Sex,
+    Source,
+)
 from compatriot.people.records import derived_name_fields
 from compatriot.people.schemas import PersonFields, email_address, normalise_phones
 
@@ -61,6 +78,9 @@ _SOURCE_RECORD_ID = re.compile(r"[A-Za-z0-9._:/#-]{1,100}")
 # these Python's float() and pydantic's parser give the same double (both round correctly);
 # any other spelling ("1e2", " 1", "+1", "1_0", "nan") is left to the schema.
 _DECIMAL = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,15})?")
+
+# The stored column of a name's Latin form: a longer one is refused by the normaliser.
+LATIN_MAX_LENGTH = Person._meta.get_field("given_name_latin").max_length or 200
 
 _REFUSED = object()  # a cached value the schema refuses
 _CACHE_LIMIT = 100_000
@@ -187,6 +207,30 @@ def _coordinate(value: str | None, bound: float) -> float | object | None:
     return number if -bound <= number <= bound else _REFUSED
 
 
+def _phones(raw_phones: list[str], regions: tuple[str, ...]) -> list[str] | None:
+    """The numbers in E.164, None when the schema would refuse them."""
+    if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
+        return None
+    try:
+        # One number (most rows): `normalise_phones` without its loop and de-duplication.
+        return (
+            [to_e164(raw_phones[0], default_regions=regions)]
+            if len(raw_phones) == 1
+            else normalise_phones(raw_phones, regions)
+        )
+    except ValueError:
+        return None
+
+
+def _email(address: str) -> str | None:
+    if len(address) > _EMAIL_RAW_MAX:
+        return None
+    try:
+        return email_address(address)
+    except ValueError:
+        return None
+
+
 def accepted_record(  # noqa: C901  one test per field, in the schema's order
     data: dict[str, Any],
     vulnerabilities: tuple[str, ...] | None,
@@ -249,27 +293,14 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
     longitude = _coordinate(get("longitude"), 180)
     if latitude is _REFUSED or longitude is _REFUSED or (latitude is None) != (longitude is None):
         return None
-    phones: list[str] = []
-    if (raw_phones := get("phones")) is not None:
-        if len(raw_phones) > _MAX_PHONES or any(len(raw) > _PHONE_RAW_MAX for raw in raw_phones):
-            return None
-        try:
-            # One number (most rows): `normalise_phones` without its loop and de-duplication.
-            phones = (
-                [to_e164(raw_phones[0], default_regions=regions)]
-                if len(raw_phones) == 1
-                else normalise_phones(raw_phones, regions)
-            )
-        except ValueError:
-            return None
-    email = ""
-    if (address := get("email")) is not None:
-        if len(address) > _EMAIL_RAW_MAX:
-            return None
-        try:
-            email = email_address(address)
-        except ValueError:
-            return None
+    phones: list[str] | None = []
+    if (raw_phones := get("phones")) is not None and (
+        phones := _phones(raw_phones, regions)
+    ) is None:
+        return None
+    email: str | None = ""
+    if (address := get("email")) is not None and (email := _email(address)) is None:
+        return None
     stage = _STAGES.get(get("journey_stage"))  # type: ignore[arg-type]
     category = _CATEGORIES.get(get("category"))  # type: ignore[arg-type]
     source = _SOURCES.get(get("source"))  # type: ignore[arg-type]
@@ -280,6 +311,7 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
             return None
     if stage is None or category is None or source is None:
         return None
+    # The same values, in the same order, as `CellsShortcut` returns.
     return (
         source_record_id,
         source,
@@ -304,3 +336,230 @@ def accepted_record(  # noqa: C901  one test per field, in the schema's order
         needs,
         consents,
     )
+
+
+# --- From a row's cells straight to its record ---------------------------------------------
+#
+# `RowReader` makes a dict of the row's input and `accepted_record` reads ~20 values back out of
+# it; `CellsShortcut` takes the very cells instead, and looks most groups up by their raw cells
+# (a hit needs no strip, split or lower-casing). Each group's value on a miss is what
+# `RowReader` and `accepted_record` make of the same cells, through the same functions.
+
+
+class _PerCell(dict[Any, Any]):
+    """A function's result per distinct raw cell (or tuple of cells), `_REFUSED` where it raises
+    ValueError or returns None; a hit is a dict look-up in C, without a Python call."""
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._function = function
+
+    def __missing__(self, key: Any) -> Any:
+        try:
+            value = self._function(key)
+        except ValueError:
+            value = None
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[key] = value = _REFUSED if value is None else value
+        return value
+
+
+def _given(cell: str) -> str | None:
+    """A cell as `RowReader` hands it on: stripped, and absent (None) when empty."""
+    return cell.strip() or None
+
+
+def _name_cells(cells: tuple[str, str, str, str]) -> Any:
+    names = _names_of(tuple(_given(cell) for cell in cells))  # type: ignore[arg-type]
+    # Also refused here (the row left to the normaliser, which words it): a Latin form longer
+    # than its column, so that a record this path makes needs no test of its own.
+    if names is not _REFUSED and max(len(names[2]), len(names[3])) > LATIN_MAX_LENGTH:
+        return None
+    return names
+
+
+def _origin_cells(cells: tuple[str, str, str]) -> Any:
+    country, nationalities, languages = (cell.strip() for cell in cells)
+    return _origin_of(
+        (
+            country or None,
+            tuple(split_items(nationalities)) if nationalities else _NO_CODES,
+            tuple(split_items(languages)) if languages else _NO_CODES,
+        )
+    )
+
+
+def _place_cells(cells: tuple[str, str]) -> Any:
+    return _places_of((_given(cells[0]), _given(cells[1])))
+
+
+def _choice_cells(choices: dict[str, str], default: str | None) -> _PerCell:
+    """A code column's stored text per raw cell: lower-cased as `RowReader` does, `default`
+    for an empty cell (None: the schema requires it)."""
+    return _PerCell(lambda cell: choices.get(cell.strip().lower() or default))  # type: ignore[arg-type]
+
+
+_name_groups = _PerCell(_name_cells)
+_origin_groups = _PerCell(_origin_cells)
+_place_groups = _PerCell(_place_cells)
+_sex_cells = _choice_cells(_SEXES, _UNKNOWN_SEX)
+_stage_cells = _choice_cells(_STAGES, None)
+_category_cells = _choice_cells(_CATEGORIES, None)
+_source_cells = _choice_cells(_SOURCES, DEFAULT_SOURCE)
+# The columns `CellsShortcut` reads, in the order it unpacks them (the file's written order).
+_READ = COLUMNS + OPTIONAL_COLUMNS
+# What a row's details give `CellsShortcut`: their stored forms (vulnerabilities, needs,
+# consents), None for any cell refused or a row refused for its details as a whole.
+DetailsOf = Callable[[dict[str, str]], "tuple[Any, Any, Any] | None"]
+
+
+class CellsShortcut:
+    """`accepted_record(*RowReader(header)(row)` with its details`)` from the row itself: the
+    row's stored values when the schema would accept it, else None (then the row takes the
+    schema's path, which decides and words any refusal). `details` gives the details' stored
+    forms from their stripped cells (the normaliser's cache)."""
+
+    def __init__(self, header: Header, details: DetailsOf) -> None:
+        positions = header.positions
+        # A column the header lacks reads the empty cell put after the row's end.
+        self._complete = all(name in positions for name in _READ)
+        self._width = max((positions[name] + 1 for name in _READ if name in positions), default=0)
+        self._cells = itemgetter(*(positions.get(name, -1) for name in _READ))
+        self._details = details
+        # Details per raw cell; consents with the sharing kinds and the method, as one.
+        self._vulnerabilities = _PerCell(lambda cell: self._detail(0, vulnerabilities=cell))
+        self._needs = _PerCell(lambda cell: self._detail(1, needs=cell))
+        self._consents = _PerCell(
+            lambda cells: self._detail(
+                2, consent=cells[0], sharing_partner_kinds=cells[1], consent_method=cells[2]
+            )
+        )
+
+    def _detail(self, which: int, **cells: str) -> Any:
+        stored = self._details({name: cell.strip() for name, cell in cells.items()})
+        value = None if stored is None else stored[which]
+        if value is None:
+            return None
+        limit = (_MAX_VULNERABILITIES, _MAX_NEEDS, _MAX_CONSENTS)[which]
+        if len(value) > limit or (which == 0 and len(set(value)) != len(value)):
+            return None
+        return value
+
+    def __call__(self, row: list[str]) -> tuple[Any, ...] | None:  # noqa: C901  as accepted_record
+        if not self._complete or len(row) < self._width:
+            row = [*row, *[""] * (self._width - len(row)), ""]
+        (
+            source_record_id,
+            given,
+            family,
+            given_latin,
+            family_latin,
+            sex,
+            birth_cell,
+            nationality_cells,
+            language_cells,
+            phone_cell,
+            email_cell,
+            country_cell,
+            admin_area,
+            place_name,
+            latitude_cell,
+            longitude_cell,
+            stage,
+            category,
+            source,
+            household_cell,
+            relationship_cell,
+            vulnerability_cell,
+            need_cell,
+            consent_cell,
+            kinds_cell,
+            method_cell,
+        ) = self._cells(row)
+        vulnerabilities = self._vulnerabilities[vulnerability_cell]
+        needs = self._needs[need_cell]
+        consents = self._consents[consent_cell, kinds_cell, method_cell]
+        if vulnerabilities is _REFUSED or needs is _REFUSED or consents is _REFUSED:
+            return None
+        source_record_id = source_record_id.strip()
+        if not _SOURCE_RECORD_ID.fullmatch(source_record_id):
+            return None
+        names = _name_groups[given, family, given_latin, family_latin]
+        origin = _origin_groups[country_cell, nationality_cells, language_cells]
+        places = _place_groups[admin_area, place_name]
+        sex = _sex_cells[sex]
+        stage = _stage_cells[stage]
+        category = _category_cells[category]
+        source = _source_cells[source]
+        if (
+            names is _REFUSED
+            or origin is _REFUSED
+            or places is _REFUSED
+            or sex is _REFUSED
+            or stage is _REFUSED
+            or category is _REFUSED
+            or source is _REFUSED
+        ):
+            return None
+        birth_date = None
+        precision = ""
+        if text := birth_cell.strip():
+            if len(text) > _DATE_RAW_MAX:
+                return None
+            try:
+                partial = parse_partial_date(text)
+            except NormalisationError:
+                return None
+            birth_date, precision = partial.value, str(partial.precision)
+        country, nationalities, languages, regions = origin
+        household_ref = None
+        if household := household_cell.strip():
+            household_ref = _texts(household)
+            if household_ref is _REFUSED:
+                return None
+        latitude = _coordinate(latitude_cell.strip() or None, 90)
+        longitude = _coordinate(longitude_cell.strip() or None, 180)
+        if (
+            latitude is _REFUSED
+            or longitude is _REFUSED
+            or (latitude is None) != (longitude is None)
+        ):
+            return None
+        phones: list[str] | None = []
+        if phone_text := phone_cell.strip():
+            raw_phones = [phone_text] if ONE_PHONE(phone_text) else split_phones(phone_text)
+            if (phones := _phones(raw_phones, regions)) is None:
+                return None
+        email: str | None = ""
+        if (address := email_cell.strip()) and (email := _email(address)) is None:
+            return None
+        relationship = ""
+        if given_relationship := relationship_cell.strip():
+            relationship = _RELATIONSHIPS.get(given_relationship.lower())  # type: ignore[assignment]
+            if relationship is None or not household_ref:
+                return None
+        return (
+            source_record_id,
+            source,
+            *names,
+            sex,
+            birth_date,
+            precision,
+            nationalities[0] if nationalities else "",
+            list(nationalities),
+            list(languages),
+            phones,
+            email,
+            country,
+            *places,
+            latitude,
+            longitude,
+            stage,
+            category,
+            household_ref,
+            relationship,
+            vulnerabilities,
+            needs,
+            consents,
+        )

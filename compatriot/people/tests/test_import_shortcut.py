@@ -73,6 +73,7 @@ AWKWARD: dict[str, list[str]] = {
 }  # fmt: skip
 HEADER = Header.full()
 READ = RowReader(HEADER)
+CELLS = shortcut.CellsShortcut(HEADER, normalising._details_stored)
 ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=12)
 
 
@@ -133,6 +134,7 @@ def test_every_field_of_a_plain_row_takes_the_shortcut():
             if column == "relationship" and value:
                 cells["household_ref"] = "H-1"
             quick, schema = _both(cells)
+            assert CELLS(_row(cells)) == _through_the_reader(_row(cells), HEADER), (column, value)
             if quick is not None:
                 taken += 1
                 assert quick == schema, (column, value)
@@ -236,3 +238,55 @@ def test_a_refused_row_is_refused_by_the_schema_with_its_message():
         "email",
         "is not a valid e-mail address",
     )
+
+
+# --- `CellsShortcut`: the same values as `RowReader` and `accepted_record`, from the cells ------
+
+# A header of some columns only, in another order, with a column the import does not read.
+PARTIAL = Header.parse(
+    ["category", "organisation", "family_name", "phones", "source_record_id", "journey_stage",
+     "consent", "sex", "country", "needs", "household_ref", "relationship", "latitude",
+     "longitude"]
+)  # fmt: skip
+
+
+def _through_the_reader(row: list[str], header: Header) -> tuple[Any, ...] | None:
+    """What the row's shortcut was before `CellsShortcut` (None also for a row the normaliser
+    refuses after the shortcut: a consent without sharing, a Latin form too long)."""
+    data, details = RowReader(header)(row)
+    stored = _details_input(details, data)
+    if details.get("sharing_partner_kinds") and not normalising._names_sharing(
+        details.get("consent", "")
+    ):
+        return None
+    values = shortcut.accepted_record(data, *stored)
+    if values is None or max(len(values[4]), len(values[5])) > shortcut.LATIN_MAX_LENGTH:
+        return None
+    return values
+
+
+def _cells_of(cells: dict[str, str], header: Header, padding: str) -> list[str]:
+    row = [""] * (max(header.positions.values()) + 1)
+    for name, index in header.positions.items():
+        row[index] = f"{padding}{cells.get(name, '')}{padding}"
+    return row
+
+
+@MANY
+@given(
+    rows(), st.sampled_from([HEADER, PARTIAL]), st.sampled_from(["", " ", "\t"]), st.integers(0, 3)
+)
+def test_the_cells_shortcut_reads_a_row_as_the_reader_and_the_shortcut_do(
+    cells, header, padding, cut
+):
+    row = _cells_of(cells, header, padding)
+    row = row[: len(row) - cut]  # a short row reads its missing cells as empty
+    quick = shortcut.CellsShortcut(header, normalising._details_stored)
+    assert quick(row) == _through_the_reader(row, header)
+
+
+def test_the_cells_shortcut_leaves_rows_the_normaliser_refuses_as_a_whole():
+    # Kinds of partner without a sharing consent; a Latin form longer than its column.
+    assert CELLS(_row({**BASE, "consent": "registration", "sharing_partner_kinds": "ngo"})) is None
+    assert CELLS(_row({**BASE, "given_name": "Щ" * 60})) is None
+    assert CELLS(_row({**BASE, "given_name": "Щ" * 40})) is not None
