@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import CharField, Field, Model, TextField
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -24,6 +25,7 @@ from django.db.models.query_utils import DeferredAttribute
 # Only to fall back to save() if a receiver is ever connected: none is, and none should be.
 from django.db.models.signals import post_save, pre_init, pre_save  # noqa: TID251
 from django.utils.functional import Promise
+from psycopg import adapt
 
 M = TypeVar("M", bound=Model)
 Statement = tuple[str, list[Any]]
@@ -284,11 +286,11 @@ def statements_together(
         # parsed that text anew on every request; each statement's own shape stays cached.
         # Django's cursor reads attributes through its __getattr__ (and wraps nextset anew on
         # every read): read each once.
-        mogrify, nextset = cursor.mogrify, cursor.nextset
-        parts = [mogrify(statement, params) for statement, params in statements]
+        bind, nextset = binder(cursor), cursor.nextset
+        parts = [bind(statement, params) for statement, params in statements]
         if after_commit:
             parts = ["BEGIN", *parts, "COMMIT"]
-            parts += [mogrify(statement, params) for statement, params in after_commit]
+            parts += [bind(statement, params) for statement, params in after_commit]
         try:
             cursor.execute(";\n".join(parts))
         except Exception:
@@ -298,6 +300,29 @@ def statements_together(
         for _ in range(len(statements) - (0 if after_commit else 1)):
             nextset()  # to the last statement's result (past BEGIN's, if sent)
         yield cursor
+
+
+def binder(cursor: Any) -> Callable[[str, Sequence[Any]], str]:
+    """`cursor.mogrify` for several statements: psycopg's own binding, each statement's text as
+    `mogrify` gives it, with one `Transformer` for all of them.
+
+    `ClientCursor.mogrify` makes a new Transformer on every call, so each statement looked up
+    and built its dumpers and its types' names (`::uuid`, `::timestamptz`) anew; psycopg itself
+    binds all the parameters of a query, and the rows of an `executemany`, with one
+    (docs/benchmarks.md, branch apisrv2). Other cursors keep their `mogrify`."""
+    raw = cursor.cursor  # Django's wrapper around psycopg's cursor
+    if not isinstance(raw, psycopg.ClientCursor):
+        return cast(Callable[[str, Sequence[Any]], str], cursor.mogrify)
+    # What mogrify does (psycopg 3.3, client_cursor.py), the Transformer made once.
+    transformer = adapt.Transformer(raw)
+    query_class = raw._query_cls
+
+    def bind(sql: str, params: Sequence[Any]) -> str:
+        query = query_class(transformer)
+        query.convert(sql, params)
+        return cast(bytes, query.query).decode(transformer.encoding)
+
+    return bind
 
 
 def after_commit_rows(cursor: Any, count: int) -> list[Any]:
