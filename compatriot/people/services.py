@@ -192,7 +192,8 @@ _Detail = TypeVar("_Detail", Vulnerability, Need, Consent)
 
 
 # PostgreSQL functions that run each model's INSERT (people migration 0009): the one-round-trip
-# write sends its INSERTs as calls of these, whose plans the backend keeps.
+# write sends its INSERTs as calls of these, whose plans the backend keeps (the text was parsed
+# and planned on every write).
 _INSERT_FUNCTIONS: dict[type[Model], str] = {
     Person: "compatriot_insert_person",
     Vulnerability: "compatriot_insert_vulnerability",
@@ -204,14 +205,12 @@ _INSERT_FUNCTIONS: dict[type[Model], str] = {
 def _new_rows(actor: Viewer, data: PersonIn) -> tuple[Person, _Details, list[Statement]] | None:
     """The person with no household and its details, as `_new_person` and `_new_details` make
     them, with their INSERTs in the order they are sent (core.statements.new_row: the same
-    instances and statements for ~20 % less CPU) as calls of `_INSERT_FUNCTIONS` (PostgreSQL:
-    the one-round-trip path), or None when a model needs save()."""
+    instances and statements for ~20 % less CPU), or None when a model needs save()."""
     columns = _person_columns(actor, data, data.crisis_id)
     built = new_row(Person, {**columns, "household_id": None, "relationship": ""})
     if built is None:
         return None
     person, insert = built
-    insert = as_call(_INSERT_FUNCTIONS[Person], insert)
     vulnerabilities = _new_detail_rows(
         Vulnerability, person, [_vulnerability_columns(v) for v in data.vulnerabilities]
     )
@@ -229,7 +228,6 @@ def _new_detail_rows(
     model: type[_Detail], person: Person, columns: list[dict[str, Any]]
 ) -> tuple[list[_Detail], list[Statement]] | None:
     rows, inserts = [], []
-    function = _INSERT_FUNCTIONS[model]
     for values in columns:
         built = new_row(model, {"person_id": person.id, **values})
         if built is None:
@@ -237,7 +235,7 @@ def _new_detail_rows(
         row, insert = built
         row.person = person  # cached on the row, as `Need(person=person)` does
         rows.append(row)
-        inserts.append(as_call(function, insert))
+        inserts.append(insert)
     return rows, inserts
 
 
@@ -346,6 +344,10 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
         return None
     person, (vulnerabilities, needs, consents), inserts = built
     rows: list[Model] = [person, *vulnerabilities, *needs, *consents]
+    inserts = [
+        as_call(_INSERT_FUNCTIONS[type(row)], insert)
+        for row, insert in zip(rows, inserts, strict=True)
+    ]
     append = entry_append_statement(
         actor, action=AuditAction.CREATE, object_type="person", object_id=person.id
     )
