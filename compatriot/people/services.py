@@ -80,10 +80,18 @@ def _require_crisis(crisis_id: uuid.UUID) -> None:
     _KNOWN_CRISES[crisis_id] = now + _KNOWN_FOR_SECONDS
 
 
+def _message(error: IntegrityError) -> str:
+    """The error's message and detail, without PostgreSQL's CONTEXT: an error raised in one of
+    the INSERT functions (people migration 0009) quotes the function's INSERT, which names every
+    column, in its context."""
+    return str(error).split("\nCONTEXT:", 1)[0]
+
+
 def _no_such_crisis(error: IntegrityError) -> bool:
     # PostgreSQL names the constraint; SQLite only says a foreign key failed, and at commit the
     # crisis is the only one a registration has not checked under a lock.
-    return "crisis" in str(error) or "FOREIGN KEY constraint failed" in str(error)
+    message = _message(error)
+    return "crisis" in message or "FOREIGN KEY constraint failed" in message
 
 
 def _vulnerability_columns(data: VulnerabilityIn) -> dict[str, Any]:
@@ -153,7 +161,7 @@ def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
 
 
 def _is_source_record_clash(error: IntegrityError) -> bool:
-    return "source_record" in str(error)  # the only key a person's INSERT can clash on
+    return "source_record" in _message(error)  # the only key a person's INSERT can clash on
 
 
 def _source_record_conflict() -> ConflictError:

@@ -5,19 +5,24 @@ same errors as the INSERT itself."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Model
 
 from compatriot.core.models import Crisis, Organisation
 from compatriot.core.statements import Statement, as_call, new_row
 from compatriot.people.models import Consent, Need, Person, Vulnerability
-from compatriot.people.services import _INSERT_FUNCTIONS
+from compatriot.people.services import (
+    _INSERT_FUNCTIONS,
+    _is_source_record_clash,
+    _no_such_crisis,
+)
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -65,7 +70,7 @@ def _statement(model: type[Model], values: dict[str, Any]) -> Statement:
 def _row(model: type[Model], key: uuid.UUID) -> Any:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT to_jsonb(t) FROM {model._meta.db_table} t WHERE id = %s", [key])  # noqa: S608
-        return cursor.fetchone()[0]
+        return json.loads(cursor.fetchone()[0])  # Django reads jsonb as its text
 
 
 def _run(statement: Statement) -> None:
@@ -76,6 +81,9 @@ def _run(statement: Statement) -> None:
 def _refusal(statement: Statement) -> tuple[Any, ...]:
     with pytest.raises(DatabaseError) as raised, transaction.atomic():
         _run(statement)
+    if isinstance(raised.value, IntegrityError):  # read as the write's error handling reads it
+        assert _is_source_record_clash(raised.value) == ("duplicate key" in str(raised.value))
+        assert not _no_such_crisis(raised.value)
     error = raised.value.__cause__
     assert isinstance(error, psycopg.Error)
     diag = error.diag
@@ -113,30 +121,28 @@ def test_each_function_takes_its_models_columns_in_the_order_python_sends_them()
 
 def test_a_call_stores_the_row_the_insert_stores(crisis, org_a) -> None:
     person_id = uuid.uuid4()
+    statements = [
+        (Person, person_id, _statement(Person, _person_values(crisis, org_a, id=person_id)))
+    ]
+    for model, values in (
+        (Vulnerability, {"code": "pregnant", "note": "due in May"}),
+        (Need, {"category": "shelter", "urgency": "high", "details": "two nights"}),
+        (Consent, {**CONSENT, "partner_kinds": ["ngo"]}),
+    ):
+        key = uuid.uuid4()
+        statements.append(
+            (model, key, _statement(model, {"id": key, "person_id": person_id, **values}))
+        )
     rows: dict[str, list[Any]] = {"insert": [], "call": []}
     for how, send in (("insert", lambda _, statement: statement), ("call", as_call)):
-        person = _statement(Person, _person_values(crisis, org_a, id=person_id))
-        details = [
-            (Vulnerability, {"code": "pregnant", "note": "due in May"}),
-            (Need, {"category": "shelter", "urgency": "high", "details": "two nights"}),
-            (Consent, {**CONSENT, "partner_kinds": ["ngo"]}),
-        ]
-        statements = [(Person, person_id, person)]
-        for model, values in details:
-            key = uuid.uuid4()
-            statements.append(
-                (model, key, _statement(model, {"id": key, "person_id": person_id, **values}))
-            )
-        with transaction.atomic():
+        with transaction.atomic():  # the same statements each time, rolled back
             for model, _, statement in statements:
                 _run(send(_INSERT_FUNCTIONS[model], statement))
-            for model, key, _ in statements:
-                row = _row(model, key)
-                row.pop("id")
-                rows[how].append(row)
+            rows[how] = [_row(model, key) for model, key, _ in statements]
             transaction.set_rollback(True)
     assert rows["call"] == rows["insert"]
     assert len(rows["call"]) == 4
+    assert rows["call"][0]["source_record_id"] == "fn-1"
 
 
 def _refusals(statement: Statement, function: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
