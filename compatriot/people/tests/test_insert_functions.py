@@ -121,14 +121,15 @@ def test_each_function_takes_its_models_columns_in_the_order_python_sends_them()
 
 def test_a_call_stores_the_row_the_insert_stores(crisis, org_a) -> None:
     person_id = uuid.uuid4()
-    statements = [
+    statements: list[tuple[type[Model], uuid.UUID, Statement]] = [
         (Person, person_id, _statement(Person, _person_values(crisis, org_a, id=person_id)))
     ]
-    for model, values in (
+    details: list[tuple[type[Model], dict[str, Any]]] = [
         (Vulnerability, {"code": "pregnant", "note": "due in May"}),
         (Need, {"category": "shelter", "urgency": "high", "details": "two nights"}),
         (Consent, {**CONSENT, "partner_kinds": ["ngo"]}),
-    ):
+    ]
+    for model, values in details:
         key = uuid.uuid4()
         statements.append(
             (model, key, _statement(model, {"id": key, "person_id": person_id, **values}))
