@@ -24,6 +24,7 @@ from compatriot.core.models import AuditAction, Crisis
 from compatriot.core.statements import (
     Statement,
     after_commit_rows,
+    as_call,
     can_send_together,
     insert_row,
     mark_inserted,
@@ -79,10 +80,18 @@ def _require_crisis(crisis_id: uuid.UUID) -> None:
     _KNOWN_CRISES[crisis_id] = now + _KNOWN_FOR_SECONDS
 
 
+def _message(error: IntegrityError) -> str:
+    """The error's message and detail, without PostgreSQL's CONTEXT: an error raised in one of
+    the INSERT functions (people migration 0010) quotes the function's INSERT, which names every
+    column, in its context."""
+    return str(error).split("\nCONTEXT:", 1)[0]
+
+
 def _no_such_crisis(error: IntegrityError) -> bool:
     # PostgreSQL names the constraint; SQLite only says a foreign key failed, and at commit the
     # crisis is the only one a registration has not checked under a lock.
-    return "crisis" in str(error) or "FOREIGN KEY constraint failed" in str(error)
+    message = _message(error)
+    return "crisis" in message or "FOREIGN KEY constraint failed" in message
 
 
 def _vulnerability_columns(data: VulnerabilityIn) -> dict[str, Any]:
@@ -152,7 +161,7 @@ def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:
 
 
 def _is_source_record_clash(error: IntegrityError) -> bool:
-    return "source_record" in str(error)  # the only key a person's INSERT can clash on
+    return "source_record" in _message(error)  # the only key a person's INSERT can clash on
 
 
 def _source_record_conflict() -> ConflictError:
@@ -188,6 +197,17 @@ def _new_person(
 
 _Details = tuple[list[Vulnerability], list[Need], list[Consent]]
 _Detail = TypeVar("_Detail", Vulnerability, Need, Consent)
+
+
+# PostgreSQL functions that run each model's INSERT (people migration 0010): the one-round-trip
+# write sends its INSERTs as calls of these, whose plans the backend keeps (the text was parsed
+# and planned on every write).
+_INSERT_FUNCTIONS: dict[type[Model], str] = {
+    Person: "compatriot_insert_person",
+    Vulnerability: "compatriot_insert_vulnerability",
+    Need: "compatriot_insert_need",
+    Consent: "compatriot_insert_consent",
+}
 
 
 def _new_rows(actor: Viewer, data: PersonIn) -> tuple[Person, _Details, list[Statement]] | None:
@@ -332,6 +352,10 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
         return None
     person, (vulnerabilities, needs, consents), inserts = built
     rows: list[Model] = [person, *vulnerabilities, *needs, *consents]
+    inserts = [
+        as_call(_INSERT_FUNCTIONS[type(row)], insert)
+        for row, insert in zip(rows, inserts, strict=True)
+    ]
     append = entry_append_statement(
         actor, action=AuditAction.CREATE, object_type="person", object_id=person.id
     )

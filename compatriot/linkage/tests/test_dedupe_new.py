@@ -175,7 +175,7 @@ def test_with_a_broker_the_check_travels_with_the_write(
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.LINKAGE_NEW_RECORDS_WITHOUT_BROKER = False
     (sent,) = register(1)
-    assert "INSERT INTO" in sent  # the write's own text
+    assert "compatriot_insert_person" in sent  # the write's own text
     assert scheduled == []
     DedupeJob.objects.create(crisis=crisis, status="done", lower_threshold=0.5, upper_threshold=0.9)
     register(2)

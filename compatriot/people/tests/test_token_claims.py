@@ -63,7 +63,7 @@ def test_the_second_write_claims_the_token(client_a, person_payload) -> None:
         assert _look_ups(queries) == 0
         assert len(queries.captured_queries) == 1
         assert queries.captured_queries[0]["sql"].index("compatriot_token_confirm") < (
-            queries.captured_queries[0]["sql"].index("INSERT INTO")
+            queries.captured_queries[0]["sql"].index("compatriot_insert_person")
         )
     else:  # SQLite: no claim, the look-up as before
         assert _look_ups(queries) == 1

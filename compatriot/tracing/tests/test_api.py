@@ -311,7 +311,7 @@ def test_a_registration_outside_a_transaction_checks_for_requests_after_its_comm
     detail = client_a.get(f"/tracing/requests/{created['id']}").json()
     assert (detail["status"], detail["possible_matches"]) == ("possible_match", 1)
     if connection.vendor == "postgresql":
-        (write,) = [sql for sql in sent if 'INSERT INTO "people_person"' in sql]
+        (write,) = [sql for sql in sent if "compatriot_insert_person" in sql]
         assert write.startswith("BEGIN")
         committed, check = write.split("COMMIT")
         assert "compatriot_audit_append" in committed
