@@ -68,7 +68,14 @@ def speed_up_connection_lookups() -> None:
     """Wrap Django's store of database connections, once per process (CoreConfig.ready). Left
     as it is if it is not asgiref's thread-critical Local as expected (an asgiref upgrade that
     changes it then costs speed, not correctness)."""
-    local = connections._connections
+    handler: Any = connections  # django-stubs do not declare the handler's store
+    local = handler._connections
     if isinstance(local, SyncFirstLocal) or not wraps_asgiref_local(local):
         return
-    connections._connections = SyncFirstLocal(local)
+    handler._connections = SyncFirstLocal(local)
+
+
+def connections_store() -> Any:
+    """The store `connections[alias]` reads (SyncFirstLocal once wrapped)."""
+    handler: Any = connections
+    return handler._connections

@@ -13,20 +13,21 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from compatriot.core.thread_locals import (
     SyncFirstLocal,
+    connections_store,
     speed_up_connection_lookups,
     wraps_asgiref_local,
 )
 
 
 def test_djangos_connections_are_read_through_it() -> None:
-    store = connections._connections
+    store = connections_store()
     assert isinstance(store, SyncFirstLocal)
     speed_up_connection_lookups()  # once only: not wrapped twice
-    assert connections._connections is store
+    assert connections_store() is store
 
 
 def test_the_connection_is_the_one_asgirefs_local_holds(db) -> None:
-    store = connections._connections
+    store = connections_store()
     wrapped = object.__getattribute__(store, "_local")
     assert connections[DEFAULT_DB_ALIAS] is getattr(wrapped, DEFAULT_DB_ALIAS)
     assert connection.alias == DEFAULT_DB_ALIAS
