@@ -4,6 +4,7 @@ same integrity for every writer, checked once per statement."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 import uuid
@@ -283,6 +284,26 @@ def test_a_key_update_looks_its_children_up_by_key(crisis, org_a) -> None:
         assert scans == dict.fromkeys(_CHILDREN, (0, 1))
         key = rekeyed
     assert Person.objects.filter(id=key).exists()
+
+
+_KEYS = importlib.import_module(
+    "compatriot.people.migrations.0004_statement_level_foreign_keys"
+).KEYS
+_LEADING_COLUMNS = """
+SELECT a.attname FROM pg_index i
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE i.indrelid = %s::regclass
+"""
+
+
+@pytest.mark.django_db
+def test_every_key_the_parents_checks_probe_leads_an_index() -> None:
+    # The delete and key-update checks run with sequential scans off (migration 0011): a key
+    # without an index of its own would be read by a scan of its whole table anyway.
+    with connection.cursor() as cursor:
+        for child, column, _parent in _KEYS:
+            cursor.execute(_LEADING_COLUMNS, [child])
+            assert column in {name for (name,) in cursor.fetchall()}, (child, column)
 
 
 def refusal(statement: Callable[[], Any]) -> psycopg.errors.Diagnostic:
