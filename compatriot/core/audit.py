@@ -87,10 +87,13 @@ _DETAILS = AuditEntry._meta.get_field("details")
 
 def _append_sql(details: str) -> str:
     # The lock's key is a constant: written into the text rather than bound on every append.
+    # No casts: the function's one signature types its arguments (a client-bound text literal
+    # or NULL takes its parameter's type, psycopg casts uuid, timestamptz and jsonb values
+    # itself, and server-bound values convert as well); each cast cost the backend a look-up of
+    # the type's name on every write (docs/benchmarks.md, branch apifn).
     return (
-        f"SELECT * FROM compatriot_audit_append({AUDIT_LOCK_KEY}::bigint, %s::timestamptz,"  # noqa: S608  constants only
-        " %s::integer, %s::uuid, %s::varchar, %s::varchar, %s::varchar, %s::varchar,"
-        f" {details}::jsonb, %s::text)"
+        f"SELECT * FROM compatriot_audit_append({AUDIT_LOCK_KEY},"  # noqa: S608  constants only
+        f" %s, %s, %s, %s, %s, %s, %s, {details}, %s)"
     )
 
 

@@ -18,6 +18,8 @@ from contextlib import contextmanager, suppress
 from functools import cache
 from json.encoder import encode_basestring_ascii  # the C one where there is one
 from typing import Any, NamedTuple, TypeVar, cast
+from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -304,6 +306,7 @@ def statements_together(
     statements: Sequence[tuple[str, Sequence[Any]]],
     *,
     after_commit: Sequence[tuple[str, Sequence[Any]]] = (),
+    untyped: bool = False,
     using: str = DEFAULT_DB_ALIAS,
 ) -> Iterator[Any]:
     """Send several statements in one round trip (PostgreSQL) and yield the cursor on the last
@@ -318,7 +321,11 @@ def statements_together(
     `after_commit`: reads that need the write committed (outside a transaction only), sent in
     the same round trip after it, each its own transaction; read their rows with
     `after_commit_rows`. The write is then bracketed by BEGIN and COMMIT (a COMMIT of the
-    implicit transaction would warn in the server's log on every write)."""
+    implicit transaction would warn in the server's log on every write).
+
+    `untyped`: uuid and jsonb values are sent as plain literals, without the cast psycopg writes
+    after them (`binder`), for statements (and reads) that give every value its type: an
+    argument of a function with one signature, a comparison with a column."""
     connection = connections[using]
     if not _sends_together(connection):
         raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
@@ -331,7 +338,7 @@ def statements_together(
         # parsed that text anew on every request; each statement's own shape stays cached.
         # Django's cursor reads attributes through its __getattr__ (and wraps nextset anew on
         # every read): read each once.
-        bind, nextset = binder(cursor), cursor.nextset
+        bind, nextset = binder(cursor, untyped=untyped), cursor.nextset
         parts = [bind(statement, params) for statement, params in statements]
         if after_commit:
             parts = ["BEGIN", *parts, "COMMIT"]
@@ -347,19 +354,25 @@ def statements_together(
         yield cursor
 
 
-def binder(cursor: Any) -> Callable[[str, Sequence[Any]], str]:
+def binder(cursor: Any, *, untyped: bool = False) -> Callable[[str, Sequence[Any]], str]:
     """`cursor.mogrify` for several statements: psycopg's own binding, each statement's text as
     `mogrify` gives it, with one `Transformer` for all of them.
 
     `ClientCursor.mogrify` makes a new Transformer on every call, so each statement looked up
     and built its dumpers and its types' names (`::uuid`, `::timestamptz`) anew; psycopg itself
     binds all the parameters of a query, and the rows of an `executemany`, with one
-    (docs/benchmarks.md, branch apisrv2). Other cursors keep their `mogrify`."""
+    (docs/benchmarks.md, branch apisrv2). Other cursors keep their `mogrify`.
+
+    `untyped`: uuid and jsonb values go as plain literals ('...' where psycopg wrote '...'::uuid),
+    for statements that give every value its type (`statements_together`): the function's
+    parameter or the column gives it, through the same input function, where each cast cost the
+    backend a look-up of the type's name (docs/benchmarks.md, branch apifn). psycopg's other
+    dumpers of this kind (date, datetime) are C types that cannot be derived from."""
     raw = cursor.cursor  # Django's wrapper around psycopg's cursor
     if not isinstance(raw, psycopg.ClientCursor):
         return cast(Callable[[str, Sequence[Any]], str], cursor.mogrify)
     # What mogrify does (psycopg 3.3, client_cursor.py), the Transformer made once.
-    transformer = adapt.Transformer(raw)
+    transformer = adapt.Transformer(_Untyped(raw.connection) if untyped else raw)
     query_class = raw._query_cls
 
     def bind(sql: str, params: Sequence[Any]) -> str:
@@ -368,6 +381,29 @@ def binder(cursor: Any) -> Callable[[str, Sequence[Any]], str]:
         return cast(bytes, query.query).decode(transformer.encoding)
 
     return bind
+
+
+_UNTYPED: WeakKeyDictionary[Any, adapt.AdaptersMap] = WeakKeyDictionary()
+
+
+class _Untyped:
+    """A connection's adapters (as the psycopg context of a Transformer), but for uuid and jsonb
+    values, whose dumpers are the connection's with no type: psycopg writes a cast only after
+    the literal of a typed value. Made once per connection."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        if connection not in _UNTYPED:
+            adapters = adapt.AdaptersMap(connection.adapters)
+            for kind in (UUID, Jsonb):
+                dumper = adapters.get_dumper(kind, adapt.PyFormat.TEXT)
+                try:
+                    untyped = type(f"Untyped{dumper.__name__}", (dumper,), {"oid": 0})
+                except TypeError:  # a C type (as psycopg's date dumper): its casts stay
+                    continue
+                adapters.register_dumper(kind, untyped)
+            _UNTYPED[connection] = adapters
+        self.adapters = _UNTYPED[connection]
 
 
 def after_commit_rows(cursor: Any, count: int) -> list[Any]:

@@ -9,8 +9,10 @@ new rows and a rollback calls nothing. They must be cheap (schedule a task, not 
 A callback that has work only when a read finds a row (tracing: an active request in the crisis;
 linkage: a finished whole-crisis deduplication) registers that read as its `check`. Where the
 registration is written in one round trip (people.services), the check travels in the same round
-trip, after the commit, so it still sees the committed rows and costs no round trip of its own;
-elsewhere it runs after the commit as a statement of its own. A check returns None when its
+trip, after the commit, so it still sees the committed rows and costs no round trip of its own
+(its uuid and jsonb values sent without psycopg's casts: the read must give each value its type,
+as `column = %s` does; core.statements.statements_together `untyped`); elsewhere it runs after
+the commit as a statement of its own. A check returns None when its
 callback has no work whatever the rows say (linkage without a broker): nothing is sent then.
 """
 

@@ -375,6 +375,7 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
             with statements_together(
                 statements,
                 after_commit=[statement for _, statement in checks],
+                untyped=True,  # calls of one-signature functions, and the checks below
             ) as cursor:
                 cursor.fetchone()  # the entry's id and hashes: the chain holds them
                 if not inside:  # committed: the checks' answers are here

@@ -79,6 +79,47 @@ VALUES: list[Any] = [
 ]
 
 
+def _typed_by_sql(value: Any) -> Any:
+    """The plain text that `binder(untyped=True)` sends for a uuid or jsonb value."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, Jsonb):
+        return (value.dumps or json.dumps)(value.obj)
+    return value
+
+
+def _cast_of(value: Any) -> str:
+    """The cast psycopg writes after a value's literal that `binder(untyped=True)` leaves out."""
+    for kind, name in ((uuid.UUID, "uuid"), (Jsonb, "jsonb")):
+        if isinstance(value, kind):
+            return f"::{name}"
+        if isinstance(value, list) and value and all(isinstance(v, kind) for v in value):
+            return f"::{name}[]"
+    return ""
+
+
+def test_untyped_binding_leaves_out_only_the_uuid_and_jsonb_casts() -> None:
+    values = [*VALUES, [Jsonb({"a": 1})], Jsonb({"b": ODD})]
+    with connection.cursor() as cursor:
+        bind = binder(cursor, untyped=True)
+        for value in values:
+            typed = cursor.mogrify("SELECT %s", [value])
+            cast = _cast_of(value)
+            assert typed.endswith(cast), (value, typed)
+            assert bind("SELECT %s", [value]) == typed.removesuffix(cast)
+        cursor.execute(bind("SELECT %s = %s::uuid", [uuid.UUID(int=9), uuid.UUID(int=9)]))
+        assert cursor.fetchone() == (True,)
+        document = Jsonb({"k": ODD})
+        cursor.execute(
+            bind("SELECT jsonb_typeof(%s), %s::jsonb = %s", [document, document, document])
+        )
+        assert cursor.fetchone() == ("object", True)
+    with connection.cursor() as cursor:  # the typed binding is unchanged on the same connection
+        assert binder(cursor)("SELECT %s", [uuid.UUID(int=3)]) == cursor.mogrify(
+            "SELECT %s", [uuid.UUID(int=3)]
+        )
+
+
 def _statements(values: list[Any]) -> list[tuple[str, list[Any]]]:
     """Statements of one to three values each, some of them with a literal %."""
     out = []
@@ -145,16 +186,17 @@ def test_other_cursors_keep_their_mogrify() -> None:
 
 def test_a_registration_sends_the_text_mogrify_gives(client_a, person_payload, monkeypatch) -> None:
     """The write's every statement (the token's confirmation, the rows, the audit append and the
-    reads after the commit) is bound as mogrify would bind it."""
+    reads after the commit) is bound as mogrify would bind it, its uuid and jsonb values as plain
+    text (`untyped`: the statements type them)."""
     compared: list[str] = []
     odd = "100% '%s' %% %(x)s \\ \" ; -- $$ Ольга العربية 😀"  # what the API accepts
 
-    def checked(cursor: Any) -> Any:
-        bind = binder(cursor)
+    def checked(cursor: Any, **options: Any) -> Any:
+        bind = binder(cursor, **options)
 
         def both(sql: str, params: Any) -> str:
             text = bind(sql, params)
-            assert text == cursor.mogrify(sql, params)
+            assert text == cursor.mogrify(sql, [_typed_by_sql(value) for value in params])
             compared.append(text)
             return text
 

@@ -4,6 +4,7 @@ same integrity for every writer, checked once per statement."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 import uuid
@@ -194,6 +195,158 @@ def test_a_statement_of_many_rows_probes_each_parent_by_its_key(crisis, org_a) -
             # The first 16 rows' persons one by one, then the 3 distinct persons once.
             assert probes - probes_before == 16 + 3
     assert Need.objects.count() == 90
+
+
+def persons_with_children(crisis: Crisis, organisation: Organisation, count: int) -> list[Any]:
+    """`count` persons, each with a vulnerability, a need and a consent, in a statement a table."""
+    persons = Person.objects.bulk_create(
+        Person(
+            crisis=crisis,
+            registered_by=organisation,
+            source="hotline",
+            journey_stage="in_transit",
+            category="worker",
+            source_record_id=f"c{uuid.uuid4()}",
+        )
+        for _ in range(count)
+    )
+    Vulnerability.objects.bulk_create(Vulnerability(person=p, code="pregnant") for p in persons)
+    Need.objects.bulk_create(Need(person=p, category="food") for p in persons)
+    Consent.objects.bulk_create(
+        Consent(person=p, scope="registration", method="verbal", given_at="2026-01-01T00:00Z")
+        for p in persons
+    )
+    return [person.id for person in persons]
+
+
+_CHILDREN = ("people_vulnerability", "people_need", "people_consent")
+_CHILD_SCANS = (
+    "SELECT relname, seq_scan, coalesce(idx_scan, 0) FROM pg_stat_xact_user_tables"
+    " WHERE relname IN ('people_vulnerability', 'people_need', 'people_consent')"
+)
+
+
+def child_scans(statement: str, params: list[Any]) -> dict[str, tuple[int, int]]:
+    """Run `statement`; each child table's sequential and index scans while it ran."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHILD_SCANS)
+        before = {table: (seq, idx) for table, seq, idx in cursor.fetchall()}
+        cursor.execute(statement, params)
+        cursor.execute(_CHILD_SCANS)
+        after = {table: (seq, idx) for table, seq, idx in cursor.fetchall()}
+    return {
+        table: (after[table][0] - before[table][0], after[table][1] - before[table][1])
+        for table in _CHILDREN
+    }
+
+
+def delete_persons(ids: list[Any]) -> dict[str, tuple[int, int]]:
+    """Delete the persons, their children first; the children's scans during the persons'
+    DELETE (the delete check's)."""
+    for table in _CHILDREN:
+        sql(f"DELETE FROM {table} WHERE person_id = ANY(%s)", [ids])()  # noqa: S608
+    return child_scans("DELETE FROM people_person WHERE id = ANY(%s)", [ids])
+
+
+def plans_favouring_scans() -> None:
+    """Make this session's next plans with costs under which a scan beats an index (as for a
+    table analysed at a page): the cached plans of earlier tests dropped first."""
+    sql("DISCARD PLANS")()
+    sql("SET LOCAL random_page_cost = 1000")()
+
+
+@pytest.mark.django_db
+def test_a_delete_of_many_persons_probes_each_child_by_its_key(crisis, org_a) -> None:
+    # The delete check's plan is cached by the session: planned while the children's tables
+    # were small, `person_id IN (the deleted)` was a hash join over a scan of each child table,
+    # which every later delete repeated (migration 0011). Each deleted person's children are
+    # looked up by key instead, whatever the costs when the plan was made.
+    plans_favouring_scans()
+    delete_persons(persons_with_children(crisis, org_a, 3))
+    sql("SET LOCAL random_page_cost = DEFAULT")()
+    persons = persons_with_children(crisis, org_a, 200)
+    for start in (0, 20, 40):
+        scans = delete_persons(persons[start : start + 20])
+        assert scans == dict.fromkeys(_CHILDREN, (0, 20))
+    assert Person.objects.count() == 140
+
+
+@pytest.mark.django_db
+def test_a_key_update_looks_its_children_up_by_key(crisis, org_a) -> None:
+    # Checked per row with the key as a parameter, but PL/pgSQL keeps a generic plan after five
+    # calls: made with costs that favour scans, it read every child table per updated person.
+    persons_with_children(crisis, org_a, 3)
+    key = new_person(crisis, org_a).id
+    plans_favouring_scans()
+    for _ in range(8):
+        rekeyed = uuid.uuid4()
+        scans = child_scans("UPDATE people_person SET id = %s WHERE id = %s", [rekeyed, key])
+        assert scans == dict.fromkeys(_CHILDREN, (0, 1))
+        key = rekeyed
+    assert Person.objects.filter(id=key).exists()
+
+
+_KEYS = importlib.import_module(
+    "compatriot.people.migrations.0004_statement_level_foreign_keys"
+).KEYS
+_LEADING_COLUMNS = """
+SELECT a.attname FROM pg_index i
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+WHERE i.indrelid = %s::regclass
+"""
+
+
+@pytest.mark.django_db
+def test_every_key_the_parents_checks_probe_leads_an_index() -> None:
+    # The delete and key-update checks run with sequential scans off (migration 0011): a key
+    # without an index of its own would be read by a scan of its whole table anyway.
+    with connection.cursor() as cursor:
+        for child, column, _parent in _KEYS:
+            cursor.execute(_LEADING_COLUMNS, [child])
+            assert column in {name for (name,) in cursor.fetchall()}, (child, column)
+
+
+def refusal(statement: Callable[[], Any]) -> psycopg.errors.Diagnostic:
+    """Run `statement` in a savepoint; it must fail with a foreign key violation. Returns the
+    error's fields."""
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        statement()
+    assert isinstance(raised.value.__cause__, psycopg.errors.ForeignKeyViolation)
+    return raised.value.__cause__.diag
+
+
+@pytest.mark.django_db
+def test_a_delete_of_many_names_the_referenced_one(crisis, org_a, make_member) -> None:
+    persons = persons_with_children(crisis, org_a, 30)
+    kept = persons[17]
+    for table in ("people_vulnerability", "people_need"):
+        sql(f"DELETE FROM {table} WHERE person_id = ANY(%s)", [persons])()  # noqa: S608
+    sql("DELETE FROM people_consent WHERE person_id <> %s", [kept])()
+
+    error = refusal(sql("DELETE FROM people_person WHERE id = ANY(%s)", [persons]))
+    assert (error.sqlstate, error.table_name, error.column_name) == (
+        "23503",
+        "people_consent",
+        "person_id",
+    )
+    assert error.message_primary == (
+        'update or delete on table "people_person" violates foreign key on column "person_id"'
+        ' of table "people_consent"'
+    )
+    assert error.message_detail == (
+        f'Key (id)=({kept}) is still referenced from table "people_consent".'
+    )
+    # An integer key, too: users, one of whom withdrew a consent.
+    users = [make_member(org_a, "volunteer") for _ in range(3)]
+    Consent.objects.filter(person_id=kept).update(withdrawn_by=users[1])
+    error = refusal(sql("DELETE FROM auth_user WHERE id = ANY(%s)", [[u.id for u in users]]))
+    assert (error.table_name, error.column_name) == ("people_consent", "withdrawn_by_id")
+    assert error.message_detail == (
+        f'Key (id)=({users[1].id}) is still referenced from table "people_consent".'
+    )
+    # The unreferenced ones go.
+    sql("DELETE FROM people_person WHERE id = ANY(%s) AND id <> %s", [persons, kept])()
+    assert list(Person.objects.values_list("id", flat=True)) == [kept]
 
 
 @pytest.mark.django_db

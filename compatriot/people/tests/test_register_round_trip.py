@@ -53,6 +53,13 @@ def test_a_registration_stores_everything_with_its_audit_entry(client_a, person_
         assert writes[0].count("SELECT compatriot_insert_need(") == 2
         assert writes[0].count("SELECT compatriot_insert_consent(") == 1
         assert "compatriot_audit_append" in writes[0]
+        # The functions' signatures type the values: no casts but psycopg's date and timestamptz
+        # (C dumpers) and the literal empty details (docs/benchmarks.md, branch apifn).
+        assert "::uuid" not in writes[0]
+        assert writes[0].count("::jsonb") == 1
+        assert "'{}'::jsonb" in writes[0]
+        assert "::varchar" not in writes[0]
+        assert "::integer" not in writes[0]
 
 
 def test_a_duplicate_source_record_id_writes_nothing(client_a, person_payload, row_counts) -> None:
