@@ -59,8 +59,9 @@ class MessageMiddleware(_BrowserOnly, messages.MessageMiddleware):
 
 
 class LocaleMiddleware(locale.LocaleMiddleware):
-    """Django's LocaleMiddleware, with the request's language remembered per language cookie and
-    Accept-Language value while the URLconf has no `i18n_patterns`.
+    """Django's LocaleMiddleware, with the request's language (and its code, `LANGUAGE_CODE`)
+    remembered per language cookie and Accept-Language value while the URLconf has no
+    `i18n_patterns`.
 
     Without language-prefixed paths Django's choice depends on the cookie and the header only
     (`get_language_from_request` without the path), so its answer for a pair of values is
@@ -75,13 +76,19 @@ class LocaleMiddleware(locale.LocaleMiddleware):
         if is_language_prefix_patterns_used(urlconf)[0]:
             return super().__call__(request)
         key = (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), request.META.get(_ACCEPT))
-        language = _LANGUAGES.get(key)
-        if language is None:
+        chosen = _LANGUAGES.get(key)
+        if chosen is None:
             language = translation.get_language_from_request(request)
+            translation.activate(language)
+            # What get_language() answers once `language` is active depends on it alone (its
+            # translation's code), and each read of the active language costs ~30,000
+            # instructions (asgiref's Local): remembered with it.
+            chosen = language, translation.get_language()
             if len(_LANGUAGES) < _LANGUAGES_KEPT:
-                _LANGUAGES[key] = language
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
+                _LANGUAGES[key] = chosen
+        else:
+            translation.activate(chosen[0])
+        request.LANGUAGE_CODE = chosen[1]
         response: HttpResponseBase = self.get_response(request)  # type: ignore[assignment]  # WSGI
         if response.has_header("Vary"):
             patch_vary_headers(response, ("Accept-Language",))
@@ -94,13 +101,20 @@ class LocaleMiddleware(locale.LocaleMiddleware):
 _ACCEPT = "HTTP_ACCEPT_LANGUAGE"
 # Bounded, like Django's own caches of parsed headers: odd values beyond it are chosen afresh.
 _LANGUAGES_KEPT = 1000
-_LANGUAGES: dict[tuple[str | None, str | None], str] = {}
+# (cookie, Accept-Language) -> (the language chosen, get_language() once it is active)
+_LANGUAGES: dict[tuple[str | None, str | None], tuple[str, str]] = {}
 
 
 @receiver(setting_changed)
 def _forget_languages(*, setting: str, **kwargs: Any) -> None:
     """Tests that change the languages (Django clears its own caches then too)."""
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "LANGUAGE_COOKIE_NAME"}:
+    if setting in {
+        "LANGUAGES",
+        "LANGUAGE_CODE",
+        "LOCALE_PATHS",
+        "LANGUAGE_COOKIE_NAME",
+        "USE_I18N",
+    }:
         _LANGUAGES.clear()
 
 

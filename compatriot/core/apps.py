@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
     name = "compatriot.core"
     label = "core"
     verbose_name = "Core: crises, organisations, access, audit"
+
+    def ready(self) -> None:
+        from compatriot.core.thread_locals import speed_up_connection_lookups
+
+        speed_up_connection_lookups()

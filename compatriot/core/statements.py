@@ -12,16 +12,18 @@ the statements (psycopg `prepare=True`) was measured too and saved nothing visib
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import cache
+from json.encoder import encode_basestring_ascii  # the C one where there is one
 from typing import Any, NamedTuple, TypeVar, cast
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
-from django.db.models import CharField, Field, Model, TextField
+from django.db.models import CharField, Field, JSONField, Model, TextField
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 
@@ -89,9 +91,38 @@ def _statement(model: type[Model], connection: Any) -> _Insert | None:
             sql,
             fields,
             [_keeps_text(field) for field in fields],
-            [field.get_db_prep_save for field in fields],
+            [
+                _with_json_text(field.get_db_prep_save)
+                if isinstance(field, JSONField)
+                else field.get_db_prep_save
+                for field in fields
+            ],
         )
     return _STATEMENTS[key]
+
+
+def json_text(value: Any) -> str:
+    """`json.dumps(value)`, the text Django's JSONField has psycopg send. A list of plain strings
+    (phones, nationalities, languages: most of the JSON a write sends) is written item by item
+    with the encoder's own escaping, without building an encoder: ~12,000 instructions fewer
+    per list (docs/benchmarks.md, branch apipy). The same text: `ensure_ascii`, ", " between
+    items."""
+    if type(value) is list and all(type(item) is str for item in value):
+        return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+    return json.dumps(value)
+
+
+def _with_json_text(prepare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A JSONField's get_db_prep_save, its `Jsonb` written by `json_text` where Django's would
+    be written by `json.dumps` (a field without an encoder of its own, on PostgreSQL)."""
+
+    def prepared(value: Any, connection: Any) -> Any:
+        value = prepare(value, connection)
+        if type(value) is Jsonb and value.dumps is json.dumps:
+            return Jsonb(value.obj, dumps=json_text)
+        return value
+
+    return prepared
 
 
 def insert_statement(instance: Model) -> Statement | None:

@@ -7,7 +7,7 @@ import uuid
 from contextlib import nullcontext
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
@@ -366,7 +366,8 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
     # after the commit, so they still see the person. Inside a caller's transaction (tests, a
     # wider service) nothing commits here: a savepoint keeps a refused write from spoiling it, as
     # transaction.atomic() does on the ORM path, and the callbacks wait for the commit.
-    inside = connection.in_atomic_block
+    database = connections[DEFAULT_DB_ALIAS]  # django.db.connection's, looked up once
+    inside = database.in_atomic_block
     checks = [] if inside else registration_checks(data.crisis_id)
     found: list[tuple[Callback, bool]] | None = None
     with transaction.atomic() if inside else nullcontext():
@@ -391,7 +392,7 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
             if claim is None or not is_refusal(error):
                 raise
             raise ClaimRefused from error
-    alias = connection.alias
+    alias = database.alias
     for row in rows:
         mark_inserted(row, using=alias)
     _keep_details(person, vulnerabilities, needs, consents)

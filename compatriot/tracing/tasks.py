@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from compatriot.core.debounce import run_per_crisis
 from compatriot.people import registrations
@@ -65,17 +65,20 @@ def active_request_statement(crisis_id: uuid.UUID) -> tuple[str, list[Any]]:
     meta = TracingRequest._meta
     crisis = meta.get_field("crisis")
     values = [status.value for status in ACTIVE_STATUSES]
-    crisis_value = crisis.get_db_prep_value(crisis_id, connection)
-    if connection.vendor == "postgresql":
+    # django.db.connection's own connection, looked up once: each of the proxy's reads looks it
+    # up again (~10,000 instructions each on the write path: docs/benchmarks.md, branch apipy).
+    database = connections[DEFAULT_DB_ALIAS]
+    crisis_value = crisis.get_db_prep_value(crisis_id, database)
+    if database.vendor == "postgresql":
         return _ACTIVE_REQUEST_FUNCTION, [crisis_value, values]
-    if connection.vendor not in _ACTIVE_REQUEST_SQL:
-        quote = connection.ops.quote_name
+    if database.vendor not in _ACTIVE_REQUEST_SQL:
+        quote = database.ops.quote_name
         statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-        _ACTIVE_REQUEST_SQL[connection.vendor] = (
+        _ACTIVE_REQUEST_SQL[database.vendor] = (
             f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(str(crisis.column))} = %s"  # noqa: S608
             f" AND {quote(str(meta.get_field('status').column))} IN ({statuses}) LIMIT 1"
         )  # names from model metadata; values are parameters
-    return _ACTIVE_REQUEST_SQL[connection.vendor], [crisis_value, *values]
+    return _ACTIVE_REQUEST_SQL[database.vendor], [crisis_value, *values]
 
 
 def schedule_recheck(crisis_id: uuid.UUID) -> None:
