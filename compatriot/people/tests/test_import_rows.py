@@ -36,7 +36,7 @@ from compatriot.people.imports.normalising import (
     ChunkTask,
     ImportPersonFields,
     PersonRecord,
-    detail_copy_lines,
+    detail_copy_rows,
     normalise_chunk,
     person_copy_line,
 )
@@ -195,17 +195,32 @@ def test_copy_text_is_the_records(names: list[str]) -> None:
     assert [_masked(line) for line in chunk.person_lines] == [
         _masked(person_copy_line(r)) for r in records
     ]
-    details = [detail_copy_lines(r) for r in records]
+    details = [detail_copy_rows(r) for r in records]
     for made, expected in zip(
-        (chunk.vulnerability_lines, chunk.need_lines, chunk.consent_lines),
+        (chunk.vulnerability_rows, chunk.need_rows, chunk.consent_rows),
         zip(*details, strict=True),
         strict=True,
     ):
-        assert [_masked(text) for text in made] == [_masked(text) for text in expected]
-    # Each detail line carries its own person's id, as its second column.
-    for key, person, needs in zip(chunk.keys, chunk.person_lines, chunk.need_lines, strict=True):
-        assert person.startswith(key.id + "\t")
-        assert all(line.split("\t")[1] == key.id for line in needs.splitlines())
+        assert [_fields(rows) for rows in made] == [_fields(rows) for rows in expected]
+    # Each detail row carries its own person's id, as its second field.
+    for key, needs in zip(chunk.keys, chunk.need_rows, strict=True):
+        assert all(row[24:40] == uuid.UUID(key.id).bytes for row in needs)
+
+
+def _fields(rows: tuple[bytes, ...]) -> list[tuple[bytes | str, ...]]:
+    """Binary COPY bodies as their fields, the row's id and its person's (random) masked."""
+    decoded = []
+    for row in rows:
+        fields: list[bytes | str] = []
+        at = 0
+        while at < len(row):
+            length = int.from_bytes(row[at : at + 4], "big", signed=True)
+            fields.append(row[at + 4 : at + 4 + length])
+            at += 4 + length
+        assert [len(f) for f in fields[:2]] == [16, 16]
+        fields[:2] = ["ID", "ID"]
+        decoded.append(tuple(fields))
+    return decoded
 
 
 def test_ids_are_random_version_4_uuids() -> None:
