@@ -1,15 +1,15 @@
-"""PostgreSQL's binary COPY format, for the rows of the details (vulnerabilities, needs, consents).
+"""PostgreSQL's binary COPY format, for the import's persons and their details.
 
 The server reads a binary field as it stores it: no line to split and unescape, no text to parse
-(PostgreSQL 15 reads a UUID's text with one `strtoul` per byte, a timestamp's with its date
-parser). The details are ~4 rows per person, each of two UUIDs, one or two timestamps and short
-codes; in binary their COPYs cost the server ~6 µs less per person (docs/benchmarks.md, branch
-importbin), and the workers make a row's bytes from the same cached pieces as its text.
+(PostgreSQL 15 reads a UUID's text with one `strtoul` per byte, a timestamp's, a date's and a
+float's with their parsers). A person is ~5 rows (its own and its details') of ~15 UUIDs and ~9
+times between them; in binary their COPYs cost the server ~10 µs less per person, and the workers
+~2 µs more to make (docs/benchmarks.md, branch importbin).
 
 Data: a signature, then per row a 16-bit field count and each field as a 32-bit length (-1 for
-NULL) followed by its bytes, then a trailer. The workers make each row's body (its id, its
-person's id, the fields of its stored form: see `normalising.detail_copy_rows`); the writer puts
-the field count before and the batch's constant fields after every body, in one join (`data`).
+NULL) followed by its bytes, then a trailer. The workers make each row's body (see
+`normalising.person_copy_row`, `normalising.detail_copy_rows`); the writer puts the field count
+before and the batch's constant fields after every body, in one join (`data`).
 """
 
 from __future__ import annotations
@@ -29,16 +29,24 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # PostgreSQL's timestamps count
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
+_LENGTHS = [_LENGTH.pack(size) for size in range(1024)]  # most fields' lengths, packed once
+_DATE = struct.Struct(">ii")
+_REAL = struct.Struct(">id")
+_EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
+
+
 def text(value: str) -> bytes:
     """A text or varchar field (the database's encoding is UTF-8, as the connection's)."""
     data = value.encode()
-    return _LENGTH.pack(len(data)) + data
+    size = len(data)
+    return (_LENGTHS[size] if size < 1024 else _LENGTH.pack(size)) + data
 
 
 def jsonb(json_text: str) -> bytes:
     """A jsonb field: the format's version (1), then the JSON text, which the server parses."""
-    data = b"\x01" + json_text.encode()
-    return _LENGTH.pack(len(data)) + data
+    data = json_text.encode()
+    size = len(data) + 1
+    return (_LENGTHS[size] if size < 1024 else _LENGTH.pack(size)) + b"\x01" + data
 
 
 def integer(value: int | None) -> bytes:
@@ -54,6 +62,16 @@ def uuid_field(value: uuid.UUID | str | None) -> bytes:
 def uuid_text_field(value: str) -> bytes:
     """A UUID's field from its canonical text (a new id: `normalising.new_id`)."""
     return UUID_LENGTH + bytes.fromhex(value.replace("-", ""))
+
+
+def date(value: dt.date | None) -> bytes:
+    """A date field: days since 2000-01-01."""
+    return NULL if value is None else _DATE.pack(4, value.toordinal() - _EPOCH_DAY)
+
+
+def real(value: float | None) -> bytes:
+    """A double precision field: the float's own 8 bytes (its text, `repr`, reads back the same)."""
+    return NULL if value is None else _REAL.pack(8, value)
 
 
 def timestamp(value: dt.datetime) -> bytes:

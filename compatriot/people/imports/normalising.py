@@ -9,7 +9,6 @@ thousand rows, in worker processes for big files (see `pipeline`).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -114,12 +113,12 @@ class RowKey(NamedTuple):
 @dataclass
 class NormalisedChunk:
     """A chunk's outcome: a key per accepted row, and either the records themselves or, for
-    PostgreSQL, their COPY text (aligned with `keys`) made here, so that the single writing
-    process only joins strings."""
+    PostgreSQL, their binary COPY rows (aligned with `keys`) made here, so that the single
+    writing process only joins bytes."""
 
     keys: list[RowKey] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
-    person_lines: list[str] = field(default_factory=list)
+    person_rows: list[bytes] = field(default_factory=list)  # `person_copy_row`
     # Per row, its details' bodies of binary COPY rows (`detail_copy_rows`).
     vulnerability_rows: list[tuple[bytes, ...]] = field(default_factory=list)
     need_rows: list[tuple[bytes, ...]] = field(default_factory=list)
@@ -325,14 +324,7 @@ def _checked(record: PersonRecord) -> PersonRecord | Rejection:
     return record
 
 
-# --- PostgreSQL COPY text (format text: tab-separated, \N for NULL, backslash escapes) -------
-
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _text(value: str) -> str:
-    return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+# --- PostgreSQL binary COPY (see `copybinary`) --------------------------------------------
 
 
 def _codes(values: list[str]) -> str:
@@ -341,23 +333,20 @@ def _codes(values: list[str]) -> str:
     return '["' + '", "'.join(values) + '"]' if values else "[]"
 
 
-def _number(value: float | None) -> str:
-    return "\\N" if value is None else repr(value)
-
-
-# The leading columns of each table's COPY text made here; the writer adds the household and
-# the batch's constant columns (crisis, organisation, user, time) to the end of every line.
+# The leading columns of each table's COPY rows made here; the writer adds the household and
+# the batch's constant columns (crisis, organisation, user, time) to the end of every row.
 PERSON_COPY_COLUMNS: tuple[str, ...] = ("id", "source_record_id", *COMPARED_FIELDS)
 VULNERABILITY_COPY_COLUMNS = ("id", "person_id", "code")
 NEED_COPY_COLUMNS = ("id", "person_id", "category", "urgency")
 CONSENT_COPY_COLUMNS = ("id", "person_id", "scope", "partner_kinds", "method")
 
 
-def person_copy_line(r: PersonRecord) -> str:
-    """The row's person, in `PERSON_COPY_COLUMNS` order, without a line end. It starts with the
-    36 characters of the new person's id, which the writer replaces for a person already stored."""
-    # One unpacking of the record (in `PersonRecord` order) rather than an attribute per field,
-    # and the small helpers (`_codes`, `_number`) written out: this runs once per row.
+def person_copy_row(r: PersonRecord) -> bytes:
+    """The row's person as the body of a binary COPY row (`copybinary`), in
+    `PERSON_COPY_COLUMNS` order. It starts with the field of the new person's id
+    (`copybinary.UUID_FIELD` bytes), which the writer replaces for a person already stored."""
+    # One unpacking of the record (in `PersonRecord` order) rather than an attribute per field:
+    # this runs once per row.
     (
         _,
         person_id,
@@ -389,40 +378,33 @@ def person_copy_line(r: PersonRecord) -> str:
         _,
         _,
     ) = r
-    # The free texts hardly ever hold a character to escape: one search over them all.
-    if _NEEDS_ESCAPE.search(
-        "".join((given, family, given_latin, family_latin, email, admin_area, place_name))
-    ):
-        given, family, given_latin, family_latin, email, admin_area, place_name = (
-            _text(text)
-            for text in (given, family, given_latin, family_latin, email, admin_area, place_name)
-        )
-    return "\t".join(
+    text, jsonb, real = copybinary.text, copybinary.jsonb, copybinary.real
+    return b"".join(
         (
-            person_id,
-            source_record_id,
-            source,
-            given,
-            family,
-            given_latin,
-            family_latin,
-            search,
-            sex,
-            birth_date.isoformat() if birth_date else "\\N",
-            precision,
-            nationality,
-            '["' + '", "'.join(nationalities) + '"]' if nationalities else "[]",
-            '["' + '", "'.join(languages) + '"]' if languages else "[]",
-            '["' + '", "'.join(phones) + '"]' if phones else "[]",
-            email,
-            country,
-            admin_area,
-            place_name,
-            "\\N" if latitude is None else repr(latitude),
-            "\\N" if longitude is None else repr(longitude),
-            stage,
-            category,
-            relationship,
+            copybinary.uuid_text_field(person_id),
+            text(source_record_id),
+            text(source),
+            text(given),
+            text(family),
+            text(given_latin),
+            text(family_latin),
+            text(search),
+            text(sex),
+            copybinary.date(birth_date),
+            text(precision),
+            text(nationality),
+            jsonb(_codes(nationalities)),
+            jsonb(_codes(languages)),
+            jsonb(_codes(phones)),
+            text(email),
+            text(country),
+            text(admin_area),
+            text(place_name),
+            real(latitude),
+            real(longitude),
+            text(stage),
+            text(category),
+            text(relationship),
         )
     )
 
@@ -581,7 +563,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     read = RowReader(task.header)
     quick = CellsShortcut(task.header, _details_stored)
     keys, rejected, records = chunk.keys, chunk.rejected, chunk.records
-    person_lines = chunk.person_lines
+    person_rows = chunk.person_rows
     vulnerability_rows, need_rows, consent_rows = (
         chunk.vulnerability_rows,
         chunk.need_rows,
@@ -605,7 +587,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
             )
         keys.append(key)
         if copy_text:
-            person_lines.append(person_copy_line(record))
+            person_rows.append(person_copy_row(record))
             vulnerabilities, needs, consents = detail_copy_rows(record)
             vulnerability_rows.append(vulnerabilities)
             need_rows.append(needs)
