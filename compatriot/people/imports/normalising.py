@@ -334,19 +334,27 @@ def _codes(values: list[str]) -> str:
 
 
 # The leading columns of each table's COPY rows made here; the writer adds the household and
-# the batch's constant columns (crisis, organisation, user, time) to the end of every row.
-PERSON_COPY_COLUMNS: tuple[str, ...] = ("id", "source_record_id", *COMPARED_FIELDS)
+# the batch's constant columns (crisis, organisation, user, time) to the end of every row. A
+# person's text and JSON columns come together, so that their fields are made in one pass.
+_PERSON_TEXT_COLUMNS = (
+    "source_record_id", "source", "given_name", "family_name", "given_name_latin",
+    "family_name_latin", "search_text", "sex", "birth_date_precision", "nationality",
+    "nationalities", "languages", "phones", "email", "country", "admin_area", "place_name",
+    "journey_stage", "category", "relationship",
+)  # fmt: skip
+PERSON_COPY_COLUMNS = ("id", *_PERSON_TEXT_COLUMNS, "birth_date", "latitude", "longitude")
 VULNERABILITY_COPY_COLUMNS = ("id", "person_id", "code")
 NEED_COPY_COLUMNS = ("id", "person_id", "category", "urgency")
 CONSENT_COPY_COLUMNS = ("id", "person_id", "scope", "partner_kinds", "method")
+_JSONB = "\x01"  # a jsonb field's first byte (`copybinary.jsonb`): JSON fields are text here
 
 
 def person_copy_row(r: PersonRecord) -> bytes:
     """The row's person as the body of a binary COPY row (`copybinary`), in
     `PERSON_COPY_COLUMNS` order. It starts with the field of the new person's id
     (`copybinary.UUID_FIELD` bytes), which the writer replaces for a person already stored."""
-    # One unpacking of the record (in `PersonRecord` order) rather than an attribute per field:
-    # this runs once per row.
+    # One unpacking of the record (in `PersonRecord` order) rather than an attribute per field,
+    # and the text fields made in one loop: this runs once per row.
     (
         _,
         person_id,
@@ -378,33 +386,35 @@ def person_copy_row(r: PersonRecord) -> bytes:
         _,
         _,
     ) = r
-    text, jsonb, real = copybinary.text, copybinary.jsonb, copybinary.real
+    texts = (
+        source_record_id,
+        source,
+        given,
+        family,
+        given_latin,
+        family_latin,
+        search,
+        sex,
+        precision,
+        nationality,
+        _JSONB + _codes(nationalities),
+        _JSONB + _codes(languages),
+        _JSONB + _codes(phones),
+        email,
+        country,
+        admin_area,
+        place_name,
+        stage,
+        category,
+        relationship,
+    )
     return b"".join(
         (
             copybinary.uuid_text_field(person_id),
-            text(source_record_id),
-            text(source),
-            text(given),
-            text(family),
-            text(given_latin),
-            text(family_latin),
-            text(search),
-            text(sex),
+            copybinary.texts(texts),
             copybinary.date(birth_date),
-            text(precision),
-            text(nationality),
-            jsonb(_codes(nationalities)),
-            jsonb(_codes(languages)),
-            jsonb(_codes(phones)),
-            text(email),
-            text(country),
-            text(admin_area),
-            text(place_name),
-            real(latitude),
-            real(longitude),
-            text(stage),
-            text(category),
-            text(relationship),
+            copybinary.real(latitude),
+            copybinary.real(longitude),
         )
     )
 
