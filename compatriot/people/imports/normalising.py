@@ -501,15 +501,17 @@ def _rows(person: bytes, tails: tuple[bytes, ...]) -> tuple[bytes, ...]:
 
 
 def detail_copy_rows(
-    r: PersonRecord,
+    r: PersonRecord, person: bytes | None = None
 ) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
     """The row's vulnerabilities, needs and consents as the bodies of binary COPY rows of their
     own tables (`copybinary`; in `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`,
     `CONSENT_COPY_COLUMNS` order), each with a new id: its id's field, then its person's
-    (`copybinary.UUID_FIELD` bytes each), then its stored form's fields."""
+    (`copybinary.UUID_FIELD` bytes each; `person`, if given, is the latter), then its stored
+    form's fields."""
     if not (r.vulnerabilities or r.needs or r.consents):
         return (), (), ()
-    person = copybinary.uuid_text_field(r.id)
+    if person is None:
+        person = copybinary.uuid_text_field(r.id)
     return (
         _rows(person, _tails(r.vulnerabilities, _vulnerability_tails)) if r.vulnerabilities else (),
         _rows(person, _tails(r.needs, _need_tails)) if r.needs else (),
@@ -555,8 +557,12 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
             )
         keys.append(key)
         if copy_text:
-            person_rows.append(person_copy_row(record))
-            vulnerabilities, needs, consents = detail_copy_rows(record)
+            person = person_copy_row(record)
+            person_rows.append(person)
+            # The person's id field, which its row starts with, read back rather than made again.
+            vulnerabilities, needs, consents = detail_copy_rows(
+                record, person[: copybinary.UUID_FIELD]
+            )
             vulnerability_rows.append(vulnerabilities)
             need_rows.append(needs)
             consent_rows.append(consents)
