@@ -4,7 +4,7 @@ The server reads a binary field as it stores it: no line to split and unescape, 
 (PostgreSQL 15 reads a UUID's text with one `strtoul` per byte, a timestamp's, a date's and a
 float's with their parsers). A person is ~5 rows (its own and its details') of ~15 UUIDs and ~9
 times between them; in binary their COPYs cost the server ~10 µs less per person, and the workers
-~2 µs more to make (docs/benchmarks.md, branch importbin).
+~8 % more instructions to make (docs/benchmarks.md, branch importbin).
 
 Data: a signature, then per row a 16-bit field count and each field as a 32-bit length (-1 for
 NULL) followed by its bytes, then a trailer. The workers make each row's body (see
