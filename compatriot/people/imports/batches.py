@@ -27,7 +27,7 @@ from compatriot.people.models import Household
 
 # The lists of a chunk and a batch that hold one item per accepted row (when they are filled).
 _ALIGNED = (
-    "keys", "records", "person_lines", "vulnerability_lines", "need_lines", "consent_lines"
+    "keys", "records", "person_rows", "vulnerability_rows", "need_rows", "consent_rows"
 )  # fmt: skip
 OTHER_CRISIS = "is already registered by your organisation for another crisis"
 
@@ -38,10 +38,10 @@ class Batch:
 
     keys: list[RowKey] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
-    person_lines: list[str] = field(default_factory=list)
-    vulnerability_lines: list[str] = field(default_factory=list)
-    need_lines: list[str] = field(default_factory=list)
-    consent_lines: list[str] = field(default_factory=list)
+    person_rows: list[bytes] = field(default_factory=list)
+    vulnerability_rows: list[tuple[bytes, ...]] = field(default_factory=list)
+    need_rows: list[tuple[bytes, ...]] = field(default_factory=list)
+    consent_rows: list[tuple[bytes, ...]] = field(default_factory=list)
 
     def add(self, chunk: NormalisedChunk, *, skip: set[int]) -> None:
         """Add a chunk's rows but those at the positions in `skip` (duplicates)."""

@@ -9,7 +9,6 @@ thousand rows, in worker processes for big files (see `pipeline`).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +18,7 @@ import numpy as np
 from pydantic import ValidationError, model_validator
 
 from compatriot.core.types import ShortText
+from compatriot.people.imports import copybinary
 from compatriot.people.imports.columns import (
     DEFAULT_CONSENT_METHOD,
     Header,
@@ -113,15 +113,16 @@ class RowKey(NamedTuple):
 @dataclass
 class NormalisedChunk:
     """A chunk's outcome: a key per accepted row, and either the records themselves or, for
-    PostgreSQL, their COPY text (aligned with `keys`) made here, so that the single writing
-    process only joins strings."""
+    PostgreSQL, their binary COPY rows (aligned with `keys`) made here, so that the single
+    writing process only joins bytes."""
 
     keys: list[RowKey] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
-    person_lines: list[str] = field(default_factory=list)
-    vulnerability_lines: list[str] = field(default_factory=list)
-    need_lines: list[str] = field(default_factory=list)
-    consent_lines: list[str] = field(default_factory=list)
+    person_rows: list[bytes] = field(default_factory=list)  # `person_copy_row`
+    # Per row, its details' bodies of binary COPY rows (`detail_copy_rows`).
+    vulnerability_rows: list[tuple[bytes, ...]] = field(default_factory=list)
+    need_rows: list[tuple[bytes, ...]] = field(default_factory=list)
+    consent_rows: list[tuple[bytes, ...]] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     # Records of a CSV file its reader could not split (not counted as rows read).
     unreadable: list[Rejection] = field(default_factory=list)
@@ -323,14 +324,7 @@ def _checked(record: PersonRecord) -> PersonRecord | Rejection:
     return record
 
 
-# --- PostgreSQL COPY text (format text: tab-separated, \N for NULL, backslash escapes) -------
-
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _text(value: str) -> str:
-    return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+# --- PostgreSQL binary COPY (see `copybinary`) --------------------------------------------
 
 
 def _codes(values: list[str]) -> str:
@@ -339,88 +333,46 @@ def _codes(values: list[str]) -> str:
     return '["' + '", "'.join(values) + '"]' if values else "[]"
 
 
-def _number(value: float | None) -> str:
-    return "\\N" if value is None else repr(value)
-
-
-# The leading columns of each table's COPY text made here; the writer adds the household and
-# the batch's constant columns (crisis, organisation, user, time) to the end of every line.
-PERSON_COPY_COLUMNS: tuple[str, ...] = ("id", "source_record_id", *COMPARED_FIELDS)
+# The leading columns of each table's COPY rows made here; the writer adds the household and
+# the batch's constant columns (crisis, organisation, user, time) to the end of every row. A
+# person's text and JSON columns come together, so that their fields are made in one pass.
+_PERSON_TEXT_COLUMNS = (
+    "source_record_id", "source", "given_name", "family_name", "given_name_latin",
+    "family_name_latin", "search_text", "sex", "birth_date_precision", "nationality",
+    "nationalities", "languages", "phones", "email", "country", "admin_area", "place_name",
+    "journey_stage", "category", "relationship",
+)  # fmt: skip
+PERSON_COPY_COLUMNS = ("id", *_PERSON_TEXT_COLUMNS, "birth_date", "latitude", "longitude")
 VULNERABILITY_COPY_COLUMNS = ("id", "person_id", "code")
 NEED_COPY_COLUMNS = ("id", "person_id", "category", "urgency")
 CONSENT_COPY_COLUMNS = ("id", "person_id", "scope", "partner_kinds", "method")
+_JSONB = "\x01"  # a jsonb field's first byte (`copybinary.jsonb`): JSON fields are text here
 
 
-def person_copy_line(r: PersonRecord) -> str:
-    """The row's person, in `PERSON_COPY_COLUMNS` order, without a line end. It starts with the
-    36 characters of the new person's id, which the writer replaces for a person already stored."""
+def person_copy_row(r: PersonRecord) -> bytes:
+    """The row's person as the body of a binary COPY row (`copybinary`), in
+    `PERSON_COPY_COLUMNS` order. It starts with the field of the new person's id
+    (`copybinary.UUID_FIELD` bytes), which the writer replaces for a person already stored."""
     # One unpacking of the record (in `PersonRecord` order) rather than an attribute per field,
-    # and the small helpers (`_codes`, `_number`) written out: this runs once per row.
+    # and the text fields made in one loop: this runs once per row.
     (
-        _,
-        person_id,
-        source_record_id,
-        source,
-        given,
-        family,
-        given_latin,
-        family_latin,
-        search,
-        sex,
-        birth_date,
-        precision,
-        nationality,
-        nationalities,
-        languages,
-        phones,
-        email,
-        country,
-        admin_area,
-        place_name,
-        latitude,
-        longitude,
-        stage,
-        category,
-        _,
+        _, person_id, source_record_id, source, given, family, given_latin, family_latin, search,
+        sex, birth_date, precision, nationality, nationalities, languages, phones, email, country,
+        admin_area, place_name, latitude, longitude, stage, category, _, relationship, _, _, _,
+    ) = r  # fmt: skip
+    texts = (
+        source_record_id, source, given, family, given_latin, family_latin, search, sex,
+        precision, nationality, _JSONB + _codes(nationalities), _JSONB + _codes(languages),
+        _JSONB + _codes(phones), email, country, admin_area, place_name, stage, category,
         relationship,
-        _,
-        _,
-        _,
-    ) = r
-    # The free texts hardly ever hold a character to escape: one search over them all.
-    if _NEEDS_ESCAPE.search(
-        "".join((given, family, given_latin, family_latin, email, admin_area, place_name))
-    ):
-        given, family, given_latin, family_latin, email, admin_area, place_name = (
-            _text(text)
-            for text in (given, family, given_latin, family_latin, email, admin_area, place_name)
-        )
-    return "\t".join(
+    )  # fmt: skip
+    return b"".join(
         (
-            person_id,
-            source_record_id,
-            source,
-            given,
-            family,
-            given_latin,
-            family_latin,
-            search,
-            sex,
-            birth_date.isoformat() if birth_date else "\\N",
-            precision,
-            nationality,
-            '["' + '", "'.join(nationalities) + '"]' if nationalities else "[]",
-            '["' + '", "'.join(languages) + '"]' if languages else "[]",
-            '["' + '", "'.join(phones) + '"]' if phones else "[]",
-            email,
-            country,
-            admin_area,
-            place_name,
-            "\\N" if latitude is None else repr(latitude),
-            "\\N" if longitude is None else repr(longitude),
-            stage,
-            category,
-            relationship,
+            copybinary.uuid_text_field(person_id),
+            copybinary.texts(texts),
+            copybinary.date(birth_date),
+            copybinary.real(latitude),
+            copybinary.real(longitude),
         )
     )
 
@@ -443,11 +395,17 @@ _GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))
 _ids: list[str] = []
 
 
-def _more_ids() -> list[str]:
+def _drawn() -> np.ndarray:
+    """A draw's ids, 16 bytes a row."""
     raw = np.frombuffer(os.urandom(16 * _IDS_AT_ONCE), dtype=np.uint8).reshape(-1, 16).copy()
     raw[:, :4] = raw[0, :4]  # the draw's shared first 32 bits
     raw[:, 6] = raw[:, 6] & 0x0F | 0x40  # version 4
     raw[:, 8] = raw[:, 8] & 0x3F | 0x80  # variant 10xx (RFC 4122)
+    return raw
+
+
+def _more_ids() -> list[str]:
+    raw = _drawn()
     # Hex digits by `bytes.hex` (C), laid out between the dashes by five slice copies.
     digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype=np.uint8)
     digits = digits.reshape(_IDS_AT_ONCE, 32)
@@ -471,21 +429,50 @@ def new_id() -> str:
             _ids.extend(_more_ids())
 
 
-# The end of each detail's COPY line, after its id and its person's id, per distinct stored
-# form (a few dozen in a file): only the ids differ from row to row.
+# The ids of the details' rows, as their fields in binary COPY (`copybinary`), drawn as the
+# persons' are (a draw's ids share their first 32 bits): only the database reads them.
+_id_fields: list[bytes] = []
+os.register_at_fork(after_in_child=_id_fields.clear)
+
+
+def _more_id_fields() -> list[bytes]:
+    fields = np.empty((_IDS_AT_ONCE, copybinary.UUID_FIELD), dtype=np.uint8)
+    fields[:, : len(copybinary.UUID_LENGTH)] = np.frombuffer(copybinary.UUID_LENGTH, np.uint8)
+    fields[:, len(copybinary.UUID_LENGTH) :] = _drawn()
+    block = fields.tobytes()
+    size = copybinary.UUID_FIELD
+    return [block[start : start + size] for start in range(0, len(block), size)]
+
+
+def _new_id_field() -> bytes:
+    while True:
+        try:
+            return _id_fields.pop()
+        except IndexError:
+            _id_fields.extend(_more_id_fields())
+
+
+# The fields of each detail's row after its id and its person's id, per distinct stored form (a
+# few dozen in a file): only the ids differ from row to row. Binary COPY (see `copybinary`).
 @lru_cache(maxsize=4096)
-def _vulnerability_tails(items: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f"\t{code}\n" for code in items)
+def _vulnerability_tails(items: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(copybinary.text(code) for code in items)
 
 
 @lru_cache(maxsize=4096)
-def _need_tails(items: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    return tuple(f"\t{category}\t{urgency or DEFAULT_URGENCY}\n" for category, urgency in items)
+def _need_tails(items: tuple[tuple[str, str], ...]) -> tuple[bytes, ...]:
+    return tuple(
+        copybinary.text(category) + copybinary.text(urgency or DEFAULT_URGENCY)
+        for category, urgency in items
+    )
 
 
 @lru_cache(maxsize=4096)
-def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[str, ...]:
-    return tuple(f"\t{scope}\t{_codes(list(kinds))}\t{method}\n" for scope, method, kinds in items)
+def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[bytes, ...]:
+    return tuple(
+        copybinary.text(scope) + copybinary.jsonb(_codes(list(kinds))) + copybinary.text(method)
+        for scope, method, kinds in items
+    )
 
 
 # Each detail's tails by the identity of its stored form: rows with the same cells share the
@@ -493,10 +480,10 @@ def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple
 # the `lru_cache`s above. Each entry keeps its tuple, so that its id stays its own while the
 # entry lasts (checked by `is`: an id is only a hint). As many as the details cache holds. A
 # stored tuple is of one kind only (codes, pairs or triples): one table serves the three.
-_TAILS: dict[int, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
+_TAILS: dict[int, tuple[tuple[Any, ...], tuple[bytes, ...]]] = {}
 
 
-def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[str, ...]]) -> tuple[str, ...]:
+def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[bytes, ...]]) -> tuple[bytes, ...]:
     found = _TAILS.get(id(items))
     if found is not None and found[0] is items:
         return found[1]
@@ -507,23 +494,28 @@ def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[str, ...]]) -> tu
     return tails
 
 
-def _lines(person_id: str, tails: tuple[str, ...]) -> str:
+def _rows(person: bytes, tails: tuple[bytes, ...]) -> tuple[bytes, ...]:
     if len(tails) == 1:  # most rows' needs, and vulnerabilities
-        return f"{new_id()}\t{person_id}{tails[0]}"
-    return "".join([f"{new_id()}\t{person_id}{tail}" for tail in tails])
+        return (_new_id_field() + person + tails[0],)
+    return tuple([_new_id_field() + person + tail for tail in tails])
 
 
-def detail_copy_lines(r: PersonRecord) -> tuple[str, str, str]:
-    """The row's vulnerabilities, needs and consents as COPY lines of their own tables (in
-    `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`, `CONSENT_COPY_COLUMNS` order), each with
-    a new id; every line ends with a line feed, which nothing inside a line contains."""
-    person_id = r.id
+def detail_copy_rows(
+    r: PersonRecord, person: bytes | None = None
+) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
+    """The row's vulnerabilities, needs and consents as the bodies of binary COPY rows of their
+    own tables (`copybinary`; in `VULNERABILITY_COPY_COLUMNS`, `NEED_COPY_COLUMNS`,
+    `CONSENT_COPY_COLUMNS` order), each with a new id: its id's field, then its person's
+    (`copybinary.UUID_FIELD` bytes each; `person`, if given, is the latter), then its stored
+    form's fields."""
+    if not (r.vulnerabilities or r.needs or r.consents):
+        return (), (), ()
+    if person is None:
+        person = copybinary.uuid_text_field(r.id)
     return (
-        _lines(person_id, _tails(r.vulnerabilities, _vulnerability_tails))
-        if r.vulnerabilities
-        else "",
-        _lines(person_id, _tails(r.needs, _need_tails)) if r.needs else "",
-        _lines(person_id, _tails(r.consents, _consent_tails)) if r.consents else "",
+        _rows(person, _tails(r.vulnerabilities, _vulnerability_tails)) if r.vulnerabilities else (),
+        _rows(person, _tails(r.needs, _need_tails)) if r.needs else (),
+        _rows(person, _tails(r.consents, _consent_tails)) if r.consents else (),
     )
 
 
@@ -541,11 +533,11 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     read = RowReader(task.header)
     quick = CellsShortcut(task.header, _details_stored)
     keys, rejected, records = chunk.keys, chunk.rejected, chunk.records
-    person_lines = chunk.person_lines
-    vulnerability_lines, need_lines, consent_lines = (
-        chunk.vulnerability_lines,
-        chunk.need_lines,
-        chunk.consent_lines,
+    person_rows = chunk.person_rows
+    vulnerability_rows, need_rows, consent_rows = (
+        chunk.vulnerability_rows,
+        chunk.need_rows,
+        chunk.consent_rows,
     )
     copy_text = task.copy_text
     for line, row in rows:
@@ -565,11 +557,15 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
             )
         keys.append(key)
         if copy_text:
-            person_lines.append(person_copy_line(record))
-            vulnerabilities, needs, consents = detail_copy_lines(record)
-            vulnerability_lines.append(vulnerabilities)
-            need_lines.append(needs)
-            consent_lines.append(consents)
+            person = person_copy_row(record)
+            person_rows.append(person)
+            # The person's id field, which its row starts with, read back rather than made again.
+            vulnerabilities, needs, consents = detail_copy_rows(
+                record, person[: copybinary.UUID_FIELD]
+            )
+            vulnerability_rows.append(vulnerabilities)
+            need_rows.append(needs)
+            consent_rows.append(consents)
         else:
             records.append(record)
     return chunk

@@ -4,8 +4,8 @@ Per batch:
 1. (`prepare`, in file order) look up which source record ids exist, and give each household
    reference an id, existing or new;
 2. in one transaction: COPY the batch's new households; COPY its new persons and their details
-   straight into their tables (the text made by the worker processes, so this process only adds
-   each line's household and the batch's constant columns); COPY the persons already stored and
+   straight into their tables (binary COPY rows made by the worker processes, see `copybinary`,
+   so this process only adds each row's household and the batch's constant columns); COPY the persons already stored and
    their details into TEMP tables, UPDATE those whose columns differ (IS DISTINCT FROM), insert
    the details they do not have yet, and bump the version of persons that only gained details;
 3. check the deferred foreign keys (persons' and details' keys to crises, organisations, users
@@ -23,12 +23,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import psycopg
 from django.db import connection, transaction
 
 from compatriot.core.viewer import Viewer
+from compatriot.people.imports import copybinary
 from compatriot.people.imports.auditing import chain_entries
 from compatriot.people.imports.batches import (
     OTHER_CRISIS,
@@ -53,22 +55,30 @@ from compatriot.people.imports.ordering import Turns
 
 IMPORT_LOCK_CLASS = 7414  # with a hash of the organisation: one import batch at a time per org
 STAGE = "compatriot_import_person"
-_ID_LENGTH = 36  # a UUID's text: each person line starts with the person's id
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table a batch copies into: its name, the columns the worker's text has, and the columns
-    the writer appends to each line (their values are the same for the whole batch)."""
+    """A details table a batch copies into (binary COPY: `copybinary`): its name, the columns of
+    the bodies the workers make, and the columns the writer appends to each row (their values
+    are the same for the whole batch)."""
 
     name: str
     leading: tuple[str, ...]
     constant: tuple[str, ...]
-    staging: str  # the TEMP table of the lines of persons already stored
+    staging: str  # the TEMP table of the rows of persons already stored
 
     @property
     def columns(self) -> str:
         return ", ".join((*self.leading, *self.constant))
+
+    def copy(self, table: str) -> str:
+        return f"COPY {table} ({self.columns}) FROM STDIN (FORMAT binary)"
+
+    def data(self, rows: list[tuple[bytes, ...]], constant: bytes) -> bytes:
+        """The binary COPY data of the persons' `rows` (empty if they have none)."""
+        fields = len(self.leading) + len(self.constant)
+        return copybinary.data(chain.from_iterable(rows), fields, constant)
 
 
 VULNERABILITIES = Table(
@@ -92,11 +102,11 @@ CONSENTS = Table(
 PERSON_CONSTANT_COLUMNS = (
     "crisis_id", "registered_by_id", "registered_by_user_id", "version", "created_at", "updated_at"
 )  # fmt: skip
+_PERSON_COLUMNS_COPIED = (*PERSON_COPY_COLUMNS, "household_id", *PERSON_CONSTANT_COLUMNS)
 _COPY_PERSONS = (
-    f"COPY people_person ({', '.join((*PERSON_COPY_COLUMNS, 'household_id', *PERSON_CONSTANT_COLUMNS))})"
-    " FROM STDIN"
+    f"COPY people_person ({', '.join(_PERSON_COLUMNS_COPIED)}) FROM STDIN (FORMAT binary)"
 )
-_STAGE_COLUMNS = ("line", *PERSON_COPY_COLUMNS, "household_id")
+_STAGE_COLUMNS = (*PERSON_COPY_COLUMNS, "household_id", "line")
 
 _CREATE_STAGING = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
@@ -201,6 +211,20 @@ def _escape(value: str) -> str:
     )
 
 
+def _household_fields(household_ids: dict[str, uuid.UUID]) -> dict[str | None, bytes]:
+    """The household_id field of a person's binary COPY row, by its household reference."""
+    fields: dict[str | None, bytes] = {None: copybinary.NULL}
+    fields.update((ref, copybinary.uuid_field(hid)) for ref, hid in household_ids.items())
+    return fields
+
+
+def _of_person(rows: tuple[bytes, ...], person: bytes) -> tuple[bytes, ...]:
+    """Details' binary rows (`normalising.detail_copy_rows`) with `person` (a UUID's field) as
+    their person's id: the second field of each, after the row's own id."""
+    start, end = copybinary.UUID_FIELD, 2 * copybinary.UUID_FIELD
+    return tuple(row[:start] + person + row[end:] for row in rows)
+
+
 class CopiedHouseholds(HouseholdResolver):
     """New households go in with COPY: an import can bring hundreds of thousands."""
 
@@ -221,15 +245,16 @@ class CopiedHouseholds(HouseholdResolver):
 
 @dataclass
 class Rows:
-    """Rows of a batch and their COPY text (see `normalising.person_copy_line`), aligned."""
+    """Rows of a batch and their binary COPY rows (`normalising.person_copy_row`,
+    `normalising.detail_copy_rows`), aligned."""
 
     keys: list[RowKey] = field(default_factory=list)
-    persons: list[str] = field(default_factory=list)
-    vulnerabilities: list[str] = field(default_factory=list)
-    needs: list[str] = field(default_factory=list)
-    consents: list[str] = field(default_factory=list)
+    persons: list[bytes] = field(default_factory=list)
+    vulnerabilities: list[tuple[bytes, ...]] = field(default_factory=list)
+    needs: list[tuple[bytes, ...]] = field(default_factory=list)
+    consents: list[tuple[bytes, ...]] = field(default_factory=list)
 
-    def details(self) -> tuple[tuple[Table, list[str]], ...]:
+    def details(self) -> tuple[tuple[Table, list[tuple[bytes, ...]]], ...]:
         return (
             (VULNERABILITIES, self.vulnerabilities),
             (NEEDS, self.needs),
@@ -291,10 +316,10 @@ class PostgresStorage:
         rejected: list[Rejection] = []
         aligned = (
             batch.keys,
-            batch.person_lines,
-            batch.vulnerability_lines,
-            batch.need_lines,
-            batch.consent_lines,
+            batch.person_rows,
+            batch.vulnerability_rows,
+            batch.need_rows,
+            batch.consent_rows,
         )
         if not existing:
             new, stored, kept = Rows(*aligned), Rows(), batch.keys
@@ -309,12 +334,13 @@ class PostgresStorage:
                     if other_crisis:
                         rejected.append(Rejection(key.line, "source_record_id", OTHER_CRISIS))
                         continue
-                    # The row's new id, first in its person line and the person_id of its
+                    # The row's new id, first in its person's row and the person_id of its
                     # details, becomes the stored person's.
-                    person = person_id + person[_ID_LENGTH:]
-                    vulnerabilities = vulnerabilities.replace(key.id, person_id)
-                    needs = needs.replace(key.id, person_id)
-                    consents = consents.replace(key.id, person_id)
+                    stored_id = copybinary.uuid_text_field(person_id)
+                    person = stored_id + person[copybinary.UUID_FIELD :]
+                    vulnerabilities = _of_person(vulnerabilities, stored_id)
+                    needs = _of_person(needs, stored_id)
+                    consents = _of_person(consents, stored_id)
                     key = key._replace(id=person_id)
                     rows = stored
                 kept.append(key)
@@ -365,37 +391,47 @@ class PostgresStorage:
             self._audit(items, params["now"])
         return outcome
 
-    def _suffix(self, table: Table | None, now: Any) -> str:
-        """The batch's constant columns of `table` (persons: None), as the end of a COPY line."""
-        at = now.isoformat()
-        user = _NULL if self.actor.user_id is None else str(self.actor.user_id)
-        organisation = _NULL if self.actor.organisation_id is None else self.actor.organisation_id
-        values = {
-            None: (str(self.crisis_id), organisation, user, "1", at, at),
-            VULNERABILITIES: ("", at),
-            NEEDS: ("open", "", at, at),
-            CONSENTS: (at, user, organisation),
+    def _constant(self, table: Table | None, now: Any) -> bytes:
+        """The batch's constant columns of `table` (persons: None), as the end of a binary COPY
+        row."""
+        at = copybinary.timestamp(now)
+        organisation = copybinary.uuid_field(self.actor.organisation_id)
+        fields = {
+            None: (
+                copybinary.uuid_field(self.crisis_id),
+                organisation,
+                copybinary.integer(self.actor.user_id),
+                copybinary.integer(1),
+                at,
+                at,
+            ),
+            VULNERABILITIES: (copybinary.text(""), at),
+            NEEDS: (copybinary.text("open"), copybinary.text(""), at, at),
+            CONSENTS: (at, copybinary.integer(self.actor.user_id), organisation),
         }[table]
-        return "".join(f"\t{value}" for value in values) + "\n"
+        return b"".join(fields)
 
     def _copy_new(self, new: Rows, household_ids: dict[str, uuid.UUID], now: Any) -> None:
         """COPY new persons and their details straight into their tables."""
         if not new.keys:
             return
-        end = self._suffix(None, now)
-        persons = "".join(
-            f"{person}\t{_NULL if key.household_ref is None else household_ids[key.household_ref]}"
-            f"{end}"
-            for key, person in zip(new.keys, new.persons, strict=True)
+        households = _household_fields(household_ids)
+        persons = copybinary.data(
+            [
+                person + households[key.household_ref]
+                for key, person in zip(new.keys, new.persons, strict=True)
+            ],
+            len(_PERSON_COLUMNS_COPIED),
+            self._constant(None, now),
         )
         raw = connection.connection
         with raw.cursor() as cursor:
             with cursor.copy(_COPY_PERSONS) as copy:
                 copy.write(persons)
-            for table, texts in new.details():
-                if text := "".join(texts):
-                    with cursor.copy(f"COPY {table.name} ({table.columns}) FROM STDIN") as copy:
-                        copy.write(text.replace("\n", self._suffix(table, now)))
+            for table, rows in new.details():
+                if data := table.data(rows, self._constant(table, now)):
+                    with cursor.copy(table.copy(table.name)) as copy:
+                        copy.write(data)
 
     def _update(
         self,
@@ -407,20 +443,24 @@ class PostgresStorage:
         """Update the stored persons that changed, add the details they lack; persons that only
         gained details count as updated too. Returns (line, person id) of the updated."""
         cursor.execute(_CREATE_STAGING)
-        persons = "".join(
-            f"{key.line}\t{person}\t"
-            f"{_NULL if key.household_ref is None else household_ids[key.household_ref]}\n"
-            for key, person in zip(stored.keys, stored.persons, strict=True)
+        households = _household_fields(household_ids)
+        persons = copybinary.data(
+            [
+                person + households[key.household_ref] + copybinary.integer(key.line)
+                for key, person in zip(stored.keys, stored.persons, strict=True)
+            ],
+            len(_STAGE_COLUMNS),
+            b"",
         )
         raw = connection.connection
         with raw.cursor() as copying:
-            with copying.copy(f"COPY {STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+            statement = f"COPY {STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN (FORMAT binary)"
+            with copying.copy(statement) as copy:
                 copy.write(persons)
-            for table, texts in stored.details():
-                if text := "".join(texts):
-                    statement = f"COPY {table.staging} ({table.columns}) FROM STDIN"
-                    with copying.copy(statement) as copy:
-                        copy.write(text.replace("\n", self._suffix(table, params["now"])))
+            for table, rows in stored.details():
+                if data := table.data(rows, self._constant(table, params["now"])):
+                    with copying.copy(table.copy(table.staging)) as copy:
+                        copy.write(data)
         # Temporary tables have no statistics until analysed; without them the planner may scan
         # a whole details table once per staged row. The row counts and the joined columns are
         # what it needs: analysing every column (names, search text, JSON) cost seven times more.

@@ -9,7 +9,6 @@ give the same records, COPY text and refusals (line, column, message), ids aside
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
 import uuid
@@ -36,9 +35,9 @@ from compatriot.people.imports.normalising import (
     ChunkTask,
     ImportPersonFields,
     PersonRecord,
-    detail_copy_lines,
+    detail_copy_rows,
     normalise_chunk,
-    person_copy_line,
+    person_copy_row,
 )
 from compatriot.people.records import person_values
 
@@ -147,13 +146,6 @@ def _reference(line: int, cells: dict[str, str]) -> PersonRecord | Rejection:
     )  # fmt: skip
 
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-
-
-def _masked(text: str) -> str:
-    return _UUID.sub("ID", text)
-
-
 @pytest.fixture(autouse=True)
 def _cold_caches() -> None:
     normalising._DETAILS_CACHE.clear()
@@ -192,20 +184,41 @@ def test_copy_text_is_the_records(names: list[str]) -> None:
 
     chunk = normalise_chunk(ChunkTask(header=header, rows=rows, copy_text=True))
 
-    assert [_masked(line) for line in chunk.person_lines] == [
-        _masked(person_copy_line(r)) for r in records
+    assert [_fields((row,), ids=1) for row in chunk.person_rows] == [
+        _fields((person_copy_row(r),), ids=1) for r in records
     ]
-    details = [detail_copy_lines(r) for r in records]
+    details = [detail_copy_rows(r) for r in records]
     for made, expected in zip(
-        (chunk.vulnerability_lines, chunk.need_lines, chunk.consent_lines),
+        (chunk.vulnerability_rows, chunk.need_rows, chunk.consent_rows),
         zip(*details, strict=True),
         strict=True,
     ):
-        assert [_masked(text) for text in made] == [_masked(text) for text in expected]
-    # Each detail line carries its own person's id, as its second column.
-    for key, person, needs in zip(chunk.keys, chunk.person_lines, chunk.need_lines, strict=True):
-        assert person.startswith(key.id + "\t")
-        assert all(line.split("\t")[1] == key.id for line in needs.splitlines())
+        assert [_fields(rows) for rows in made] == [_fields(rows) for rows in expected]
+    # A person's row starts with its id, and each detail row carries it as its second field.
+    for key, person, needs in zip(chunk.keys, chunk.person_rows, chunk.need_rows, strict=True):
+        assert person[4:20] == uuid.UUID(key.id).bytes
+        assert all(row[24:40] == uuid.UUID(key.id).bytes for row in needs)
+
+
+def _fields(rows: tuple[bytes, ...], ids: int = 2) -> list[tuple[bytes | str, ...]]:
+    """Binary COPY bodies as their fields, the first `ids` (random ids: the row's, its person's)
+    masked."""
+    decoded = []
+    for row in rows:
+        fields: list[bytes | str] = []
+        at = 0
+        while at < len(row):
+            length = int.from_bytes(row[at : at + 4], "big", signed=True)
+            if length < 0:  # NULL
+                fields.append("NULL")
+                at += 4
+                continue
+            fields.append(row[at + 4 : at + 4 + length])
+            at += 4 + length
+        assert [len(f) for f in fields[:ids]] == [16] * ids
+        fields[:ids] = ["ID"] * ids
+        decoded.append(tuple(fields))
+    return decoded
 
 
 def test_ids_are_random_version_4_uuids() -> None:
