@@ -329,7 +329,8 @@ _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _text(value: str) -> str:
+def copy_escaped(value: str) -> str:
+    """`value` as a field of COPY text (format text): backslash, tab and line ends escaped."""
     return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
 
 
@@ -392,7 +393,7 @@ def person_copy_line(r: PersonRecord) -> str:
         "".join((given, family, given_latin, family_latin, email, admin_area, place_name))
     ):
         given, family, given_latin, family_latin, email, admin_area, place_name = (
-            _text(text)
+            copy_escaped(text)
             for text in (given, family, given_latin, family_latin, email, admin_area, place_name)
         )
     return "\t".join(

@@ -77,3 +77,48 @@ def test_a_fast_digest_that_differs_falls_back_to_entry_digest() -> None:
     ):
         entries = chain_entries(actor, items=items, at=at)  # type: ignore[arg-type]
     assert [e.entry_hash for e in entries] == by_entry_digest(actor, items, at)
+
+
+def copy_text_of(entries: list[ChainedEntry]) -> str:
+    """The COPY text (format text) of entries, column by column, as PostgreSQL reads it back."""
+
+    def field(value: Any) -> str:
+        if value is None:
+            return "\\N"
+        text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    return "".join("\t".join(map(field, entry)) + "\n" for entry in entries)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "organisation_id", "purpose"),
+    [(7, uuid.uuid4(), "import of people.csv"), (None, None, 'ïmport «q» \\ "x"\t' * 10)],
+)
+def test_the_copy_text_holds_the_chains_entries(user_id: Any, organisation_id: Any, purpose: str):
+    actor = Actor(user_id, organisation_id, purpose)
+    items = [AuditItem(AuditAction.CREATE, "household", str(uuid.uuid4()), 9)]
+    items += person_items(
+        created=[(line, str(uuid.uuid4())) for line in (5, 2, 30)],
+        updated=[(line, str(uuid.uuid4())) for line in (4, 11)],
+    )
+    at = timezone.now()
+    with mock.patch.object(auditing, "locked_chain_tail", return_value=START):
+        entries = chain_entries(actor, items=items, at=at)  # type: ignore[arg-type]
+        text = auditing.chain_copy_text(actor, items=items, at=at)  # type: ignore[arg-type]
+    assert text == copy_text_of(entries)
+    assert [line.split("\t")[-1] for line in text.splitlines()] == by_entry_digest(actor, items, at)
+
+
+def test_the_copy_text_falls_back_to_entry_digest_too() -> None:
+    actor = Actor(7, uuid.uuid4(), "import")
+    items = person_items(created=[(2, str(uuid.uuid4())), (3, str(uuid.uuid4()))], updated=[])
+    at = timezone.now()
+    wrong = [ChainedEntry(at, 7, None, "create", "person", "x", "p", "{}", START, "0" * 64)]
+    with (
+        mock.patch.object(auditing, "locked_chain_tail", return_value=START),
+        mock.patch.object(auditing._Digester, "chain", return_value=wrong),
+        mock.patch.object(auditing._Digester, "copy_lines", side_effect=AssertionError),
+    ):
+        text = auditing.chain_copy_text(actor, items=items, at=at)  # type: ignore[arg-type]
+    assert [line.split("\t")[-1] for line in text.splitlines()] == by_entry_digest(actor, items, at)
