@@ -38,10 +38,10 @@ class Batch:
 
     keys: list[RowKey] = field(default_factory=list)
     records: list[PersonRecord] = field(default_factory=list)
-    person_lines: list[str] = field(default_factory=list)
-    vulnerability_lines: list[str] = field(default_factory=list)
-    need_lines: list[str] = field(default_factory=list)
-    consent_lines: list[str] = field(default_factory=list)
+    person_lines: list[bytes] = field(default_factory=list)
+    vulnerability_lines: list[bytes] = field(default_factory=list)
+    need_lines: list[bytes] = field(default_factory=list)
+    consent_lines: list[bytes] = field(default_factory=list)
 
     def add(self, chunk: NormalisedChunk, *, skip: set[int]) -> None:
         """Add a chunk's rows but those at the positions in `skip` (duplicates)."""

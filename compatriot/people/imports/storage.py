@@ -225,12 +225,12 @@ class Rows:
     """Rows of a batch and their COPY text (see `normalising.person_copy_line`), aligned."""
 
     keys: list[RowKey] = field(default_factory=list)
-    persons: list[str] = field(default_factory=list)
-    vulnerabilities: list[str] = field(default_factory=list)
-    needs: list[str] = field(default_factory=list)
-    consents: list[str] = field(default_factory=list)
+    persons: list[bytes] = field(default_factory=list)
+    vulnerabilities: list[bytes] = field(default_factory=list)
+    needs: list[bytes] = field(default_factory=list)
+    consents: list[bytes] = field(default_factory=list)
 
-    def details(self) -> tuple[tuple[Table, list[str]], ...]:
+    def details(self) -> tuple[tuple[Table, list[bytes]], ...]:
         return (
             (VULNERABILITIES, self.vulnerabilities),
             (NEEDS, self.needs),
@@ -312,10 +312,11 @@ class PostgresStorage:
                         continue
                     # The row's new id, first in its person line and the person_id of its
                     # details, becomes the stored person's.
-                    person = person_id + person[_ID_LENGTH:]
-                    vulnerabilities = vulnerabilities.replace(key.id, person_id)
-                    needs = needs.replace(key.id, person_id)
-                    consents = consents.replace(key.id, person_id)
+                    row_id, stored_id = key.id.encode(), person_id.encode()
+                    person = stored_id + person[_ID_LENGTH:]
+                    vulnerabilities = vulnerabilities.replace(row_id, stored_id)
+                    needs = needs.replace(row_id, stored_id)
+                    consents = consents.replace(row_id, stored_id)
                     key = key._replace(id=person_id)
                     rows = stored
                 kept.append(key)
@@ -386,9 +387,9 @@ class PostgresStorage:
         end = self._suffix(None, now)
         # Each line's end (its household, the constant columns) per household reference, made
         # once each; the lines are then joined in C, without a Python step per row.
-        ends = {ref: f"\t{household_id}{end}" for ref, household_id in household_ids.items()}
-        ends[None] = f"\t{_NULL}{end}"  # type: ignore[index]
-        persons = "".join(
+        ends = {ref: f"\t{household}{end}".encode() for ref, household in household_ids.items()}
+        ends[None] = f"\t{_NULL}{end}".encode()  # type: ignore[index]
+        persons = b"".join(
             map(add, new.persons, map(ends.__getitem__, map(_HOUSEHOLD_REF, new.keys)))
         )
         raw = connection.connection
@@ -396,9 +397,9 @@ class PostgresStorage:
             with cursor.copy(_COPY_PERSONS) as copy:
                 copy.write(persons)
             for table, texts in new.details():
-                if text := "".join(texts):
+                if text := b"".join(texts):
                     with cursor.copy(f"COPY {table.name} ({table.columns}) FROM STDIN") as copy:
-                        copy.write(text.replace("\n", self._suffix(table, now)))
+                        copy.write(text.replace(b"\n", self._suffix(table, now).encode()))
 
     def _update(
         self,
@@ -410,9 +411,15 @@ class PostgresStorage:
         """Update the stored persons that changed, add the details they lack; persons that only
         gained details count as updated too. Returns (line, person id) of the updated."""
         cursor.execute(_CREATE_STAGING)
-        persons = "".join(
-            f"{key.line}\t{person}\t"
-            f"{_NULL if key.household_ref is None else household_ids[key.household_ref]}\n"
+        persons = b"".join(
+            b"%d\t%b\t%b\n"
+            % (
+                key.line,
+                person,
+                (
+                    _NULL if key.household_ref is None else str(household_ids[key.household_ref])
+                ).encode(),
+            )
             for key, person in zip(stored.keys, stored.persons, strict=True)
         )
         raw = connection.connection
@@ -420,10 +427,11 @@ class PostgresStorage:
             with copying.copy(f"COPY {STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(persons)
             for table, texts in stored.details():
-                if text := "".join(texts):
+                if text := b"".join(texts):
                     statement = f"COPY {table.staging} ({table.columns}) FROM STDIN"
                     with copying.copy(statement) as copy:
-                        copy.write(text.replace("\n", self._suffix(table, params["now"])))
+                        suffix = self._suffix(table, params["now"]).encode()
+                        copy.write(text.replace(b"\n", suffix))
         # Temporary tables have no statistics until analysed; without them the planner may scan
         # a whole details table once per staged row. The row counts and the joined columns are
         # what it needs: analysing every column (names, search text, JSON) cost seven times more.

@@ -141,7 +141,7 @@ def test_a_header_that_is_not_one_plain_line_is_read_by_one_reader(tmp_path: Pat
 def test_a_chunk_crosses_processes_whole() -> None:
     chunk = NormalisedChunk(
         keys=[RowKey(2, "a", "s1", None), RowKey(3, "b", "s2", "h1")],
-        person_lines=["x", "y"],
+        person_lines=[b"x", b"y"],
         rejected=[Rejection(4, "sex", "bad")],
         unreadable=[Rejection(5, "row", "cannot be read")],
     )

@@ -192,7 +192,8 @@ def test_copy_text_is_the_records(names: list[str]) -> None:
 
     chunk = normalise_chunk(ChunkTask(header=header, rows=rows, copy_text=True))
 
-    assert [_masked(line) for line in chunk.person_lines] == [
+    # The lines travel as UTF-8.
+    assert [_masked(line.decode()) for line in chunk.person_lines] == [
         _masked(person_copy_line(r)) for r in records
     ]
     details = [detail_copy_lines(r) for r in records]
@@ -201,11 +202,11 @@ def test_copy_text_is_the_records(names: list[str]) -> None:
         zip(*details, strict=True),
         strict=True,
     ):
-        assert [_masked(text) for text in made] == [_masked(text) for text in expected]
+        assert [_masked(text.decode()) for text in made] == [_masked(text) for text in expected]
     # Each detail line carries its own person's id, as its second column.
     for key, person, needs in zip(chunk.keys, chunk.person_lines, chunk.need_lines, strict=True):
-        assert person.startswith(key.id + "\t")
-        assert all(line.split("\t")[1] == key.id for line in needs.splitlines())
+        assert person.decode().startswith(key.id + "\t")
+        assert all(line.split("\t")[1] == key.id for line in needs.decode().splitlines())
 
 
 def test_ids_are_random_version_4_uuids() -> None:
