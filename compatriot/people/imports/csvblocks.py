@@ -97,8 +97,8 @@ def raw_records(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rej
 
 def _is_raw(data: bytes) -> bool:
     """No record of these lines can span two: no quote, no carriage return outside CRLF."""
-    # Most files have no carriage return at all: one scan finds none (counting the two-byte
-    # "\r\n" cost the importing process ~3,800 instructions per row, callgrind).
+    # Most files have no carriage return at all: one scan (a memchr) settles it, where the two
+    # counts read the whole block twice more.
     return b'"' not in data and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
 
 
