@@ -1,7 +1,9 @@
-"""A record brought twice by one file is stored once: the later rows are reported."""
+"""A record brought twice by one file is stored once (the later rows are reported); a household
+reference is resolved once, from its first line."""
 
 from __future__ import annotations
 
+from compatriot.people.imports.batches import household_refs
 from compatriot.people.imports.columns import Rejection
 from compatriot.people.imports.importer import _repeats
 from compatriot.people.imports.normalising import NormalisedChunk, RowKey
@@ -24,3 +26,19 @@ def test_repeats_within_a_chunk_and_across_chunks_are_reported_in_order() -> Non
         Rejection(5, "source_record_id", "repeats the record of line 2"),
         Rejection(6, "source_record_id", "repeats the record of line 4"),
     ]
+
+
+def test_household_references_come_with_their_first_line_in_file_order() -> None:
+    keys = [
+        RowKey(2, "i2", "a", "h2"),
+        RowKey(3, "i3", "b", None),
+        RowKey(4, "i4", "c", "h1"),
+        RowKey(5, "i5", "d", "h2"),
+        RowKey(6, "i6", "e", "h1"),
+        RowKey(7, "i7", "f", "h3"),
+    ]
+
+    refs = household_refs(keys)
+
+    assert list(refs.items()) == [("h2", 2), ("h1", 4), ("h3", 7)]
+    assert household_refs([]) == {}
