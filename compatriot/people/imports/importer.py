@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,6 @@ DEFAULT_BATCH_SIZE = 10_000
 # Batches written at once on PostgreSQL, each on its own connection (see `ordering`).
 DEFAULT_CONNECTIONS = 2
 Progress = Callable[[int], None]
-_LINE, _SOURCE_RECORD_ID = itemgetter(0), itemgetter(2)  # of a RowKey
 
 
 @dataclass
@@ -253,12 +251,6 @@ def _repeats(
 ) -> set[int]:
     """Positions in the chunk of rows whose source_record_id an earlier row already brought:
     one import stores one state of each record, so the second is reported, not applied."""
-    # Most chunks repeat nothing: their ids are then recorded by two passes in C (a dict of the
-    # chunk, a disjointness test) instead of a Python step per row.
-    lines = dict(zip(map(_SOURCE_RECORD_ID, chunk.keys), map(_LINE, chunk.keys), strict=True))
-    if len(lines) == len(chunk.keys) and first_line.keys().isdisjoint(lines):
-        first_line.update(lines)
-        return set()
     repeats: set[int] = set()
     for index, key in enumerate(chunk.keys):
         first = first_line.setdefault(key.source_record_id, key.line)
