@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 from compatriot.core.audit import entry_digest, locked_chain_tail
 from compatriot.core.models import AuditEntry
 from compatriot.core.viewer import Viewer
+from compatriot.people.imports.copytext import NULL as _COPY_NULL
+from compatriot.people.imports.copytext import copy_escaped
 
 _JSON = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":"), "default": str}
 
@@ -103,6 +105,35 @@ class _Digester:
             previous = digest
         return entries
 
+    def copy_lines(self, items: Sequence[AuditItem], previous: str) -> list[str]:
+        """`chain`'s entries as lines of COPY text in `COPY_COLUMNS` order, made in the same
+        loop: no entry tuple, and no second pass over the entries to format them."""
+        tail = self._tail
+        kinds: dict[tuple[str, str], tuple[str, str]] = {}
+        sha256 = hashlib.sha256
+        middle = f"\t{copy_escaped(self.purpose)}\t"
+        lines: list[str] = []
+        append = lines.append
+        for action, object_type, object_id, line in items:
+            kind = kinds.get((action, object_type))
+            if kind is None:
+                kind = kinds[(action, object_type)] = self._kind(action, object_type)
+            hashed, copied = kind
+            details = f'{{"line":{int(line)},"via":"import"}}'  # nothing in it to escape
+            payload = f'{hashed}"{object_id}"{tail}{details},"{previous}"]'
+            digest = sha256(payload.encode("utf-8")).hexdigest()
+            append(f"{copied}{object_id}{middle}{details}\t{previous}\t{digest}\n")
+            previous = digest
+        return lines
+
+    def _kind(self, action: str, object_type: str) -> tuple[str, str]:
+        """The start of an entry's hashed JSON, and of its COPY line (up to its object id)."""
+        at = self.at.isoformat()
+        user = _COPY_NULL if self.actor.user_id is None else str(self.actor.user_id)
+        organisation = _COPY_NULL if self.organisation is None else self.organisation
+        columns = (at, user, organisation, copy_escaped(action), copy_escaped(object_type))
+        return self._head(action, object_type), "\t".join(columns) + "\t"
+
     def exact(self, item: AuditItem, previous: str) -> str:
         return entry_digest(
             at=self.at,
@@ -130,6 +161,37 @@ def chain_entries(
     if entries and entries[0].entry_hash != digester.exact(items[0], first):
         return _chain_exactly(digester, items, at, first)
     return entries
+
+
+# The columns of `chain_copy_text`'s lines.
+COPY_COLUMNS = (
+    "at", "actor_user_id", "actor_organisation_id", "action", "object_type", "object_id",
+    "purpose", "details", "previous_hash", "entry_hash",
+)  # fmt: skip
+
+
+def chain_copy_text(actor: Viewer, *, items: Sequence[AuditItem], at: dt.datetime) -> str:
+    """`chain_entries` as COPY text (format text) in `COPY_COLUMNS` order, for PostgreSQL."""
+    first = locked_chain_tail()
+    digester = _Digester(actor, at)
+    # As in `chain_entries`: the first entry is checked against `entry_digest` itself.
+    if items and digester.chain(items[:1], first)[0].entry_hash == digester.exact(items[0], first):
+        return "".join(digester.copy_lines(items, first))
+    return "".join(map(_copy_line, _chain_exactly(digester, items, at, first)))
+
+
+def _copy_line(entry: ChainedEntry) -> str:
+    return (
+        "\t".join(
+            (
+                entry.at.isoformat(),
+                _COPY_NULL if entry.actor_user_id is None else str(entry.actor_user_id),
+                _COPY_NULL if entry.actor_organisation_id is None else entry.actor_organisation_id,
+                *map(copy_escaped, entry[3:]),
+            )
+        )
+        + "\n"
+    )
 
 
 def _details(item: AuditItem) -> str:

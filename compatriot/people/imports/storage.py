@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -31,7 +32,8 @@ from django.db import connection, transaction
 
 from compatriot.core.viewer import Viewer
 from compatriot.people.imports import copybinary
-from compatriot.people.imports.auditing import chain_entries
+from compatriot.people.imports.auditing import COPY_COLUMNS as AUDIT_COPY_COLUMNS
+from compatriot.people.imports.auditing import chain_copy_text
 from compatriot.people.imports.batches import (
     OTHER_CRISIS,
     AssignedHouseholds,
@@ -43,6 +45,7 @@ from compatriot.people.imports.batches import (
     person_items,
 )
 from compatriot.people.imports.columns import Rejection
+from compatriot.people.imports.copytext import copy_escaped
 from compatriot.people.imports.normalising import (
     COMPARED_FIELDS,
     CONSENT_COPY_COLUMNS,
@@ -55,6 +58,8 @@ from compatriot.people.imports.ordering import Turns
 
 IMPORT_LOCK_CLASS = 7414  # with a hash of the organisation: one import batch at a time per org
 STAGE = "compatriot_import_person"
+# A RowKey's first fields (line, id, source_record_id), taken in C.
+_LINE, _ID, _SOURCE_RECORD_ID = map(itemgetter, range(3))
 
 
 @dataclass(frozen=True)
@@ -184,31 +189,19 @@ ORDER BY c.conname
 # `source_record_id = ANY(%s)`, the planner scanned all of the organisation's persons instead
 # (its row estimate makes 10,000 probes look dearer than a scan), once per batch: a cost that
 # grew with every batch the import had stored. OFFSET 0 keeps the subquery from being flattened
-# into a join, which the planner would make a hash join over the same scan. The ids travel as a
-# binary array (%b): psycopg dumps ten thousand strings that way in a third of the time it takes
-# to quote them into an array literal (0.9 -> 0.3 µs each), and the server reads them unparsed.
+# into a join, which the planner would make a hash join over the same scan. The ids travel as
+# one text, separated by spaces (which no source record id holds: `SourceRecordId`), split by
+# the server: joining them is one C call, where psycopg dumped each into a binary array in
+# Python (~0.3 µs per id; quoting them into an array literal took 0.9).
 _EXISTING = """
 SELECT p.source_record_id, p.id::text, p.crisis_id <> %s
-FROM unnest(%b::text[]) AS k(source_record_id)
+FROM unnest(string_to_array(%s::text, ' ')) AS k(source_record_id)
 CROSS JOIN LATERAL (
     SELECT x.source_record_id, x.id, x.crisis_id FROM people_person x
     WHERE x.registered_by_id = %s AND x.source_record_id = k.source_record_id OFFSET 0
 ) AS p
 """
-_AUDIT_COPY = (
-    "COPY core_auditentry (at, actor_user_id, actor_organisation_id, action, object_type,"
-    " object_id, purpose, details, previous_hash, entry_hash) FROM STDIN"
-)
-
-
-_NULL = "\\N"
-_BACKSLASH = "\\"
-
-
-def _escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
+_AUDIT_COPY = f"COPY core_auditentry ({', '.join(AUDIT_COPY_COLUMNS)}) FROM STDIN"
 
 
 def _household_fields(household_ids: dict[str, uuid.UUID]) -> dict[str | None, bytes]:
@@ -232,7 +225,7 @@ class CopiedHouseholds(HouseholdResolver):
         now = batch_time().isoformat()
         prefix = f"{self.crisis_id}\t{self.actor.organisation_id}"
         text = "".join(
-            f"{household_id}\t{prefix}\t{_escape(label)}\t{now}\t{now}\n"
+            f"{household_id}\t{prefix}\t{copy_escaped(label)}\t{now}\t{now}\n"
             for label, household_id in households
         )
         columns = "id, crisis_id, registered_by_id, label, created_at, updated_at"
@@ -367,7 +360,7 @@ class PostgresStorage:
             # meanwhile, a parent deleted meanwhile) is the IntegrityError the command reports.
             with connection.wrap_database_errors:
                 self._copy_new(new, household_ids, params["now"])
-            created = [(k.line, k.id) for k in new.keys]
+            created = list(zip(map(_LINE, new.keys), map(_ID, new.keys), strict=True))
             updated = self._update(cursor, params, stored, household_ids) if stored.keys else []
             outcome.created = len(created)
             outcome.updated = len(updated)
@@ -506,7 +499,11 @@ class PostgresStorage:
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
                 _EXISTING,
-                [self.crisis_id, [k.source_record_id for k in keys], self.actor.organisation_id],
+                [
+                    self.crisis_id,
+                    " ".join(map(_SOURCE_RECORD_ID, keys)),
+                    self.actor.organisation_id,
+                ],
             )
             return {srid: (pid, other) for srid, pid, other in cursor.fetchall()}
 
@@ -521,23 +518,6 @@ class PostgresStorage:
     def _audit(self, items: list[Any], now: Any) -> None:
         if not items:
             return
-        entries = chain_entries(self.actor, items=items, at=now)
-        # Time, actor and purpose are the same for every entry of the batch: written once.
-        first = entries[0]
-        head = "\t".join(
-            (
-                first.at.isoformat(),
-                _NULL if first.actor_user_id is None else str(first.actor_user_id),
-                first.actor_organisation_id or _NULL,
-            )
-        )
-        purpose = _escape(first.purpose)
-        text = "".join(
-            f"{head}\t{e.action}\t{e.object_type}\t{e.object_id}\t{purpose}\t"
-            # JSON text has no raw tab or newline: only a backslash would need escaping.
-            f"{_escape(e.details) if _BACKSLASH in e.details else e.details}\t"
-            f"{e.previous_hash}\t{e.entry_hash}\n"
-            for e in entries
-        )
+        text = chain_copy_text(self.actor, items=items, at=now)
         with connection.connection.cursor() as raw, raw.copy(_AUDIT_COPY) as copy:
             copy.write(text)

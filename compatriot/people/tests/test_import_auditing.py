@@ -44,6 +44,18 @@ def by_entry_digest(actor: Actor, items: list[AuditItem], at: dt.datetime) -> li
     return hashes
 
 
+def copy_text_of(entries: list[ChainedEntry]) -> str:
+    """The COPY text (format text) of entries, column by column, as PostgreSQL reads it back."""
+
+    def field(value: Any) -> str:
+        if value is None:
+            return "\\N"
+        text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    return "".join("\t".join(map(field, entry)) + "\n" for entry in entries)
+
+
 @pytest.mark.parametrize(
     ("user_id", "organisation_id", "purpose"),
     [(7, uuid.uuid4(), "import of people.csv"), (None, None, 'ïmport «q» \\ "x"' * 10)],
@@ -74,6 +86,28 @@ def test_a_fast_digest_that_differs_falls_back_to_entry_digest() -> None:
     with (
         mock.patch.object(auditing, "locked_chain_tail", return_value=START),
         mock.patch.object(auditing._Digester, "chain", return_value=wrong),
+        mock.patch.object(auditing._Digester, "copy_lines", side_effect=AssertionError),
     ):
         entries = chain_entries(actor, items=items, at=at)  # type: ignore[arg-type]
+        text = auditing.chain_copy_text(actor, items=items, at=at)  # type: ignore[arg-type]
     assert [e.entry_hash for e in entries] == by_entry_digest(actor, items, at)
+    assert text == copy_text_of(entries)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "organisation_id", "purpose"),
+    [(7, uuid.uuid4(), "import of people.csv"), (None, None, 'ïmport «q» \\ "x"\t' * 10)],
+)
+def test_the_copy_text_holds_the_chains_entries(user_id: Any, organisation_id: Any, purpose: str):
+    actor = Actor(user_id, organisation_id, purpose)
+    items = [AuditItem(AuditAction.CREATE, "household", str(uuid.uuid4()), 9)]
+    items += person_items(
+        created=[(line, str(uuid.uuid4())) for line in (5, 2, 30)],
+        updated=[(line, str(uuid.uuid4())) for line in (4, 11)],
+    )
+    at = timezone.now()
+    with mock.patch.object(auditing, "locked_chain_tail", return_value=START):
+        entries = chain_entries(actor, items=items, at=at)  # type: ignore[arg-type]
+        text = auditing.chain_copy_text(actor, items=items, at=at)  # type: ignore[arg-type]
+    assert text == copy_text_of(entries)
+    assert [line.split("\t")[-1] for line in text.splitlines()] == by_entry_digest(actor, items, at)
