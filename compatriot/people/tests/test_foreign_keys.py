@@ -286,6 +286,29 @@ def test_a_key_update_looks_its_children_up_by_key(crisis, org_a) -> None:
     assert Person.objects.filter(id=key).exists()
 
 
+@pytest.mark.django_db
+def test_a_child_insert_looks_its_person_up_by_key(crisis, org_a) -> None:
+    # The insert checks' plans are cached by the session too: made with costs that favour
+    # scans (a persons table analysed at a page), the per-row look-up read the whole persons
+    # table for each row, on every later insert (migration 0012). Few rows and many alike.
+    persons = [new_person(crisis, org_a, source_record_id=f"k{n}").id for n in range(3)]
+    plans_favouring_scans()
+    with connection.cursor() as cursor:
+        for rows in (1, 20, 1, 20):
+            cursor.execute(_PERSON_SCANS)
+            scans_before, _ = cursor.fetchone()
+            sql(
+                "INSERT INTO people_need (id, person_id, category, urgency, status, details,"
+                " created_at, updated_at) SELECT gen_random_uuid(), p, 'food', 'low', 'open', '',"
+                " now(), now() FROM unnest(%s::uuid[]) AS u(p)",
+                [(persons * rows)[:rows]],
+            )()
+            cursor.execute(_PERSON_SCANS)
+            scans, _ = cursor.fetchone()
+            assert scans == scans_before
+    assert Need.objects.count() == 42
+
+
 _KEYS = importlib.import_module(
     "compatriot.people.migrations.0004_statement_level_foreign_keys"
 ).KEYS
