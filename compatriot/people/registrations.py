@@ -12,8 +12,8 @@ registration is written in one round trip (people.services), the check travels i
 trip, after the commit, so it still sees the committed rows and costs no round trip of its own
 (its uuid and jsonb values sent without psycopg's casts: the read must give each value its type,
 as `column = %s` does; core.statements.statements_together `untyped`); elsewhere it runs after
-the commit as a statement of its own. A check returns None when its
-callback has no work whatever the rows say (linkage without a broker): nothing is sent then.
+the commit as a statement of its own. A check returns None when its callback has no work
+whatever the rows say (linkage without a broker): nothing is sent then.
 """
 
 from __future__ import annotations

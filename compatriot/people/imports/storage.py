@@ -5,9 +5,10 @@ Per batch:
    reference an id, existing or new;
 2. in one transaction: COPY the batch's new households; COPY its new persons and their details
    straight into their tables (binary COPY rows made by the worker processes, see `copybinary`,
-   so this process only adds each row's household and the batch's constant columns); COPY the persons already stored and
-   their details into TEMP tables, UPDATE those whose columns differ (IS DISTINCT FROM), insert
-   the details they do not have yet, and bump the version of persons that only gained details;
+   so this process only adds each row's household and the batch's constant columns); COPY the
+   persons already stored and their details into TEMP tables, UPDATE those whose columns differ
+   (IS DISTINCT FROM), insert the details they do not have yet, and bump the version of persons
+   that only gained details;
 3. check the deferred foreign keys (persons' and details' keys to crises, organisations, users
    and persons are checked by each COPY itself: people migration 0004), wait for the batch's
    turn (see `ordering`: batches may be written on two connections at once), extend the audit
@@ -112,6 +113,7 @@ _COPY_PERSONS = (
     f"COPY people_person ({', '.join(_PERSON_COLUMNS_COPIED)}) FROM STDIN (FORMAT binary)"
 )
 _STAGE_COLUMNS = (*PERSON_COPY_COLUMNS, "household_id", "line")
+_COPY_STAGE = f"COPY {STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN (FORMAT binary)"
 
 _CREATE_STAGING = f"""
 CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
@@ -447,8 +449,7 @@ class PostgresStorage:
         )
         raw = connection.connection
         with raw.cursor() as copying:
-            statement = f"COPY {STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN (FORMAT binary)"
-            with copying.copy(statement) as copy:
+            with copying.copy(_COPY_STAGE) as copy:
                 copy.write(persons)
             for table, rows in stored.details():
                 if data := table.data(rows, self._constant(table, params["now"])):
