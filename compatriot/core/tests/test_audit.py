@@ -229,16 +229,21 @@ def test_a_deleted_entry_breaks_the_chain_at_the_next(chain):
     assert report.reason == "previous_hash does not match the entry before"
 
 
-def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
-    """Editing an entry and recomputing its own hash moves the break to the entry after it."""
-    entry = AuditEntry.objects.get(id=chain[1])
-    entry.details = {"forged": True}
-    entry.entry_hash = entry_digest(
+def digest_of(entry: AuditEntry) -> str:
+    """The hash of `entry`'s content and predecessor, as verify recomputes it."""
+    return entry_digest(
         at=entry.at, actor_user_id=entry.actor_user_id,
         actor_organisation_id=entry.actor_organisation_id, action=entry.action,
         object_type=entry.object_type, object_id=entry.object_id, purpose=entry.purpose,
         details=entry.details, previous_hash=entry.previous_hash,
     )  # fmt: skip
+
+
+def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
+    """Editing an entry and recomputing its own hash moves the break to the entry after it."""
+    entry = AuditEntry.objects.get(id=chain[1])
+    entry.details = {"forged": True}
+    entry.entry_hash = digest_of(entry)
     AuditEntry.objects.filter(id=entry.id).update(
         details=entry.details, entry_hash=entry.entry_hash
     )
@@ -257,12 +262,7 @@ def forked(after: AuditEntry, object_id: str) -> AuditEntry:
         object_type="person", object_id=object_id, purpose="", details={},
         previous_hash=after.entry_hash,
     )  # fmt: skip
-    entry.entry_hash = entry_digest(
-        at=entry.at, actor_user_id=entry.actor_user_id,
-        actor_organisation_id=entry.actor_organisation_id, action=entry.action,
-        object_type=entry.object_type, object_id=entry.object_id, purpose=entry.purpose,
-        details=entry.details, previous_hash=entry.previous_hash,
-    )  # fmt: skip
+    entry.entry_hash = digest_of(entry)
     entry.save(force_insert=True)
     return entry
 

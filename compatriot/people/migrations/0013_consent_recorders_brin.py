@@ -7,10 +7,11 @@ index it leads, migration 0011). A B-tree took an entry per consent, 2.3 a perso
 import: ~3.2 µs of the database's CPU per person, of which BRIN keeps ~1.3 (docs/benchmarks.md,
 branch auditidx). A BRIN index keeps each 128-page range's least and greatest key: consents are
 written in runs by one user and one organisation (an import's file, an operator's session), so a
-deletion reads the few ranges that may hold its key (1M-person bench: ~0.3 s against 0.1 with
-the B-trees and 1.6 without an index). A range not yet summarised (the table's newest, until a
-VACUUM) or whose keys span the deleted one is read whole: in the worst case, none summarised,
-~3.5 s. SQLite gets no index (the fields' `db_index=False`): its databases are small.
+deletion reads the few ranges that may hold its key: on the 1M-person bench, once the table is
+vacuumed and analysed, as fast as with the B-trees (~20 ms of the database's CPU). A range not
+yet summarised (the table's newest, until a VACUUM) or whose keys span the deleted one is read
+whole: right after a large import, before autovacuum, ~2 s (no index at all: 1.6 s). SQLite
+gets no index (the fields' `db_index=False`): its databases are small.
 The model state does not know the BRIN indexes (Django's `BrinIndex` lives in
 `django.contrib.postgres`, and SQLite could not create it).
 """
