@@ -227,11 +227,9 @@ class AuditEntry(models.Model):
                 name="audit_details_person_idx",
             ),
         ]
-        # A constraint rather than `unique=True`: on PostgreSQL the field option also adds a
-        # `varchar_pattern_ops` twin index, which serves only `LIKE 'x%'` and costs every append.
-        constraints = [
-            models.UniqueConstraint(fields=["entry_hash"], name="audit_entry_hash_unique")
-        ]
+        # No index on `entry_hash` (migration 0010): nothing reads by it, and two entries can
+        # share a hash only by sharing content and predecessor, a fork, which the chain's lock
+        # prevents and `audit verify` reports (ADR 0002, "Uniqueness").
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type} {self.object_id}"

@@ -229,16 +229,21 @@ def test_a_deleted_entry_breaks_the_chain_at_the_next(chain):
     assert report.reason == "previous_hash does not match the entry before"
 
 
-def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
-    """Editing an entry and recomputing its own hash moves the break to the entry after it."""
-    entry = AuditEntry.objects.get(id=chain[1])
-    entry.details = {"forged": True}
-    entry.entry_hash = entry_digest(
+def digest_of(entry: AuditEntry) -> str:
+    """The hash of `entry`'s content and predecessor, as verify recomputes it."""
+    return entry_digest(
         at=entry.at, actor_user_id=entry.actor_user_id,
         actor_organisation_id=entry.actor_organisation_id, action=entry.action,
         object_type=entry.object_type, object_id=entry.object_id, purpose=entry.purpose,
         details=entry.details, previous_hash=entry.previous_hash,
     )  # fmt: skip
+
+
+def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
+    """Editing an entry and recomputing its own hash moves the break to the entry after it."""
+    entry = AuditEntry.objects.get(id=chain[1])
+    entry.details = {"forged": True}
+    entry.entry_hash = digest_of(entry)
     AuditEntry.objects.filter(id=entry.id).update(
         details=entry.details, entry_hash=entry.entry_hash
     )
@@ -246,6 +251,51 @@ def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
     report = audit_verify()
 
     assert (report.first_broken_id, report.checked) == (chain[2], 2)
+
+
+def forked(after: AuditEntry, object_id: str) -> AuditEntry:
+    """An entry hashed honestly onto `after`, as a writer that skipped the chain's lock would
+    append it while another writer appended there too."""
+    entry = AuditEntry(
+        at=after.at, actor_user_id=after.actor_user_id,
+        actor_organisation_id=after.actor_organisation_id, action="create",
+        object_type="person", object_id=object_id, purpose="", details={},
+        previous_hash=after.entry_hash,
+    )  # fmt: skip
+    entry.entry_hash = digest_of(entry)
+    entry.save(force_insert=True)
+    return entry
+
+
+@pytest.mark.parametrize("second", ["the same content (the same hash)", "other content"])
+def test_a_fork_breaks_the_chain_at_its_second_branch(second, chain):
+    """No index keeps two entries from one predecessor, or from sharing a hash (core 0010): the
+    chain's lock prevents a fork, and verify reports one at the second entry that hangs off the
+    same link. Two entries with one hash are such a fork: the hash covers the predecessor."""
+    tail = AuditEntry.objects.get(id=chain[-1])
+    first = forked(tail, "1")
+    other = first.object_id if second.startswith("the same") else "2"
+    fork = forked(tail, other)
+    assert (fork.entry_hash == first.entry_hash) == second.startswith("the same")
+
+    report = audit_verify()
+
+    assert (report.first_broken_id, report.checked) == (fork.id, len(chain) + 1)
+    assert report.reason == "previous_hash does not match the entry before"
+
+
+def test_a_copied_entry_is_stored_and_breaks_the_chain_where_it_stands(chain):
+    """A verbatim copy of an entry, hash and all, appended at the end: the database accepts it
+    since core 0010, and verify names it (its predecessor is not the entry before it)."""
+    copy = AuditEntry.objects.get(id=chain[1])
+    copy.id = None
+    copy.save(force_insert=True)
+    assert AuditEntry.objects.filter(entry_hash=copy.entry_hash).count() == 2
+
+    report = audit_verify()
+
+    assert (report.first_broken_id, report.checked) == (copy.id, len(chain))
+    assert report.reason == "previous_hash does not match the entry before"
 
 
 AWKWARD_DETAILS = [

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 
 from compatriot.core.models import Crisis, Organisation, Role
@@ -322,11 +323,51 @@ WHERE i.indrelid = %s::regclass
 @pytest.mark.django_db
 def test_every_key_the_parents_checks_probe_leads_an_index() -> None:
     # The delete and key-update checks run with sequential scans off (migration 0011): a key
-    # without an index of its own would be read by a scan of its whole table anyway.
+    # without an index of its own would be read by a scan of its whole table anyway. Consents'
+    # recorders lead a BRIN index each (migration 0013): a bitmap probe of the ranges that may
+    # hold the key, which the next test shows finds it.
     with connection.cursor() as cursor:
         for child, column, _parent in _KEYS:
             cursor.execute(_LEADING_COLUMNS, [child])
             assert column in {name for (name,) in cursor.fetchall()}, (child, column)
+
+
+_DESUMMARISE = (
+    "SELECT brin_desummarize_range(%s::regclass, block) FROM"
+    " generate_series(0, pg_relation_size('people_consent') / 8192, 128) AS block"
+)
+
+
+@pytest.mark.parametrize("summarised", [False, True])
+@pytest.mark.django_db
+def test_a_consents_recorder_is_found_through_its_brin_index(crisis, org_a, summarised) -> None:
+    # Consents' recorded_by and recorded_by_organisation have BRIN indexes, not B-trees
+    # (migration 0013): a deleted user's or organisation's consents are found in the block ranges
+    # that may hold them, summarised (after a VACUUM) or not yet (read whole), never by a scan.
+    recorder, bystander = (get_user_model().objects.create(username=n) for n in ("r", "b"))
+    recording, idle = (Organisation.objects.create(name=n, kind="ngo") for n in ("R", "I"))
+    persons = persons_with_children(crisis, org_a, 3)
+    Consent.objects.create(
+        person_id=persons[1], scope="alerts", method="verbal", given_at="2026-01-01T00:00Z",
+        recorded_by=recorder, recorded_by_organisation=recording,
+    )  # fmt: skip
+    with connection.cursor() as cursor:  # index pages outlive rolled-back tests: state set here
+        for index in ("consent_recorded_by_brin", "consent_recorded_by_organisation_brin"):
+            cursor.execute(_DESUMMARISE, [index])
+            if summarised:
+                cursor.execute("SELECT brin_summarize_new_values(%s::regclass)", [index])
+                assert cursor.fetchone()[0] >= 1
+    plans_favouring_scans()
+
+    refused(sql("DELETE FROM auth_user WHERE id = %s", [recorder.id]), naming="recorded_by_id")
+    refused(
+        sql("DELETE FROM core_organisation WHERE id = %s", [recording.id]),
+        naming="recorded_by_organisation_id",
+    )
+    # Unreferenced ones go; consents are probed by index: recorded_by and withdrawn_by for a user.
+    user_scans = child_scans("DELETE FROM auth_user WHERE id = %s", [bystander.id])
+    organisation_scans = child_scans("DELETE FROM core_organisation WHERE id = %s", [idle.id])
+    assert (user_scans["people_consent"], organisation_scans["people_consent"]) == ((0, 2), (0, 1))
 
 
 def refusal(statement: Callable[[], Any]) -> psycopg.errors.Diagnostic:
