@@ -20,7 +20,7 @@ from compatriot.core.viewer import Viewer
 from compatriot.people import services
 from compatriot.people.imports import storage
 from compatriot.people.imports.batches import OTHER_CRISIS
-from compatriot.people.imports.importer import import_rows
+from compatriot.people.imports.importer import ImportReport, import_rows
 from compatriot.people.models import Person
 from compatriot.people.schemas import PersonIn
 from compatriot.people.tests.test_import import stored
@@ -51,6 +51,22 @@ def look_ups(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     monkeypatch.setattr(storage.PostgresStorage, "_existing", counted)
     return calls
+
+
+def import_as(crisis: Any, organisation: Any, make_member: Any, connections: int) -> ImportReport:
+    """ROWS imported by a new member of `organisation`, in batches of 3."""
+    importer = actor(make_member(organisation, Role.VOLUNTEER), organisation)
+    return import_rows(
+        importer, crisis_id=crisis.id, rows=ROWS, batch_size=3, connections=connections
+    )
+
+
+def looked_up_way(
+    crisis: Any, organisation: Any, make_member: Any, payload: dict[str, Any], connections: int
+) -> ImportReport:
+    """What the look-up makes of it: the API registers the person before the import begins."""
+    api_register(make_member(organisation, Role.CASEWORKER), organisation, payload)
+    return import_as(crisis, organisation, make_member, connections)
 
 
 def api_register(member: Any, organisation: Any, payload: dict[str, Any]) -> Person:
@@ -132,20 +148,12 @@ def test_a_person_the_api_registers_meanwhile_is_updated_as_a_looked_up_one(
     """c9 joins household H2, which the batch before it creates: the batch written again
     keeps its households and its turn."""
     payload = person_payload(source_record_id="c9", phones=["+380 50 765 0009"])
-    # Today's way, for comparison: org_b's person is registered before its import begins.
-    api_register(make_member(org_b, Role.CASEWORKER), org_b, payload)
-    expected = import_rows(
-        actor(make_member(org_b, Role.VOLUNTEER), org_b),
-        crisis_id=crisis.id, rows=ROWS, batch_size=3, connections=connections,
-    )  # fmt: skip
+    expected = looked_up_way(crisis, org_b, make_member, payload, connections)
     member = make_member(org_a, Role.CASEWORKER)
     registered = registered_meanwhile(monkeypatch, 4, lambda: api_register(member, org_a, payload))
     look_ups.clear()
 
-    report = import_rows(
-        actor(make_member(org_a, Role.VOLUNTEER), org_a),
-        crisis_id=crisis.id, rows=ROWS, batch_size=3, connections=connections,
-    )  # fmt: skip
+    report = import_as(crisis, org_a, make_member, connections)
 
     assert report.summary == expected.summary == "created 39, updated 1, unchanged 0, rejected 0"
     assert look_ups[0] == ["c9", "c10", "c11"]  # batch 4 written again; none before it
@@ -156,10 +164,7 @@ def test_a_person_the_api_registers_meanwhile_is_updated_as_a_looked_up_one(
     assert import_entries(org_a) == import_entries(org_b)
     assert audit_verify().is_intact
 
-    again = import_rows(
-        actor(make_member(org_a, Role.VOLUNTEER), org_a),
-        crisis_id=crisis.id, rows=ROWS, batch_size=3, connections=connections,
-    )  # fmt: skip
+    again = import_as(crisis, org_a, make_member, connections)
 
     assert again.summary == "created 0, updated 0, unchanged 40, rejected 0"
 
@@ -174,18 +179,11 @@ def test_a_person_the_api_registers_meanwhile_for_another_crisis_is_rejected(
     payload = person_payload(
         crisis_id=str(other.id), source_record_id="c4", phones=["+380 50 765 0004"]
     )
-    api_register(make_member(org_b, Role.CASEWORKER), org_b, payload)
-    expected = import_rows(
-        actor(make_member(org_b, Role.VOLUNTEER), org_b),
-        crisis_id=crisis.id, rows=ROWS, batch_size=3, connections=connections,
-    )  # fmt: skip
+    expected = looked_up_way(crisis, org_b, make_member, payload, connections)
     member = make_member(org_a, Role.CASEWORKER)
     registered_meanwhile(monkeypatch, 2, lambda: api_register(member, org_a, payload))
 
-    report = import_rows(
-        actor(make_member(org_a, Role.VOLUNTEER), org_a),
-        crisis_id=crisis.id, rows=ROWS, batch_size=3, connections=connections,
-    )  # fmt: skip
+    report = import_as(crisis, org_a, make_member, connections)
 
     assert report.summary == expected.summary == "created 39, updated 0, unchanged 0, rejected 1"
     assert [(r.line, r.field, r.message) for r in report.rejected] == [
