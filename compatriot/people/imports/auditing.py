@@ -4,6 +4,8 @@
 each); an import of a million rows writes a million entries. Here the chain is extended in Python
 with the same `entry_digest`, so `audit_verify` checks these entries like any other. Details hold
 no personal values: how the change came ({"via": "import"}) and the row's line in the file.
+On PostgreSQL the entries go as binary COPY rows made in the loop that hashes them
+(`chain_copy_data`); elsewhere the ORM inserts `chain_entries`' (`save_entries`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from compatriot.core.audit import entry_digest, locked_chain_tail
 from compatriot.core.models import AuditEntry
 from compatriot.core.viewer import Viewer
-from compatriot.people.imports.copytext import NULL as _COPY_NULL
-from compatriot.people.imports.copytext import copy_escaped
+from compatriot.people.imports import copybinary
 
 _JSON = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":"), "default": str}
 
@@ -105,34 +107,77 @@ class _Digester:
             previous = digest
         return entries
 
-    def copy_lines(self, items: Sequence[AuditItem], previous: str) -> list[str]:
-        """`chain`'s entries as lines of COPY text in `COPY_COLUMNS` order, made in the same
-        loop: no entry tuple, and no second pass over the entries to format them."""
+    def copy_rows(self, items: Sequence[AuditItem], previous: str) -> bytes | None:
+        """`chain`'s entries as binary COPY rows (`copybinary`) in `COPY_COLUMNS` order, made in
+        the same loop: no entry tuple, and no second pass over the entries to format them. None
+        if an object id is not ASCII (the import's are UUIDs' text).
+
+        Each row is made as one f-string whose characters are its bytes (code points below 256),
+        and the rows are encoded at once as Latin-1: the fields before the object id are the same
+        for every entry of a kind (made once as bytes, read as Latin-1), the lengths of the
+        object id and the details are looked up by their texts', and the rest is ASCII (the
+        object id, the JSON, the hashes' hex after their constant length). A struct or bytes
+        call per field cost more than the fields.
+        """
         tail = self._tail
+        # With an ASCII purpose, an entry's hashed JSON is ASCII but for its object id (and
+        # action and type, made by the import): encoding it as ASCII tests the id for nothing.
+        encoding = "ascii" if tail.isascii() else "utf-8"
+        if encoding != "ascii" and not "".join(map(_OBJECT_ID, items)).isascii():
+            return None
         kinds: dict[tuple[str, str], tuple[str, str]] = {}
         sha256 = hashlib.sha256
-        middle = f"\t{copy_escaped(self.purpose)}\t"
-        lines: list[str] = []
-        append = lines.append
-        for action, object_type, object_id, line in items:
-            kind = kinds.get((action, object_type))
-            if kind is None:
-                kind = kinds[(action, object_type)] = self._kind(action, object_type)
-            hashed, copied = kind
-            details = f'{{"line":{int(line)},"via":"import"}}'  # nothing in it to escape
-            payload = f'{hashed}"{object_id}"{tail}{details},"{previous}"]'
-            digest = sha256(payload.encode("utf-8")).hexdigest()
-            append(f"{copied}{object_id}{middle}{details}\t{previous}\t{digest}\n")
-            previous = digest
-        return lines
+        lengths, details_starts = copybinary.LENGTH_CHARACTERS, _DETAILS_STARTS
+        rows: list[str] = []
+        append = rows.append
+        try:
+            for action, object_type, object_id, line in items:
+                kind = kinds.get((action, object_type))
+                if kind is None:
+                    kind = kinds[(action, object_type)] = self._kind(action, object_type)
+                hashed, copied = kind
+                details = f'{{"line":{int(line)},"via":"import"}}'
+                payload = f'{hashed}"{object_id}"{tail}{details},"{previous}"]'
+                digest = sha256(payload.encode(encoding)).hexdigest()
+                append(
+                    f"{copied}{lengths[len(object_id)]}{object_id}"
+                    f"{details_starts[len(details)]}{details}"
+                    f"\0\0\0@{previous}\0\0\0@{digest}"  # 64 characters each
+                )
+                previous = digest
+        except (UnicodeEncodeError, IndexError):  # not ASCII; longer than a varchar's 255
+            return None
+        return "".join(rows).encode("latin-1")
 
     def _kind(self, action: str, object_type: str) -> tuple[str, str]:
-        """The start of an entry's hashed JSON, and of its COPY line (up to its object id)."""
-        at = self.at.isoformat()
-        user = _COPY_NULL if self.actor.user_id is None else str(self.actor.user_id)
-        organisation = _COPY_NULL if self.organisation is None else self.organisation
-        columns = (at, user, organisation, copy_escaped(action), copy_escaped(object_type))
-        return self._head(action, object_type), "\t".join(columns) + "\t"
+        """The start of an entry's hashed JSON, and of its binary COPY row up to its object id
+        (its field count and the fields before) as Latin-1 text."""
+        start = copybinary.field_count(len(COPY_COLUMNS)) + self._constant()
+        start += copybinary.texts((action, object_type))
+        return self._head(action, object_type), start.decode("latin-1")
+
+    def _constant(self) -> bytes:
+        """The fields every entry of the batch shares: at, actor, organisation, purpose."""
+        return b"".join(
+            (
+                copybinary.timestamp(self.at),
+                copybinary.integer(self.actor.user_id),
+                copybinary.uuid_field(self.organisation),
+                copybinary.text(self.purpose),
+            )
+        )
+
+    def entry_row(self, entry: ChainedEntry) -> bytes:
+        """One entry's binary COPY row, field by field (when `copy_rows` cannot serve)."""
+        return b"".join(
+            (
+                copybinary.field_count(len(COPY_COLUMNS)),
+                self._constant(),
+                copybinary.texts((entry.action, entry.object_type, entry.object_id)),
+                copybinary.jsonb(entry.details),
+                copybinary.texts((entry.previous_hash, entry.entry_hash)),
+            )
+        )
 
     def exact(self, item: AuditItem, previous: str) -> str:
         return entry_digest(
@@ -163,35 +208,32 @@ def chain_entries(
     return entries
 
 
-# The columns of `chain_copy_text`'s lines.
+# The columns of `chain_copy_data`'s rows: the batch's constant fields first, then the kind's,
+# so that each row starts with bytes made once per kind of entry.
 COPY_COLUMNS = (
-    "at", "actor_user_id", "actor_organisation_id", "action", "object_type", "object_id",
-    "purpose", "details", "previous_hash", "entry_hash",
+    "at", "actor_user_id", "actor_organisation_id", "purpose", "action", "object_type",
+    "object_id", "details", "previous_hash", "entry_hash",
 )  # fmt: skip
+_OBJECT_ID = itemgetter(2)
+# A jsonb field's start (its length, then the format's version, 1) by its JSON's length.
+_DETAILS_STARTS = tuple(copybinary.LENGTH_CHARACTERS[size + 1] + "\x01" for size in range(255))
 
 
-def chain_copy_text(actor: Viewer, *, items: Sequence[AuditItem], at: dt.datetime) -> str:
-    """`chain_entries` as COPY text (format text) in `COPY_COLUMNS` order, for PostgreSQL."""
+def chain_copy_data(actor: Viewer, *, items: Sequence[AuditItem], at: dt.datetime) -> bytes:
+    """`chain_entries` as binary COPY data (`copybinary`) in `COPY_COLUMNS` order, for
+    PostgreSQL: `COPY core_auditentry (COPY_COLUMNS) FROM STDIN (FORMAT binary)`."""
     first = locked_chain_tail()
+    if not items:
+        return b""
     digester = _Digester(actor, at)
     # As in `chain_entries`: the first entry is checked against `entry_digest` itself.
-    if items and digester.chain(items[:1], first)[0].entry_hash == digester.exact(items[0], first):
-        return "".join(digester.copy_lines(items, first))
-    return "".join(map(_copy_line, _chain_exactly(digester, items, at, first)))
-
-
-def _copy_line(entry: ChainedEntry) -> str:
-    return (
-        "\t".join(
-            (
-                entry.at.isoformat(),
-                _COPY_NULL if entry.actor_user_id is None else str(entry.actor_user_id),
-                _COPY_NULL if entry.actor_organisation_id is None else entry.actor_organisation_id,
-                *map(copy_escaped, entry[3:]),
-            )
-        )
-        + "\n"
-    )
+    if digester.chain(items[:1], first)[0].entry_hash != digester.exact(items[0], first):
+        entries = _chain_exactly(digester, items, at, first)
+    elif (rows := digester.copy_rows(items, first)) is not None:
+        return copybinary.rows_data(rows)
+    else:
+        entries = digester.chain(items, first)
+    return copybinary.rows_data(b"".join(map(digester.entry_row, entries)))
 
 
 def _details(item: AuditItem) -> str:

@@ -1,4 +1,4 @@
-"""PostgreSQL's binary COPY format, for the import's persons and their details.
+"""PostgreSQL's binary COPY format, for the import's persons, details, households and audit.
 
 The server reads a binary field as it stores it: no line to split and unescape, no text to parse
 (PostgreSQL 15 reads a UUID's text with one `strtoul` per byte, a timestamp's, a date's and a
@@ -9,7 +9,9 @@ times between them; in binary their COPYs cost the server ~10 µs less per perso
 Data: a signature, then per row a 16-bit field count and each field as a 32-bit length (-1 for
 NULL) followed by its bytes, then a trailer. The workers make each row's body (see
 `normalising.person_copy_row`, `normalising.detail_copy_rows`); the writer puts the field count
-before and the batch's constant fields after every body, in one join (`data`).
+before and the batch's constant fields after every body, in one join (`data`). The new
+households' rows (`storage.CopiedHouseholds`) are made the same way by the writer; the audit
+entries' (`auditing.chain_copy_data`) are made whole, each in one f-string, as they are hashed.
 """
 
 from __future__ import annotations
@@ -101,3 +103,19 @@ def data(bodies: Iterable[bytes], fields: int, constant: bytes) -> bytes:
         return b""
     count = struct.pack(">h", fields)
     return b"".join((_SIGNATURE, count, (constant + count).join(bodies), constant, _TRAILER))
+
+
+def field_count(fields: int) -> bytes:
+    """The start of a row: its number of fields."""
+    return struct.pack(">h", fields)
+
+
+def rows_data(rows: bytes) -> bytes:
+    """A COPY's whole data from `rows` that each start with their field count (`field_count`).
+    Empty without rows."""
+    return b"".join((_SIGNATURE, rows, _TRAILER)) if rows else b""
+
+
+# Each length below 256 as four characters of code points below 256, for rows made as text and
+# encoded at once as Latin-1 (a character per byte: see `auditing._Digester.copy_rows`).
+LENGTH_CHARACTERS = tuple(_LENGTH.pack(size).decode("latin-1") for size in range(256))

@@ -35,7 +35,7 @@ from django.db import IntegrityError, connection, transaction
 from compatriot.core.viewer import Viewer
 from compatriot.people.imports import copybinary
 from compatriot.people.imports.auditing import COPY_COLUMNS as AUDIT_COPY_COLUMNS
-from compatriot.people.imports.auditing import chain_copy_text
+from compatriot.people.imports.auditing import chain_copy_data
 from compatriot.people.imports.batches import (
     OTHER_CRISIS,
     AssignedHouseholds,
@@ -47,7 +47,6 @@ from compatriot.people.imports.batches import (
     person_items,
 )
 from compatriot.people.imports.columns import Rejection
-from compatriot.people.imports.copytext import copy_escaped
 from compatriot.people.imports.normalising import (
     COMPARED_FIELDS,
     CONSENT_COPY_COLUMNS,
@@ -212,7 +211,11 @@ CROSS JOIN LATERAL (
     WHERE x.registered_by_id = %s AND x.source_record_id = k.source_record_id OFFSET 0
 ) AS p
 """
-_AUDIT_COPY = f"COPY core_auditentry ({', '.join(AUDIT_COPY_COLUMNS)}) FROM STDIN"
+_HOUSEHOLD_COLUMNS = ("id", "label", "crisis_id", "registered_by_id", "created_at", "updated_at")
+_COPY_HOUSEHOLDS = (
+    f"COPY people_household ({', '.join(_HOUSEHOLD_COLUMNS)}) FROM STDIN (FORMAT binary)"
+)
+_AUDIT_COPY = f"COPY core_auditentry ({', '.join(AUDIT_COPY_COLUMNS)}) FROM STDIN (FORMAT binary)"
 
 
 def _household_fields(household_ids: dict[str, uuid.UUID]) -> dict[str | None, bytes]:
@@ -230,21 +233,28 @@ def _of_person(rows: tuple[bytes, ...], person: bytes) -> tuple[bytes, ...]:
 
 
 class CopiedHouseholds(HouseholdResolver):
-    """New households go in with COPY: an import can bring hundreds of thousands."""
+    """New households go in with binary COPY (`copybinary`): an import can bring hundreds of
+    thousands. Each row is its id and label; the crisis, organisation and times follow as the
+    batch's constant fields."""
 
     def create(self, households: list[tuple[str, uuid.UUID]]) -> None:
-        now = batch_time().isoformat()
-        prefix = f"{self.crisis_id}\t{self.actor.organisation_id}"
-        text = "".join(
-            f"{household_id}\t{prefix}\t{copy_escaped(label)}\t{now}\t{now}\n"
-            for label, household_id in households
+        at = copybinary.timestamp(batch_time())
+        constant = b"".join(
+            (
+                copybinary.uuid_field(self.crisis_id),
+                copybinary.uuid_field(self.actor.organisation_id),
+                at,
+                at,
+            )
         )
-        columns = "id, crisis_id, registered_by_id, label, created_at, updated_at"
-        with (
-            connection.connection.cursor() as cursor,
-            cursor.copy(f"COPY people_household ({columns}) FROM STDIN") as copy,
-        ):
-            copy.write(text)
+        uuid_length, text = copybinary.UUID_LENGTH, copybinary.text
+        data = copybinary.data(
+            [uuid_length + household_id.bytes + text(label) for label, household_id in households],
+            len(_HOUSEHOLD_COLUMNS),
+            constant,
+        )
+        with connection.connection.cursor() as cursor, cursor.copy(_COPY_HOUSEHOLDS) as copy:
+            copy.write(data)
 
 
 @dataclass
@@ -590,6 +600,6 @@ class PostgresStorage:
     def _audit(self, items: list[Any], now: Any) -> None:
         if not items:
             return
-        text = chain_copy_text(self.actor, items=items, at=now)
+        data = chain_copy_data(self.actor, items=items, at=now)
         with connection.connection.cursor() as raw, raw.copy(_AUDIT_COPY) as copy:
-            copy.write(text)
+            copy.write(data)

@@ -1,17 +1,22 @@
-"""The details' rows travel in PostgreSQL's binary COPY format (`copybinary`): the server must
+"""The import's rows travel in PostgreSQL's binary COPY format (`copybinary`): the server must
 read each field as the text format gave it (times to the microsecond, NULLs, UUIDs, JSON,
-non-ASCII text), the constant fields after every row's body, and the field count before."""
+non-ASCII text), the constant fields after every row's body, and the field count before. The
+audit entries' rows: test_import_auditing.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from compatriot.people.imports import copybinary
+from compatriot.core.models import Role
+from compatriot.core.viewer import Viewer
+from compatriot.people.imports import copybinary, storage
+from compatriot.people.models import Household
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -86,3 +91,21 @@ def test_dates_and_floats_read_back_exactly() -> None:
         rows = cursor.fetchall()
 
     assert set(rows) == set(values)
+
+
+@pytest.mark.django_db
+def test_new_households_are_stored_as_copied(crisis, make_member, org_a) -> None:
+    """`CopiedHouseholds.create`: each household's id and label (any text), then the batch's
+    crisis, organisation and time."""
+    user = make_member(org_a, Role.VOLUNTEER)
+    actor = Viewer(user.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
+    households = [(label, uuid.uuid4()) for label in ("H-1", "Шевченко\tх\\n 2", "")]
+    with mock.patch.object(storage, "batch_time", return_value=AT):
+        storage.CopiedHouseholds(actor, crisis_id=crisis.id).create(households)
+
+    stored = Household.objects.values_list(
+        "id", "label", "crisis_id", "registered_by_id", "created_at", "updated_at"
+    )
+    assert set(stored) == {
+        (household_id, label, crisis.id, org_a.id, AT, AT) for label, household_id in households
+    }
