@@ -13,6 +13,7 @@ names the schema; the view's tests prove its text equals ninja's validated answe
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
+from pydantic import BaseModel
 
 
 class _Encoder(NinjaJSONEncoder):
@@ -52,6 +54,30 @@ class AnswerRenderer(JSONRenderer):
 
 RENDERER = AnswerRenderer()
 CONTENT_TYPE = f"{RENDERER.media_type}; charset={RENDERER.charset}"
+
+_DATETIME_TEXT = functools.partial(DjangoJSONEncoder.default, RENDERER.encoder)
+
+
+def text_fields(schema: type[BaseModel]) -> tuple[str, ...]:
+    """The schema's fields declared as a UUID or an aware datetime (or None): what
+    `as_encoded_text` turns to text."""
+    kinds = {uuid.UUID, uuid.UUID | None, dt.datetime, dt.datetime | None}
+    return tuple(name for name, field in schema.model_fields.items() if field.annotation in kinds)
+
+
+def as_encoded_text(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """`row` with its UUIDs and datetimes under `names` as the text the renderer's encoder writes
+    for them (`_Encoder.default`), so that the encoder writes plain strings: its `default` is a
+    call back into Python for each such value, ~5,000 instructions, ~7 per answer of the write
+    (docs/benchmarks.md, branch apiwrite of 7 December). Values of other types stay as they are."""
+    for name in names:
+        value = row[name]
+        kind = type(value)
+        if kind is uuid.UUID:
+            row[name] = str(value)
+        elif kind is dt.datetime:
+            row[name] = _DATETIME_TEXT(value)
+    return row
 
 
 def json_answer(request: HttpRequest, data: object, *, status: int) -> HttpResponse:

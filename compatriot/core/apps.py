@@ -9,6 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: crises, organisations, access, audit"
 
     def ready(self) -> None:
-        from compatriot.core.thread_locals import speed_up_connection_lookups
+        from compatriot.core.thread_locals import (
+            speed_up_connection_lookups,
+            speed_up_request_locals,
+        )
 
         speed_up_connection_lookups()
+        speed_up_request_locals()

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from compatriot.answers import json_answer
+from compatriot.answers import as_encoded_text, json_answer, text_fields
 from compatriot.auth import BearerToken
 from compatriot.core.api import viewer_of, viewer_or_claim_of
 from compatriot.core.errors import InvalidInputError
@@ -78,27 +78,41 @@ def person_out(person: Person) -> dict[str, object]:
     return out
 
 
-# The write's answer: PersonOut's fields in its order, the details as their schemas' fields.
+# The write's answer: PersonOut's fields in its order, the details as their schemas' fields;
+# of each, the fields whose UUIDs and datetimes go to the encoder as text (as_encoded_text).
 _ANSWER_FIELDS = tuple(PersonOut.model_fields)
 _NEED_FIELDS = tuple(NeedOut.model_fields)
 _VULNERABILITY_FIELDS = tuple(VulnerabilityOut.model_fields)
+_ANSWER_TEXT, _NEED_TEXT, _VULNERABILITY_TEXT, _CONSENT_TEXT = (
+    text_fields(PersonOut),
+    text_fields(NeedOut),
+    text_fields(VulnerabilityOut),
+    text_fields(ConsentOut),
+)
 
 
 def person_answer(person: Person) -> dict[str, object]:
     """What `PersonOut.model_validate(person_out(person)).model_dump()` gives for a person the
     write has just made, without validating again values the write made with the declared types
-    (45 to 75 µs of CPU per request: docs/benchmarks.md, branch apiframe).
-    people/tests/test_answer_bytes.py proves the text equal to ninja's validated answer."""
+    (45 to 75 µs of CPU per request: docs/benchmarks.md, branch apiframe), its UUIDs and
+    datetimes already as the renderer's text. people/tests/test_answer_bytes.py proves the text
+    equal to ninja's validated answer."""
     out = person_out(person)
     out["vulnerabilities"] = [
-        {name: getattr(row, name) for name in _VULNERABILITY_FIELDS}
+        as_encoded_text(
+            {name: getattr(row, name) for name in _VULNERABILITY_FIELDS}, _VULNERABILITY_TEXT
+        )
         for row in out["vulnerabilities"]  # type: ignore[attr-defined]  # person_out's list
     ]
     out["needs"] = [
-        {name: getattr(row, name) for name in _NEED_FIELDS}
+        as_encoded_text({name: getattr(row, name) for name in _NEED_FIELDS}, _NEED_TEXT)
         for row in out["needs"]  # type: ignore[attr-defined]  # person_out's list
     ]
-    return {name: out[name] for name in _ANSWER_FIELDS}
+    out["consents"] = [
+        as_encoded_text(consent, _CONSENT_TEXT)
+        for consent in out["consents"]  # type: ignore[attr-defined]  # person_out's list
+    ]
+    return as_encoded_text({name: out[name] for name in _ANSWER_FIELDS}, _ANSWER_TEXT)
 
 
 # The token may be claimed from memory: person_register confirms it in the write's own round trip.
