@@ -152,18 +152,21 @@ class _Digester:
     def _kind(self, action: str, object_type: str) -> tuple[str, str]:
         """The start of an entry's hashed JSON, and of its binary COPY row up to its object id
         (its field count and the fields before) as Latin-1 text."""
-        start = copybinary.field_count(len(COPY_COLUMNS)) + self._constant()
-        start += copybinary.texts((action, object_type))
-        return self._head(action, object_type), start.decode("latin-1")
+        return self._head(action, object_type), self._row_start(action, object_type).decode(
+            "latin-1"
+        )
 
-    def _constant(self) -> bytes:
-        """The fields every entry of the batch shares: at, actor, organisation, purpose."""
+    def _row_start(self, action: str, object_type: str) -> bytes:
+        """A binary COPY row up to its object id: the field count, the fields every entry of the
+        batch shares (at, actor, organisation, purpose), then the kind's."""
         return b"".join(
             (
+                copybinary.field_count(len(COPY_COLUMNS)),
                 copybinary.timestamp(self.at),
                 copybinary.integer(self.actor.user_id),
                 copybinary.uuid_field(self.organisation),
                 copybinary.text(self.purpose),
+                copybinary.texts((action, object_type)),
             )
         )
 
@@ -171,9 +174,8 @@ class _Digester:
         """One entry's binary COPY row, field by field (when `copy_rows` cannot serve)."""
         return b"".join(
             (
-                copybinary.field_count(len(COPY_COLUMNS)),
-                self._constant(),
-                copybinary.texts((entry.action, entry.object_type, entry.object_id)),
+                self._row_start(entry.action, entry.object_type),
+                copybinary.text(entry.object_id),
                 copybinary.jsonb(entry.details),
                 copybinary.texts((entry.previous_hash, entry.entry_hash)),
             )

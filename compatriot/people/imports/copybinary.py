@@ -101,7 +101,7 @@ def data(bodies: Iterable[bytes], fields: int, constant: bytes) -> bytes:
     bodies = list(bodies)
     if not bodies:
         return b""
-    count = struct.pack(">h", fields)
+    count = field_count(fields)
     return b"".join((_SIGNATURE, count, (constant + count).join(bodies), constant, _TRAILER))
 
 
