@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CheckConstraint
 
 from compatriot.core.models import Crisis, Organisation
@@ -67,8 +67,7 @@ def _refusal(write: Any) -> tuple[Any, ...] | None:
         with transaction.atomic():
             write()
             transaction.set_rollback(True)
-    except DatabaseError as raised:
-        assert isinstance(raised, IntegrityError)
+    except IntegrityError as raised:
         error = raised.__cause__
         if not isinstance(error, psycopg.Error):  # SQLite
             return (type(raised),)
@@ -104,10 +103,13 @@ def _with_check_constraints(write: Any) -> tuple[Any, ...] | None:
 
 @pytest.mark.parametrize(("values", "refused"), ROWS)
 def test_the_database_refuses_the_rows_a_check_refuses(crisis, org_a, values, refused) -> None:
+    if not _POSTGRES and any(value != value for value in values.values()):
+        refused = False  # SQLite stores a NaN as NULL
     refusal = _refusal(lambda: _person(crisis, org_a, **values).save(force_insert=True))
     assert (refusal is not None) == refused
     if refused and _POSTGRES:
-        assert refusal is not None and refusal[1] == "23514"
+        assert refusal is not None
+        assert refusal[1] == "23514"
 
 
 @postgres_only
@@ -221,4 +223,5 @@ def test_the_api_writes_insert_is_refused_as_by_the_check_constraints(crisis, or
 
     by_trigger = _refusal(write)
     assert by_trigger == _with_check_constraints(write)
-    assert by_trigger is not None and by_trigger[4] == "person_coordinates_valid"
+    assert by_trigger is not None
+    assert by_trigger[4] == "person_coordinates_valid"
