@@ -12,7 +12,8 @@ their evaluation only:
   rows once (a transition table) to check their keys, also reads the checks' results in that
   pass, and a statement of more than a few rows (an import's batch) is checked in one query over
   its rows, before its keys;
-- UPDATE: `people_person_checked`, AFTER UPDATE FOR EACH STATEMENT over the updated rows.
+- UPDATE: `people_person_checked`, AFTER UPDATE FOR EACH ROW WHEN a check is false: the WHEN
+  clause costs an UPDATE what the CHECKs cost it (read and planned per statement), and no more.
 
 The expressions are the constraints' own (Django's SQL for the model's CheckConstraints and for
 the `version` column's check), and a row is refused when one of them is false, as by a CHECK
@@ -20,9 +21,9 @@ the `version` column's check), and a row is refused when one of them is false, a
 ("Failing row contains (...)", each value clipped at 64 bytes), schema, table and constraint
 name, for the first failing row and, in it, the first failing constraint by name (PostgreSQL's
 order). What changes is when it is raised: at the end of the statement, after the row's NOT NULL
-and unique checks and before its keys' checks, so a row that breaks a check and also a NOT NULL,
-a unique key or (on UPDATE) a key is refused for the other one first (an IntegrityError all
-the same). Writers that turn triggers off (`session_replication_role = replica`, DISABLE TRIGGER)
+and unique checks and before its keys' checks, so a row that breaks a check and also a NOT NULL
+or a unique key (or, in an UPDATE of several rows, an earlier row's key) is refused for the other
+one first (an IntegrityError all the same). Writers that turn triggers off (`session_replication_role = replica`, DISABLE TRIGGER)
 would skip these checks; nothing in the project does.
 
 The model still declares the constraints, so SQLite (and Django's migration state) keep them; a
@@ -32,7 +33,8 @@ RemoveConstraint would fail here: the constraint is not in the database).
 
 import importlib
 
-from django.db import migrations
+from django.db import migrations, models
+from django.db.models.sql.query import Query
 
 _KEYS_0004 = importlib.import_module(
     "compatriot.people.migrations.0004_statement_level_foreign_keys"
@@ -79,18 +81,28 @@ $$;
 """
 
 
-def _checks(apps, schema_editor) -> list[tuple[str, str]]:
+def _checks(apps, schema_editor, row: str = "") -> list[tuple[str, str]]:
     """The table's CHECK constraints, by name (the order PostgreSQL checks them in), each with
-    Django's SQL for it."""
+    Django's SQL for it; with `row`, its columns are that row's (`NEW."latitude"`)."""
     model = apps.get_model("people", "Person")
+    quote = schema_editor.connection.ops.quote_name
     expected: dict[str, str] = {}
     for field in model._meta.local_concrete_fields:
         check = field.db_check(schema_editor.connection)
         if check:  # PostgreSQL's name for a column's CHECK
-            expected[f"{TABLE}_{field.column}_check"] = check
+            column = quote(field.column)
+            expected[f"{TABLE}_{field.column}_check"] = (
+                check.replace(column, f"{row}.{column}") if row else check
+            )
     for constraint in model._meta.constraints:
-        if hasattr(constraint, "_get_check_sql"):
-            expected[constraint.name] = constraint._get_check_sql(model, schema_editor)
+        if isinstance(constraint, models.CheckConstraint):
+            # CheckConstraint._get_check_sql, its columns qualified by the table's name.
+            query = Query(model=model, alias_cols=bool(row))
+            where = query.build_where(constraint.condition)
+            compiler = query.get_compiler(connection=schema_editor.connection)
+            sql, params = where.as_sql(compiler, schema_editor.connection)
+            sql %= tuple(schema_editor.quote_value(p) for p in params)
+            expected[constraint.name] = sql.replace(f"{quote(TABLE)}.", f"{row}.") if row else sql
     return sorted(expected.items())
 
 
@@ -110,7 +122,7 @@ def _set_check(checks: list[tuple[str, str]], columns: list[str], rows: str = "n
                 DETAIL = format('Failing row contains (%s).', failing),
                 SCHEMA = current_schema, TABLE = '{TABLE}',
                 CONSTRAINT = (ARRAY[{names}])[failed];
-        END IF;"""
+        END IF;"""  # noqa: S608  constants and the model's SQL
 
 
 def _failed_sql(checks: list[tuple[str, str]], columns: list[str]) -> str:
@@ -176,18 +188,20 @@ def _inserted_sql(checks: list[tuple[str, str]], columns: list[str]) -> str:
     return function
 
 
-def _updated_sql(checks: list[tuple[str, str]], columns: list[str]) -> str:
+def _updated_sql(checks: list[tuple[str, str]]) -> str:
+    """An updated row whose check is false: its check_violation. A row-level trigger whose WHEN
+    is the checks (prepared once per statement, as the CHECKs were, and evaluated on each row),
+    so that an UPDATE keeps no copy of its rows; its function runs for a failing row only."""
+    every = " AND ".join(f"({sql})" for _, sql in checks)
     return f"""
 CREATE FUNCTION {TABLE}_checked() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    failed integer;
-    failing text;
-BEGIN{_set_check(checks, columns)}
+BEGIN
+    PERFORM {TABLE}_check_failed(NEW);
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER {TABLE}_checked AFTER UPDATE ON {TABLE}
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_checked();
+    FOR EACH ROW WHEN (NOT ({every})) EXECUTE FUNCTION {TABLE}_checked();
 """
 
 
@@ -206,7 +220,7 @@ def forwards(apps, schema_editor) -> None:
     _KEYS_0004._run(schema_editor, _failed_sql(checks, columns))
     _KEYS_0004._run(schema_editor, _inserted_sql(checks, columns))
     _KEYS_0004._run(schema_editor, f"ALTER FUNCTION {TABLE}_fk_inserted() SET enable_seqscan = off")
-    _KEYS_0004._run(schema_editor, _updated_sql(checks, columns))
+    _KEYS_0004._run(schema_editor, _updated_sql(_checks(apps, schema_editor, row="NEW")))
     for name, _ in checks:
         schema_editor.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
 
