@@ -10,8 +10,9 @@ their evaluation only:
 
 - INSERT: `people_person_fk_inserted` (migrations 0004 to 0012), which already reads the inserted
   rows once (a transition table) to check their keys, also reads the checks' results in that
-  pass, and a statement of more than a few rows (an import's batch) is checked in one query over
-  its rows, before its keys;
+  pass; a statement of more than a few rows (an import's batch) is checked in the filter of the
+  scan that collects its crisis keys, before any key is looked up, where a failing row calls
+  `people_person_check_failed(row)`, which raises its error;
 - UPDATE: `people_person_checked`, AFTER UPDATE FOR EACH ROW WHEN a check is false: the WHEN
   clause costs an UPDATE what the CHECKs cost it (read and planned per statement), and no more.
 
@@ -23,8 +24,10 @@ name, for the first failing row and, in it, the first failing constraint by name
 order). What changes is when it is raised: at the end of the statement, after the row's NOT NULL
 and unique checks and before its keys' checks, so a row that breaks a check and also a NOT NULL
 or a unique key (or, in an UPDATE of several rows, an earlier row's key) is refused for the other
-one first (an IntegrityError all the same). Writers that turn triggers off (`session_replication_role = replica`, DISABLE TRIGGER)
-would skip these checks; nothing in the project does.
+one first (an IntegrityError all the same). Writers that turn triggers off
+(`session_replication_role = replica`, DISABLE TRIGGER) would skip these checks; nothing in the
+project does. The failing row's detail lists the table's columns of this migration: a migration
+that adds a column must replace `people_person_check_failed` too.
 
 The model still declares the constraints, so SQLite (and Django's migration state) keep them; a
 migration that alters or removes one of them must replace these triggers (Django's
@@ -38,9 +41,6 @@ from django.db.models.sql.query import Query
 
 _KEYS_0004 = importlib.import_module(
     "compatriot.people.migrations.0004_statement_level_foreign_keys"
-)
-_ONE_PASS_0008 = importlib.import_module(
-    "compatriot.people.migrations.0008_few_rows_keys_in_one_pass"
 )
 _PROBED_0009 = importlib.import_module(
     "compatriot.people.migrations.0009_key_checks_probe_each_parent"
@@ -146,9 +146,10 @@ $$;
 def _inserted_sql(checks: list[tuple[str, str]], columns: list[str]) -> str:
     """Migration 0009's people_person_fk_inserted with the checks: read in its pass over the
     rows (a row's failing check raised before its keys are looked up), and, for more than a
-    few rows, one query over them before the keys' per-set checks. A key's violation found in
-    the pass first looks for a later row's failing check, which is raised instead, as the
-    CHECK constraints were checked before the keys' statement triggers ran."""
+    few rows, in the scan that collects the crisis keys, before the keys' per-set checks. A
+    key's violation found in the pass first looks for a later row's failing check, which is
+    raised instead, as the CHECK constraints were checked before the keys' statement triggers
+    ran."""
     keys = _KEYS_0004._children()[TABLE]
     function = _PROBED_0009._function(TABLE, keys)
     check = _set_check(checks, columns)
