@@ -187,6 +187,9 @@ class Person(models.Model):
                 condition=Q(merged_into__isnull=False),
             ),
         ]
+        # On PostgreSQL the CHECK constraints below (and `version`'s) are checked by the persons'
+        # statement triggers, not by the table (people migration 0014: a CHECK is read and
+        # planned by every statement); a migration that alters one must replace the triggers.
         constraints = [
             models.UniqueConstraint(
                 # Not partial: NULLs never clash, and ON CONFLICT (bulk import) needs a plain key.
