@@ -90,8 +90,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="at", ordering="id")
     def appended_at(self, entry: AuditEntry) -> dt.datetime:
         """The entry's time, sorted by id: `at` has no index (core migration 0011), and entries
-        are appended in id order, so the chain's order is the order of time (up to appends
-        that ran at the same moment) and the primary key serves it."""
+        are appended in id order, so the chain's order is the order of time (but for appends
+        that waited for the chain's lock together) and the primary key serves it."""
         return entry.at
 
     def has_add_permission(self, request: HttpRequest) -> bool:
