@@ -18,6 +18,11 @@ wrote are read around each statement and printed per person, the median of the r
 sharing their first 32 bits: `normalising.new_id`); `--ids random` makes each one with
 `uuid.uuid4()`, as the importer did before (branch importdb).
 
+`--now` gives the copied persons (`created_at`, `updated_at`) and audit entries (`at`) the time
+of the round, as an import's own rows have (its batch's start), instead of their stored times: an
+index on those columns then takes the batch at its right end, as it does in an import (branch
+idxbrin).
+
 `--variant NAME=SQL` (repeatable; statements separated by `;`) runs SQL at the start of the
 rolled-back transaction, before the COPYs: an index dropped, a trigger disabled or replaced.
 Each round then runs "as is" and every variant on the same rows, in an order that turns from
@@ -29,6 +34,7 @@ rolled back, a round leaves dead index entries behind, so compare within a run, 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import os
 import statistics
@@ -101,8 +107,13 @@ def _new_id(how: str) -> str:
     return _DRAWN.pop()
 
 
+def _now() -> str:
+    """The present time as COPY's text of a timestamptz."""
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
 def _batch(
-    conn: psycopg.Connection[Any], persons: int, offset: int, how: str
+    conn: psycopg.Connection[Any], persons: int, offset: int, how: str, *, now: bool = False
 ) -> list[tuple[str, list]]:
     """The round's rows, by table, ready to COPY back in."""
     ids = [
@@ -115,11 +126,14 @@ def _batch(
     columns = _columns(conn, "people_person")
     at = {name: columns.index(name) for name in ("id", "source_record_id", "household_id")}
     people = _rows(conn, "people_person", "id", ids)
+    stamp = _now()  # one for the batch, as the import's
     for row in people:
         row[at["id"]] = new_id[uuid.UUID(row[at["id"]])]
         row[at["source_record_id"]] = f"{row[at['source_record_id']] or ''}-{offset}"
         row[at["household_id"]] = None
         row[columns.index("relationship")] = ""
+        if now:
+            row[columns.index("created_at")] = row[columns.index("updated_at")] = stamp
     tables: list[tuple[str, list]] = [("people_person", people)]
     for table in _DETAILS:
         names = _columns(conn, table)
@@ -132,7 +146,9 @@ def _batch(
     return tables
 
 
-def _audit(conn: psycopg.Connection[Any], entries: int, offset: int) -> tuple[list[str], list]:
+def _audit(
+    conn: psycopg.Connection[Any], entries: int, offset: int, *, now: bool = False
+) -> tuple[list[str], list]:
     """Stored entries without their ids, chained onto new hashes: the chain's COPY."""
     columns = [c for c in _columns(conn, _AUDIT) if c != "id"]
     select = f"SELECT {', '.join(columns)} FROM {_AUDIT} ORDER BY id OFFSET %s LIMIT %s"  # noqa: S608
@@ -140,10 +156,12 @@ def _audit(conn: psycopg.Connection[Any], entries: int, offset: int) -> tuple[li
     with conn.cursor().copy(query, [offset, entries]) as copy:
         rows = [list(row) for row in copy.rows()]
     previous_at, entry_at = columns.index("previous_hash"), columns.index("entry_hash")
-    previous = os.urandom(32).hex()
+    previous, stamp = os.urandom(32).hex(), _now()
     for row in rows:
         row[previous_at] = previous
         row[entry_at] = previous = hashlib.sha256(os.urandom(16)).hexdigest()
+        if now:
+            row[columns.index("at")] = stamp
     conn.commit()
     return columns, rows
 
@@ -253,6 +271,9 @@ def main() -> None:
     parser.add_argument("--ids", choices=("drawn", "random"), default="drawn")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=SQL")
     parser.add_argument("--vacuum", action="store_true", help="VACUUM the tables after each")
+    parser.add_argument(
+        "--now", action="store_true", help="the copied rows' creation times are the round's"
+    )
     args = parser.parse_args()
     conn = psycopg.connect(dbname=args.database, host=args.host, user=args.user)
     variants = _variants(args.variant)
@@ -260,8 +281,8 @@ def main() -> None:
     look_ups: list[float] = []
     for number in range(args.rounds):
         offset = number * args.persons
-        tables = _batch(conn, args.persons, offset, args.ids)
-        audit = _audit(conn, args.persons, offset)
+        tables = _batch(conn, args.persons, offset, args.ids, now=args.now)
+        audit = _audit(conn, args.persons, offset, now=args.now)
         names = list(variants)
         turn = number % len(names)
         for name in names[turn:] + names[:turn]:
