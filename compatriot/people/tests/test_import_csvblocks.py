@@ -4,6 +4,7 @@ numbers and unreadable rows that one reader over the whole file gives."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from compatriot.people.imports.csvblocks import RawRows, parse_raw
 from compatriot.people.imports.normalising import (
     ChunkTask,
     NormalisedChunk,
+    PersonRecord,
     RowKey,
     normalise_chunk,
 )
@@ -149,6 +151,21 @@ def test_a_chunk_crosses_processes_whole() -> None:
     assert copied == chunk
     assert all(type(key) is RowKey for key in copied.keys)
     assert pickle.loads(pickle.dumps(NormalisedChunk())) == NormalisedChunk()  # noqa: S301
+    # Detail rows, a NUL and a pickle opcode in the bytes, a key without its household twice.
+    chunk.need_rows = [(b"\x00(", b"."), ()]
+    chunk.keys.append(RowKey(6, "c", "s3", None))
+    chunk.person_rows.append(b"z")
+    chunk.need_rows.append((b"q",))
+    copied = pickle.loads(pickle.dumps(chunk))  # noqa: S301
+    assert copied == chunk
+    # A chunk of records (the ORM's path) is pickled with pickle's memo, as before.
+    records = NormalisedChunk(
+        keys=[RowKey(2, "a", "s1", None)],
+        records=[PersonRecord._make([*range(10), dt.date(1990, 1, 2), *range(18)])],
+    )
+    copied = pickle.loads(pickle.dumps(records))  # noqa: S301
+    assert copied == records
+    assert type(copied.records[0]) is PersonRecord
 
 
 @pytest.mark.usefixtures("small_fields")
