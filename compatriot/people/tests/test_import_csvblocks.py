@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compatriot.people.imports.columns import Header, Rejection, is_hashtag_row
-from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.csvblocks import RawRows, _is_raw, parse_raw
 from compatriot.people.imports.normalising import (
     ChunkTask,
     NormalisedChunk,
@@ -179,3 +179,13 @@ def test_a_raw_chunk_reports_its_unreadable_records_once_its_rows_are_read() -> 
     assert chunk.unreadable == parse_raw(RawRows(data, 5, 3)).unreadable
     assert [rejection.line for rejection in chunk.unreadable] == [6]
     assert [key.line for key in chunk.keys] == [5, 7]
+
+
+@given(
+    st.lists(st.sampled_from([b"a", b",", b"\r", b"\n", b"\r\n", b'"', b"\xd0\x99"]), max_size=30)
+)
+def test_a_block_is_raw_when_no_quote_nor_lone_carriage_return_is_in_it(pieces):
+    data = b"".join(pieces)
+    # The first definition: every carriage return starts a CRLF.
+    expected = b'"' not in data and data.count(b"\r") == data.count(b"\r\n")
+    assert _is_raw(data) == expected
