@@ -33,6 +33,7 @@ from compatriot.people.imports.pipeline import CHUNK_ROWS, Block, normalised_chu
 from compatriot.people.imports.reading import open_table
 from compatriot.people.imports.storage import PostgresStorage
 from compatriot.people.imports.storage_orm import OrmStorage
+from compatriot.people.imports.worker import YOUNG_THRESHOLD
 from compatriot.people.registrations import persons_registered
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -153,14 +154,22 @@ def _heap_frozen() -> Iterator[None]:
     collect the oldest generation every few seconds, and each walk of the whole heap found
     nothing to free (docs/benchmarks.md, branch importpg2); unfrozen afterwards, they are
     collected as before. A process that froze its own heap (as the normalising workers do) is
-    left as it is: unfreezing would undo its choice."""
+    left as it is: unfreezing would undo its choice.
+
+    While it runs, a young collection comes after `YOUNG_THRESHOLD` new containers rather than
+    700, as in the workers: the chunks and batches in flight (tuples of rows, keys, audit items)
+    were walked by every collection of each generation, ~2 µs per row in the importing process
+    (docs/benchmarks.md, branch importwk6)."""
     if gc.get_freeze_count():
         yield
         return
     gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 

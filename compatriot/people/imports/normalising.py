@@ -8,7 +8,9 @@ thousand rows, in worker processes for big files (see `pipeline`).
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -131,16 +133,34 @@ class NormalisedChunk:
     # A chunk crosses from a worker to the importer. Pickled one by one, its keys cost the
     # worker ~4 µs per row (a named tuple goes through `__reduce_ex__` and `__getnewargs__`)
     # and the importer ~1.6 to unpickle: they travel as four columns instead (~0.8 in all).
-    def __getstate__(self) -> dict[str, Any]:
+    # The rest of it (COPY rows: bytes in lists and tuples, no object shared) is pickled on its
+    # own without pickle's memo, which cost the worker an entry per object (~6 per row): 1.25
+    # -> 0.86 µs per row, and no more to unpickle (docs/benchmarks.md, branch importwk6).
+    # Records (the ORM's path) hold dates and named tuples, whose classes the memo spares
+    # repeating: they are pickled as before.
+    def __reduce__(self) -> tuple[Callable[[Any], NormalisedChunk], tuple[Any]]:
         state = dict(self.__dict__)
         state["keys"] = [list(column) for column in zip(*self.keys, strict=True)]
-        return state
+        if self.records:
+            return _chunk_of_state, (state,)
+        stream = io.BytesIO()
+        pickler = pickle.Pickler(stream, pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True  # no memo: the state holds no cycle, and nothing shared
+        pickler.dump(state)
+        return _chunk_of_data, (stream.getvalue(),)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        columns = state.pop("keys")
-        # Made by `tuple.__new__` over the rows in C: no Python step per row.
-        state["keys"] = list(map(tuple.__new__, repeat(RowKey), zip(*columns, strict=True)))
-        self.__dict__.update(state)
+
+def _chunk_of_state(state: dict[str, Any]) -> NormalisedChunk:
+    chunk = NormalisedChunk.__new__(NormalisedChunk)
+    columns = state.pop("keys")
+    # Made by `tuple.__new__` over the rows in C: no Python step per row.
+    state["keys"] = list(map(tuple.__new__, repeat(RowKey), zip(*columns, strict=True)))
+    chunk.__dict__.update(state)
+    return chunk
+
+
+def _chunk_of_data(data: bytes) -> NormalisedChunk:
+    return _chunk_of_state(pickle.loads(data))  # noqa: S301  a worker's own chunk
 
 
 @dataclass(frozen=True)
@@ -524,6 +544,30 @@ def detail_copy_rows(
 _HOUSEHOLD = PersonRecord._fields.index("household_ref") - 2
 
 
+# A process's shortcut per header, kept from chunk to chunk: made per chunk, its caches of the
+# details' raw cells started cold each time (the bench's needs cells: ~500 distinct in each chunk
+# of 2,000 rows, 18,000 in the whole file), and each miss costs a few Python calls. Bounded by
+# clearing; cleared with the details' cache (`clear_caches`).
+_SHORTCUTS: dict[tuple[tuple[str, int], ...], CellsShortcut] = {}
+_SHORTCUTS_LIMIT = 16
+
+
+def _shortcut(header: Header) -> CellsShortcut:
+    key = tuple(header.positions.items())
+    found = _SHORTCUTS.get(key)
+    if found is None:
+        if len(_SHORTCUTS) >= _SHORTCUTS_LIMIT:
+            _SHORTCUTS.clear()
+        found = _SHORTCUTS[key] = CellsShortcut(header, _details_stored)
+    return found
+
+
+def clear_caches() -> None:
+    """Forget the details validated so far and the shortcuts' cells (tests start cold)."""
+    _DETAILS_CACHE.clear()
+    _SHORTCUTS.clear()
+
+
 def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
     """Validate and shape one chunk of numbered rows. Runs in a worker process."""
     rows: Iterable[tuple[int, list[str]]] = task.rows
@@ -532,7 +576,7 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
         rows, unreadable = raw_records(task.raw)  # `unreadable` fills as `rows` are read
     chunk = NormalisedChunk(unreadable=unreadable)
     read = RowReader(task.header)
-    quick = CellsShortcut(task.header, _details_stored)
+    quick = _shortcut(task.header)
     keys, rejected, records = chunk.keys, chunk.rejected, chunk.records
     person_rows = chunk.person_rows
     vulnerability_rows, need_rows, consent_rows = (

@@ -22,7 +22,10 @@ from compatriot.core.errors import InvalidInputError
 from compatriot.people.imports.columns import Header, HeaderError, Rejection, is_hashtag_row
 from compatriot.people.imports.csvblocks import ParsedRows, RawRows, blocks, records
 
-_BLOCK = 1 << 20
+# The UTF-8 check's reads: each block's decoded text is made and dropped, and 1 MiB blocks (the
+# text 1 to 4 MiB) cost a third more than 256 KiB ones (0.40 against 0.27 s for the bench's
+# 1,180,871 rows, 318 MiB, before the import starts; docs/benchmarks.md, branch importwk6).
+_BLOCK = 1 << 18
 # A header line longer than this is read by the one-reader path (no file needs one this long).
 _HEADER_LINE_LIMIT = 1 << 16
 

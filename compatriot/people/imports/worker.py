@@ -11,7 +11,7 @@ import os
 
 import django
 
-_YOUNG_THRESHOLD = 20_000
+YOUNG_THRESHOLD = 20_000
 
 
 def setup() -> None:
@@ -26,4 +26,4 @@ def setup() -> None:
     # times less often, and each collection walks what the chunks keep alive (their results,
     # the caches' growth). Measured: the collector's share of a worker 1.4 -> 0.2 µs per row
     # (docs/benchmarks.md, branch importwk4); a young generation costs at most a few MB more.
-    gc.set_threshold(_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])

@@ -22,6 +22,7 @@ from compatriot.core.viewer import Viewer
 from compatriot.people.imports import pipeline
 from compatriot.people.imports.columns import COLUMNS
 from compatriot.people.imports.importer import import_rows
+from compatriot.people.imports.worker import YOUNG_THRESHOLD
 from compatriot.people.models import Consent, Household, Need, Person, Vulnerability
 
 GOOD = {
@@ -466,21 +467,25 @@ def test_import_rows_in_worker_processes(monkeypatch, crisis, member, org_a):
 
 def test_the_heap_is_frozen_while_importing_and_unfrozen_after(crisis, member, org_a):
     """The objects that exist before an import are kept out of the collector's full collections
-    while it runs (importer `_heap_frozen`), and given back to it afterwards, even on failure."""
+    while it runs (importer `_heap_frozen`), and given back to it afterwards, even on failure;
+    so is the young generation's threshold (raised while it runs)."""
     actor = Viewer(member.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
     gc.unfreeze()  # as in a process that froze nothing
-    seen: list[int] = []
+    thresholds = gc.get_threshold()
+    seen: list[tuple[int, int]] = []
 
     def progress(rows: int) -> None:
-        seen.append(gc.get_freeze_count())
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
         raise RuntimeError("stopped by the test")
 
     with pytest.raises(RuntimeError, match="stopped by the test"):
         import_rows(actor, crisis_id=crisis.id, rows=[GOOD], progress=progress)
 
     assert seen
-    assert seen[0] > 0
+    assert seen[0][0] > 0
+    assert seen[0][1] == YOUNG_THRESHOLD
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
 
 
 def test_a_heap_frozen_by_its_process_stays_frozen(crisis, member, org_a):

@@ -4,6 +4,7 @@ numbers and unreadable rows that one reader over the whole file gives."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compatriot.people.imports.columns import Header, Rejection, is_hashtag_row
-from compatriot.people.imports.csvblocks import RawRows, parse_raw
+from compatriot.people.imports.csvblocks import RawRows, _is_raw, parse_raw
 from compatriot.people.imports.normalising import (
     ChunkTask,
     NormalisedChunk,
+    PersonRecord,
     RowKey,
     normalise_chunk,
 )
@@ -149,6 +151,21 @@ def test_a_chunk_crosses_processes_whole() -> None:
     assert copied == chunk
     assert all(type(key) is RowKey for key in copied.keys)
     assert pickle.loads(pickle.dumps(NormalisedChunk())) == NormalisedChunk()  # noqa: S301
+    # Detail rows, a NUL and a pickle opcode in the bytes, a key without its household twice.
+    chunk.need_rows = [(b"\x00(", b"."), ()]
+    chunk.keys.append(RowKey(6, "c", "s3", None))
+    chunk.person_rows.append(b"z")
+    chunk.need_rows.append((b"q",))
+    copied = pickle.loads(pickle.dumps(chunk))  # noqa: S301
+    assert copied == chunk
+    # A chunk of records (the ORM's path) is pickled with pickle's memo, as before.
+    records = NormalisedChunk(
+        keys=[RowKey(2, "a", "s1", None)],
+        records=[PersonRecord._make([*range(10), dt.date(1990, 1, 2), *range(18)])],
+    )
+    copied = pickle.loads(pickle.dumps(records))  # noqa: S301
+    assert copied == records
+    assert type(copied.records[0]) is PersonRecord
 
 
 @pytest.mark.usefixtures("small_fields")
@@ -162,3 +179,13 @@ def test_a_raw_chunk_reports_its_unreadable_records_once_its_rows_are_read() -> 
     assert chunk.unreadable == parse_raw(RawRows(data, 5, 3)).unreadable
     assert [rejection.line for rejection in chunk.unreadable] == [6]
     assert [key.line for key in chunk.keys] == [5, 7]
+
+
+@given(
+    st.lists(st.sampled_from([b"a", b",", b"\r", b"\n", b"\r\n", b'"', b"\xd0\x99"]), max_size=30)
+)
+def test_a_block_is_raw_when_no_quote_nor_lone_carriage_return_is_in_it(pieces):
+    data = b"".join(pieces)
+    # The first definition: every carriage return starts a CRLF.
+    expected = b'"' not in data and data.count(b"\r") == data.count(b"\r\n")
+    assert _is_raw(data) == expected

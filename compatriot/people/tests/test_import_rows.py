@@ -148,7 +148,7 @@ def _reference(line: int, cells: dict[str, str]) -> PersonRecord | Rejection:
 
 @pytest.fixture(autouse=True)
 def _cold_caches() -> None:
-    normalising._DETAILS_CACHE.clear()
+    normalising.clear_caches()
 
 
 @pytest.mark.parametrize("names", HEADERS)

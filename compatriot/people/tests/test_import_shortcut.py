@@ -113,7 +113,7 @@ def rows(draw: Any) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def _cold_caches() -> None:
-    normalising._DETAILS_CACHE.clear()
+    normalising.clear_caches()
 
 
 @MANY
@@ -290,3 +290,15 @@ def test_the_cells_shortcut_leaves_rows_the_normaliser_refuses_as_a_whole():
     assert CELLS(_row({**BASE, "consent": "registration", "sharing_partner_kinds": "ngo"})) is None
     assert CELLS(_row({**BASE, "given_name": "Щ" * 60})) is None
     assert CELLS(_row({**BASE, "given_name": "Щ" * 40})) is not None
+
+
+def test_a_process_keeps_one_cells_shortcut_per_header_from_chunk_to_chunk():
+    # Its caches of the details' cells then last the import (`normalising._shortcut`).
+    kept = normalising._shortcut(HEADER)
+    assert normalising._shortcut(Header.parse(list(HEADER.positions))) is kept
+    assert normalising._shortcut(PARTIAL) is not kept
+    assert normalising._shortcut(PARTIAL)(_cells_of(BASE, PARTIAL, " ")) == _through_the_reader(
+        _cells_of(BASE, PARTIAL, " "), PARTIAL
+    )
+    normalising.clear_caches()
+    assert normalising._shortcut(HEADER) is not kept
