@@ -33,6 +33,8 @@ from django.utils.functional import Promise
 from psycopg import adapt
 from psycopg.types.json import Jsonb
 
+from compatriot.core.literals import Literals
+
 M = TypeVar("M", bound=Model)
 Statement = tuple[str, list[Any]]
 
@@ -355,55 +357,145 @@ def statements_together(
 
 
 def binder(cursor: Any, *, untyped: bool = False) -> Callable[[str, Sequence[Any]], str]:
-    """`cursor.mogrify` for several statements: psycopg's own binding, each statement's text as
-    `mogrify` gives it, with one `Transformer` for all of them.
-
-    `ClientCursor.mogrify` makes a new Transformer on every call, so each statement looked up
-    and built its dumpers and its types' names (`::uuid`, `::timestamptz`) anew; psycopg itself
-    binds all the parameters of a query, and the rows of an `executemany`, with one
-    (docs/benchmarks.md, branch apisrv2). Other cursors keep their `mogrify`.
+    """`cursor.mogrify` for several statements: each statement's text exactly as `mogrify` gives
+    it. Other cursors keep their `mogrify`.
 
     `untyped`: uuid and jsonb values go as plain literals ('...' where psycopg wrote '...'::uuid),
     for statements that give every value its type (`statements_together`): the function's
     parameter or the column gives it, through the same input function, where each cast cost the
     backend a look-up of the type's name (docs/benchmarks.md, branch apifn). psycopg's other
-    dumpers of this kind (date, datetime) are C types that cannot be derived from."""
+    dumpers of this kind (date, datetime) are C types that cannot be derived from. Such
+    statements' values of the common types are written by core.literals (the same text, checked
+    against psycopg once per connection) into the statement's text split once at its
+    placeholders; any other value, and any statement with another `%` than `%s` or whose
+    parameters do not match its placeholders, is bound by psycopg (docs/benchmarks.md, branch
+    apibind).
+
+    psycopg's binding is `mogrify`'s with one `Transformer` for all the statements:
+    `ClientCursor.mogrify` makes a new Transformer on every call, so each statement looked up
+    and built its dumpers and its types' names (`::uuid`, `::timestamptz`) anew; psycopg itself
+    binds all the parameters of a query, and the rows of an `executemany`, with one
+    (docs/benchmarks.md, branch apisrv2)."""
     raw = cursor.cursor  # Django's wrapper around psycopg's cursor
     if not isinstance(raw, psycopg.ClientCursor):
         return cast(Callable[[str, Sequence[Any]], str], cursor.mogrify)
-    # What mogrify does (psycopg 3.3, client_cursor.py), the Transformer made once.
-    transformer = adapt.Transformer(_Untyped(raw.connection) if untyped else raw)
+    connection = raw.connection
+    adapters, literals = _untyped(connection) if untyped else (None, None)
+    # What mogrify does (psycopg 3.3, client_cursor.py), the Transformer made once, when needed.
     query_class = raw._query_cls
+    made: list[Any] = []
+
+    def transformer() -> Any:
+        if not made:
+            made.append(adapt.Transformer(_Untyped(connection, adapters) if untyped else raw))
+        return made[0]
+
+    def mogrify(sql: str, params: Sequence[Any]) -> str:
+        query = query_class(transformer())
+        query.convert(sql, params)
+        return cast(bytes, query.query).decode(transformer().encoding)
+
+    if literals is None or not literals.by_type:  # none agreed with psycopg (or not UTF-8)
+        return mogrify
+    return _literal_binder(literals, transformer, mogrify)
+
+
+def _literal_binder(
+    literals: Literals, transformer: Callable[[], Any], mogrify: Callable[[str, Sequence[Any]], str]
+) -> Callable[[str, Sequence[Any]], str]:
+    """`binder`'s binding of untyped statements: the literals written by `literals` where it has
+    a function for the value's type, by `transformer()` (psycopg) for the others, and a
+    statement psycopg's parser must read by `mogrify`."""
+    by_type, lists = literals.by_type, literals.lists
+
+    def literal(value: Any) -> str:
+        """psycopg's literal of one value."""
+        if type(value) is list and all(type(item) is str for item in value):
+            key = tuple(value)
+            if key not in lists:
+                if len(lists) >= _LISTS_KEPT:
+                    lists.clear()
+                lists[key] = bytes(transformer().as_literal(value)).decode("utf-8")
+            return lists[key]
+        return bytes(transformer().as_literal(value)).decode("utf-8")
 
     def bind(sql: str, params: Sequence[Any]) -> str:
-        query = query_class(transformer)
-        query.convert(sql, params)
-        return cast(bytes, query.query).decode(transformer.encoding)
+        if (
+            type(params) not in _SEQUENCES
+            or type(sql) is not str
+            or _placeholders(sql) != len(params)
+        ):
+            return mogrify(sql, params)
+        # Plain text, most of the values, is written here; every other value by its function.
+        written = [
+            "'" + value + "'"
+            if type(value) is str and "'" not in value and "\\" not in value and "\x00" not in value
+            else by_type.get(type(value), _declined)(value)
+            for value in params
+        ]
+        if None in written:  # psycopg's, for the values no function wrote
+            written = [
+                literal(value) if text is None else text
+                for value, text in zip(params, written)  # noqa: B905  the same length
+            ]
+        return sql % tuple(written)  # every % of it a %s: the literals in their places
 
     return bind
 
 
-_UNTYPED: WeakKeyDictionary[Any, adapt.AdaptersMap] = WeakKeyDictionary()
+_SEQUENCES = (list, tuple)
+_LISTS_KEPT = 64
+_PLACEHOLDERS: dict[str, int] = {}
+_PLACEHOLDERS_KEPT = 1024
+
+
+def _placeholders(sql: str) -> int:
+    """How many `%s` placeholders `sql` has, or -1 if it has any other `%` (a literal `%%`, a
+    named placeholder...), which psycopg's parser is left to read."""
+    count = _PLACEHOLDERS.get(sql)
+    if count is None:
+        count = sql.count("%s")
+        if sql.count("%") != count:
+            count = -1
+        if len(_PLACEHOLDERS) >= _PLACEHOLDERS_KEPT:
+            _PLACEHOLDERS.clear()
+        _PLACEHOLDERS[sql] = count
+    return count
+
+
+def _declined(value: Any) -> None:
+    """No function of core.literals for this type: psycopg writes it."""
+
+
+_UNTYPED: WeakKeyDictionary[Any, tuple[adapt.AdaptersMap, Literals]] = WeakKeyDictionary()
+
+
+def _untyped(connection: Any) -> tuple[adapt.AdaptersMap, Literals]:
+    """A connection's adapters, but for uuid and jsonb values, whose dumpers are the
+    connection's with no type (psycopg writes a cast only after the literal of a typed value),
+    and the core.literals functions that write what a Transformer of them writes. Made once per
+    connection."""
+    found = _UNTYPED.get(connection)
+    if found is None:
+        adapters = adapt.AdaptersMap(connection.adapters)
+        for kind in (UUID, Jsonb):
+            dumper = adapters.get_dumper(kind, adapt.PyFormat.TEXT)
+            try:
+                untyped = type(f"Untyped{dumper.__name__}", (dumper,), {"oid": 0})
+            except TypeError:  # a C type (as psycopg's date dumper): its casts stay
+                continue
+            adapters.register_dumper(kind, untyped)
+        literals = Literals(adapt.Transformer(_Untyped(connection, adapters)))
+        found = _UNTYPED[connection] = (adapters, literals)
+    return found
 
 
 class _Untyped:
-    """A connection's adapters (as the psycopg context of a Transformer), but for uuid and jsonb
-    values, whose dumpers are the connection's with no type: psycopg writes a cast only after
-    the literal of a typed value. Made once per connection."""
+    """The psycopg context of a Transformer with a connection's untyped adapters (`_untyped`)."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, adapters: adapt.AdaptersMap) -> None:
         self.connection = connection
-        if connection not in _UNTYPED:
-            adapters = adapt.AdaptersMap(connection.adapters)
-            for kind in (UUID, Jsonb):
-                dumper = adapters.get_dumper(kind, adapt.PyFormat.TEXT)
-                try:
-                    untyped = type(f"Untyped{dumper.__name__}", (dumper,), {"oid": 0})
-                except TypeError:  # a C type (as psycopg's date dumper): its casts stay
-                    continue
-                adapters.register_dumper(kind, untyped)
-            _UNTYPED[connection] = adapters
-        self.adapters = _UNTYPED[connection]
+        self.adapters = adapters
 
 
 def after_commit_rows(cursor: Any, count: int) -> list[Any]:
