@@ -387,7 +387,8 @@ def binder(cursor: Any, *, untyped: bool = False) -> Callable[[str, Sequence[Any
 
     def transformer() -> Any:
         if not made:
-            made.append(adapt.Transformer(_Untyped(connection, adapters) if untyped else raw))
+            context = raw if adapters is None else _Untyped(connection, adapters)
+            made.append(adapt.Transformer(context))
         return made[0]
 
     def mogrify(sql: str, params: Sequence[Any]) -> str:

@@ -56,7 +56,7 @@ def _untyped_mogrify(cursor: Any, sql: str, params: list[Any]) -> str:
 
 def test_every_function_agrees_with_psycopg_on_this_connection() -> None:
     raw = _raw_connection()
-    adapters, checked = statements._untyped(raw)
+    _, checked = statements._untyped(raw)
     assert set(checked.by_type) == set(CANDIDATES)
 
 
@@ -134,8 +134,9 @@ def test_a_list_of_text_is_written_as_psycopg_writes_it_each_time() -> None:
             for value in [["open", "possible_match"], ["open"], ["a b", "c,d", 'e"f'], [], ["x"]]:
                 expected = _untyped_mogrify(cursor, "SELECT %s", [list(value)])
                 assert bind("SELECT %s", [list(value)]) == expected
-            for value in [[1, 2], ["a", None], [uuid.UUID(int=1)], [["a"], ["b"]]]:
-                assert bind("SELECT %s", [value]) == _untyped_mogrify(cursor, "SELECT %s", [value])
+            others: list[Any] = [[1, 2], ["a", None], [uuid.UUID(int=1)], [["a"], ["b"]]]
+            for other in others:
+                assert bind("SELECT %s", [other]) == _untyped_mogrify(cursor, "SELECT %s", [other])
 
 
 def test_the_candidates_cover_the_writes_values() -> None:
