@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from functools import cache
 from json.encoder import encode_basestring_ascii  # the C one where there is one
 from typing import Any, NamedTuple, TypeVar, cast
@@ -23,7 +24,17 @@ from weakref import WeakKeyDictionary
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
-from django.db.models import CharField, Field, JSONField, Model, TextField
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    JSONField,
+    Model,
+    TextField,
+    UUIDField,
+)
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 
@@ -46,6 +57,8 @@ class _Insert(NamedTuple):
     sql: str
     fields: list[Field]  # its columns, in order
     keeps_text: list[bool]  # per field: `_keeps_text`
+    # per field: the one type (uuid, an aware datetime) whose values it sends as they are, or None
+    same: list[type | None]
     prepares: list[Callable[[Any, Any], Any]]  # per field: its get_db_prep_save
 
 
@@ -68,6 +81,39 @@ def _keeps_text(field: Field) -> bool:
             (TextField.get_prep_value, TextField.to_python),
         }
     )
+
+
+def _sends_as_is(field: Field, connection: Any) -> type | None:
+    """The type whose values (exact, and for datetimes with UTC's tzinfo, as `timezone.now()`
+    gives) the field's get_db_prep_save() returns as they are on this connection, or None:
+
+    - a UUIDField that overrides none of the conversion, on a database with a uuid type:
+      Field.get_db_prep_save -> UUIDField.get_db_prep_value returns a UUID as it is;
+    - a DateTimeField likewise: its get_prep_value (Field's lazy-string cast, then to_python,
+      which returns a datetime as it is, and the naive check) returns an aware datetime as it
+      is, and the backend's adapt_datetimefield_value is PostgreSQL's, which returns it;
+    - a ForeignKey: its get_db_prep_save hands any value but None and "" to its target's."""
+    kind = type(field)
+    if isinstance(field, ForeignKey) and kind.get_db_prep_save is ForeignKey.get_db_prep_save:
+        return _sends_as_is(field.target_field, connection)
+    if kind.get_db_prep_save is not Field.get_db_prep_save:
+        return None
+    if (
+        kind.get_db_prep_value is UUIDField.get_db_prep_value
+        and kind.to_python is UUIDField.to_python
+        and connection.features.has_native_uuid_field
+    ):
+        return UUID
+    if (
+        kind.get_db_prep_value is DateTimeField.get_db_prep_value
+        and kind.get_prep_value is DateTimeField.get_prep_value
+        and kind.to_python is DateTimeField.to_python
+        and connection.vendor == "postgresql"
+        and type(connection.ops).adapt_datetimefield_value
+        is PostgresOperations.adapt_datetimefield_value
+    ):
+        return datetime
+    return None
 
 
 def _statement(model: type[Model], connection: Any) -> _Insert | None:
@@ -93,6 +139,7 @@ def _statement(model: type[Model], connection: Any) -> _Insert | None:
             sql,
             fields,
             [_keeps_text(field) for field in fields],
+            [_sends_as_is(field, connection) for field in fields],
             [
                 _with_json_text(field.get_db_prep_save)
                 if isinstance(field, JSONField)
@@ -155,14 +202,21 @@ def _prepared(insert: _Insert, values: Sequence[Any], connection: Any) -> list[A
     Text is most of a row's values: what its fields' conversion would return unchanged is not
     sent through it (about half of the conversion's cost on the write path). A choice (a str
     subclass) is sent as the plain str of its value, the same text: psycopg looks up the adapter
-    of each new type through its bases on every cursor, ~2 µs per choice type per write."""
+    of each new type through its bases on every cursor, ~2 µs per choice type per write.
+    Likewise a uuid, and a datetime of `timezone.now()`, where `_sends_as_is` says the field's
+    conversion returns it as it is (2,200 to 13,800 instructions each: docs/benchmarks.md,
+    branch apibind)."""
     return [
         value
         if keeps and (value is None or type(value) is str)
         else str.__str__(value)
         if keeps and isinstance(value, str) and not isinstance(value, Promise)
+        else value
+        if same is not None and type(value) is same and (same is UUID or value.tzinfo is UTC)
         else prepare(value, connection)
-        for keeps, prepare, value in zip(insert.keeps_text, insert.prepares, values, strict=True)
+        for keeps, same, prepare, value in zip(
+            insert.keeps_text, insert.same, insert.prepares, values, strict=True
+        )
     ]
 
 
