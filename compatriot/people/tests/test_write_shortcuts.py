@@ -293,7 +293,7 @@ def test_values_sent_as_they_are_are_those_the_fields_return_as_they_are() -> No
     """core.statements._sends_as_is: a uuid, and an aware datetime of timezone.now(), skip the
     conversion only where Django's own returns that very value (PostgreSQL; on SQLite a uuid
     becomes its hex and a datetime is adapted, so nothing is skipped there)."""
-    samples = {
+    samples: dict[type, list[Any]] = {
         uuid.UUID: [uuid.uuid4(), uuid.UUID(int=0)],
         dt.datetime: [timezone.now(), dt.datetime(1, 1, 1, tzinfo=dt.UTC)],
     }
