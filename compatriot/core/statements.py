@@ -212,9 +212,7 @@ def _prepared(insert: _Insert, values: Sequence[Any], connection: Any) -> list[A
         else str.__str__(value)
         if keeps and isinstance(value, str) and not isinstance(value, Promise)
         else value
-        if same is not None
-        and type(value) is same
-        and (same is UUID or cast(datetime, value).tzinfo is UTC)
+        if same is not None and type(value) is same and (same is UUID or value.tzinfo is UTC)  # type: ignore[attr-defined]  # a datetime
         else prepare(value, connection)
         for keeps, same, prepare, value in zip(
             insert.keeps_text, insert.same, insert.prepares, values, strict=True
