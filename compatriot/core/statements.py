@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from functools import cache
 from json.encoder import encode_basestring_ascii  # the C one where there is one
 from typing import Any, NamedTuple, TypeVar, cast
@@ -23,7 +24,17 @@ from weakref import WeakKeyDictionary
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
-from django.db.models import CharField, Field, JSONField, Model, TextField
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    JSONField,
+    Model,
+    TextField,
+    UUIDField,
+)
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 
@@ -32,6 +43,8 @@ from django.db.models.signals import post_save, pre_init, pre_save  # noqa: TID2
 from django.utils.functional import Promise
 from psycopg import adapt
 from psycopg.types.json import Jsonb
+
+from compatriot.core.literals import Literals
 
 M = TypeVar("M", bound=Model)
 Statement = tuple[str, list[Any]]
@@ -44,6 +57,8 @@ class _Insert(NamedTuple):
     sql: str
     fields: list[Field]  # its columns, in order
     keeps_text: list[bool]  # per field: `_keeps_text`
+    # per field: the one type (uuid, an aware datetime) whose values it sends as they are, or None
+    same: list[type | None]
     prepares: list[Callable[[Any, Any], Any]]  # per field: its get_db_prep_save
 
 
@@ -66,6 +81,39 @@ def _keeps_text(field: Field) -> bool:
             (TextField.get_prep_value, TextField.to_python),
         }
     )
+
+
+def _sends_as_is(field: Field, connection: Any) -> type | None:
+    """The type whose values (exact, and for datetimes with UTC's tzinfo, as `timezone.now()`
+    gives) the field's get_db_prep_save() returns as they are on this connection, or None:
+
+    - a UUIDField that overrides none of the conversion, on a database with a uuid type:
+      Field.get_db_prep_save -> UUIDField.get_db_prep_value returns a UUID as it is;
+    - a DateTimeField likewise: its get_prep_value (Field's lazy-string cast, then to_python,
+      which returns a datetime as it is, and the naive check) returns an aware datetime as it
+      is, and the backend's adapt_datetimefield_value is PostgreSQL's, which returns it;
+    - a ForeignKey: its get_db_prep_save hands any value but None and "" to its target's."""
+    kind = type(field)
+    if isinstance(field, ForeignKey) and kind.get_db_prep_save is ForeignKey.get_db_prep_save:
+        return _sends_as_is(field.target_field, connection)
+    if kind.get_db_prep_save is not Field.get_db_prep_save:
+        return None
+    if (
+        kind.get_db_prep_value is UUIDField.get_db_prep_value
+        and kind.to_python is UUIDField.to_python
+        and connection.features.has_native_uuid_field
+    ):
+        return UUID
+    if (
+        kind.get_db_prep_value is DateTimeField.get_db_prep_value
+        and kind.get_prep_value is DateTimeField.get_prep_value
+        and kind.to_python is DateTimeField.to_python
+        and connection.vendor == "postgresql"
+        and type(connection.ops).adapt_datetimefield_value
+        is PostgresOperations.adapt_datetimefield_value
+    ):
+        return datetime
+    return None
 
 
 def _statement(model: type[Model], connection: Any) -> _Insert | None:
@@ -91,6 +139,7 @@ def _statement(model: type[Model], connection: Any) -> _Insert | None:
             sql,
             fields,
             [_keeps_text(field) for field in fields],
+            [_sends_as_is(field, connection) for field in fields],
             [
                 _with_json_text(field.get_db_prep_save)
                 if isinstance(field, JSONField)
@@ -153,14 +202,21 @@ def _prepared(insert: _Insert, values: Sequence[Any], connection: Any) -> list[A
     Text is most of a row's values: what its fields' conversion would return unchanged is not
     sent through it (about half of the conversion's cost on the write path). A choice (a str
     subclass) is sent as the plain str of its value, the same text: psycopg looks up the adapter
-    of each new type through its bases on every cursor, ~2 µs per choice type per write."""
+    of each new type through its bases on every cursor, ~2 µs per choice type per write.
+    Likewise a uuid, and a datetime of `timezone.now()`, where `_sends_as_is` says the field's
+    conversion returns it as it is (2,200 to 13,800 instructions each: docs/benchmarks.md,
+    branch apibind)."""
     return [
         value
         if keeps and (value is None or type(value) is str)
         else str.__str__(value)
         if keeps and isinstance(value, str) and not isinstance(value, Promise)
+        else value
+        if same is not None and type(value) is same and (same is UUID or value.tzinfo is UTC)  # type: ignore[attr-defined]  # a datetime
         else prepare(value, connection)
-        for keeps, prepare, value in zip(insert.keeps_text, insert.prepares, values, strict=True)
+        for keeps, same, prepare, value in zip(
+            insert.keeps_text, insert.same, insert.prepares, values, strict=True
+        )
     ]
 
 
@@ -355,55 +411,146 @@ def statements_together(
 
 
 def binder(cursor: Any, *, untyped: bool = False) -> Callable[[str, Sequence[Any]], str]:
-    """`cursor.mogrify` for several statements: psycopg's own binding, each statement's text as
-    `mogrify` gives it, with one `Transformer` for all of them.
-
-    `ClientCursor.mogrify` makes a new Transformer on every call, so each statement looked up
-    and built its dumpers and its types' names (`::uuid`, `::timestamptz`) anew; psycopg itself
-    binds all the parameters of a query, and the rows of an `executemany`, with one
-    (docs/benchmarks.md, branch apisrv2). Other cursors keep their `mogrify`.
+    """`cursor.mogrify` for several statements: each statement's text exactly as `mogrify` gives
+    it. Other cursors keep their `mogrify`.
 
     `untyped`: uuid and jsonb values go as plain literals ('...' where psycopg wrote '...'::uuid),
     for statements that give every value its type (`statements_together`): the function's
     parameter or the column gives it, through the same input function, where each cast cost the
     backend a look-up of the type's name (docs/benchmarks.md, branch apifn). psycopg's other
-    dumpers of this kind (date, datetime) are C types that cannot be derived from."""
+    dumpers of this kind (date, datetime) are C types that cannot be derived from. Such
+    statements' values of the common types are written by core.literals (the same text, checked
+    against psycopg once per connection) into the statement's text split once at its
+    placeholders; any other value, and any statement with another `%` than `%s` or whose
+    parameters do not match its placeholders, is bound by psycopg (docs/benchmarks.md, branch
+    apibind).
+
+    psycopg's binding is `mogrify`'s with one `Transformer` for all the statements:
+    `ClientCursor.mogrify` makes a new Transformer on every call, so each statement looked up
+    and built its dumpers and its types' names (`::uuid`, `::timestamptz`) anew; psycopg itself
+    binds all the parameters of a query, and the rows of an `executemany`, with one
+    (docs/benchmarks.md, branch apisrv2)."""
     raw = cursor.cursor  # Django's wrapper around psycopg's cursor
     if not isinstance(raw, psycopg.ClientCursor):
         return cast(Callable[[str, Sequence[Any]], str], cursor.mogrify)
-    # What mogrify does (psycopg 3.3, client_cursor.py), the Transformer made once.
-    transformer = adapt.Transformer(_Untyped(raw.connection) if untyped else raw)
+    connection = raw.connection
+    adapters, literals = _untyped(connection) if untyped else (None, None)
+    # What mogrify does (psycopg 3.3, client_cursor.py), the Transformer made once, when needed.
     query_class = raw._query_cls
+    made: list[Any] = []
+
+    def transformer() -> Any:
+        if not made:
+            context = raw if adapters is None else _Untyped(connection, adapters)
+            made.append(adapt.Transformer(context))
+        return made[0]
+
+    def mogrify(sql: str, params: Sequence[Any]) -> str:
+        query = query_class(transformer())
+        query.convert(sql, params)
+        return cast(bytes, query.query).decode(transformer().encoding)
+
+    if literals is None or not literals.by_type:  # none agreed with psycopg (or not UTF-8)
+        return mogrify
+    return _literal_binder(literals, transformer, mogrify)
+
+
+def _literal_binder(
+    literals: Literals, transformer: Callable[[], Any], mogrify: Callable[[str, Sequence[Any]], str]
+) -> Callable[[str, Sequence[Any]], str]:
+    """`binder`'s binding of untyped statements: the literals written by `literals` where it has
+    a function for the value's type, by `transformer()` (psycopg) for the others, and a
+    statement psycopg's parser must read by `mogrify`."""
+    by_type, lists = literals.by_type, literals.lists
+
+    def literal(value: Any) -> str:
+        """psycopg's literal of one value."""
+        if type(value) is list and all(type(item) is str for item in value):
+            key = tuple(value)
+            if key not in lists:
+                if len(lists) >= _LISTS_KEPT:
+                    lists.clear()
+                lists[key] = bytes(transformer().as_literal(value)).decode("utf-8")
+            return lists[key]
+        return bytes(transformer().as_literal(value)).decode("utf-8")
 
     def bind(sql: str, params: Sequence[Any]) -> str:
-        query = query_class(transformer)
-        query.convert(sql, params)
-        return cast(bytes, query.query).decode(transformer.encoding)
+        if (
+            type(params) not in _SEQUENCES
+            or type(sql) is not str
+            or _placeholders(sql) != len(params)
+        ):
+            return mogrify(sql, params)
+        # Plain text, most of the values, is written here; every other value by its function.
+        written = [
+            "'" + value + "'"
+            if type(value) is str and "'" not in value and "\\" not in value and "\x00" not in value
+            else by_type.get(type(value), _declined)(value)
+            for value in params
+        ]
+        if None in written:  # psycopg's, for the values no function wrote
+            written = [
+                literal(value) if text is None else text
+                for value, text in zip(params, written)  # noqa: B905  the same length
+            ]
+        return sql % tuple(written)  # every % of it a %s: the literals in their places
 
     return bind
 
 
-_UNTYPED: WeakKeyDictionary[Any, adapt.AdaptersMap] = WeakKeyDictionary()
+_SEQUENCES = (list, tuple)
+_LISTS_KEPT = 64
+_PLACEHOLDERS: dict[str, int] = {}
+_PLACEHOLDERS_KEPT = 1024
+
+
+def _placeholders(sql: str) -> int:
+    """How many `%s` placeholders `sql` has, or -1 if it has any other `%` (a literal `%%`, a
+    named placeholder...), which psycopg's parser is left to read."""
+    count = _PLACEHOLDERS.get(sql)
+    if count is None:
+        count = sql.count("%s")
+        if sql.count("%") != count:
+            count = -1
+        if len(_PLACEHOLDERS) >= _PLACEHOLDERS_KEPT:
+            _PLACEHOLDERS.clear()
+        _PLACEHOLDERS[sql] = count
+    return count
+
+
+def _declined(value: Any) -> None:
+    """No function of core.literals for this type: psycopg writes it."""
+
+
+_UNTYPED: WeakKeyDictionary[Any, tuple[adapt.AdaptersMap, Literals]] = WeakKeyDictionary()
+
+
+def _untyped(connection: Any) -> tuple[adapt.AdaptersMap, Literals]:
+    """A connection's adapters, but for uuid and jsonb values, whose dumpers are the
+    connection's with no type (psycopg writes a cast only after the literal of a typed value),
+    and the core.literals functions that write what a Transformer of them writes. Made once per
+    connection."""
+    found = _UNTYPED.get(connection)
+    if found is None:
+        adapters = adapt.AdaptersMap(connection.adapters)
+        for kind in (UUID, Jsonb):
+            dumper = adapters.get_dumper(kind, adapt.PyFormat.TEXT)
+            try:
+                untyped = type(f"Untyped{dumper.__name__}", (dumper,), {"oid": 0})
+            except TypeError:  # a C type (as psycopg's date dumper): its casts stay
+                continue
+            adapters.register_dumper(kind, untyped)
+        literals = Literals(adapt.Transformer(_Untyped(connection, adapters)))
+        found = _UNTYPED[connection] = (adapters, literals)
+    return found
 
 
 class _Untyped:
-    """A connection's adapters (as the psycopg context of a Transformer), but for uuid and jsonb
-    values, whose dumpers are the connection's with no type: psycopg writes a cast only after
-    the literal of a typed value. Made once per connection."""
+    """The psycopg context of a Transformer with a connection's untyped adapters (`_untyped`)."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, adapters: adapt.AdaptersMap) -> None:
         self.connection = connection
-        if connection not in _UNTYPED:
-            adapters = adapt.AdaptersMap(connection.adapters)
-            for kind in (UUID, Jsonb):
-                dumper = adapters.get_dumper(kind, adapt.PyFormat.TEXT)
-                try:
-                    untyped = type(f"Untyped{dumper.__name__}", (dumper,), {"oid": 0})
-                except TypeError:  # a C type (as psycopg's date dumper): its casts stay
-                    continue
-                adapters.register_dumper(kind, untyped)
-            _UNTYPED[connection] = adapters
-        self.adapters = _UNTYPED[connection]
+        self.adapters = adapters
 
 
 def after_commit_rows(cursor: Any, count: int) -> list[Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -17,7 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from compatriot.core.models import Crisis
-from compatriot.core.statements import _keeps_text, insert_row, insert_statement, new_row
+from compatriot.core.statements import (
+    _keeps_text,
+    _prepared,
+    _sends_as_is,
+    _statement,
+    insert_row,
+    insert_statement,
+    new_row,
+)
 from compatriot.core.viewer import Viewer
 from compatriot.people import services
 from compatriot.people.api import person_out
@@ -278,3 +287,45 @@ def test_a_write_with_a_receiver_is_still_written_whole(client_a, person_payload
         pre_save.disconnect(receiver, sender=Need)
     assert response.status_code == 201, response.json()
     assert Need.objects.filter(person_id=response.json()["id"]).count() == 2
+
+
+def test_values_sent_as_they_are_are_those_the_fields_return_as_they_are() -> None:
+    """core.statements._sends_as_is: a uuid, and an aware datetime of timezone.now(), skip the
+    conversion only where Django's own returns that very value (PostgreSQL; on SQLite a uuid
+    becomes its hex and a datetime is adapted, so nothing is skipped there)."""
+    samples: dict[type, list[Any]] = {
+        uuid.UUID: [uuid.uuid4(), uuid.UUID(int=0)],
+        dt.datetime: [timezone.now(), dt.datetime(1, 1, 1, tzinfo=dt.UTC)],
+    }
+    seen = set()
+    for model in (Person, Need, Vulnerability, Consent):
+        for field in model._meta.local_concrete_fields:
+            kind = _sends_as_is(field, connection)
+            if kind is None:
+                continue
+            seen.add(kind)
+            for value in samples[kind]:
+                assert field.get_db_prep_save(value, connection) is value, (field, value)
+    assert seen == ({uuid.UUID, dt.datetime} if connection.vendor == "postgresql" else set())
+
+
+@pytest.mark.django_db
+def test_other_datetimes_still_go_through_the_fields_conversion(actor, person_payload) -> None:
+    """A naive datetime (made aware, with a warning) and another zone's go through Django."""
+    built = new_row(Need, {"person_id": uuid.uuid4(), "category": "food"})
+    assert built is not None
+    row, _ = built
+    insert = _statement(Need, connection)
+    assert insert is not None
+    other = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    naive = dt.datetime(2026, 1, 1, 12)  # noqa: DTZ001  on purpose
+    for value in (other, naive):
+        values = [
+            value if f.name == "created_at" else getattr(row, f.attname) for f in insert.fields
+        ]
+        with pytest.warns(RuntimeWarning) if value is naive else nullcontext():
+            prepared = _prepared(insert, values, connection)
+        index = [f.name for f in insert.fields].index("created_at")
+        with pytest.warns(RuntimeWarning) if value is naive else nullcontext():
+            expected = insert.fields[index].get_db_prep_save(value, connection)
+        assert prepared[index] == expected
