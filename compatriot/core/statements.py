@@ -450,7 +450,9 @@ def binder(cursor: Any, *, untyped: bool = False) -> Callable[[str, Sequence[Any
         query.convert(sql, params)
         return cast(bytes, query.query).decode(transformer().encoding)
 
-    if literals is None or not literals.by_type:  # none agreed with psycopg (or not UTF-8)
+    # Text's function must have agreed with psycopg: `_literal_binder` writes plain text (no
+    # quote, backslash or NUL) itself. None agree on a connection that is not UTF-8.
+    if literals is None or str not in literals.by_type:
         return mogrify
     return _literal_binder(literals, transformer, mogrify)
 
@@ -470,9 +472,9 @@ def _literal_binder(
             if key not in lists:
                 if len(lists) >= _LISTS_KEPT:
                     lists.clear()
-                lists[key] = bytes(transformer().as_literal(value)).decode("utf-8")
+                lists[key] = _as_literal(transformer(), value)
             return lists[key]
-        return bytes(transformer().as_literal(value)).decode("utf-8")
+        return _as_literal(transformer(), value)
 
     def bind(sql: str, params: Sequence[Any]) -> str:
         if (
@@ -496,6 +498,10 @@ def _literal_binder(
         return sql % tuple(written)  # every % of it a %s: the literals in their places
 
     return bind
+
+
+def _as_literal(transformer: Any, value: Any) -> str:
+    return cast(str, bytes(transformer.as_literal(value)).decode(transformer.encoding))
 
 
 _SEQUENCES = (list, tuple)

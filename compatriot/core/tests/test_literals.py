@@ -119,6 +119,20 @@ def test_a_function_that_disagrees_with_psycopg_is_not_used(monkeypatch) -> None
     assert int in checked.by_type
 
 
+def test_no_literal_is_written_here_when_texts_function_disagrees(monkeypatch) -> None:
+    """The plain-text shortcut is text's function: without it every value goes to psycopg."""
+    monkeypatch.setitem(CANDIDATES, str, (lambda value: "'" + value + "'", ["plain", "it's"]))
+    with connection.cursor() as cursor:
+        raw = cursor.cursor.connection
+        monkeypatch.delitem(statements._UNTYPED, raw, raising=False)
+        bind = binder(cursor, untyped=True)
+        assert bind.__name__ == "mogrify"  # psycopg's binding, one Transformer
+        values = ["plain", "O'Brien", uuid.UUID(int=5), 7]
+        assert bind("SELECT %s, %s, %s, %s", values) == _untyped_mogrify(
+            cursor, "SELECT %s, %s, %s, %s", values
+        )
+
+
 def test_only_utf8_connections_have_functions() -> None:
     class Latin1:
         encoding = "iso8859-1"

@@ -24,7 +24,11 @@ name, for the first failing row and, in it, the first failing constraint by name
 order). What changes is when it is raised: at the end of the statement, after the row's NOT NULL
 and unique checks and before its keys' checks, so a row that breaks a check and also a NOT NULL
 or a unique key (or, in an UPDATE of several rows, an earlier row's key) is refused for the other
-one first (an IntegrityError all the same). Writers that turn triggers off
+one first (an IntegrityError all the same). And the triggers see only rows that were written: an
+`INSERT ... ON CONFLICT DO NOTHING` (`bulk_create(ignore_conflicts=True)`) whose failing row
+clashes is skipped without an error (a CHECK refused it first), and `ON CONFLICT DO UPDATE`
+checks the row as updated, not the one proposed; no failing row is stored either way, and
+nothing in the project writes persons with ON CONFLICT. Writers that turn triggers off
 (`session_replication_role = replica`, DISABLE TRIGGER) would skip these checks; nothing in the
 project does. The failing row's detail lists the table's columns of this migration: a migration
 that adds a column must replace `people_person_check_failed` too.
@@ -232,7 +236,9 @@ def backwards(apps, schema_editor) -> None:
     for name, sql in _checks(apps, schema_editor):
         schema_editor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" CHECK ({sql})')
     _KEYS_0004._run(schema_editor, f"DROP FUNCTION {TABLE}_checked() CASCADE")
-    _PROBED_0009.forwards(apps, schema_editor)
+    # The person's function only, as 0009 wrote it: rewriting the other tables' too would drop
+    # the setting 0012 gave them (CREATE OR REPLACE clears a function's SET options).
+    _KEYS_0004._run(schema_editor, _PROBED_0009._function(TABLE, _KEYS_0004._children()[TABLE]))
     _KEYS_0004._run(schema_editor, f"ALTER FUNCTION {TABLE}_fk_inserted() SET enable_seqscan = off")
     _KEYS_0004._run(schema_editor, f"DROP FUNCTION {TABLE}_check_failed({TABLE})")
     _KEYS_0004._run(schema_editor, "DROP FUNCTION compatriot_failing_value(text)")

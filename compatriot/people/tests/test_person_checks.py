@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import CheckConstraint
 
 from compatriot.core.models import Crisis, Organisation
@@ -225,3 +226,44 @@ def test_the_api_writes_insert_is_refused_as_by_the_check_constraints(crisis, or
     assert by_trigger == _with_check_constraints(write)
     assert by_trigger is not None
     assert by_trigger[4] == "person_coordinates_valid"
+
+
+_INSERT_FUNCTIONS_SETTINGS = """
+SELECT proname, proconfig FROM pg_proc WHERE proname IN ('people_person_fk_inserted',
+    'people_vulnerability_fk_inserted', 'people_need_fk_inserted', 'people_consent_fk_inserted')
+ORDER BY proname
+"""
+
+
+def _insert_functions_settings() -> list[tuple[str, list[str] | None]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_FUNCTIONS_SETTINGS)
+        return cursor.fetchall()
+
+
+def _migrate(targets: list[tuple[str, str]]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_going_back_before_0014_keeps_every_insert_checks_setting() -> None:
+    """0014's reverse rewrites the person's insert function only: rewriting the other tables'
+    would clear the `enable_seqscan = off` migration 0012 gave them."""
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    with_0014 = _insert_functions_settings()
+    assert all(settings == ["enable_seqscan=off"] for _, settings in with_0014), with_0014
+    try:
+        _migrate([("people", "0013_consent_recorders_brin")])
+        assert _insert_functions_settings() == with_0014
+        with connection.cursor() as cursor:  # the CHECKs are the table's again
+            cursor.execute(
+                "SELECT count(*) FROM pg_constraint"
+                " WHERE conrelid = 'people_person'::regclass AND contype = 'c'"
+            )
+            assert cursor.fetchone()[0] == 4
+    finally:
+        _migrate(leaves)
+    assert _insert_functions_settings() == with_0014
