@@ -54,7 +54,7 @@ TABLE = "people_person"
 _FEW_ROWS = _KEYS_0004._FEW_ROWS
 _FOREIGN_KEY_RAISE = "RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation'"
 _LOOP = "FOR inserted IN SELECT {columns} FROM new_rows LOOP"
-_COLUMNS_CHECK = """
+_STORED_CHECKS = """
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
 WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname
 """
@@ -215,7 +215,7 @@ def forwards(apps, schema_editor) -> None:
         return
     checks = _checks(apps, schema_editor)
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(_COLUMNS_CHECK, [TABLE])
+        cursor.execute(_STORED_CHECKS, [TABLE])
         stored = [name for name, _ in cursor.fetchall()]
         cursor.execute(_COLUMNS, [TABLE])
         columns = [column for (column,) in cursor.fetchall()]
