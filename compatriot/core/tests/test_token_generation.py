@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's triggers"),
 ]
 
-MIGRATION = import_module("compatriot.core.migrations.0012_token_generation")
+MIGRATION = import_module("compatriot.core.migrations.0012_token_generation_audit_entry")
 
 
 @pytest.fixture
@@ -180,20 +180,32 @@ def _signatures() -> list[str]:
         cursor.execute(
             "SELECT p.oid::regprocedure::text || ' ' || pg_get_function_result(p.oid)"
             " FROM pg_proc p WHERE proname IN ('compatriot_token_confirm',"
-            " 'compatriot_token_viewer') ORDER BY 1"
+            " 'compatriot_token_viewer', 'compatriot_audit_entry') ORDER BY 1"
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_going_back_before_0012_restores_0008s_confirmation(token) -> None:
+def _append_source() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'compatriot_audit_append'")
+        return cursor.fetchone()[0]
+
+
+def test_going_back_before_0012_restores_0004s_and_0008s_functions(token) -> None:
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     with_0012 = _signatures()
+    append_with_0012 = _append_source()
     assert "compatriot_token_confirm(bigint) void" in with_0012
+    assert any(s.startswith("compatriot_audit_entry(bigint,") for s in with_0012)
+    assert "compatriot_audit_entry(" in append_with_0012
     try:
         _migrate([("core", "0011_audit_at_not_indexed")])
         signatures = _signatures()
+        assert len(signatures) == 2  # no compatriot_audit_entry
         assert signatures[0].startswith("compatriot_token_confirm(character varying,uuid,")
         assert "token_generation" not in signatures[1]
+        assert _append_source().strip() in MIGRATION.append_0004.CREATE
+        assert "RETURN QUERY\n    INSERT INTO core_auditentry" in _append_source()
         with connection.cursor() as cursor:
             cursor.execute("SELECT to_regclass(%s)", [MIGRATION.TABLE])
             assert cursor.fetchone()[0] is None
@@ -202,5 +214,6 @@ def test_going_back_before_0012_restores_0008s_confirmation(token) -> None:
     finally:
         _migrate(leaves)
     assert _signatures() == with_0012
+    assert _append_source() == append_with_0012
     _user, key_hash = token
     assert _confirms(_generation(key_hash))

@@ -1,4 +1,7 @@
-"""A bearer token's claim confirmed by one number instead of a four-table join (PostgreSQL).
+"""Two cheaper statements of the API's one-round-trip write (PostgreSQL; docs/benchmarks.md,
+branch apipg, 7 December 2026 evening).
+
+1. A bearer token's claim confirmed by one number instead of a four-table join.
 
 `compatriot_token_generation` holds one row, a number that statement-level triggers on the four
 tables the token look-up reads (tokens, users, organisations, memberships) raise, in the changing
@@ -17,6 +20,13 @@ inactive or deleted user or membership, a changed role, kind or superuser flag a
 exactly as 0008's join refused them (and any other change to those tables is refused too, once:
 the caller then looks the token up afresh). The claim's own expiry against its time is judged by
 the process before it claims (`claims.claim`), on the expiry read with that number.
+
+2. The audit append as a scalar function, `compatriot_audit_entry(...)`, returning the new
+entry's id: the chain's lock, its tail read, the entry's insert and hash exactly as 0004's
+`compatriot_audit_append`, which now calls it and reads the entry's id and hashes back for the
+callers that want them (core/audit.py `audit_record`). The write path, which wants nothing back,
+calls the scalar one in its select list: no function scan, no RETURN QUERY (~-47,000 of the
+backend's instructions per write).
 """
 
 from importlib import import_module
@@ -27,6 +37,7 @@ from django.db import migrations
 # Going back restores the functions as those migrations made them.
 viewer_0006 = import_module("compatriot.core.migrations.0006_token_viewer_function")
 confirm_0008 = import_module("compatriot.core.migrations.0008_token_confirm_function")
+append_0004 = import_module("compatriot.core.migrations.0004_audit_append_function")
 
 TABLE = "compatriot_token_generation"
 
@@ -113,11 +124,68 @@ END
 $$;
 """
 
+AUDIT_ARGUMENTS = """
+    lock_key bigint,
+    p_at timestamptz,
+    p_actor_user_id integer,
+    p_actor_organisation_id uuid,
+    p_action varchar,
+    p_object_type varchar,
+    p_object_id varchar,
+    p_purpose varchar,
+    p_details jsonb,
+    p_digest_prefix text"""
+
+AUDIT = f"""
+CREATE FUNCTION compatriot_audit_entry({AUDIT_ARGUMENTS}
+) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    previous varchar;
+    appended bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    previous := COALESCE(
+        (SELECT e.entry_hash FROM core_auditentry e ORDER BY e.id DESC LIMIT 1), repeat('0', 64)
+    );
+    INSERT INTO core_auditentry AS e (
+        at, actor_user_id, actor_organisation_id, action, object_type, object_id, purpose,
+        details, previous_hash, entry_hash
+    ) VALUES (
+        p_at, p_actor_user_id, p_actor_organisation_id, p_action, p_object_type, p_object_id,
+        p_purpose, p_details, previous,
+        encode(sha256(convert_to(p_digest_prefix || to_json(previous)::text || ']', 'UTF8')), 'hex')
+    )
+    RETURNING e.id INTO appended;
+    RETURN appended;
+END
+$$;
+CREATE OR REPLACE FUNCTION compatriot_audit_append({AUDIT_ARGUMENTS}
+) RETURNS TABLE (entry_id bigint, entry_previous_hash varchar, entry_entry_hash varchar)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    appended bigint;
+BEGIN
+    appended := compatriot_audit_entry(
+        lock_key, p_at, p_actor_user_id, p_actor_organisation_id, p_action, p_object_type,
+        p_object_id, p_purpose, p_details, p_digest_prefix
+    );
+    RETURN QUERY
+    SELECT e.id, e.previous_hash, e.entry_hash FROM core_auditentry e WHERE e.id = appended;
+END
+$$;
+"""
+
 DROP = f"""
 DROP FUNCTION IF EXISTS compatriot_token_confirm(bigint);
 DROP FUNCTION IF EXISTS compatriot_token_viewer(varchar);
 DROP FUNCTION IF EXISTS compatriot_token_generation_raise() CASCADE;
 DROP TABLE IF EXISTS {TABLE};
+"""
+DROP_AUDIT = """
+DROP FUNCTION IF EXISTS compatriot_audit_entry(
+    bigint, timestamptz, integer, uuid, varchar, varchar, varchar, varchar, jsonb, text
+);
 """
 
 
@@ -145,6 +213,7 @@ def create(apps, schema_editor):
     names["generation"] = quote(TABLE)
     schema_editor.execute(VIEWER.format(**names), params=None)  # its % signs are %TYPE
     schema_editor.execute(CONFIRM.format(**names), params=None)
+    schema_editor.execute(AUDIT, params=None)
 
 
 def drop(apps, schema_editor):
@@ -156,6 +225,8 @@ def drop(apps, schema_editor):
     schema_editor.execute(DROP, params=None)
     viewer_0006.create(apps, schema_editor)
     confirm_0008.create(apps, schema_editor)
+    schema_editor.execute(append_0004.CREATE, params=None)  # OR REPLACE: the same signature
+    schema_editor.execute(DROP_AUDIT, params=None)
 
 
 class Migration(migrations.Migration):
