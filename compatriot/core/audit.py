@@ -91,10 +91,7 @@ def _append_sql(details: str, call: str = "* FROM compatriot_audit_append") -> s
     # or NULL takes its parameter's type, psycopg casts uuid, timestamptz and jsonb values
     # itself, and server-bound values convert as well); each cast cost the backend a look-up of
     # the type's name on every write (docs/benchmarks.md, branch apifn).
-    return (
-        f"SELECT {call}({AUDIT_LOCK_KEY},"
-        f" %s, %s, %s, %s, %s, %s, %s, {details}, %s)"
-    )
+    return f"SELECT {call}({AUDIT_LOCK_KEY}, %s, %s, %s, %s, %s, %s, %s, {details}, %s)"
 
 
 _APPEND = _append_sql(details="%s")
