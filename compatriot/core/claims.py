@@ -46,7 +46,7 @@ class _Found:
     token_id: uuid.UUID
     expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
-    generation: int | None  # read with the viewer (PostgreSQL); None: never claimed
+    generation: int | None  # read with the viewer (PostgreSQL; None on SQLite, never confirmed)
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,12 @@ class TokenClaim:
     key_hash: str
     token_id: uuid.UUID
     at: dt.datetime  # the time its expiry was judged at (`claim`), as a look-up's would be
-    generation: int  # the token generation read with the viewer
+    generation: int | None  # the token generation read with the viewer (None: SQLite's)
 
     def confirm_statement(self) -> tuple[str, list[Any]]:
         """The statement to send first in the write's transaction: refused unless nothing
-        the viewer was read from has changed since (the expiry was judged by `claim`)."""
+        the viewer was read from has changed since (the expiry was judged by `claim`). A NULL
+        generation is never confirmed."""
         return _CONFIRM_SQL, [self.generation]
 
 
@@ -89,12 +90,10 @@ def remembered_count() -> int:
 
 def claim(key_hash: str, *, purpose: str, now: dt.datetime) -> TokenClaim | None:
     """The token's viewer as last found, or None when only a look-up will do: never found
-    here (or read without a generation: SQLite), expired since, or its use due to be recorded
-    (token_touch, once a minute)."""
+    here, expired since, or its use due to be recorded (token_touch, once a minute)."""
     found = _FOUND.get(key_hash)
     if (
         found is None
-        or found.generation is None
         or (found.expires_at is not None and found.expires_at <= now)
         or found.last_used_at is None
         or now - found.last_used_at >= TOKEN_TOUCH_EVERY

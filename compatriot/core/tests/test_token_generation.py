@@ -48,7 +48,7 @@ def _generation(key_hash: str) -> int:
     return found[2]
 
 
-def _confirms(generation: int) -> bool:
+def _confirms(generation: int | None) -> bool:
     """Whether the confirmation passes; a refusal must be its own (CPT01), not another error."""
     refusal = None
     try:
@@ -115,6 +115,11 @@ def _revoke_then_fail(key_hash: str) -> None:
     with transaction.atomic():
         ApiToken.objects.filter(key_hash=key_hash).update(revoked_at=timezone.now())
         raise RuntimeError
+
+
+def test_no_generation_is_never_confirmed(token) -> None:
+    assert _confirms(_generation(token[1]))
+    assert not _confirms(None)  # a claim read without one (SQLite's look-up) is refused
 
 
 def test_a_change_rolled_back_leaves_the_generation(token) -> None:
