@@ -60,7 +60,7 @@ def _confirms(generation: int | None) -> bool:
     return refusal is None
 
 
-def _sql(statement: str) -> Callable[[Any, str], None]:
+def _sql(statement: str) -> Callable[[Any, str], object]:
     def change(user: Any, key_hash: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(statement, {"user": user.id, "key_hash": key_hash})
@@ -69,7 +69,7 @@ def _sql(statement: str) -> Callable[[Any, str], None]:
     return change
 
 
-CHANGES: list[Callable[[Any, str], None]] = [
+CHANGES: list[Callable[[Any, str], object]] = [
     lambda user, key_hash: ApiToken.objects.filter(key_hash=key_hash).update(
         revoked_at=timezone.now()
     ),
@@ -136,7 +136,7 @@ def test_recording_use_and_sign_in_and_other_columns_leave_it(token) -> None:
     found = token_look_up(key_hash)
     assert found is not None
     assert token_touch(found[1], now=timezone.now())
-    update_last_login(None, user)
+    update_last_login(type(user), user)
     Organisation.objects.update(name="Renamed", website="https://example.org")
     ApiToken.objects.filter(key_hash=key_hash).update(name="renamed")
     get_user_model().objects.filter(id=user.id).update(first_name="Olena")

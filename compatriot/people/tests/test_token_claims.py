@@ -184,7 +184,7 @@ def test_a_changed_organisation_kind_is_written_as_it_is_now(
 def test_a_changed_superuser_flag_is_written_as_it_is_now(client_a, person_payload) -> None:
     _registered(client_a, person_payload)
     _registered(client_a, person_payload)
-    get_user_model().objects.filter(id=client_a.user.id).update(is_superuser=True)  # type: ignore[attr-defined]
+    get_user_model().objects.filter(id=client_a.user.id).update(is_superuser=True)
 
     with CaptureQueriesContext(connection) as queries:
         _registered(client_a, person_payload)
