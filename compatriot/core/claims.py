@@ -6,8 +6,9 @@ one-round-trip path, people/services.py) need not look the token up first: the A
 `compatriot_token_confirm` (core migrations 0008, 0012), which refuses the whole transaction
 (SQLSTATE CPT01, nothing written) unless the token generation is still the one read with that
 viewer: no change to the tokens, users, organisations or memberships that could alter what the
-look-up returned has committed since (any such change raises the number, in its own transaction). A claim is not a
-Viewer: code typed for a Viewer gets one only through `confirmed()`, the normal look-up.
+look-up returned has committed since (any such change raises the number, in its own
+transaction). A claim is not a Viewer: code typed for a Viewer gets one only through
+`confirmed()`, the normal look-up.
 """
 
 from __future__ import annotations
