@@ -85,22 +85,22 @@ def _digest_prefix(values: _EntryValues) -> str:
 _DETAILS = AuditEntry._meta.get_field("details")
 
 
-def _append_sql(details: str) -> str:
+def _append_sql(details: str, call: str = "* FROM compatriot_audit_append") -> str:
     # The lock's key is a constant: written into the text rather than bound on every append.
     # No casts: the function's one signature types its arguments (a client-bound text literal
     # or NULL takes its parameter's type, psycopg casts uuid, timestamptz and jsonb values
     # itself, and server-bound values convert as well); each cast cost the backend a look-up of
     # the type's name on every write (docs/benchmarks.md, branch apifn).
-    return (
-        f"SELECT * FROM compatriot_audit_append({AUDIT_LOCK_KEY},"  # noqa: S608  constants only
-        f" %s, %s, %s, %s, %s, %s, %s, {details}, %s)"
-    )
+    return f"SELECT {call}({AUDIT_LOCK_KEY}, %s, %s, %s, %s, %s, %s, %s, {details}, %s)"
 
 
 _APPEND = _append_sql(details="%s")
 # The write path's entries have no details: psycopg's literal of them (`Jsonb({})`), written
-# once instead of bound on every write (~5 µs); the text sent is the same.
-_APPEND_WITHOUT_DETAILS = _append_sql(details="'{}'::jsonb")
+# once instead of bound on every write (~5 µs); the text sent is the same. The write path wants
+# nothing back: the scalar function that `compatriot_audit_append` calls (core migration 0012),
+# in the select list, returns the entry's id (no function scan nor RETURN QUERY: ~-47,000 of
+# the backend's instructions per write, docs/benchmarks.md, branch apipg, 7 December evening).
+_APPEND_WITHOUT_DETAILS = _append_sql(details="'{}'::jsonb", call="compatriot_audit_entry")
 
 
 def append_statement(entry: AuditEntry) -> tuple[str, list[Any]]:
@@ -125,8 +125,9 @@ def entry_append_statement(
     actor: Viewer, *, action: AuditAction, object_type: str, object_id: object = ""
 ) -> tuple[str, list[Any]]:
     """`append_statement(audit_entry(...))` with no details, for a caller that needs only the
-    statement (the API's one-round-trip write): the same SQL and values, without building the
-    model instance, whose `Model.__init__` costs about as much as the statement itself."""
+    statement (the API's one-round-trip write): the same values, without building the model
+    instance, whose `Model.__init__` costs about as much as the statement itself; the same
+    append by `compatriot_audit_entry`, which returns the entry's id only."""
     values = _entry_values(actor, action, object_type, object_id, {})
     return _APPEND_WITHOUT_DETAILS, [*values[:-1], _digest_prefix(values)]
 

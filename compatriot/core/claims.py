@@ -3,9 +3,12 @@
 A write that confirms the token in its own round trip (today only a person registered on the
 one-round-trip path, people/services.py) need not look the token up first: the API hands it a
 `TokenClaim`, the viewer this process last found for the token, and the write's text begins with
-`compatriot_token_confirm` (core migration 0008), which refuses the whole transaction (SQLSTATE
-CPT01, nothing written) unless the token still stands for exactly that viewer. A claim is not a
-Viewer: code typed for a Viewer gets one only through `confirmed()`, the normal look-up.
+`compatriot_token_confirm` (core migrations 0008, 0012), which refuses the whole transaction
+(SQLSTATE CPT01, nothing written) unless the token generation is still the one read with that
+viewer: no change to the tokens, users, organisations or memberships that could alter what the
+look-up returned has committed since (any such change raises the number, in its own
+transaction). A claim is not a Viewer: code typed for a Viewer gets one only through
+`confirmed()`, the normal look-up.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from compatriot.core.selectors import viewer_for_token_hash
+from compatriot.core.selectors import token_look_up
 from compatriot.core.services import TOKEN_TOUCH_EVERY, token_touch
 from compatriot.core.viewer import Viewer
 
 REFUSED_SQLSTATE = "CPT01"  # raised by compatriot_token_confirm
 CAPACITY = 1000  # tokens remembered per process; the least recently found go first
-_CONFIRM_SQL = "SELECT compatriot_token_confirm(%s, %s, %s, %s, %s, %s, %s, %s)"
+_CONFIRM_SQL = "SELECT compatriot_token_confirm(%s)"
 
 
 class TokenNoLongerValid(Exception):  # noqa: N818  the API answers it 401, as an unknown token
@@ -44,6 +47,7 @@ class _Found:
     token_id: uuid.UUID
     expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
+    generation: int | None  # read with the viewer (PostgreSQL; None on SQLite, never confirmed)
 
 
 @dataclass(frozen=True)
@@ -54,21 +58,14 @@ class TokenClaim:
     claimed: Viewer
     key_hash: str
     token_id: uuid.UUID
-    at: dt.datetime  # the time its expiry is judged at, as a look-up at that time would
+    at: dt.datetime  # the time its expiry was judged at (`claim`), as a look-up's would be
+    generation: int | None  # the token generation read with the viewer (None: SQLite's)
 
     def confirm_statement(self) -> tuple[str, list[Any]]:
-        """The statement to send first in the write's transaction."""
-        viewer = self.claimed
-        return _CONFIRM_SQL, [
-            self.key_hash,
-            self.token_id,
-            viewer.user_id,
-            viewer.organisation_id,
-            viewer.organisation_kind,
-            viewer.is_platform_admin,
-            viewer.role,
-            self.at,
-        ]
+        """The statement to send first in the write's transaction: refused unless nothing
+        the viewer was read from has changed since (the expiry was judged by `claim`). A NULL
+        generation is never confirmed."""
+        return _CONFIRM_SQL, [self.generation]
 
 
 _FOUND: OrderedDict[str, _Found] = OrderedDict()
@@ -106,20 +103,26 @@ def claim(key_hash: str, *, purpose: str, now: dt.datetime) -> TokenClaim | None
     viewer = found.viewer
     if viewer.purpose != purpose:
         viewer = replace(viewer, purpose=purpose)
-    return TokenClaim(claimed=viewer, key_hash=key_hash, token_id=found.token_id, at=now)
+    return TokenClaim(
+        claimed=viewer,
+        key_hash=key_hash,
+        token_id=found.token_id,
+        at=now,
+        generation=found.generation,
+    )
 
 
 def authenticated(key_hash: str, *, purpose: str, now: dt.datetime) -> Viewer | None:
     """The normal look-up, read afresh from the database: the token's viewer, or None. Records
     the token's use (at most once a minute) and remembers what it found for later claims."""
-    result = viewer_for_token_hash(key_hash, purpose=purpose)
+    result = token_look_up(key_hash, purpose=purpose)
     if result is None:
         forget(key_hash)
         return None
-    viewer, token = result
-    touched = token_touch(token, now=now)
+    viewer, token, generation = result
+    touched = token_touch(token, now=now)  # names last_used_at only: the generation stays
     last_used_at = now if touched else token.last_used_at
-    _remember(key_hash, _Found(viewer, token.id, token.expires_at, last_used_at))
+    _remember(key_hash, _Found(viewer, token.id, token.expires_at, last_used_at, generation))
     return viewer
 
 

@@ -140,12 +140,25 @@ def viewer_for_token(secret: str, *, purpose: str = "") -> tuple[Viewer, ApiToke
 
 def viewer_for_token_hash(key_hash: str, *, purpose: str = "") -> tuple[Viewer, ApiToken] | None:
     """`viewer_for_token` for a secret already hashed."""
+    found = token_look_up(key_hash, purpose=purpose)
+    return None if found is None else (found[0], found[1])
+
+
+def token_look_up(
+    key_hash: str, *, purpose: str = ""
+) -> tuple[Viewer, ApiToken, int | None] | None:
+    """`viewer_for_token_hash`, with the token generation read in the same snapshot
+    (PostgreSQL, core migration 0012; None on SQLite): while it stays the same, nothing the
+    look-up read has changed (core/claims.py confirms a claim by it)."""
     sql, columns = _token_query()
     params = [key_hash] if connection.vendor == "postgresql" else [True, key_hash, True]
     with fixed_statement(sql, params) as cursor:
         row = cursor.fetchone()
     if row is None:
         return None
+    generation = None
+    if len(row) > len(columns):  # compatriot_token_viewer's last column
+        *row, generation = row
     values = []
     for value, (expression, converters) in zip(row, columns, strict=True):
         for converter in converters:
@@ -167,7 +180,7 @@ def viewer_for_token_hash(key_hash: str, *, purpose: str = "") -> tuple[Viewer, 
         is_platform_admin=bool(superuser),
         purpose=purpose,
     )
-    return viewer, token
+    return viewer, token, generation
 
 
 def viewer_for_membership(

@@ -377,7 +377,7 @@ def _register_in_one_round_trip(claimant: Viewer | TokenClaim, data: PersonIn) -
                 after_commit=[statement for _, statement in checks],
                 untyped=True,  # calls of one-signature functions, and the checks below
             ) as cursor:
-                cursor.fetchone()  # the entry's id and hashes: the chain holds them
+                cursor.fetchone()  # the entry's id (compatriot_audit_entry, core migration 0012)
                 if not inside:  # committed: the checks' answers are here
                     answers = after_commit_rows(cursor, len(checks)) if checks else []
                     found = [

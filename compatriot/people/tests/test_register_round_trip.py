@@ -52,7 +52,7 @@ def test_a_registration_stores_everything_with_its_audit_entry(client_a, person_
         assert writes[0].count("SELECT compatriot_insert_vulnerability(") == 1
         assert writes[0].count("SELECT compatriot_insert_need(") == 2
         assert writes[0].count("SELECT compatriot_insert_consent(") == 1
-        assert "compatriot_audit_append" in writes[0]
+        assert "SELECT compatriot_audit_entry(" in writes[0]  # core migration 0012
         # The functions' signatures type the values: no casts but psycopg's date and timestamptz
         # (C dumpers) and the literal empty details (docs/benchmarks.md, branch apifn).
         assert "::uuid" not in writes[0]

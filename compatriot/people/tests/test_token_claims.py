@@ -1,5 +1,6 @@
 """POST /persons may act on its bearer token as this process last found it (a claim, no look-up)
-because the write confirms the token in its own transaction (PostgreSQL, core migration 0008).
+because the write confirms the token in its own transaction (PostgreSQL, core migrations 0008 and
+0012: the token generation read with the viewer).
 Whatever changed in between, the answer is today's: a token no longer valid is refused 401 with
 nothing written; one whose viewer changed is answered as that viewer; every other operation and
 every other path looks the token up first."""
@@ -88,8 +89,18 @@ def _deactivate_membership(client: ApiClient, org: Organisation) -> None:
     Membership.objects.filter(user=client.user).update(is_active=False)  # type: ignore[attr-defined]
 
 
+def _delete_membership(client: ApiClient, org: Organisation) -> None:
+    Membership.objects.filter(user=client.user).delete()  # type: ignore[attr-defined]
+
+
+def _delete_token(client: ApiClient, org: Organisation) -> None:
+    ApiToken.objects.filter(id=_token(client).id).delete()
+
+
 @pytest.mark.parametrize(
-    "change", [_revoke, _expire, _deactivate_user, _deactivate_membership], ids=lambda f: f.__name__
+    "change",
+    [_revoke, _expire, _deactivate_user, _deactivate_membership, _delete_membership, _delete_token],
+    ids=lambda f: f.__name__,
 )
 def test_a_token_no_longer_valid_is_refused_at_once(
     change, client_a, org_a, person_payload, row_counts
@@ -167,6 +178,20 @@ def test_a_changed_organisation_kind_is_written_as_it_is_now(
     _registered(client_a, person_payload)
 
     assert claims._FOUND[hash_token(_secret(client_a))].viewer.organisation_kind == "ngo"
+    assert Person.objects.count() == 3
+
+
+def test_a_changed_superuser_flag_is_written_as_it_is_now(client_a, person_payload) -> None:
+    _registered(client_a, person_payload)
+    _registered(client_a, person_payload)
+    get_user_model().objects.filter(id=client_a.user.id).update(is_superuser=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        _registered(client_a, person_payload)
+
+    if connection.vendor == "postgresql":  # the claim was refused, then looked up
+        assert _look_ups(queries) == 1
+    assert claims._FOUND[hash_token(_secret(client_a))].viewer.is_platform_admin
     assert Person.objects.count() == 3
 
 

@@ -314,5 +314,5 @@ def test_a_registration_outside_a_transaction_checks_for_requests_after_its_comm
         (write,) = [sql for sql in sent if "compatriot_insert_person" in sql]
         assert write.startswith("BEGIN")
         committed, check = write.split("COMMIT")
-        assert "compatriot_audit_append" in committed
+        assert "compatriot_audit_entry" in committed
         assert "compatriot_tracing_active" in check  # tracing migration 0002
