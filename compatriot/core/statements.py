@@ -95,8 +95,8 @@ def _sends_as_is(field: Field, connection: Any) -> frozenset[type]:
 
     - CharField, TextField and their plain subclasses: any str (not a lazy one) and None
       (`_keeps_text`);
-    - a ForeignKey: None, and its target's types: its get_db_prep_save hands any value but None
-      and "" to its target's;
+    - a ForeignKey: None, and its target's types but text: its get_db_prep_save hands any value
+      but None and "" to its target's;
     - and, of fields that override none of the conversion: a UUIDField on a database with a
       uuid type: a UUID and None (UUIDField.get_db_prep_value returns them as they are); on
       PostgreSQL, a DateTimeField: an aware datetime and None (its get_prep_value, Field's
@@ -110,7 +110,8 @@ def _sends_as_is(field: Field, connection: Any) -> frozenset[type]:
     if _keeps_text(field):
         return frozenset({str, type(None)})
     if isinstance(field, ForeignKey) and kind.get_db_prep_save is ForeignKey.get_db_prep_save:
-        return _sends_as_is(field.target_field, connection) | {type(None)}
+        # (not text: "" may become None, as on a database that stores "" as NULL)
+        return (_sends_as_is(field.target_field, connection) - {str}) | {type(None)}
     if kind.get_db_prep_save is JSONField.get_db_prep_save:
         return frozenset({type(None)})
     if kind.get_db_prep_save is not Field.get_db_prep_save:
