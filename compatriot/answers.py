@@ -15,13 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel
+
+from compatriot.core.literals import utc_text
 
 
 class _Encoder(NinjaJSONEncoder):
@@ -58,6 +60,16 @@ CONTENT_TYPE = f"{RENDERER.media_type}; charset={RENDERER.charset}"
 _DATETIME_TEXT = functools.partial(DjangoJSONEncoder.default, RENDERER.encoder)
 
 
+def _datetime_text(value: dt.datetime) -> str:
+    """The encoder's text of a datetime (DjangoJSONEncoder: `isoformat()`, milliseconds, "Z"
+    for UTC); of a UTC one (`timezone.now()`'s, every datetime of a registration's answer) cut
+    from `utc_text`, ~11,000 instructions fewer (docs/benchmarks.md, branch apiworker)."""
+    if value.tzinfo is not dt.UTC:
+        return cast(str, _DATETIME_TEXT(value))
+    text = utc_text(value)  # 2026-12-07 12:00:00[.123456]+00:00
+    return text[:10] + "T" + text[11 : 23 if value.microsecond else 19] + "Z"
+
+
 def text_fields(schema: type[BaseModel]) -> tuple[str, ...]:
     """The schema's fields declared as a UUID or an aware datetime (or None): what
     `as_encoded_text` turns to text."""
@@ -76,7 +88,7 @@ def as_encoded_text(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
         if kind is uuid.UUID:
             row[name] = str(value)
         elif kind is dt.datetime:
-            row[name] = _DATETIME_TEXT(value)
+            row[name] = _datetime_text(value)
     return row
 
 

@@ -12,10 +12,11 @@ the statements (psycopg `prepare=True`) was measured too and saved nothing visib
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from json.encoder import encode_basestring_ascii  # the C one where there is one
 from typing import Any, NamedTuple, TypeVar, cast
@@ -24,22 +25,28 @@ from weakref import WeakKeyDictionary
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.db.models import (
     CharField,
+    DateField,
     DateTimeField,
     Field,
+    FloatField,
     ForeignKey,
+    IntegerField,
     JSONField,
     Model,
     TextField,
     UUIDField,
 )
+from django.db.models.base import ModelState
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 
 # Only to fall back to save() if a receiver is ever connected: none is, and none should be.
-from django.db.models.signals import post_save, pre_init, pre_save  # noqa: TID251
+from django.db.models.signals import post_init, post_save, pre_init, pre_save  # noqa: TID251
 from django.utils.functional import Promise
 from psycopg import adapt
 from psycopg.types.json import Jsonb
@@ -56,10 +63,9 @@ class _Insert(NamedTuple):
 
     sql: str
     fields: list[Field]  # its columns, in order
-    keeps_text: list[bool]  # per field: `_keeps_text`
-    # per field: the one type (uuid, an aware datetime) whose values it sends as they are, or None
-    same: list[type | None]
-    prepares: list[Callable[[Any, Any], Any]]  # per field: its get_db_prep_save
+    # per field: the exact types whose values its conversion returns as they are (`_sends_as_is`)
+    as_is: list[frozenset[type]]
+    prepares: list[Callable[[Any, Any], Any]]  # per field: its conversion (`_preparer`)
 
 
 _STATEMENTS: dict[tuple[type[Model], str], _Insert | None] = {}
@@ -83,37 +89,118 @@ def _keeps_text(field: Field) -> bool:
     )
 
 
-def _sends_as_is(field: Field, connection: Any) -> type | None:
-    """The type whose values (exact, and for datetimes with UTC's tzinfo, as `timezone.now()`
-    gives) the field's get_db_prep_save() returns as they are on this connection, or None:
+def _sends_as_is(field: Field, connection: Any) -> frozenset[type]:
+    """The exact types whose values the field's get_db_prep_save() returns as they are on this
+    connection (for a datetime: with UTC's tzinfo, as `timezone.now()` gives; `_prepared`):
 
-    - a UUIDField that overrides none of the conversion, on a database with a uuid type:
-      Field.get_db_prep_save -> UUIDField.get_db_prep_value returns a UUID as it is;
-    - a DateTimeField likewise: its get_prep_value (Field's lazy-string cast, then to_python,
-      which returns a datetime as it is, and the naive check) returns an aware datetime as it
-      is, and the backend's adapt_datetimefield_value is PostgreSQL's, which returns it;
-    - a ForeignKey: its get_db_prep_save hands any value but None and "" to its target's."""
+    - CharField, TextField and their plain subclasses: any str (not a lazy one) and None
+      (`_keeps_text`);
+    - a ForeignKey: None, and its target's types but text: its get_db_prep_save hands any value
+      but None and "" to its target's;
+    - and, of fields that override none of the conversion: a UUIDField on a database with a
+      uuid type: a UUID and None (UUIDField.get_db_prep_value returns them as they are); on
+      PostgreSQL, a DateTimeField: an aware datetime and None (its get_prep_value, Field's
+      lazy-string cast, then to_python and the naive check, returns them as they are, and
+      PostgreSQL's adapt_datetimefield_value returns its argument), a DateField: a date and
+      None (likewise), a FloatField: a float and None (its get_prep_value: `float(value)`,
+      which is the value itself); a JSONField: None (its get_db_prep_save returns None first).
+    Field.get_db_prep_save returns a value with `as_sql` as it is and hands every other to
+    get_db_prep_value, as none of these types has one."""
     kind = type(field)
+    if _keeps_text(field):
+        return frozenset({str, type(None)})
     if isinstance(field, ForeignKey) and kind.get_db_prep_save is ForeignKey.get_db_prep_save:
-        return _sends_as_is(field.target_field, connection)
+        # (not text: "" may become None, as on a database that stores "" as NULL)
+        return (_sends_as_is(field.target_field, connection) - {str}) | {type(None)}
+    if kind.get_db_prep_save is JSONField.get_db_prep_save:
+        return frozenset({type(None)})
     if kind.get_db_prep_save is not Field.get_db_prep_save:
-        return None
-    if (
-        kind.get_db_prep_value is UUIDField.get_db_prep_value
-        and kind.to_python is UUIDField.to_python
-        and connection.features.has_native_uuid_field
+        return frozenset()
+    postgresql = connection.vendor == "postgresql"
+    operations = type(connection.ops)
+    for field_class, kinds, needs in (
+        (UUIDField, {UUID}, connection.features.has_native_uuid_field),
+        (
+            DateTimeField,
+            {datetime},
+            postgresql
+            and operations.adapt_datetimefield_value
+            is PostgresOperations.adapt_datetimefield_value,
+        ),
+        (
+            DateField,
+            {date},
+            postgresql
+            and operations.adapt_datefield_value is PostgresOperations.adapt_datefield_value,
+        ),
+        (FloatField, {float}, True),
+        # AutoFieldMixin.get_db_prep_value: IntegerField's get_prep_value (`int(value)`, the
+        # value itself), then validate_autopk_value, which returns it but on MySQL
+        (
+            AutoFieldMixin,
+            {int},
+            operations.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value,
+        ),
     ):
-        return UUID
-    if (
-        kind.get_db_prep_value is DateTimeField.get_db_prep_value
-        and kind.get_prep_value is DateTimeField.get_prep_value
-        and kind.to_python is DateTimeField.to_python
-        and connection.vendor == "postgresql"
-        and type(connection.ops).adapt_datetimefield_value
-        is PostgresOperations.adapt_datetimefield_value
+        if (
+            needs
+            and kind.get_db_prep_value is field_class.get_db_prep_value
+            and kind.get_prep_value is _BASE_OF.get(field_class, field_class).get_prep_value
+            and kind.to_python is _BASE_OF.get(field_class, field_class).to_python
+        ):
+            return frozenset({*kinds, type(None)})
+    return frozenset()
+
+
+_BASE_OF: dict[type[Field], type[Field]] = {AutoFieldMixin: IntegerField}  # type: ignore[dict-item]
+
+
+def _preparer(field: Field, connection: Any) -> Callable[[Any, Any], Any]:
+    """The field's get_db_prep_save, or a function that returns the same for every value:
+    a choice (a str subclass) in a text field is sent as the plain str of its value, the same
+    text (psycopg looks up the adapter of each new type through its bases on every cursor,
+    ~2 µs per choice type per write); a JSONField's `Jsonb` is written by `json_text`
+    (`_with_json_text`), and a list or dict goes straight into it where the conversion is
+    Django's own on PostgreSQL (`_json_preparer`)."""
+    prepare = field.get_db_prep_save
+    if _keeps_text(field):
+        return _text_preparer(prepare)
+    if isinstance(field, JSONField):
+        return _json_preparer(field, connection)
+    if isinstance(field, IntegerField):
+        return _integer_preparer(field, connection)
+    return prepare
+
+
+def _integer_preparer(field: IntegerField, connection: Any) -> Callable[[Any, Any], Any]:
+    """An IntegerField's get_db_prep_save; where the conversion is Django's own on PostgreSQL
+    (get_prep_value: `int(value)`; adapt_integerfield_value: the psycopg wrapper of the field's
+    type), an int straight into that wrapper (`Int4(1)`: ~10,000 instructions fewer)."""
+    prepare = field.get_db_prep_save
+    kind = type(field)
+    if not (
+        kind.get_db_prep_save is Field.get_db_prep_save
+        and kind.get_db_prep_value is IntegerField.get_db_prep_value
+        and kind.get_prep_value is IntegerField.get_prep_value
+        and type(connection.ops).adapt_integerfield_value
+        is PostgresOperations.adapt_integerfield_value
     ):
-        return datetime
-    return None
+        return prepare
+    wrapper = connection.ops.integerfield_type_map[field.get_internal_type()]
+
+    def prepared(value: Any, connection: Any) -> Any:
+        return wrapper(value) if type(value) is int else prepare(value, connection)
+
+    return prepared
+
+
+def _text_preparer(prepare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def prepared(value: Any, connection: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, Promise):
+            return str.__str__(value)
+        return prepare(value, connection)
+
+    return prepared
 
 
 def _statement(model: type[Model], connection: Any) -> _Insert | None:
@@ -138,14 +225,8 @@ def _statement(model: type[Model], connection: Any) -> _Insert | None:
         _STATEMENTS[key] = _Insert(
             sql,
             fields,
-            [_keeps_text(field) for field in fields],
             [_sends_as_is(field, connection) for field in fields],
-            [
-                _with_json_text(field.get_db_prep_save)
-                if isinstance(field, JSONField)
-                else field.get_db_prep_save
-                for field in fields
-            ],
+            [_preparer(field, connection) for field in fields],
         )
     return _STATEMENTS[key]
 
@@ -174,6 +255,33 @@ def _with_json_text(prepare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], 
     return prepared
 
 
+def _json_preparer(field: JSONField, connection: Any) -> Callable[[Any, Any], Any]:
+    """A JSONField's `_with_json_text` conversion; for a list or a dict, where the field's
+    conversion is Django's own with no encoder on PostgreSQL (get_prep_value: a lazy string's
+    cast; adapt_json_value: `Jsonb(value, dumps=json.dumps)`), that Jsonb with `json_text`
+    made at once (~8,000 instructions fewer per value)."""
+    prepare = _with_json_text(field.get_db_prep_save)
+    kind = type(field)
+    if not (
+        field.encoder is None
+        and kind.get_db_prep_save is JSONField.get_db_prep_save
+        and kind.get_db_prep_value is JSONField.get_db_prep_value
+        and kind.get_prep_value is Field.get_prep_value
+        and type(connection.ops).adapt_json_value is PostgresOperations.adapt_json_value
+    ):
+        return prepare
+
+    def prepared(value: Any, connection: Any) -> Any:
+        if type(value) in _JSON_CONTAINERS:
+            return Jsonb(value, dumps=json_text)
+        return prepare(value, connection)
+
+    return prepared
+
+
+_JSON_CONTAINERS = (list, dict)
+
+
 def insert_statement(instance: Model) -> Statement | None:
     """The INSERT that `instance.save(force_insert=True)` would run, as SQL and parameters, or
     None when only save() will do (parents, database-returned fields, signal receivers, no
@@ -199,24 +307,15 @@ def insert_statement(instance: Model) -> Statement | None:
 def _prepared(insert: _Insert, values: Sequence[Any], connection: Any) -> list[Any]:
     """Each field's `get_db_prep_save(value)`, the parameters of the row's INSERT.
 
-    Text is most of a row's values: what its fields' conversion would return unchanged is not
-    sent through it (about half of the conversion's cost on the write path). A choice (a str
-    subclass) is sent as the plain str of its value, the same text: psycopg looks up the adapter
-    of each new type through its bases on every cursor, ~2 µs per choice type per write.
-    Likewise a uuid, and a datetime of `timezone.now()`, where `_sends_as_is` says the field's
-    conversion returns it as it is (2,200 to 13,800 instructions each: docs/benchmarks.md,
-    branch apibind)."""
+    A value its field's conversion would return as it is (`_sends_as_is`: text, most of a
+    row's values; None; a uuid; a datetime of `timezone.now()`...) is not sent through it:
+    2,200 to 13,800 instructions each (docs/benchmarks.md, branches apibind and apiworker).
+    The others go through the field's `_preparer`."""
     return [
         value
-        if keeps and (value is None or type(value) is str)
-        else str.__str__(value)
-        if keeps and isinstance(value, str) and not isinstance(value, Promise)
-        else value
-        if same is not None and type(value) is same and (same is UUID or value.tzinfo is UTC)  # type: ignore[attr-defined]  # a datetime
+        if type(value) in as_is and (type(value) is not datetime or value.tzinfo is UTC)
         else prepare(value, connection)
-        for keeps, same, prepare, value in zip(
-            insert.keeps_text, insert.same, insert.prepares, values, strict=True
-        )
+        for as_is, prepare, value in zip(insert.as_is, insert.prepares, values, strict=True)
     ]
 
 
@@ -225,11 +324,20 @@ class _RowPlan(NamedTuple):
 
     insert: _Insert
     attnames: list[str]  # of its fields, in the order Model.__init__ takes them
-    defaults: list[Callable[[], Any]]  # per field: its get_default
-    known: frozenset[str]  # the attnames
+    places: dict[str, int]  # each attname's place in that order
+    # The row of a model with no values given: each field's default where Django's get_default
+    # returns the same value on every call (no default: None or ""; a default that is not
+    # callable: that value), and the fields whose default is called on every row (a uuid4...).
+    fixed: list[Any]
+    called: list[tuple[int, str, Callable[[], Any]]]
     # Fields whose pre_save() is not a plain read of the value set by Model.__init__ (auto_now
     # and auto_now_add times, files...): their pre_save() runs, as in save().
     pre_saved: list[tuple[int, Field]]
+    # Whether Model.__init__ would only store each value in the instance's __dict__: every
+    # field's attribute a DeferredAttribute (no __set__) or a ForeignKeyDeferredAttribute
+    # (whose __set__, on a new instance with nothing cached, stores the value), and no
+    # __init__ of the model's own (`_instance`).
+    plain: bool
 
 
 _ROWS: dict[tuple[type[Model], str], _RowPlan | None] = {}
@@ -243,6 +351,21 @@ def _reads_what_init_set(field: Field) -> bool:
         DeferredAttribute,
         ForeignKeyDeferredAttribute,
     }
+
+
+def _has_fixed_default(field: Field) -> bool:
+    """Whether the field's get_default returns the same value on every call: Field's (and a
+    ForeignKey's, which hands a model instance's key back) with no default (None, or "" for a
+    text field) or a default that is not callable (`lambda: self.default`), and no default of
+    the database's."""
+    if field.has_db_default() or type(field).get_default not in {
+        Field.get_default,
+        ForeignKey.get_default,
+    }:
+        return False
+    if not field.has_default():
+        return True
+    return type(field).get_default is Field.get_default and not callable(field.default)
 
 
 def _row_plan(model: type[Model], connection: Any) -> _RowPlan | None:
@@ -259,12 +382,38 @@ def _row_plan(model: type[Model], connection: Any) -> _RowPlan | None:
             else _RowPlan(
                 insert,
                 [field.attname for field in fields],
-                [field.get_default for field in fields],
-                frozenset(field.attname for field in fields),
+                {field.attname: i for i, field in enumerate(fields)},
+                [field.get_default() if _has_fixed_default(field) else None for field in fields],
+                [
+                    (i, field.attname, field.get_default)
+                    for i, field in enumerate(fields)
+                    if not _has_fixed_default(field)
+                ],
                 [(i, field) for i, field in enumerate(fields) if not _reads_what_init_set(field)],
+                model.__init__ is Model.__init__
+                and all(
+                    type(inspect.getattr_static(model, field.attname)) in _PLAIN_ATTRIBUTES
+                    for field in fields
+                ),
             )
         )
     return _ROWS[key]
+
+
+_PLAIN_ATTRIBUTES = {DeferredAttribute, ForeignKeyDeferredAttribute}
+
+
+def _instance(model: type[M], plan: _RowPlan, row: list[Any]) -> M:
+    """`model(*row)`: where Model.__init__ would only store the values (`_RowPlan.plain`, and
+    no pre_init or post_init receiver), the instance is made with its state and the values
+    stored at once (~60,000 instructions fewer for a person: docs/benchmarks.md, branch
+    apiworker)."""
+    if not plan.plain or post_init.has_listeners(model):
+        return model(*row)
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance.__dict__.update(zip(plan.attnames, row, strict=True))
+    return instance
 
 
 def new_row(model: type[M], values: Mapping[str, Any]) -> tuple[M, Statement] | None:
@@ -274,9 +423,10 @@ def new_row(model: type[M], values: Mapping[str, Any]) -> tuple[M, Statement] | 
     name (`person_id`, not `person`); the others take their defaults, as in Model.__init__.
 
     Cheaper than building the instance and asking `insert_statement` (docs/benchmarks.md,
-    branch apirow): the values are set positionally (Model.__init__'s fast path, half the cost
-    of keywords) and prepared from the list that set them; no related instance is cached on
-    the row, so save()'s check of related instances has nothing to check."""
+    branches apirow and apiworker): the values are placed in a row of the fixed defaults, the
+    instance made as Model.__init__ makes it (`_instance`), and the values prepared from the
+    row; no related instance is cached on the row, so save()'s check of related instances has
+    nothing to check."""
     connection = connections[router.db_for_write(model)]
     plan = _row_plan(model, connection)
     if (
@@ -286,16 +436,20 @@ def new_row(model: type[M], values: Mapping[str, Any]) -> tuple[M, Statement] | 
         or post_save.has_listeners(model)
     ):
         return None
-    if not plan.known.issuperset(values):
-        unexpected = sorted(set(values) - plan.known)
-        raise TypeError(f"{model.__qualname__}() got unexpected values {unexpected}")
-    row = [
-        values[name] if name in values else default()
-        for name, default in zip(plan.attnames, plan.defaults, strict=True)
-    ]
-    instance = model(*row)
-    for index, field in plan.pre_saved:  # as save() does: auto_now times set on the instance too
-        row[index] = field.pre_save(instance, True)
+    row = plan.fixed.copy()
+    places = plan.places
+    try:
+        for name, value in values.items():
+            row[places[name]] = value
+    except KeyError:
+        unexpected = sorted(set(values) - set(places))
+        raise TypeError(f"{model.__qualname__}() got unexpected values {unexpected}") from None
+    for place, name, default in plan.called:
+        if name not in values:
+            row[place] = default()
+    instance = _instance(model, plan, row)
+    for place, field in plan.pre_saved:  # as save() does: auto_now times set on the instance too
+        row[place] = field.pre_save(instance, True)
     if not instance._is_pk_set():  # type: ignore[attr-defined]  # Django's own test
         return None
     return instance, (plan.insert.sql, _prepared(plan.insert, row, connection))

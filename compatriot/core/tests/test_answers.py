@@ -136,3 +136,25 @@ def test_a_value_turned_to_text_first_is_written_as_the_encoder_writes_it(value:
         assert row["field"] is value  # a subclass, a date, anything else: the encoder's
     expected = RENDERER.render(request, {"field": value, "kept": value}, response_status=201)
     assert RENDERER.render(request, row, response_status=201) == expected
+
+
+_UTC_TIMES = [
+    dt.datetime(2026, 12, 7, 12, 0, 0, 1237, tzinfo=dt.UTC),
+    dt.datetime(2026, 12, 7, 12, 0, 0, tzinfo=dt.UTC),
+    dt.datetime(2026, 12, 7, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime(2026, 12, 7, 12, 0, 0, 500, tzinfo=dt.UTC),  # microseconds, no millisecond
+    dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(999, 2, 3, 4, 5, 6, 7000, tzinfo=dt.UTC),
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime(2026, 12, 7, 12, 0, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+    dt.datetime(2026, 12, 7, 12, 0, 0, 1, tzinfo=zoneinfo.ZoneInfo("Europe/Kyiv")),
+]
+
+
+def test_utc_datetimes_are_written_as_the_encoder_writes_them() -> None:
+    """as_encoded_text's datetimes (UTC ones cut from core.literals.utc_text): the encoder's
+    text, for each second twice (the second's text remembered)."""
+    for _ in range(2):
+        for value in _UTC_TIMES:
+            row = as_encoded_text({"at": value}, ("at",))
+            assert row["at"] == JSONRenderer.encoder_class().default(value), value

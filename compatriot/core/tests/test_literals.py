@@ -3,6 +3,7 @@ connection; whatever they do not write goes to psycopg; no value escapes its quo
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -156,3 +157,20 @@ def test_a_list_of_text_is_written_as_psycopg_writes_it_each_time() -> None:
 def test_the_candidates_cover_the_writes_values() -> None:
     """The types of the API write's values (people.services): all written without psycopg."""
     assert literals.CANDIDATES.keys() >= {type(None), str, bool, int, float, uuid.UUID, Jsonb}
+
+
+def test_utc_text_is_str_of_the_datetime() -> None:
+    """core.literals.utc_text, each second's text remembered: `str()` of every UTC datetime,
+    the first time and again, and after the memory is cleared."""
+    start = dt.datetime(2026, 12, 7, 23, 59, 58, tzinfo=dt.UTC)
+    values = [start + dt.timedelta(microseconds=n * 333_337) for n in range(12)]
+    values += [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime.max.replace(tzinfo=dt.UTC)]
+    values += [dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)]
+    for _ in range(2):
+        for value in values:
+            assert literals.utc_text(value) == str(value), value
+            assert literals._datetime(value) == "'" + str(value) + "'::timestamptz"
+    for number in range(literals._SECONDS_KEPT + 5):
+        value = start + dt.timedelta(seconds=number, microseconds=number)
+        assert literals.utc_text(value) == str(value)
+    assert len(literals._SECONDS) <= literals._SECONDS_KEPT

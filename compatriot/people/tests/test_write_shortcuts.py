@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, models
-from django.db.models.signals import post_save, pre_init, pre_save  # noqa: TID251
+from django.db.models.signals import post_init, post_save, pre_init, pre_save  # noqa: TID251
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +21,7 @@ from compatriot.core.models import Crisis
 from compatriot.core.statements import (
     _keeps_text,
     _prepared,
+    _row_plan,
     _sends_as_is,
     _statement,
     insert_row,
@@ -290,23 +291,118 @@ def test_a_write_with_a_receiver_is_still_written_whole(client_a, person_payload
 
 
 def test_values_sent_as_they_are_are_those_the_fields_return_as_they_are() -> None:
-    """core.statements._sends_as_is: a uuid, and an aware datetime of timezone.now(), skip the
-    conversion only where Django's own returns that very value (PostgreSQL; on SQLite a uuid
-    becomes its hex and a datetime is adapted, so nothing is skipped there)."""
+    """core.statements._sends_as_is: text, None, a uuid, an aware datetime of timezone.now(), a
+    date, a float, an int of an auto field's key skip the conversion only where Django's own
+    returns that very value (on SQLite a uuid becomes its hex and dates and datetimes are
+    adapted, so those are not skipped there)."""
     samples: dict[type, list[Any]] = {
+        str: ["", "O'Brien", "Ольга"],
+        type(None): [None],
         uuid.UUID: [uuid.uuid4(), uuid.UUID(int=0)],
         dt.datetime: [timezone.now(), dt.datetime(1, 1, 1, tzinfo=dt.UTC)],
+        dt.date: [dt.date(2026, 12, 7), dt.date(1, 1, 1)],
+        float: [0.0, -1.5, 46.49213],
+        int: [1, 2**40],
     }
-    seen = set()
+    seen: set[type] = set()
     for model in (Person, Need, Vulnerability, Consent):
         for field in model._meta.local_concrete_fields:
-            kind = _sends_as_is(field, connection)
-            if kind is None:
+            for kind in _sends_as_is(field, connection):
+                seen.add(kind)
+                for value in samples[kind]:
+                    assert field.get_db_prep_save(value, connection) is value, (field, value)
+    expected = {str, type(None), int}  # int: the user's key (an auto field)
+    if connection.vendor == "postgresql":
+        expected |= {uuid.UUID, dt.datetime, dt.date, float}
+    else:
+        expected |= {float}
+    assert seen == expected
+
+
+@pytest.mark.django_db
+def test_the_cheaper_conversions_give_what_the_fields_give() -> None:
+    """core.statements._preparer: choices as plain text, ints into their psycopg wrapper, JSON
+    lists and dicts into a Jsonb written by json_text: the same as each field's conversion."""
+    person = Person._meta
+    cases: list[tuple[models.Field, Any]] = [
+        (person.get_field("sex"), Person._meta.get_field("sex").get_default()),
+        (person.get_field("version"), 1),
+        (person.get_field("version"), 2**31 - 1),
+        (person.get_field("version"), None),
+        (person.get_field("phones"), ["+380501234567"]),
+        (person.get_field("languages"), []),
+        (person.get_field("nationalities"), {"a": ["it's", "\\"]}),
+        (person.get_field("nationalities"), "[]"),
+        (Consent._meta.get_field("recorded_by"), 7),
+    ]
+    insert = _statement(Person, connection)
+    assert insert is not None
+    for field, value in cases:
+        model_insert = _statement(field.model, connection)
+        assert model_insert is not None
+        prepare = model_insert.prepares[model_insert.fields.index(field)]
+        ours, django = prepare(value, connection), field.get_db_prep_save(value, connection)
+        assert _same(ours, django), (field, value, ours, django)
+
+
+@pytest.mark.django_db
+def test_the_row_made_without_init_is_the_row_init_makes(monkeypatch) -> None:
+    """core.statements._instance: the same attributes, in the same order, and the same state
+    as Model.__init__ gives; with a post_init receiver, Model.__init__ itself."""
+    at = dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    for model, values in (
+        (Person, {"given_name": "Ольга", "crisis_id": uuid.uuid4(), "version": 3}),
+        (Need, {"person_id": uuid.uuid4(), "category": "food"}),
+        (Consent, {"person_id": uuid.uuid4(), "scope": "registration", "method": "verbal"}),
+    ):
+        built = new_row(model, values)
+        assert built is not None
+        row, _ = built
+        assert _row_plan(model, connection).plain  # type: ignore[union-attr]
+        theirs = model(**{**values, "id": row.pk})
+        for field in model._meta.concrete_fields:  # pre_save's times, as in new_row
+            field.pre_save(theirs, True)
+        assert list(vars(row)) == list(vars(theirs))
+        assert {k: v for k, v in vars(row).items() if k != "_state"} == {
+            k: v for k, v in vars(theirs).items() if k != "_state"
+        }
+        # (a ForeignKey's __set__ made the state's empty cache of related rows, lazily made)
+        assert (row._state.adding, row._state.db, row._state.fields_cache) == (True, None, {})
+        assert (theirs._state.adding, theirs._state.db, theirs._state.fields_cache) == (
+            True,
+            None,
+            {},
+        )
+
+    made = []
+
+    def receiver(instance: Any, **kwargs: Any) -> None:
+        made.append(instance)
+
+    post_init.connect(receiver, sender=Need)
+    try:
+        built = new_row(Need, {"person_id": uuid.uuid4(), "category": "food"})
+    finally:
+        post_init.disconnect(receiver, sender=Need)
+    assert built is not None
+    assert made == [built[0]]
+
+
+def test_fixed_defaults_are_those_get_default_returns_every_time() -> None:
+    for model in (Person, Need, Vulnerability, Consent, Crisis):
+        plan = _row_plan(model, connection)
+        assert plan is not None
+        called = {name for _, name, _ in plan.called}
+        for field, fixed in zip(model._meta.concrete_fields, plan.fixed, strict=True):
+            if field.attname in called:
+                assert callable(field.default), field
                 continue
-            seen.add(kind)
-            for value in samples[kind]:
-                assert field.get_db_prep_save(value, connection) is value, (field, value)
-    assert seen == ({uuid.UUID, dt.datetime} if connection.vendor == "postgresql" else set())
+            assert field.get_default() == fixed, field
+            assert type(field.get_default()) is type(fixed), field
+    plan = _row_plan(Person, connection)
+    assert plan is not None
+    assert {name for _, name, _ in plan.called} == {"id", "nationalities", "languages", "phones"}
 
 
 @pytest.mark.django_db
