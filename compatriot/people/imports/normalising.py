@@ -488,9 +488,11 @@ _NEED_TAILS = _Tails(
     lambda need: copybinary.text(need[0]) + copybinary.text(need[1] or DEFAULT_URGENCY)
 )
 _CONSENT_TAILS = _Tails(
-    lambda consent: copybinary.text(consent[0])
-    + copybinary.jsonb(_codes(list(consent[2])))
-    + copybinary.text(consent[1])
+    lambda consent: (
+        copybinary.text(consent[0])
+        + copybinary.jsonb(_codes(list(consent[2])))
+        + copybinary.text(consent[1])
+    )
 )
 # Each detail row's id field, popped in C (no Python call per row); refilled by `_rows`.
 _pop_id_field = _id_fields.pop
