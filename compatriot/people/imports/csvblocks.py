@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import chain, compress, count, islice, repeat
 from typing import BinaryIO
 
 from compatriot.people.imports.columns import Rejection, is_hashtag_row
@@ -92,7 +92,27 @@ def raw_records(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rej
 
     One by one, so that a worker's chunk holds one row's cells at a time: a parsed block's 2,000
     lists outlived two collections of the young generations on every chunk, ~3 µs per row of
-    collector time (docs/benchmarks.md, branch importwk3)."""
+    collector time (docs/benchmarks.md, branch importwk3).
+
+    A raw block's line is one record, and without a quote the `csv` reader only cuts it at its
+    commas and drops its line end: `str.split` does the same in C, where the reader's state
+    machine cost ~24,000 instructions per bench row, a tenth of a worker (docs/benchmarks.md,
+    branch importpy, evening). A line longer than the reader's field limit (which it would
+    report as unreadable) sends the whole block to the reader; a row of empty cells is skipped
+    as the reader's records are (its line is only commas)."""
+    lines = raw.data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # the block's last line feed ends its last line
+    if b"\r" in raw.data:  # each one ends a line (CRLF): faster dropped line by line
+        lines = list(map(bytes.rstrip, lines, repeat(b"\r")))
+    if max(map(len, lines), default=0) > csv.field_size_limit():  # bytes: at least its characters
+        return _read_raw(raw)
+    rows = map(str.split, map(bytes.decode, lines), repeat(","))
+    return compress(zip(count(raw.first_line), rows), map(bytes.strip, lines, repeat(b","))), []
+
+
+def _read_raw(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rejection]]:
+    """A raw block's records by the `csv` reader, with those it cannot read."""
     unreadable: list[Rejection] = []
     reader = csv.reader(io.StringIO(raw.data.decode("utf-8"), newline=""))
     return records(reader, first_line=raw.first_line, unreadable=unreadable), unreadable

@@ -148,7 +148,7 @@ def _numbered(rows: Iterable[Mapping[str, Any]], header: Header) -> Iterator[tup
 
 
 @contextmanager
-def _heap_frozen() -> Iterator[None]:
+def _heap_frozen() -> Iterator[Callable[[], None]]:
     """Keep the objects that exist before the import (Django's, the schemas', the modules') out
     of the collector's full collections while it runs. An import's batches in flight make it
     collect the oldest generation every few seconds, and each walk of the whole heap found
@@ -159,21 +159,30 @@ def _heap_frozen() -> Iterator[None]:
     While it runs, a young collection comes after `YOUNG_THRESHOLD` new containers rather than
     700, as in the workers: the chunks and batches in flight (tuples of rows, keys, audit items)
     were walked by every collection of each generation, ~2 µs per row in the importing process
-    (docs/benchmarks.md, branch importwk6)."""
+    (docs/benchmarks.md, branch importwk6).
+
+    Yields what to call as each chunk arrives: it freezes the heap again, so that the chunks and
+    batches in flight, which are freed by their counts and never by the collector, are not
+    walked by it either (its instructions -1,050 per row, its time 0.15 -> 0.09 s per 100,000
+    rows; docs/benchmarks.md, branch importpy, evening). Only what the import makes and drops between two chunks is left to the young
+    collections; cyclic garbage frozen meanwhile is collected once the import ends."""
     if gc.get_freeze_count():
-        yield
+        yield _no_freeze
         return
     gc.freeze()
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
     try:
-        yield
+        yield gc.freeze
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
-@_heap_frozen()
+def _no_freeze() -> None:
+    pass
+
+
 def _run(
     actor: Viewer,
     *,
@@ -188,50 +197,55 @@ def _run(
     blocks: Callable[[int], Iterable[Block]] | None = None,
 ) -> ImportReport:
     """Import `rows`, or with `blocks` (a CSV file's, by lines per block) those instead."""
-    writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
-    report = ImportReport()
-    size = min(CHUNK_ROWS, batch_size)  # a batch is not bigger than asked for
-    chunks = normalised_chunks(
-        row_blocks(rows, size) if blocks is None else blocks(size),
-        header=header,
-        copy_text=writer.copy_text,
-        workers=workers,
-    )
-    batches = _batches(chunks, batch_size, report.rejected)
-    if isinstance(writer, PostgresStorage) and connections > 1 and can_write_concurrently():
-        with writer.import_lock():
-            outcomes = write_in_order(
-                (
-                    (writer.prepare(batch, number), covered)
-                    for number, (batch, covered) in enumerate(batches, start=1)
-                ),
-                lambda item, number, turns: (
-                    writer.write_prepared(item[0], number, turns),
-                    item[1],
-                ),
-                connections=connections,
-            )
-            _collect(outcomes, report, progress)
-    else:
-        _collect(
-            (
-                (writer.write(batch) if len(batch) else BatchOutcome(), covered)
-                for batch, covered in batches
-            ),
-            report,
-            progress,
+    with _heap_frozen() as refreeze:
+        writer = storage_for(actor, crisis_id=crisis_id, kind=storage)
+        report = ImportReport()
+        size = min(CHUNK_ROWS, batch_size)  # a batch is not bigger than asked for
+        chunks = normalised_chunks(
+            row_blocks(rows, size) if blocks is None else blocks(size),
+            header=header,
+            copy_text=writer.copy_text,
+            workers=workers,
         )
-    report.rejected.sort(key=lambda rejection: rejection.line)
-    if report.created or report.updated:
-        persons_registered(crisis_id)
-    return report
+        batches = _batches(chunks, batch_size, report.rejected, refreeze)
+        if isinstance(writer, PostgresStorage) and connections > 1 and can_write_concurrently():
+            with writer.import_lock():
+                outcomes = write_in_order(
+                    (
+                        (writer.prepare(batch, number), covered)
+                        for number, (batch, covered) in enumerate(batches, start=1)
+                    ),
+                    lambda item, number, turns: (
+                        writer.write_prepared(item[0], number, turns),
+                        item[1],
+                    ),
+                    connections=connections,
+                )
+                _collect(outcomes, report, progress)
+        else:
+            _collect(
+                (
+                    (writer.write(batch) if len(batch) else BatchOutcome(), covered)
+                    for batch, covered in batches
+                ),
+                report,
+                progress,
+            )
+        report.rejected.sort(key=lambda rejection: rejection.line)
+        if report.created or report.updated:
+            persons_registered(crisis_id)
+        return report
 
 
 def _batches(
-    chunks: Iterable[NormalisedChunk], batch_size: int, rejected: list[Rejection]
+    chunks: Iterable[NormalisedChunk],
+    batch_size: int,
+    rejected: list[Rejection],
+    arrived: Callable[[], None] = _no_freeze,
 ) -> Iterator[tuple[Batch, int]]:
     """Batches of at least `batch_size` accepted rows (the last may be smaller), each with the
-    number of file rows it covers (accepted or rejected, for progress)."""
+    number of file rows it covers (accepted or rejected, for progress); `arrived` is called as
+    each chunk has been added."""
     first_line: dict[str, int] = {}  # source_record_id -> the line that brought it first
     batch, covered = Batch(), 0
     for chunk in chunks:
@@ -239,6 +253,7 @@ def _batches(
         rejected += chunk.unreadable
         batch.add(chunk, skip=_repeats(chunk, first_line, rejected))
         covered += len(chunk.keys) + len(chunk.rejected)
+        arrived()
         if len(batch) >= batch_size:
             yield batch, covered
             batch, covered = Batch(), 0

@@ -13,7 +13,6 @@ import os
 import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import repeat
 from typing import Any, NamedTuple
 
@@ -465,60 +464,48 @@ def _more_id_fields() -> list[bytes]:
     return [block[start : start + size] for start in range(0, len(block), size)]
 
 
-def _new_id_field() -> bytes:
-    while True:
-        try:
-            return _id_fields.pop()
-        except IndexError:
-            _id_fields.extend(_more_id_fields())
+class _Tails(dict[tuple[Any, ...], tuple[bytes, ...]]):
+    """The fields of each detail's row after its id and its person's id, per distinct stored form
+    of a row's details (a few dozen in a file): only the ids differ from row to row. Binary COPY
+    (see `copybinary`). A hit is a subscript in C: rows with the same cells share the very
+    tuples `_DETAILS_CACHE` made, so the key is found by identity once hashed. Bounded by
+    clearing."""
+
+    def __init__(self, make: Callable[[Any], bytes]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, items: tuple[Any, ...]) -> tuple[bytes, ...]:
+        tails = tuple(self._make(item) for item in items)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[items] = tails
+        return tails
 
 
-# The fields of each detail's row after its id and its person's id, per distinct stored form (a
-# few dozen in a file): only the ids differ from row to row. Binary COPY (see `copybinary`).
-@lru_cache(maxsize=4096)
-def _vulnerability_tails(items: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(copybinary.text(code) for code in items)
-
-
-@lru_cache(maxsize=4096)
-def _need_tails(items: tuple[tuple[str, str], ...]) -> tuple[bytes, ...]:
-    return tuple(
-        copybinary.text(category) + copybinary.text(urgency or DEFAULT_URGENCY)
-        for category, urgency in items
+_VULNERABILITY_TAILS = _Tails(copybinary.text)
+_NEED_TAILS = _Tails(
+    lambda need: copybinary.text(need[0]) + copybinary.text(need[1] or DEFAULT_URGENCY)
+)
+_CONSENT_TAILS = _Tails(
+    lambda consent: (
+        copybinary.text(consent[0])
+        + copybinary.jsonb(_codes(list(consent[2])))
+        + copybinary.text(consent[1])
     )
-
-
-@lru_cache(maxsize=4096)
-def _consent_tails(items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[bytes, ...]:
-    return tuple(
-        copybinary.text(scope) + copybinary.jsonb(_codes(list(kinds))) + copybinary.text(method)
-        for scope, method, kinds in items
-    )
-
-
-# Each detail's tails by the identity of its stored form: rows with the same cells share the
-# very tuples `_DETAILS_CACHE` made, so a look-up by id replaces hashing the nested tuples in
-# the `lru_cache`s above. Each entry keeps its tuple, so that its id stays its own while the
-# entry lasts (checked by `is`: an id is only a hint). As many as the details cache holds. A
-# stored tuple is of one kind only (codes, pairs or triples): one table serves the three.
-_TAILS: dict[int, tuple[tuple[Any, ...], tuple[bytes, ...]]] = {}
-
-
-def _tails(items: tuple[Any, ...], make: Callable[[Any], tuple[bytes, ...]]) -> tuple[bytes, ...]:
-    found = _TAILS.get(id(items))
-    if found is not None and found[0] is items:
-        return found[1]
-    tails = make(items)
-    if len(_TAILS) >= _CACHE_LIMIT:
-        _TAILS.clear()
-    _TAILS[id(items)] = (items, tails)
-    return tails
+)
+# Each detail row's id field, popped in C (no Python call per row); refilled by `_rows`.
+_pop_id_field = _id_fields.pop
 
 
 def _rows(person: bytes, tails: tuple[bytes, ...]) -> tuple[bytes, ...]:
-    if len(tails) == 1:  # most rows' needs, and vulnerabilities
-        return (_new_id_field() + person + tails[0],)
-    return tuple([_new_id_field() + person + tail for tail in tails])
+    while True:
+        try:
+            if len(tails) == 1:  # most rows' needs, and vulnerabilities
+                return (_pop_id_field() + person + tails[0],)
+            return tuple([_pop_id_field() + person + tail for tail in tails])
+        except IndexError:  # the draw is used up (ids popped before are just not used)
+            _id_fields.extend(_more_id_fields())
 
 
 def detail_copy_rows(
@@ -534,9 +521,9 @@ def detail_copy_rows(
     if person is None:
         person = copybinary.uuid_text_field(r.id)
     return (
-        _rows(person, _tails(r.vulnerabilities, _vulnerability_tails)) if r.vulnerabilities else (),
-        _rows(person, _tails(r.needs, _need_tails)) if r.needs else (),
-        _rows(person, _tails(r.consents, _consent_tails)) if r.consents else (),
+        _rows(person, _VULNERABILITY_TAILS[r.vulnerabilities]) if r.vulnerabilities else (),
+        _rows(person, _NEED_TAILS[r.needs]) if r.needs else (),
+        _rows(person, _CONSENT_TAILS[r.consents]) if r.consents else (),
     )
 
 

@@ -21,7 +21,8 @@ from compatriot.core.models import AuditEntry, Crisis, Role
 from compatriot.core.viewer import Viewer
 from compatriot.people.imports import pipeline
 from compatriot.people.imports.columns import COLUMNS
-from compatriot.people.imports.importer import import_rows
+from compatriot.people.imports.importer import _batches, _heap_frozen, import_rows
+from compatriot.people.imports.normalising import NormalisedChunk, RowKey
 from compatriot.people.imports.worker import YOUNG_THRESHOLD
 from compatriot.people.models import Consent, Household, Need, Person, Vulnerability
 
@@ -488,12 +489,46 @@ def test_the_heap_is_frozen_while_importing_and_unfrozen_after(crisis, member, o
     assert gc.get_threshold() == thresholds
 
 
+def test_the_heap_is_frozen_again_as_each_chunk_arrives() -> None:
+    """The chunks in flight (freed by their counts) are frozen as they arrive: `_batches` calls
+    its `arrived` once per chunk, which `_heap_frozen` makes a freeze of the heap."""
+    chunks = [NormalisedChunk(keys=[RowKey(n, f"id{n}", f"r{n}", None)]) for n in range(2, 7)]
+    calls: list[int] = []
+    batches = list(_batches(chunks, 2, [], lambda: calls.append(len(calls))))
+    assert [len(batch) for batch, _ in batches] == [2, 2, 1]
+    assert calls == [0, 1, 2, 3, 4]
+    gc.unfreeze()
+    with _heap_frozen() as refreeze:
+        before = gc.get_freeze_count()
+        kept: list[list[int]] = [[] for _ in range(100)]  # new containers, young
+        refreeze()
+        assert gc.get_freeze_count() >= before + len(kept)
+    assert gc.get_freeze_count() == 0
+    # A process that froze its own heap: nothing frozen again.
+    gc.freeze()
+    try:
+        with _heap_frozen() as refreeze:
+            before = gc.get_freeze_count()
+            kept = [[] for _ in range(100)]
+            refreeze()
+            assert gc.get_freeze_count() <= before
+    finally:
+        gc.unfreeze()
+
+
 def test_a_heap_frozen_by_its_process_stays_frozen(crisis, member, org_a):
     actor = Viewer(member.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
     gc.freeze()
     try:
-        report = import_rows(actor, crisis_id=crisis.id, rows=[GOOD])
+        before = gc.get_freeze_count()
+        during: list[int] = []
+        report = import_rows(
+            actor,
+            crisis_id=crisis.id,
+            rows=[GOOD],
+            progress=lambda rows: during.append(gc.get_freeze_count()),
+        )
         assert report.created == 1
-        assert gc.get_freeze_count() > 0  # not unfrozen by the import
+        assert during[0] <= before  # neither unfrozen nor frozen again by the import
     finally:
         gc.unfreeze()

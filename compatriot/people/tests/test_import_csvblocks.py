@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compatriot.people.imports.columns import Header, Rejection, is_hashtag_row
-from compatriot.people.imports.csvblocks import RawRows, _is_raw, parse_raw
+from compatriot.people.imports.csvblocks import RawRows, _is_raw, _read_raw, parse_raw, raw_records
 from compatriot.people.imports.normalising import (
     ChunkTask,
     NormalisedChunk,
@@ -189,3 +189,41 @@ def test_a_block_is_raw_when_no_quote_nor_lone_carriage_return_is_in_it(pieces):
     # The first definition: every carriage return starts a CRLF.
     expected = b'"' not in data and data.count(b"\r") == data.count(b"\r\n")
     assert _is_raw(data) == expected
+
+
+# Characters that some line splitters take for line ends, a NUL, spaces, commas, letters of
+# several widths: everything but a quote and a lone carriage return (a raw block has neither).
+RAW_PIECES = [
+    "a", "bc", ",", ",,", " ", "\t", "\n", "\r\n", "\n\n", "\x00", "\x0b", "\x0c", "\x1c",
+    "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "é", "Й", "\U0001f600", "#x",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    body=st.lists(st.sampled_from(RAW_PIECES), max_size=60).map("".join),
+    first_line=st.integers(2, 9),
+)
+def test_a_raw_block_is_split_as_the_csv_reader_reads_it(body: str, first_line: int) -> None:
+    """A raw block's lines cut at their commas give the reader's records and line numbers, its
+    rows of empty cells skipped, nothing unreadable."""
+    data = body.encode()
+    assert _is_raw(data)
+    raw = RawRows(data, first_line, data.count(b"\n") + (not data.endswith(b"\n") and bool(data)))
+    rows, unreadable = raw_records(raw)
+    by_reader, unreadable_by_reader = _read_raw(raw)
+    assert (list(rows), unreadable) == (list(by_reader), unreadable_by_reader)
+
+
+@pytest.mark.usefixtures("small_fields")
+def test_a_raw_block_with_a_line_over_the_field_limit_is_read_by_the_reader() -> None:
+    data = "a,b\nr2,Й\u0439,c\n".encode() + b"x" * 21 + b",y\n"
+    rows, unreadable = raw_records(RawRows(data, 5, 3))
+    assert list(rows) == [(5, ["a", "b"]), (6, ["r2", "Йй", "c"])]
+    assert unreadable == [
+        Rejection(7, "row", "cannot be read (field larger than field limit (20))")
+    ]
+    # Multi-byte characters count as bytes: this line of 20 characters goes to the reader too,
+    # which reads it whole.
+    data = ("Й" * 19 + ",\n").encode()
+    assert list(raw_records(RawRows(data, 2, 1))[0]) == [(2, ["Й" * 19, ""])]
