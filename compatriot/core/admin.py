@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from compatriot.core.models import (
@@ -13,6 +18,29 @@ from compatriot.core.models import (
     Organisation,
     SharingAgreement,
 )
+from compatriot.core.services import token_generation_first
+
+
+class TokenGenerationFirst(admin.ModelAdmin):
+    """Admin changes to the tables the token look-up reads take the token generation's lock
+    before any row's, as the services do (core/services.py `token_generation_first`): a user's
+    deletion, say, would otherwise lock its tokens' rows and then the generation, while a
+    service revoking one of them holds the generation and waits for that row (a deadlock)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            token_generation_first()
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            token_generation_first()
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            token_generation_first()
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Crisis)
@@ -29,7 +57,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(TokenGenerationFirst):
     list_display = ["name", "kind", "is_verified", "verified_at"]
     list_filter = ["kind", "is_verified"]
     search_fields = ["name", "org_identifier"]
@@ -38,7 +66,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(TokenGenerationFirst):
     list_display = ["user", "organisation", "role", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "organisation__name"]
@@ -46,7 +74,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(TokenGenerationFirst):
     """Tokens are created with `compatriot token create` or the API (the secret is shown once)."""
 
     list_display = ["name", "prefix", "user", "organisation", "created_at", "revoked_at"]
@@ -63,6 +91,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(TokenGenerationFirst, auth_admin.UserAdmin):
+    pass
 
 
 @admin.register(SharingAgreement)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from compatriot.core.audit import audit_record
@@ -43,6 +43,28 @@ def _apply(obj: Any, changes: dict[str, Any]) -> list[str]:
     for name in changed:
         setattr(obj, name, changes[name])
     return changed
+
+
+# Taken first by every service below that writes tokens, users, organisations or memberships
+# (core migration 0012): each such statement ends by updating the one token generation row,
+# held to commit, so a service that locked an organisation or token first and one that raised
+# the generation first (its commit's foreign-key checks then wanting that organisation) waited
+# for each other (deadlock). Locking the row (not raising it: nothing changed yet) before any
+# other lock orders them all. PostgreSQL only; nothing when the table is absent (SQLite, or
+# migrated before 0012). The API's write never takes it (its confirmation only reads the row).
+_GENERATION_LOCK = """
+DO $$ BEGIN
+    IF to_regclass('compatriot_token_generation') IS NOT NULL THEN
+        PERFORM FROM compatriot_token_generation FOR NO KEY UPDATE;
+    END IF;
+END $$
+"""
+
+
+def token_generation_first() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_GENERATION_LOCK)
 
 
 @transaction.atomic
@@ -85,6 +107,7 @@ def _organisation_fields(data: OrganisationIn | OrganisationPatch) -> dict[str, 
 @transaction.atomic
 def organisation_create(actor: Viewer, *, data: OrganisationIn) -> Organisation:
     """Anyone signed in may register an organisation; they become its admin. It starts unverified."""
+    token_generation_first()
     if actor.user_id is None:
         raise InvalidInputError("An organisation is created by a signed-in user.")
     organisation = Organisation(**_organisation_fields(data))
@@ -97,7 +120,9 @@ def organisation_create(actor: Viewer, *, data: OrganisationIn) -> Organisation:
 
 
 def _organisation_for_update(actor: Viewer, organisation_id: uuid.UUID) -> Organisation:
-    organisation = Organisation.objects.select_for_update().filter(id=organisation_id).first()
+    organisation = (
+        Organisation.objects.select_for_update(no_key=True).filter(id=organisation_id).first()
+    )
     if organisation is None:
         raise NotFoundError("No such organisation.", field="organisation_id")
     if not actor.is_platform_admin and actor.organisation_id != organisation.id:
@@ -109,6 +134,7 @@ def _organisation_for_update(actor: Viewer, organisation_id: uuid.UUID) -> Organ
 def organisation_update(
     actor: Viewer, *, organisation_id: uuid.UUID, data: OrganisationPatch
 ) -> Organisation:
+    token_generation_first()
     organisation = _organisation_for_update(actor, organisation_id)
     actor.require_organisation_admin()
     changed = _apply(organisation, _organisation_fields(data))
@@ -128,8 +154,11 @@ def organisation_update(
 def organisation_verify(
     actor: Viewer, *, organisation_id: uuid.UUID, is_verified: bool = True
 ) -> Organisation:
+    token_generation_first()
     actor.require_platform_admin()
-    organisation = Organisation.objects.select_for_update().filter(id=organisation_id).first()
+    organisation = (
+        Organisation.objects.select_for_update(no_key=True).filter(id=organisation_id).first()
+    )
     if organisation is None:
         raise NotFoundError("No such organisation.", field="organisation_id")
     organisation.is_verified = is_verified
@@ -148,6 +177,7 @@ def organisation_verify(
 
 @transaction.atomic
 def membership_add(actor: Viewer, *, organisation_id: uuid.UUID, data: MembershipIn) -> Membership:
+    token_generation_first()
     organisation = _organisation_for_update(actor, organisation_id)
     actor.require_organisation_admin()
     user = get_user_model().objects.filter(username=data.username, is_active=True).first()
@@ -174,6 +204,7 @@ def membership_invite(
 ) -> Membership:
     """Create an account without a usable password and make it a member; the caller hands the
     person an invitation link on which they choose their password."""
+    token_generation_first()
     organisation = _organisation_for_update(actor, organisation_id)
     actor.require_organisation_admin()
     user_model = get_user_model()
@@ -197,6 +228,7 @@ def membership_invite(
 def membership_update(
     actor: Viewer, *, organisation_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipPatch
 ) -> Membership:
+    token_generation_first()
     _organisation_for_update(actor, organisation_id)
     actor.require_organisation_admin()
     membership = (
@@ -235,6 +267,7 @@ def token_create(
 ) -> CreatedToken:
     """Create a token for an active membership (by default the actor's own). The secret is
     returned once and never stored."""
+    token_generation_first()
     user_id = user_id if user_id is not None else actor.acting_user_id
     organisation_id = organisation_id or actor.acting_organisation_id
     membership = Membership.objects.filter(
@@ -262,6 +295,7 @@ def token_create(
 @transaction.atomic
 def token_revoke(actor: Viewer, *, token_id: uuid.UUID) -> ApiToken:
     """A user revokes their own tokens; an organisation admin revokes any of the organisation's."""
+    token_generation_first()
     token = ApiToken.objects.select_for_update().filter(id=token_id).first()
     is_own = token is not None and token.user_id == actor.user_id
     is_admin_of_org = (

@@ -4,8 +4,8 @@ branch apipg, 7 December 2026 evening).
 1. A bearer token's claim confirmed by one number instead of a four-table join.
 
 `compatriot_token_generation` holds one row, a number that statement-level triggers on the four
-tables the token look-up reads (tokens, users, organisations, memberships) raise, in the changing
-transaction itself, on every INSERT, DELETE and TRUNCATE and on every UPDATE that names a column
+tables the token look-up reads (tokens, users, organisations, memberships) set to a new value of
+the sequence `compatriot_token_generation_seq`, in the changing transaction itself, on every INSERT, DELETE and TRUNCATE and on every UPDATE that names a column
 the look-up reads (a token's id, key hash, user, organisation, expiry and revocation; a user's
 id, active and superuser flags; an organisation's id and kind; a membership's id, user,
 organisation, role and active flag). Recording a token's use (`last_used_at`) or a sign-in
@@ -20,6 +20,19 @@ inactive or deleted user or membership, a changed role, kind or superuser flag a
 exactly as 0008's join refused them (and any other change to those tables is refused too, once:
 the caller then looks the token up afresh). The claim's own expiry against its time is judged by
 the process before it claims (`claims.claim`), on the expiry read with that number.
+
+Numbers are never reused: a sequence's values are not given back by a rollback, so a number read
+inside a transaction that rolled back (or any uncommitted one) is never the committed generation
+later (`generation + 1` gave it back, and an unrelated later commit reproduced it: a stale claim
+was confirmed). The sequence starts at the clock's microseconds since 1970, so migrating back and
+forward again does not reuse the numbers of before either.
+
+Every statement changing those tables ends by updating the one row, held to commit. So that this
+lock makes no lock-order cycle, the core services that write them (core/services.py) and the admin
+for them (core/admin.py) lock the row first, before any other row (`token_generation_first`), and
+services lock organisations FOR NO KEY UPDATE, which a foreign-key check's FOR KEY SHARE does not
+wait for (membership_add holding an organisation against token_create for it deadlocked). The
+API's write only reads the row (its confirmation) and never waits for it.
 
 2. The audit append as a scalar function, `compatriot_audit_entry(...)`, returning the new
 entry's id: the chain's lock, its tail read, the entry's insert and hash exactly as 0004's
@@ -49,16 +62,26 @@ READ_COLUMNS = {
     "membership": ["id", "user_id", "organisation_id", "role", "is_active"],
 }
 
+SEQUENCE = f"{TABLE}_seq"
+
+# The numbers come from a sequence, whose values a rollback never gives back: a number read inside
+# a transaction that then rolls back is never the generation again (with `generation + 1` a later
+# unrelated commit reproduced it, and a claim read in that transaction was confirmed). It starts
+# at the clock's microseconds since 1970, so migrating back and forward again does not reuse the
+# numbers of before (unless more than one change a microsecond was made on average meanwhile).
 CREATE_TABLE = f"""
+CREATE SEQUENCE {SEQUENCE} AS bigint;
+SELECT setval('{SEQUENCE}', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint);
 CREATE TABLE {TABLE} (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     generation bigint NOT NULL
 );
-INSERT INTO {TABLE} (only_row, generation) VALUES (true, 1);
+ALTER SEQUENCE {SEQUENCE} OWNED BY {TABLE}.generation;
+INSERT INTO {TABLE} (only_row, generation) VALUES (true, nextval('{SEQUENCE}'));
 CREATE FUNCTION compatriot_token_generation_raise() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {TABLE} SET generation = generation + 1;
+    UPDATE {TABLE} SET generation = nextval('{SEQUENCE}');
     RETURN NULL;
 END
 $$;
@@ -181,6 +204,7 @@ DROP FUNCTION IF EXISTS compatriot_token_confirm(bigint);
 DROP FUNCTION IF EXISTS compatriot_token_viewer(varchar);
 DROP FUNCTION IF EXISTS compatriot_token_generation_raise() CASCADE;
 DROP TABLE IF EXISTS {TABLE};
+DROP SEQUENCE IF EXISTS {SEQUENCE};
 """
 DROP_AUDIT = """
 DROP FUNCTION IF EXISTS compatriot_audit_entry(

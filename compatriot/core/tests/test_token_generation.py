@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
@@ -18,11 +20,12 @@ from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from compatriot.core import claims, services
 from compatriot.core.claims import REFUSED_SQLSTATE
 from compatriot.core.models import ApiToken, Membership, Organisation, Role
-from compatriot.core.schemas import TokenIn
+from compatriot.core.schemas import MembershipIn, TokenIn
 from compatriot.core.selectors import token_look_up
-from compatriot.core.services import token_create, token_touch
+from compatriot.core.services import membership_add, token_create, token_touch
 from compatriot.core.tokens import hash_token
 from compatriot.core.viewer import Viewer
 
@@ -130,6 +133,26 @@ def test_a_change_rolled_back_leaves_the_generation(token) -> None:
     assert _confirms(before)
 
 
+def test_a_look_up_inside_a_rolled_back_change_is_never_confirmed(token) -> None:
+    """A number read inside a transaction that rolls back is never raised to again (F1: with
+    `generation + 1` an unrelated later commit reproduced it and confirmed a stale claim)."""
+    user, key_hash = token
+    get_user_model().objects.filter(id=user.id).update(is_active=False)
+
+    def look_up_then_fail() -> None:
+        with transaction.atomic():
+            get_user_model().objects.filter(id=user.id).update(is_active=True)
+            assert claims.authenticated(key_hash, purpose="api", now=timezone.now()) is not None
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        look_up_then_fail()
+    Organisation.objects.create(name="Other", kind="ngo")  # an unrelated commit
+    claim = claims.claim(key_hash, purpose="api", now=timezone.now())
+    assert claim is not None
+    assert not _confirms(claim.generation)
+
+
 def test_recording_use_and_sign_in_and_other_columns_leave_it(token) -> None:
     user, key_hash = token
     before = _generation(key_hash)
@@ -198,6 +221,8 @@ def _append_source() -> str:
 
 def test_going_back_before_0012_restores_0004s_and_0008s_functions(token) -> None:
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    _user, key_hash = token
+    before = _generation(key_hash)
     with_0012 = _signatures()
     append_with_0012 = _append_source()
     assert "compatriot_token_confirm(bigint) void" in with_0012
@@ -216,9 +241,111 @@ def test_going_back_before_0012_restores_0004s_and_0008s_functions(token) -> Non
             assert cursor.fetchone()[0] is None
             cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%%token_gen%%'")
             assert cursor.fetchone()[0] == 0
+            cursor.execute("SELECT to_regclass(%s)", [MIGRATION.SEQUENCE])
+            assert cursor.fetchone()[0] is None
+        with transaction.atomic():
+            services.token_generation_first()  # nothing to lock: nothing done
     finally:
         _migrate(leaves)
     assert _signatures() == with_0012
     assert _append_source() == append_with_0012
-    _user, key_hash = token
     assert _confirms(_generation(key_hash))
+    assert _generation(key_hash) > before  # the sequence starts afresh from the clock
+
+
+def _waits_for_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT FROM pg_locks WHERE pid = %s AND NOT granted)", [pid])
+        return bool(cursor.fetchone()[0])
+
+
+def test_a_membership_added_while_a_token_is_created_does_not_deadlock(
+    make_member, org_a, monkeypatch
+) -> None:
+    """membership_add holds its organisation's lock when token_create for that organisation
+    starts (F2): on 888faa7 the token's trigger took the generation row first and its commit's
+    foreign-key check then waited for the organisation, which membership_add held while waiting
+    for the generation row (a deadlock, token_create's 500). Both must commit."""
+    admin = make_member(org_a, Role.ADMIN)
+    member = make_member(org_a, Role.CASEWORKER)
+    newcomer = make_member(Organisation.objects.create(name="Elsewhere", kind="ngo"), Role.VIEWER)
+    admin_viewer = Viewer(admin.id, org_a.id, org_a.kind, Role.ADMIN, False)
+    member_viewer = Viewer(member.id, org_a.id, org_a.kind, Role.CASEWORKER, False)
+    locked = threading.Event()
+    token_pid: list[int] = []
+    token_written = threading.Event()
+    errors: list[BaseException] = []
+    original = services._organisation_for_update
+
+    def holding(actor: Viewer, organisation_id: Any) -> Organisation:
+        organisation = original(actor, organisation_id)
+        locked.set()  # then wait until token_create has written its token or waits for a lock
+        deadline = time.monotonic() + 30
+        while not token_written.is_set() and time.monotonic() < deadline:
+            if token_pid and _waits_for_a_lock(token_pid[0]):
+                break
+            time.sleep(0.02)
+        return organisation
+
+    monkeypatch.setattr(services, "_organisation_for_update", holding)
+
+    def add() -> None:
+        try:
+            membership_add(
+                admin_viewer,
+                organisation_id=org_a.id,
+                data=MembershipIn(username=newcomer.username, role=Role.VIEWER),
+            )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def create() -> None:
+        try:
+            connection.ensure_connection()
+            token_pid.append(connection.connection.info.backend_pid)
+            assert locked.wait(30)
+            with transaction.atomic():
+                token_create(member_viewer, data=TokenIn(name="during"))
+                token_written.set()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            token_written.set()
+            connection.close()
+
+    threads = [threading.Thread(target=add), threading.Thread(target=create)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert Membership.objects.filter(user=newcomer, organisation=org_a).exists()
+    assert ApiToken.objects.filter(user=member, name="during").exists()
+
+
+def test_the_admins_deletion_of_a_user_takes_the_generation_first(
+    token, client, monkeypatch
+) -> None:
+    """The admin's deletions (and saves) of those tables lock the generation before any row, as
+    the services do, and like any change refuse the claims read before."""
+    from compatriot.core import admin as core_admin
+
+    user, key_hash = token
+    taken: list[bool] = []
+
+    def first() -> None:
+        taken.append(get_user_model().objects.filter(id=user.id).exists())  # nothing deleted yet
+        services.token_generation_first()
+
+    monkeypatch.setattr(core_admin, "token_generation_first", first)
+    staff = get_user_model().objects.create_superuser("staff", password="not-used-in-tests-1")
+    client.force_login(staff)
+    before = _generation(key_hash)
+    response = client.post(f"/admin/auth/user/{user.id}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert taken == [True]
+    assert not get_user_model().objects.filter(id=user.id).exists()
+    assert not ApiToken.objects.filter(key_hash=key_hash).exists()
+    assert not _confirms(before)
