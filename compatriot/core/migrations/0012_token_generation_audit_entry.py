@@ -5,10 +5,11 @@ branch apipg, 7 December 2026 evening).
 
 `compatriot_token_generation` holds one row, a number that statement-level triggers on the four
 tables the token look-up reads (tokens, users, organisations, memberships) set to a new value of
-the sequence `compatriot_token_generation_seq`, in the changing transaction itself, on every INSERT, DELETE and TRUNCATE and on every UPDATE that names a column
-the look-up reads (a token's id, key hash, user, organisation, expiry and revocation; a user's
-id, active and superuser flags; an organisation's id and kind; a membership's id, user,
-organisation, role and active flag). Recording a token's use (`last_used_at`) or a sign-in
+the sequence `compatriot_token_generation_seq`, in the changing transaction itself, on every
+INSERT, DELETE and TRUNCATE and on every UPDATE that names a column the look-up reads (a
+token's id, key hash, user, organisation, expiry and revocation; a user's id, active and
+superuser flags; an organisation's id and kind; a membership's id, user, organisation, role and
+active flag). Recording a token's use (`last_used_at`) or a sign-in
 (`last_login`) names none of them and leaves the number alone.
 
 `compatriot_token_viewer` (0006) now also returns the number, read in the same snapshot as the

@@ -164,8 +164,9 @@ def _heap_frozen() -> Iterator[Callable[[], None]]:
     Yields what to call as each chunk arrives: it freezes the heap again, so that the chunks and
     batches in flight, which are freed by their counts and never by the collector, are not
     walked by it either (its instructions -1,050 per row, its time 0.15 -> 0.09 s per 100,000
-    rows; docs/benchmarks.md, branch importpy, evening). Only what the import makes and drops between two chunks is left to the young
-    collections; cyclic garbage frozen meanwhile is collected once the import ends."""
+    rows; docs/benchmarks.md, branch importpy, evening). Only what the import makes and drops
+    between two chunks is left to the young collections; cyclic garbage frozen meanwhile is
+    collected once the import ends."""
     if gc.get_freeze_count():
         yield _no_freeze
         return
