@@ -216,19 +216,24 @@ def _statement(model: type[Model], connection: Any) -> _Insert | None:
         ):
             _STATEMENTS[key] = None
             return None
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(str(field.column)) for field in fields)
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608  names from metadata
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        _STATEMENTS[key] = _Insert(
-            sql,
-            fields,
-            [_sends_as_is(field, connection) for field in fields],
-            [_preparer(field, connection) for field in fields],
-        )
+        _STATEMENTS[key] = _insert(meta.db_table, fields, connection)
     return _STATEMENTS[key]
+
+
+def _insert(table: str, fields: list[Field], connection: Any, returning: str = "") -> _Insert:
+    """The INSERT of these columns (then `returning`, a RETURNING clause) and their conversions."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    sql = (
+        f"INSERT INTO {quote(table)} ({columns}) "  # noqa: S608  names from metadata
+        f"VALUES ({', '.join(['%s'] * len(fields))}){returning}"
+    )
+    return _Insert(
+        sql,
+        fields,
+        [_sends_as_is(field, connection) for field in fields],
+        [_preparer(field, connection) for field in fields],
+    )
 
 
 def json_text(value: Any) -> str:
@@ -514,19 +519,8 @@ def _keyed_statement(model: type[Model], connection: Any) -> _Insert | None:
         ):
             _KEYED[key] = None
             return None
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(str(field.column)) for field in fields)
         returning, _ = connection.ops.return_insert_columns([meta.pk])
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608  names from metadata
-            f"VALUES ({', '.join(['%s'] * len(fields))}) {returning}"
-        )
-        _KEYED[key] = _Insert(
-            sql,
-            fields,
-            [_sends_as_is(field, connection) for field in fields],
-            [_preparer(field, connection) for field in fields],
-        )
+        _KEYED[key] = _insert(meta.db_table, fields, connection, f" {returning}")
     return _KEYED[key]
 
 
