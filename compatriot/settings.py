@@ -104,8 +104,8 @@ def database_config() -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "compatriot.sqlite3")),
-        # Kept across requests as on PostgreSQL: a new connection per request cost ~40 % of an
-        # API write's CPU (opening the file, the PRAGMAs, Django's SQL functions, the schema
+        # Kept across requests as on PostgreSQL: a new connection per request cost ~60 % of an
+        # API write's instructions (opening the file, the PRAGMAs, Django's SQL functions, the schema
         # read anew, every statement prepared anew: docs/benchmarks.md, branch apisql).
         "CONN_MAX_AGE": conn_max_age,
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN
