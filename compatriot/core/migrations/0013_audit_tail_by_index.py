@@ -21,37 +21,30 @@ from django.db import migrations
 
 entry_0012 = import_module("compatriot.core.migrations.0012_token_generation_audit_entry")
 
-ENTRY = f"""
-CREATE OR REPLACE FUNCTION compatriot_audit_entry({entry_0012.AUDIT_ARGUMENTS}
-) RETURNS bigint
-LANGUAGE plpgsql VOLATILE
-SET enable_seqscan = off
-AS $$
-DECLARE
-    previous varchar;
-    appended bigint;
-BEGIN
-    -- The lock as an expression (PERFORM would run it as a query); void is never NULL.
-    IF pg_advisory_xact_lock(lock_key) IS NULL THEN
-        NULL;
-    END IF;
-    previous := COALESCE(
-        (SELECT e.entry_hash FROM core_auditentry e ORDER BY e.id DESC LIMIT 1), repeat('0', 64)
-    );
-    INSERT INTO core_auditentry AS e (
-        at, actor_user_id, actor_organisation_id, action, object_type, object_id, purpose,
-        details, previous_hash, entry_hash
-    ) VALUES (
-        p_at, p_actor_user_id, p_actor_organisation_id, p_action, p_object_type, p_object_id,
-        p_purpose, p_details, previous,
-        encode(sha256(convert_to(p_digest_prefix || to_json(previous)::text || ']', 'UTF8')), 'hex')
-    )
-    RETURNING e.id INTO appended;
-    RETURN appended;
-END
-$$;
-ALTER FUNCTION compatriot_audit_tail(bigint) SET enable_seqscan = off;
-"""
+
+def _entry() -> str:
+    """0012's `compatriot_audit_entry` with the setting and the lock as an expression; the rest
+    of its text (tail read, insert, hash) exactly 0012's."""
+    text = entry_0012.AUDIT[: entry_0012.AUDIT.index("CREATE OR REPLACE FUNCTION")]
+    for old, new in [
+        ("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"),
+        (
+            "LANGUAGE plpgsql VOLATILE AS $$",
+            "LANGUAGE plpgsql VOLATILE\nSET enable_seqscan = off\nAS $$",
+        ),
+        (
+            "    PERFORM pg_advisory_xact_lock(lock_key);\n",
+            "    -- The lock as an expression (PERFORM would run it as a query); void is never NULL.\n"
+            "    IF pg_advisory_xact_lock(lock_key) IS NULL THEN\n        NULL;\n    END IF;\n",
+        ),
+    ]:
+        if text.count(old) != 1:
+            raise ValueError(f"0012's entry function without {old!r}")
+        text = text.replace(old, new)
+    return text
+
+
+ENTRY = _entry() + "ALTER FUNCTION compatriot_audit_tail(bigint) SET enable_seqscan = off;\n"
 
 # Back: 0012's entry function (its CREATE, after dropping this one; the append calls it by
 # name) and 0003's tail function without the setting.
