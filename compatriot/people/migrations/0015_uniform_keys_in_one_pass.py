@@ -1,16 +1,19 @@
-"""On PostgreSQL, a statement of many consents (an import's batch) checks the keys that all its
-rows share (the recording user and organisation, the withdrawing user) in one pass over the rows.
+"""On PostgreSQL, a statement of many consents or persons (an import's batch) checks the keys
+that all its rows share in one pass over the rows: a consent's recording user and organisation
+and its withdrawing user, a person's registering organisation and user.
 
 The per-set check of a key (migrations 0004, 0009) collects the statement's distinct keys: one
 scan of the inserted rows and one hash look-up per row for each key column, then a probe of each
-distinct parent. The consents of an import's batch all carry one recorder, one organisation and
-no withdrawing user, and the three scans cost ~2.4 % of the database's instructions per imported
-row (docs/benchmarks.md, branch importpg5). Now the first row's values are read, one scan tells,
-for each of these columns, whether every row carries the same value; such a key is checked by one
-probe of its parent (locked FOR KEY SHARE, as before), and a column whose rows differ is checked
-per distinct parent as before. The person key, distinct per person, keeps its per-set check.
-Same rows refused, same errors (the missing key named is the one value), same parents locked,
-in the same order of columns.
+distinct parent. The rows of an import's batch all carry one recorder, one organisation, one
+registering user and no withdrawing user, and these scans cost ~2.5 % of the database's
+instructions per imported row for the consents alone (docs/benchmarks.md, branch importpg5). Now
+the first row's values are read, one scan tells, for each of these columns, whether every row
+carries the same value; such a key is checked by one probe of its parent (locked FOR KEY SHARE,
+as before; a NULL has nothing to check), and a column whose rows differ is checked per distinct
+parent as before. The keys distinct per row stay per set: the consents' person, and the
+person's crisis, whose scan also checks the person's CHECKs (migration 0014). The first few
+rows' pass (the API's writes) is unchanged. Same rows refused, same errors (the missing key
+named is the one value), the same parents locked, the columns checked in the same order.
 """
 
 import importlib
@@ -23,10 +26,12 @@ _KEYS_0004 = importlib.import_module(
 _PROBED_0009 = importlib.import_module(
     "compatriot.people.migrations.0009_key_checks_probe_each_parent"
 )
+_CHECKS_0014 = importlib.import_module(
+    "compatriot.people.migrations.0014_person_checks_per_statement"
+)
 
-# The child whose shared keys are read in one pass; its other key (the person) stays per set.
-_CHILD = "people_consent"
-_SPREAD = "people_person"
+_CONSENT = "people_consent"
+_PERSON = "people_person"
 _DECLARED = "    seen integer := 0;\n"
 
 
@@ -44,10 +49,9 @@ def _uniform_check(child: str, column: str, parent: str) -> str:
     END IF;"""
 
 
-def _one_pass(child: str, keys: list[tuple[str, str]]) -> str:
-    """Migration 0009's function, its shared keys' per-set checks replaced by the above."""
-    shared = [(column, parent) for column, parent in keys if parent != _SPREAD]
-    function = _probing(child, keys)
+def _one_pass(function: str, child: str, shared: list[tuple[str, str]]) -> str:
+    """A function of migration 0009's form, the `shared` keys' per-set checks replaced by the
+    above."""
     names = ", ".join(column for column, _ in shared)
     firsts = ", ".join(f"one_{column}" for column, _ in shared)
     same = ", ".join(
@@ -71,27 +75,45 @@ def _one_pass(child: str, keys: list[tuple[str, str]]) -> str:
     return function.replace(_DECLARED, _DECLARED + declared)
 
 
-def _probing(child: str, keys: list[tuple[str, str]]) -> str:
-    """Migration 0009's function with 0012's setting (which a CREATE OR REPLACE clears)."""
-    return _PROBED_0009._function(child, keys).replace(
+def _seqscan_off(function: str) -> str:
+    """0012's setting (which a CREATE OR REPLACE clears) in the function's own text."""
+    return function.replace(
         "RETURNS trigger LANGUAGE plpgsql AS $$",
         "RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS $$",
         1,
     )
 
 
-def _replace(schema_editor, function) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    _KEYS_0004._run(schema_editor, function(_CHILD, _KEYS_0004._children()[_CHILD]))
+def _functions(apps, schema_editor) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The consents' and the persons' insert functions as migrations 0012 and 0014 left them,
+    each with the keys its rows share."""
+    consent_keys = _KEYS_0004._children()[_CONSENT]
+    consent = _seqscan_off(_PROBED_0009._function(_CONSENT, consent_keys))
+    checks = _CHECKS_0014._checks(apps, schema_editor)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(_CHECKS_0014._COLUMNS, [_PERSON])
+        columns = [column for (column,) in cursor.fetchall()]
+    person = _seqscan_off(_CHECKS_0014._inserted_sql(checks, columns))
+    person_keys = _KEYS_0004._children()[_PERSON]
+    return [
+        (consent, _CONSENT, [key for key in consent_keys if key[1] != _PERSON]),
+        # The crisis (the first key) is collected by the scan that checks the CHECKs.
+        (person, _PERSON, person_keys[1:]),
+    ]
 
 
 def forwards(apps, schema_editor) -> None:
-    _replace(schema_editor, _one_pass)
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for function, child, shared in _functions(apps, schema_editor):
+        _KEYS_0004._run(schema_editor, _one_pass(function, child, shared))
 
 
 def backwards(apps, schema_editor) -> None:
-    _replace(schema_editor, _probing)
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for function, _, _ in _functions(apps, schema_editor):
+        _KEYS_0004._run(schema_editor, function)
 
 
 class Migration(migrations.Migration):

@@ -1,12 +1,13 @@
-"""On PostgreSQL, a statement of many consents checks the keys all its rows share (recorder,
-organisation, withdrawing user) with one pass over the rows (people migration 0015): a missing
-parent is still refused, as before, for every way a consent is written, and the parent is still
-locked."""
+"""On PostgreSQL, a statement of many consents or persons checks the keys all its rows share
+(recorder, organisation, withdrawing user; registering organisation and user) with one pass over
+the rows (people migration 0015): a missing parent is still refused, as before, for every way a
+consent or a person is written, and the parent is still locked."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from compatriot.people.models import Consent
+from compatriot.people.models import Consent, Person
 from compatriot.people.tests.test_foreign_keys import connect, new_person, refused, sql
 from compatriot.people.tests.test_person_checks import _migrate
 
@@ -147,29 +148,70 @@ def test_a_shared_key_s_parent_is_locked(crisis, org_a, make_member) -> None:
         inserting.rollback()
 
 
-_SOURCE = "SELECT prosrc, proconfig FROM pg_proc WHERE proname = 'people_consent_fk_inserted'"
+_SOURCE = "SELECT prosrc, proconfig FROM pg_proc WHERE proname = %s"
 
 
-def _function() -> tuple[str, list[str]]:
+def _function(name: str = "people_consent_fk_inserted") -> tuple[str, list[str]]:
     with connection.cursor() as cursor:
-        cursor.execute(_SOURCE)
+        cursor.execute(_SOURCE, [name])
         return cursor.fetchone()
+
+
+def _one_passes() -> list[tuple[bool, list[str]]]:
+    """Whether each insert function checks its shared keys in one pass, and its settings."""
+    return [
+        ("same_" in source, config)
+        for source, config in (
+            _function("people_consent_fk_inserted"),
+            _function("people_person_fk_inserted"),
+        )
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_0015_both_ways_same_errors(crisis, org_a, make_member) -> None:
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     user = make_member(org_a, "volunteer")
-    source, config = _function()
-    assert "same_recorded_by_id" in source
-    assert config == ["enable_seqscan=off"]
+    assert _one_passes() == [(True, ["enable_seqscan=off"])] * 2
     now = _refusals(crisis, org_a, user)
     try:
         _migrate([("people", "0014_person_checks_per_statement")])
-        source, config = _function()
-        assert "same_recorded_by_id" not in source
-        assert config == ["enable_seqscan=off"]
+        assert _one_passes() == [(False, ["enable_seqscan=off"])] * 2
         assert _refusals(crisis, org_a, user) == now
     finally:
         _migrate(leaves)
-    assert "same_recorded_by_id" in _function()[0]
+    assert _one_passes() == [(True, ["enable_seqscan=off"])] * 2
+
+
+def _person(crisis, organisation_id, user_id, n: int) -> Person:
+    return Person(
+        crisis=crisis,
+        registered_by_id=organisation_id,
+        registered_by_user_id=user_id,
+        source="hotline",
+        journey_stage="in_transit",
+        category="worker",
+        source_record_id=f"u{n}",
+    )
+
+
+@pytest.mark.django_db
+def test_a_persons_missing_shared_or_single_key_is_refused(crisis, org_a, make_member) -> None:
+    user = make_member(org_a, "volunteer")
+    nowhere = uuid.UUID(int=7)
+    for column, organisations, users in (
+        ("registered_by_user_id", [org_a.id] * 20, [NOBODY] * 20),
+        ("registered_by_user_id", [org_a.id] * 20, [user.id] * 19 + [NOBODY]),
+        ("registered_by_id", [nowhere] * 20, [user.id] * 20),
+        ("registered_by_id", [org_a.id] * 19 + [nowhere], [None] * 20),
+    ):
+        persons = [
+            _person(crisis, organisation, person_user, n)
+            for n, (organisation, person_user) in enumerate(zip(organisations, users, strict=True))
+        ]
+        message = refused(partial(Person.objects.bulk_create, persons), naming=column)
+        assert str(NOBODY) in message or str(nowhere) in message
+    # Shared keys and NULL users alike go in.
+    Person.objects.bulk_create([_person(crisis, org_a.id, user.id, n) for n in range(20)])
+    Person.objects.bulk_create([_person(crisis, org_a.id, None, n) for n in range(20, 40)])
+    assert Person.objects.count() == 40
