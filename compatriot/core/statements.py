@@ -583,6 +583,7 @@ def statements_together(
     *,
     after_commit: Sequence[tuple[str, Sequence[Any]]] = (),
     untyped: bool = False,
+    calls: bool = False,
     using: str = DEFAULT_DB_ALIAS,
 ) -> Iterator[Any]:
     """Send several statements in one round trip (PostgreSQL) and yield the cursor on the last
@@ -601,7 +602,15 @@ def statements_together(
 
     `untyped`: uuid and jsonb values are sent as plain literals, without the cast psycopg writes
     after them (`binder`), for statements (and reads) that give every value its type: an
-    argument of a function with one signature, a comparison with a column."""
+    argument of a function with one signature, a comparison with a column.
+
+    `calls`: every statement is `SELECT <one function call>`; they go as one `SELECT` of the
+    calls, in their order, and the cursor is on its one row (a column per call). PostgreSQL
+    evaluates a select list in order and stops at the first error, as it does statements;
+    each call's own statements still see the earlier calls' rows (a VOLATILE function's
+    statements take a new snapshot each). A statement a call saves is its parse, analysis,
+    plan, portal and snapshot in the backend (~-20,000 instructions each; docs/benchmarks.md,
+    branch apipg5)."""
     connection = connections[using]
     if not _sends_together(connection):
         raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
@@ -616,6 +625,9 @@ def statements_together(
         # every read): read each once.
         bind, nextset = binder(cursor, untyped=untyped), cursor.nextset
         parts = [bind(statement, params) for statement, params in statements]
+        if calls:
+            parts = [_one_select(parts)]
+        sent = len(parts)
         if after_commit:
             parts = ["BEGIN", *parts, "COMMIT"]
             parts += [bind(statement, params) for statement, params in after_commit]
@@ -625,9 +637,17 @@ def statements_together(
             if after_commit:
                 _end_failed_transaction(connection)
             raise
-        for _ in range(len(statements) - (0 if after_commit else 1)):
+        for _ in range(sent - (0 if after_commit else 1)):
             nextset()  # to the last statement's result (past BEGIN's, if sent)
         yield cursor
+
+
+def _one_select(calls: list[str]) -> str:
+    """`SELECT f(…)`, `SELECT g(…)` as `SELECT f(…),\ng(…)` (bound texts: only a call's
+    start is read)."""
+    if not all(call.startswith("SELECT ") for call in calls):
+        raise ValueError("only `SELECT <call>` statements go as one select list")
+    return "SELECT " + ",\n".join(call[len("SELECT ") :] for call in calls)
 
 
 def binder(cursor: Any, *, untyped: bool = False) -> Callable[[str, Sequence[Any]], str]:

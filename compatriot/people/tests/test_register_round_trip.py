@@ -6,10 +6,12 @@ of the ORM path, and on SQLite the ORM path answers the same."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from compatriot.core.audit import audit_verify
@@ -48,11 +50,17 @@ def test_a_registration_stores_everything_with_its_audit_entry(client_a, person_
         assert len(writes) == 1
         # Each INSERT as a call of its function, whose plan the backend keeps (people 0010).
         assert "INSERT" not in writes[0]
-        assert writes[0].count("SELECT compatriot_insert_person(") == 1
-        assert writes[0].count("SELECT compatriot_insert_vulnerability(") == 1
-        assert writes[0].count("SELECT compatriot_insert_need(") == 2
-        assert writes[0].count("SELECT compatriot_insert_consent(") == 1
-        assert "SELECT compatriot_audit_entry(" in writes[0]  # core migration 0012
+        # The calls as one SELECT, in the rows' order, the audit entry last (branch apipg5).
+        selects = [part for part in writes[0].split(";\n") if "compatriot_insert" in part]
+        assert len(selects) == 1
+        assert re.findall(r"^(?:SELECT )?(compatriot_\w+)\(", selects[0], re.MULTILINE) == [
+            "compatriot_insert_person",
+            "compatriot_insert_vulnerability",
+            "compatriot_insert_need",
+            "compatriot_insert_need",
+            "compatriot_insert_consent",
+            "compatriot_audit_entry",  # core migration 0012
+        ]
         # The functions' signatures type the values: no casts but psycopg's date and timestamptz
         # (C dumpers) and the literal empty details (docs/benchmarks.md, branch apifn).
         assert "::uuid" not in writes[0]
@@ -73,6 +81,45 @@ def test_a_duplicate_source_record_id_writes_nothing(client_a, person_payload, r
     assert audit_verify().is_intact
     after = client_a.post("/persons", person_payload(source_record_id="rt-next"))
     assert after.status_code == 201  # the connection is usable after the refusal
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_calls_together_are_one_select_evaluated_in_order() -> None:
+    calls: list[tuple[str, list[Any]]] = [
+        ("SELECT upper(%s)", ["a"]),
+        ("SELECT lower(%s)", ["B"]),
+        ("SELECT %s::int", [3]),
+    ]
+    read: tuple[str, list[Any]] = ("SELECT 1 WHERE %s", [True])
+    with statements_together(calls, after_commit=[read], calls=True) as cursor:
+        assert cursor.fetchone() == ("A", "b", 3)
+        assert after_commit_rows(cursor, 1) == [(1,)]
+    with transaction.atomic(), statements_together(calls, calls=True) as cursor:
+        assert cursor.fetchone() == ("A", "b", 3)
+    # The first failing call stops the rest: the sequence after it (never rolled back) stays.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE calls_together_seq")
+    try:
+        failing: list[tuple[str, list[Any]]] = [
+            ("SELECT nextval(%s)", ["calls_together_seq"]),
+            ("SELECT 1 / %s", [0]),
+        ]
+        with (
+            pytest.raises(DataError),
+            statements_together([*failing, *failing[:1]], after_commit=[read], calls=True),
+        ):
+            pass
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT last_value FROM calls_together_seq")
+            assert cursor.fetchone() == (1,)  # the first call's only
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SEQUENCE calls_together_seq")
+    with (
+        pytest.raises(ValueError, match="SELECT <call>"),
+        statements_together([("VALUES (1)", [])], calls=True),
+    ):
+        pass
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
