@@ -92,11 +92,10 @@ TEMPLATES = [
 
 
 def database_config() -> dict[str, Any]:
+    conn_max_age = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        config = dj_database_url.parse(
-            url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
-        )
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age)
         config.setdefault("TEST", {})
         if os.environ.get("TEST_DATABASE_NAME"):
             config["TEST"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
@@ -105,6 +104,10 @@ def database_config() -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "compatriot.sqlite3")),
+        # Kept across requests as on PostgreSQL: a new connection per request cost ~60 % of an
+        # API write's instructions (opening the file, the PRAGMAs, Django's SQL functions, the schema
+        # read anew, every statement prepared anew: docs/benchmarks.md, branch apisql).
+        "CONN_MAX_AGE": conn_max_age,
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN
         # so that concurrent writers queue on busy_timeout instead of failing mid-transaction.
         "OPTIONS": {

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compatriot.core.models import AuditAction, AuditEntry
-from compatriot.core.statements import fixed_statement
+from compatriot.core.statements import fixed_statement, insert_keyed_row
 from compatriot.core.viewer import Viewer
 
 GENESIS_HASH = "0" * 64
@@ -165,8 +165,16 @@ def locked_chain_tail() -> str:
             cursor.execute("SELECT compatriot_audit_tail(%s)", [AUDIT_LOCK_KEY])
             row = cursor.fetchone()
         return (row[0] if row else None) or GENESIS_HASH
-    previous = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    return previous or GENESIS_HASH
+    with fixed_statement(_TAIL_SQL, ()) as cursor:  # the ORM's query, not compiled each time
+        row = cursor.fetchone()
+    return (row[0] if row else None) or GENESIS_HASH
+
+
+# What `AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()` sends.
+_TAIL_SQL = (
+    'SELECT "core_auditentry"."entry_hash" AS "entry_hash" FROM "core_auditentry" '
+    'ORDER BY "core_auditentry"."id" DESC LIMIT 1'
+)
 
 
 def _entry_values(
@@ -238,7 +246,7 @@ def audit_record(
             details=entry.details,
             previous_hash=entry.previous_hash,
         )
-        entry.save(force_insert=True)
+        insert_keyed_row(entry)  # save(force_insert=True)'s INSERT, built once
         return entry
 
 

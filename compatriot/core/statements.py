@@ -216,19 +216,24 @@ def _statement(model: type[Model], connection: Any) -> _Insert | None:
         ):
             _STATEMENTS[key] = None
             return None
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(str(field.column)) for field in fields)
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608  names from metadata
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        _STATEMENTS[key] = _Insert(
-            sql,
-            fields,
-            [_sends_as_is(field, connection) for field in fields],
-            [_preparer(field, connection) for field in fields],
-        )
+        _STATEMENTS[key] = _insert(meta.db_table, fields, connection)
     return _STATEMENTS[key]
+
+
+def _insert(table: str, fields: list[Field], connection: Any, returning: str = "") -> _Insert:
+    """The INSERT of these columns (then `returning`, a RETURNING clause) and their conversions."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    sql = (
+        f"INSERT INTO {quote(table)} ({columns}) "  # noqa: S608  names from metadata
+        f"VALUES ({', '.join(['%s'] * len(fields))}){returning}"
+    )
+    return _Insert(
+        sql,
+        fields,
+        [_sends_as_is(field, connection) for field in fields],
+        [_preparer(field, connection) for field in fields],
+    )
 
 
 def json_text(value: Any) -> str:
@@ -478,13 +483,74 @@ def insert_row(instance: Model) -> None:
 
     Falls back to save() when the model has parents, database-returned fields or signal
     receivers, when its primary key is not set, or when a value is an expression."""
+    if not inserted(instance):
+        instance.save(force_insert=True)
+
+
+def inserted(instance: Model) -> bool:
+    """`insert_row` without its save(): False, having done nothing, where only save() will do.
+    For rows that `bulk_create` would write (which sends no signals, as this does not)."""
     alias = router.db_for_write(type(instance), instance=instance)
     statement = insert_statement(instance)
     if statement is None:
-        instance.save(force_insert=True)
-        return
+        return False
     with transaction.mark_for_rollback_on_error(alias), fixed_statement(*statement, using=alias):
         pass
+    mark_inserted(instance, using=alias)
+    return True
+
+
+_KEYED: dict[tuple[type[Model], str], _Insert | None] = {}
+
+
+def _keyed_statement(model: type[Model], connection: Any) -> _Insert | None:
+    """The INSERT of a row whose key the database draws (an auto field), returning that key:
+    the statement save() builds for it (Django's own RETURNING clause), built once."""
+    key = (model, connection.vendor)
+    if key not in _KEYED:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.pk]
+        if (
+            meta.parents
+            or list(meta.db_returning_fields) != [meta.pk]
+            or meta.order_with_respect_to
+            or not connection.features.can_return_columns_from_insert
+            or any(hasattr(field, "get_placeholder") for field in fields)
+        ):
+            _KEYED[key] = None
+            return None
+        returning, _ = connection.ops.return_insert_columns([meta.pk])
+        _KEYED[key] = _insert(meta.db_table, fields, connection, f" {returning}")
+    return _KEYED[key]
+
+
+def insert_keyed_row(instance: Model) -> None:
+    """`instance.save(force_insert=True)` for a new row whose key the database draws (the audit
+    entry's on SQLite), with the SQL built once; the key is set from the INSERT's RETURNING.
+    Falls back to save() where `insert_row` would."""
+    model = type(instance)
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    insert = _keyed_statement(model, connection)
+    if (
+        insert is None
+        or instance._is_pk_set()  # type: ignore[attr-defined]  # Django's own test
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+    ):
+        instance.save(force_insert=True)
+        return
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    values = [field.pre_save(instance, True) for field in insert.fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        instance.save(force_insert=True)
+        return
+    params = _prepared(insert, values, connection)
+    with (
+        transaction.mark_for_rollback_on_error(alias),
+        fixed_statement(insert.sql, params, using=alias) as cursor,
+    ):
+        (instance.pk,) = cursor.fetchone()
     mark_inserted(instance, using=alias)
 
 

@@ -27,6 +27,7 @@ from compatriot.core.statements import (
     as_call,
     can_send_together,
     insert_row,
+    inserted,
     mark_inserted,
     new_row,
     statements_together,
@@ -147,13 +148,23 @@ def _keep_details(
 def _add_details(actor: Viewer, person: Person, data: PersonFields) -> None:
     """Create the person's details and keep them on the instance."""
     vulnerabilities, needs, consents = _new_details(actor, person, data)
-    # Most registrations carry none of some kind: an empty bulk_create still costs its checks.
     _keep_details(
         person,
-        Vulnerability.objects.bulk_create(vulnerabilities) if vulnerabilities else [],
-        Need.objects.bulk_create(needs) if needs else [],
-        Consent.objects.bulk_create(consents) if consents else [],
+        _created(Vulnerability, vulnerabilities),
+        _created(Need, needs),
+        _created(Consent, consents),
     )
+
+
+def _created(model: type[_Detail], rows: list[_Detail]) -> list[_Detail]:
+    """`model.objects.bulk_create(rows)`. Most registrations carry none or one of a kind: none
+    costs no call (an empty bulk_create still costs its checks), one its INSERT built once per
+    process (core.statements.inserted: the same statement, without the ORM's compiling)."""
+    if not rows:
+        return []
+    if len(rows) == 1 and inserted(rows[0]):
+        return rows
+    return model.objects.bulk_create(rows)
 
 
 def _consent(actor: Viewer, person: Person, data: ConsentIn) -> Consent:

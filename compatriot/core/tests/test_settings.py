@@ -19,7 +19,8 @@ PRINT_SETTINGS = (
     "import json, compatriot.settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'], "
     "'name': str(s.DATABASES['default']['NAME']), 'host': s.DATABASES['default'].get('HOST'), "
-    "'port': s.DATABASES['default'].get('PORT'), 'secure_cookies': s.SESSION_COOKIE_SECURE}))"
+    "'port': s.DATABASES['default'].get('PORT'), 'secure_cookies': s.SESSION_COOKIE_SECURE, "
+    "'conn_max_age': s.DATABASES['default'].get('CONN_MAX_AGE')}))"
 )
 
 
@@ -73,6 +74,16 @@ def test_development_defaults_to_sqlite_in_the_var_directory(tmp_path):
     assert (loaded["debug"], loaded["secure_cookies"]) == (True, False)
     assert loaded["engine"] == "django.db.backends.sqlite3"
     assert loaded["name"] == str(tmp_path / "compatriot.sqlite3")
+
+
+@pytest.mark.parametrize(("environment", "seconds"), [({}, 60), ({"DB_CONN_MAX_AGE": "5"}, 5)])
+def test_connections_are_kept_across_requests_on_either_database(environment, seconds, tmp_path):
+    # SQLite's were opened anew for every request (no CONN_MAX_AGE): ~60 % of an API write's instructions.
+    for database in ({}, {"DATABASE_URL": "postgres://compatriot@db.internal/registry"}):
+        result = import_settings(tmp_path, **database, **environment)
+
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["conn_max_age"] == seconds
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])

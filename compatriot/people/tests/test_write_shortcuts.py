@@ -14,16 +14,19 @@ from typing import Any
 import pytest
 from django.db import connection, models
 from django.db.models.signals import post_init, post_save, pre_init, pre_save  # noqa: TID251
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from compatriot.core.models import Crisis
+from compatriot.core.audit import audit_entry
+from compatriot.core.models import AuditAction, AuditEntry, Crisis
 from compatriot.core.statements import (
     _keeps_text,
     _prepared,
     _row_plan,
     _sends_as_is,
     _statement,
+    insert_keyed_row,
     insert_row,
     insert_statement,
     new_row,
@@ -425,3 +428,62 @@ def test_other_datetimes_still_go_through_the_fields_conversion(actor, person_pa
         with pytest.warns(RuntimeWarning) if value is naive else nullcontext():
             expected = insert.fields[index].get_db_prep_save(value, connection)
         assert prepared[index] == expected
+
+
+def _sent(run: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_kinds_single_detail_goes_in_as_bulk_create_sends_it(
+    actor, person_payload, monkeypatch
+) -> None:
+    at = dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    payload = {**PAYLOADS[-1], "needs": PAYLOADS[-1]["needs"][:1]}
+    ours: list[Any] = _rows(actor, person_payload(source_record_id="a", **payload))
+    theirs: list[Any] = _rows(actor, person_payload(source_record_id="b", **payload))
+    for rows in (ours, theirs):
+        insert_row(rows[0])
+    for row, twin in zip(ours[1:], theirs[1:], strict=True):
+        twin.pk = row.pk
+        model: Any = type(row)
+        if isinstance(row, Consent):  # the next one: consents' ids cannot repeat
+            continue
+        mine = _sent(lambda row=row, model=model: services._created(model, [row]))
+        model.objects.filter(pk=row.pk).delete()
+        twin.person_id = row.person_id
+        django = _sent(lambda twin=twin, model=model: model.objects.bulk_create([twin]))
+        assert mine == django  # one INSERT, the same text (values included)
+        assert (row._state.adding, row._state.db) == (twin._state.adding, twin._state.db)
+    consents = ours[-2:]  # two of a kind: bulk_create itself, one statement
+    assert len(_sent(lambda: services._created(Consent, consents))) == 1
+    assert services._created(Need, []) == []
+
+
+@pytest.mark.django_db
+def test_the_audit_entrys_insert_is_the_one_save_sends(actor) -> None:
+    def entry(**values: Any) -> AuditEntry:
+        made = audit_entry(
+            actor, action=AuditAction.CREATE, object_type="person", object_id="p", details=values
+        )
+        made.at = dt.datetime(2026, 12, 7, 1, 2, 3, 456789, tzinfo=dt.UTC)
+        made.previous_hash, made.entry_hash = "0" * 64, "1" * 64
+        return made
+
+    for details in ({}, {"fields": ["given_name"], "text": "O'Brien %s \\ ü"}):
+        ours, theirs = entry(**details), entry(**details)
+        mine = _sent(lambda ours=ours: insert_keyed_row(ours))
+        django = _sent(lambda theirs=theirs: theirs.save(force_insert=True))
+        assert mine == django
+        assert ours.pk == theirs.pk - 1
+        assert (ours._state.adding, ours._state.db) == (False, "default")
+        stored = AuditEntry.objects.filter(pk__in=[ours.pk, theirs.pk]).order_by("pk").values()
+        first, second = (dict(row) for row in stored)
+        assert {**first, "id": 0} == {**second, "id": 0}
+    keyed = entry()
+    keyed.pk = 10**9  # a key of its own: save() writes it
+    insert_keyed_row(keyed)
+    assert AuditEntry.objects.filter(pk=10**9).exists()
