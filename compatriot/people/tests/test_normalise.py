@@ -175,6 +175,15 @@ EXAMPLES = sorted(
 )
 
 
+def code_and_digits(fewest: int, most: int) -> st.SearchStrategy[str]:
+    """A "+", any country code, and any digits after it (mostly invalid numbers)."""
+    return st.builds(
+        lambda code, digits: f"+{code}{digits}",
+        st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+        st.text("0123456789", min_size=fewest, max_size=most),
+    )
+
+
 # Every region's example numbers with one digit changed, added or dropped.
 EDITED_EXAMPLES = st.builds(
     lambda e164, position, digit, edit: (
@@ -195,11 +204,7 @@ EDITED_EXAMPLES = st.builds(
 @given(
     st.one_of(
         # Any country code with any digits after it (mostly invalid numbers)...
-        st.builds(
-            lambda code, digits: f"+{code}{digits}",
-            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-            st.text("0123456789", min_size=4, max_size=12),
-        ),
+        code_and_digits(4, 12),
         # ...and every region's example numbers with one digit changed, added or dropped.
         EDITED_EXAMPLES,
     )
@@ -245,11 +250,7 @@ ANY_REGIONS = st.lists(st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), 
         # every region's example numbers, one digit changed, added or dropped, then spaced...
         EDITED_EXAMPLES,
         # ...any country code with any digits after it...
-        st.builds(
-            lambda code, digits: f"+{code}{digits}",
-            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-            st.text("0123456789", min_size=2, max_size=16),
-        ),
+        code_and_digits(2, 16),
         # ...and the same digits written nationally, with a leading 0 or 00 or none.
         st.builds(
             lambda lead, digits: lead + digits,
@@ -521,11 +522,7 @@ def _outcome(text: str) -> str | None:
 @given(
     st.one_of(
         # Any country code with any digits after it (any length around the shape's 7 to 15)...
-        st.builds(
-            lambda code, digits: f"+{code}{digits}",
-            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-            st.text("0123456789", min_size=0, max_size=16),
-        ),
+        code_and_digits(0, 16),
         # ...every region's example numbers with one digit changed, added or dropped...
         EDITED_EXAMPLES,
         # ...and anything near: other digits (Arabic-Indic, full-width), separators, letters.
