@@ -128,9 +128,9 @@ def plain_e164_validity(text: str) -> bool | None:
     valid number). None: any other text, or a number only the full path can tell.
 
     The same steps as `to_e164`'s fast path without its strip, its "00" and its shape's regular
-    expression (`str` tests instead: ~2,300 instructions a number), nor three Python calls; a
-    national prefix of digits starting with 0 (Ukraine's, and 90 other regions') is not tried,
-    since these numbers never start with 0 (docs/benchmarks.md, branch importwk7)."""
+    expression (~2,300 instructions a number; `str` tests instead), nor three Python calls; a
+    national prefix of digits starting with 0 (Ukraine's, and 91 other country codes') is not
+    tried, since these numbers never start with 0 (docs/benchmarks.md, branch importwk7)."""
     country = _BY_CODE[text[:4]]
     if country is None or not 8 <= len(text) <= 16:
         return None
