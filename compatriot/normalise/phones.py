@@ -94,22 +94,21 @@ def _as_e164(text: str) -> str | None:
 
 def _e164_fast(text: str) -> bool | None:
     """Whether `text` (shaped like E.164) is valid, or None when only the full path can tell."""
-    digits = text[1:]
-    found = _BY_LEADING_DIGITS.get(digits[:3])
-    if found is None:
-        return None  # no known country code: the library's error path
-    size, code = found
-    country = _country(code)
+    country = _BY_CODE[text[:4]]
     if country is None:
-        return None
-    prefix, regions = country
-    national = digits[size:]
+        return None  # no known country code, or one left to the library: its error path
+    start, prefix, _, regions = country
+    national = text[start:]
     if national[0] == "0" or len(national) < 2:
         return None
     if prefix is not None and prefix.match(national):
         return None  # parse may strip a national prefix here
     if len(national) > _MAX_NATIONAL_LENGTH:
         return False
+    return _valid_in(regions, national)
+
+
+def _valid_in(regions: tuple[_Region, ...], national: str) -> bool:
     # `is_valid_number`: the region the number belongs to (`region_code_for_number`: the first
     # whose leading digits match, or, for a region without any, where the number is valid; the
     # only one when the code has a single region), then the number's validity there.
@@ -121,6 +120,32 @@ def _e164_fast(text: str) -> bool | None:
         elif valid is not None and valid.fullmatch(national) is not None:
             return True
     return False
+
+
+def plain_e164_validity(text: str) -> bool | None:
+    """`to_e164(text)`'s outcome for a number written as "+" and 7 to 15 ASCII digits, as an
+    import's cells mostly are: True (`text` is its own E.164 form), False (refused as not a
+    valid number). None: any other text, or a number only the full path can tell.
+
+    The same steps as `to_e164`'s fast path without its strip, its "00" and its shape's regular
+    expression (~2,300 instructions a number; `str` tests instead), nor three Python calls; a
+    national prefix of digits starting with 0 (Ukraine's, and 91 other country codes') is not
+    tried, since these numbers never start with 0 (docs/benchmarks.md, branch importwk7)."""
+    country = _BY_CODE[text[:4]]
+    if country is None or not 8 <= len(text) <= 16:
+        return None
+    start, prefix, single, regions = country
+    national = text[start:]
+    if (
+        national[0] == "0"
+        or not (national.isdigit() and national.isascii())
+        or (prefix is not None and prefix.match(national))
+    ):
+        return None
+    if single is None:
+        return _valid_in(regions, national)
+    valid = single[len(national)]
+    return valid is not None and valid.fullmatch(national) is not None
 
 
 _NON_GEOGRAPHIC = "001"  # phonenumbers' region code of non-geographic country codes (+800...)
@@ -191,3 +216,41 @@ def _country(code: int) -> tuple[re.Pattern[str] | None, tuple[_Region, ...]] | 
             )
         )
     return prefix, tuple(regions)
+
+
+# A national prefix that is one literal of digits starting with 0: it never matches a national
+# number the fast paths read (they leave numbers starting with 0 to the library).
+_ZERO_LITERAL = re.compile(r"0[0-9]*")
+# A code's national number start in "+<digits>", its national-prefix pattern (None: none, or
+# one that cannot match), its regions' validity expressions per length when it has one region
+# without leading digits (else None), and its regions.
+_Code = tuple[int, re.Pattern[str] | None, list[re.Pattern[str] | None] | None, tuple[_Region, ...]]
+
+
+class _Codes(dict[str, "_Code | None"]):
+    """A geographic code's `_Code` per "+" and a number's first three digits (~800 keys, made
+    as first seen); None for any other text (not kept) or a code the library decides."""
+
+    def __missing__(self, key: str) -> _Code | None:
+        found = _BY_LEADING_DIGITS.get(key[1:]) if key[:1] == "+" else None
+        if found is None:
+            return None
+        size, code = found
+        country = _country(code)
+        value: _Code | None = None
+        if country is not None:
+            prefix, regions = country
+            if prefix is not None and _ZERO_LITERAL.fullmatch(prefix.pattern):
+                prefix = None
+            (leading, by_length), *others = regions
+            value = (
+                size + 1,
+                prefix,
+                by_length if leading is None and not others else None,
+                regions,
+            )
+        self[key] = value
+        return value
+
+
+_BY_CODE = _Codes()

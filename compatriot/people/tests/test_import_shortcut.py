@@ -35,7 +35,8 @@ MANY = settings(max_examples=1500, deadline=None)
 
 # Per column: values the schema accepts, refuses, or that sit at an edge of one of its rules.
 AWKWARD: dict[str, list[str]] = {
-    "source_record_id": ["x1", "a/b#c:d", "", "bad id", "a" * 100, "a" * 101, "é", "x1\n"],
+    "source_record_id": ["x1", "a/b#c:d", "", "bad id", "a" * 100, "a" * 101, "é", "x1\n",
+                         "a,b", "x1,"],
     "given_name": ["Amina", "", "Олександр", "محمد", "  Anne  Marie ", "A\u202eB", "Ali\x00ce",
                    "x" * 200, "x" * 201, "x" * 801, "Щ" * 60, "e\u0301", "\u202e", "a\\b"],
     "family_name": ["Diallo", "", "王", "O'Neil", "\x7f", "\u200f", "Щ" * 51],
@@ -50,7 +51,10 @@ AWKWARD: dict[str, list[str]] = {
                   "a b c d e f g h i j k l m n o p q r s t u", "en EN eng"],
     "phones": ["+221 77 123 45 67", "", "12345", "0771234567", "00221771234567",
                "+221771234567; +221771234567, +33612345678", "1;2;3;4;5;6", "+800 1234 5678",
-               "0612345678", "+44 7911 123456", "abc", "1" * 41, "+48609970308 +380961017044"],
+               "0612345678", "+44 7911 123456", "abc", "1" * 41, "+48609970308 +380961017044",
+               "+380502621335", "+3800502621335", "+38050262133", "+38050262133５",
+               "+380502621335 +380502621335", "+380502621335  +48609970308",
+               "+380502621335 +3805", "+48609970308 " * 6, "+1 +2 +3 +4 +5 +6"],
     "email": ["", "Someone@Example.ORG", "not-an-address", "a@b", "a@localhost", "x@[127.0.0.1]",
               "a..b@example.org", "a@exämple.org", "ü@example.org", "a@" + "x" * 250,
               "\"q\"@example.org", "a@[1.2.3.999]", "a@xn--p1ai.xn--p1ai"],
@@ -58,7 +62,7 @@ AWKWARD: dict[str, list[str]] = {
     "admin_area": ["", "Dakar", "Kharkiv\nOblast", "x" * 201, "  "],
     "place_name": ["", "Pikine", "Kyiv\x00", "a\tb"],
     "latitude": ["", "49.99", "91", "-90", "90.0000001", "nan", "1e2", " 12.5", "abc", "-0",
-                 "0.1234567890123456", "+1"],
+                 "0.1234567890123456", "+1", "٥٢.١", "52.", ".5", "1,5", "-"],
     "longitude": ["", "36.23", "181", "-180", "180.5", "12,5", "inf", "1_0"],
     "journey_stage": ["at_border", "", "AT_BORDER", "flying", "in_transit", "at_destination"],
     "category": ["worker", "", "Student", "student", "refugee", "alien"],
@@ -181,6 +185,31 @@ def test_coordinates_read_as_pydantic_reads_them(text, bound):
     if quick is shortcut._REFUSED:
         return  # left to the schema
     assert repr(quick) == repr(adapter.validate_python(text))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    *[
+        st.one_of(
+            st.sampled_from(AWKWARD[column]),
+            st.from_regex(r"\A-?[0-9]{1,4}(\.[0-9]{0,16})?\Z"),
+            st.text("-0123456789.,:/#_ aZé٥\n", max_size=8),
+        )
+        for column in ("source_record_id", "latitude", "longitude")
+    ]
+)
+def test_the_id_and_the_coordinates_match_at_once_as_each_alone(identifier, latitude, longitude):
+    """`CellsShortcut`'s one expression for the three cells, against each cell's own test (a
+    match leaves nothing for their strips to change, and both coordinates or neither)."""
+    joined = shortcut._ID_AND_COORDINATES(f"{identifier},{latitude},{longitude}") is not None
+    alone = shortcut._SOURCE_RECORD_ID.fullmatch(identifier) is not None and (
+        latitude == longitude == ""
+        or (
+            shortcut._DECIMAL.fullmatch(latitude) is not None
+            and shortcut._DECIMAL.fullmatch(longitude) is not None
+        )
+    )
+    assert joined == alone
 
 
 EMAIL_ALPHABET = string.ascii_letters + string.digits + "@.-_+\"[]:!#$%&'*/=?^`{}|~ \\ä例\x00"

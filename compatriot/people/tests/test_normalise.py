@@ -175,6 +175,15 @@ EXAMPLES = sorted(
 )
 
 
+def code_and_digits(fewest: int, most: int) -> st.SearchStrategy[str]:
+    """A "+", any country code, and any digits after it (mostly invalid numbers)."""
+    return st.builds(
+        lambda code, digits: f"+{code}{digits}",
+        st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+        st.text("0123456789", min_size=fewest, max_size=most),
+    )
+
+
 # Every region's example numbers with one digit changed, added or dropped.
 EDITED_EXAMPLES = st.builds(
     lambda e164, position, digit, edit: (
@@ -195,11 +204,7 @@ EDITED_EXAMPLES = st.builds(
 @given(
     st.one_of(
         # Any country code with any digits after it (mostly invalid numbers)...
-        st.builds(
-            lambda code, digits: f"+{code}{digits}",
-            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-            st.text("0123456789", min_size=4, max_size=12),
-        ),
+        code_and_digits(4, 12),
         # ...and every region's example numbers with one digit changed, added or dropped.
         EDITED_EXAMPLES,
     )
@@ -245,11 +250,7 @@ ANY_REGIONS = st.lists(st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), 
         # every region's example numbers, one digit changed, added or dropped, then spaced...
         EDITED_EXAMPLES,
         # ...any country code with any digits after it...
-        st.builds(
-            lambda code, digits: f"+{code}{digits}",
-            st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
-            st.text("0123456789", min_size=2, max_size=16),
-        ),
+        code_and_digits(2, 16),
         # ...and the same digits written nationally, with a leading 0 or 00 or none.
         st.builds(
             lambda lead, digits: lead + digits,
@@ -507,3 +508,58 @@ def test_each_three_leading_digits_tell_the_one_country_code_they_start_with():
         if f"{start:03d}".startswith(code)
     }
     assert expected == phones._BY_LEADING_DIGITS
+
+
+def _outcome(text: str) -> str | None:
+    """`to_e164`'s answer: the stored number, or None for a refusal."""
+    try:
+        return to_e164(text)
+    except NormalisationError:
+        return None
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.one_of(
+        # Any country code with any digits after it (any length around the shape's 7 to 15)...
+        code_and_digits(0, 16),
+        # ...every region's example numbers with one digit changed, added or dropped...
+        EDITED_EXAMPLES,
+        # ...and anything near: other digits (Arabic-Indic, full-width), separators, letters.
+        st.text("+0123456789٣５ -x\x00", max_size=18),
+    )
+)
+@example("+380502621335")
+@example("+3800502621335")  # the national prefix after the code
+@example("+38050262133５")  # a digit `\d` reads, not ASCII
+@example("+٣٨٠٥٠٢٦٢١٣٣٥")
+@example("+39 06 1234 5678")
+@example("+390612345678")  # Italy's leading zero
+@example("+80012345678")  # a non-geographic code
+def test_a_plain_number_is_decided_as_to_e164_decides_it(text):
+    """`plain_e164_validity` answers only for "+" and ASCII digits, and then as `to_e164`:
+    True where it gives back the text itself, False where it refuses it."""
+    verdict = phones.plain_e164_validity(text)
+    if verdict is None:
+        return
+    assert text[0] == "+"
+    assert text[1:].isdigit()
+    assert text.isascii()
+    assert _outcome(text) == (text if verdict else None)
+
+
+def test_plain_numbers_of_every_region_are_decided_without_the_library():
+    """Each region's examples, and their last digit changed: the plain path decides most of
+    them itself (leaving only what the library must tell), each as `to_e164` does."""
+    numbers = {e164[:-1] + digit for e164 in EXAMPLES for digit in "0123456789"}
+    decided = {text: phones.plain_e164_validity(text) for text in numbers}
+    assert sum(verdict is not None for verdict in decided.values()) > 0.8 * len(numbers)
+    assert [
+        text
+        for text, verdict in decided.items()
+        if verdict is not None and _outcome(text) != (text if verdict else None)
+    ] == []
+    assert phones.plain_e164_validity("+380502621335") is True
+    assert phones.plain_e164_validity("+38050262133") is False
+    assert phones.plain_e164_validity("+380 50 262 1335") is None
+    assert phones.plain_e164_validity("+3800502621335") is None  # a leading 0: the library's
