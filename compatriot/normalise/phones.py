@@ -15,9 +15,11 @@ from compatriot.normalise import NormalisationError
 
 # Already in E.164 form: "+", a country code that does not start with 0, 7 to 15 digits in all;
 # or so spaced: any two digits apart by at most one space or hyphen ("+380 50 123 4567",
-# "+1-202-555-0100"), which `parse` drops before anything else.
-_E164_SHAPE = re.compile(r"\+[1-9]\d{6,14}")
-_SPACED_E164_SHAPE = re.compile(r"\+[1-9](?:[ -]?\d){6,14}")
+# "+1-202-555-0100"), which `parse` drops before anything else. ASCII digits only: other
+# decimal digits ("５", "٣") go to the library, which reads them as their ASCII digits, where
+# the shortcut would give them back as written.
+_E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
+_SPACED_E164_SHAPE = re.compile(r"\+[1-9](?:[ -]?[0-9]){6,14}")
 
 
 def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:

@@ -279,6 +279,43 @@ def test_written_numbers_are_judged_as_the_full_path_judges_them(number, gaps, r
     assert ours == full_path_e164(raw, regions)
 
 
+# Decimal digits of other scripts, as people type them on their own keyboards: Arabic-Indic,
+# Extended Arabic-Indic (Persian, Urdu), Devanagari, Bengali, full-width.
+OTHER_DIGITS = ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "０１２３４５６７８９"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.one_of(EDITED_EXAMPLES, code_and_digits(4, 12)),
+    st.sampled_from(OTHER_DIGITS),
+    st.lists(st.booleans(), min_size=20, max_size=20),
+    GAPS,
+)
+@example("+380502621335", OTHER_DIGITS[4], [False] * 11 + [True], [])
+@example("+380502621335", OTHER_DIGITS[0], [True] * 16, [])
+def test_digits_of_other_scripts_are_stored_as_ascii_digits(number, digits, swaps, gaps):
+    """A number written wholly or partly in another script's digits is judged as the library
+    judges it and, when valid, stored in E.164's ASCII digits, never as written."""
+    written = "+" + spaced(
+        "".join(
+            digits[int(digit)] if swap else digit
+            for digit, swap in zip(number[1:], swaps, strict=False)
+        ),
+        gaps,
+    )
+    try:
+        ours = to_e164(written)
+    except NormalisationError:
+        ours = None
+    assert ours == full_path_e164(written, ())
+    assert ours is None or (ours.isascii() and ours[1:].isdigit())
+
+
+def test_a_full_width_digit_is_not_stored_as_written():
+    assert to_e164("+38050262133５") == "+380502621335"
+    assert to_e164("+٣٨٠٥٠٢٦٢١٣٣٥") == "+380502621335"
+
+
 def test_every_example_number_is_valid_in_e164():
     assert [e164 for e164 in EXAMPLES if our_e164(e164) != e164] == []
 
