@@ -91,6 +91,11 @@ TEMPLATES = [
 ]
 
 
+SQLITE_WAL_SIZE_LIMIT = (
+    16 * 1024 * 1024
+)  # bytes; the WAL of ~1,000 pages between checkpoints is ~4 MB
+
+
 def database_config() -> dict[str, Any]:
     conn_max_age = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -115,7 +120,12 @@ def database_config() -> dict[str, Any]:
             "timeout": 20,
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000;"
+                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000; "
+                # A kept connection keeps the WAL file: SQLite deletes it only when the last
+                # connection closes, and an idle server thread never closes its own. A big
+                # write (an import) would leave its WAL's full size on disk while the server
+                # runs; with this limit the WAL is cut back at the next checkpoint's reset.
+                f"PRAGMA journal_size_limit={SQLITE_WAL_SIZE_LIMIT};"
             ),
         },
         # Tests use an in-memory database unless a file is asked for.

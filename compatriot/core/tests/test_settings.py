@@ -4,6 +4,7 @@ the API description answer without a token."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,38 @@ def test_connections_are_kept_across_requests_on_either_database(environment, se
 
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["conn_max_age"] == seconds
+
+
+def test_a_kept_sqlite_connection_does_not_keep_a_big_write_ahead_log(monkeypatch, tmp_path):
+    """A server thread's kept connection stays open while another process writes a lot (an
+    import): the WAL grows past its limit, and the next write after a checkpoint cuts it back
+    instead of holding its largest size on disk for as long as the server runs."""
+    from compatriot.settings import SQLITE_WAL_SIZE_LIMIT, database_config
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "kept.sqlite3"))
+    config = database_config()
+
+    def connect() -> sqlite3.Connection:
+        opened = sqlite3.connect(config["NAME"], isolation_level=None)
+        opened.executescript(config["OPTIONS"]["init_command"])
+        return opened
+
+    server, importer = connect(), connect()
+    server.execute("CREATE TABLE rows (text TEXT)")
+    server.execute("SELECT count(*) FROM rows").fetchone()  # the server's connection is in use
+    importer.execute("BEGIN")
+    importer.executemany("INSERT INTO rows VALUES (?)", [("x" * 4000,)] * 6000)
+    importer.execute("COMMIT")
+    importer.close()
+    wal = Path(config["NAME"] + "-wal")
+    assert wal.stat().st_size > SQLITE_WAL_SIZE_LIMIT
+
+    server.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    server.execute("INSERT INTO rows VALUES ('after')")
+
+    assert wal.stat().st_size <= SQLITE_WAL_SIZE_LIMIT
+    server.close()
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])

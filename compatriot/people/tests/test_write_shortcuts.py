@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from compatriot.core import audit
 from compatriot.core.audit import audit_entry
 from compatriot.core.models import AuditAction, AuditEntry, Crisis
 from compatriot.core.statements import (
@@ -29,6 +30,7 @@ from compatriot.core.statements import (
     insert_keyed_row,
     insert_row,
     insert_statement,
+    inserted,
     new_row,
 )
 from compatriot.core.viewer import Viewer
@@ -447,6 +449,8 @@ def test_a_kinds_single_detail_goes_in_as_bulk_create_sends_it(
     theirs: list[Any] = _rows(actor, person_payload(source_record_id="b", **payload))
     for rows in (ours, theirs):
         insert_row(rows[0])
+    taken: list[bool] = []  # the shortcut's answers: a fallback to bulk_create sends the same SQL
+    monkeypatch.setattr(services, "inserted", lambda row: taken.append(inserted(row)) or taken[-1])
     for row, twin in zip(ours[1:], theirs[1:], strict=True):
         twin.pk = row.pk
         model: Any = type(row)
@@ -458,13 +462,15 @@ def test_a_kinds_single_detail_goes_in_as_bulk_create_sends_it(
         django = _sent(lambda twin=twin, model=model: model.objects.bulk_create([twin]))
         assert mine == django  # one INSERT, the same text (values included)
         assert (row._state.adding, row._state.db) == (twin._state.adding, twin._state.db)
+    assert taken
+    assert all(taken)
     consents = ours[-2:]  # two of a kind: bulk_create itself, one statement
     assert len(_sent(lambda: services._created(Consent, consents))) == 1
     assert services._created(Need, []) == []
 
 
 @pytest.mark.django_db
-def test_the_audit_entrys_insert_is_the_one_save_sends(actor) -> None:
+def test_the_audit_entrys_insert_is_the_one_save_sends(actor, monkeypatch) -> None:
     def entry(**values: Any) -> AuditEntry:
         made = audit_entry(
             actor, action=AuditAction.CREATE, object_type="person", object_id="p", details=values
@@ -475,7 +481,9 @@ def test_the_audit_entrys_insert_is_the_one_save_sends(actor) -> None:
 
     for details in ({}, {"fields": ["given_name"], "text": "O'Brien %s \\ ü"}):
         ours, theirs = entry(**details), entry(**details)
-        mine = _sent(lambda ours=ours: insert_keyed_row(ours))
+        with monkeypatch.context() as patched:  # the fallback, save(), sends the same SQL
+            patched.setattr(AuditEntry, "save_base", _not_saved_by_the_orm)
+            mine = _sent(lambda ours=ours: insert_keyed_row(ours))
         django = _sent(lambda theirs=theirs: theirs.save(force_insert=True))
         assert mine == django
         assert ours.pk == theirs.pk - 1
@@ -487,3 +495,13 @@ def test_the_audit_entrys_insert_is_the_one_save_sends(actor) -> None:
     keyed.pk = 10**9  # a key of its own: save() writes it
     insert_keyed_row(keyed)
     assert AuditEntry.objects.filter(pk=10**9).exists()
+
+
+def _not_saved_by_the_orm(*_args: Any, **_kwargs: Any) -> None:
+    raise AssertionError("insert_keyed_row fell back to save()")
+
+
+@pytest.mark.django_db
+def test_the_audit_tails_statement_is_the_one_the_orm_sends() -> None:
+    first = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True)[:1]
+    assert first.query.sql_with_params()[0] == audit._TAIL_SQL
