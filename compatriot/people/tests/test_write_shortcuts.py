@@ -450,7 +450,12 @@ def test_a_kinds_single_detail_goes_in_as_bulk_create_sends_it(
     for rows in (ours, theirs):
         insert_row(rows[0])
     taken: list[bool] = []  # the shortcut's answers: a fallback to bulk_create sends the same SQL
-    monkeypatch.setattr(services, "inserted", lambda row: taken.append(inserted(row)) or taken[-1])
+
+    def recorded(row: Any) -> bool:
+        taken.append(inserted(row))
+        return taken[-1]
+
+    monkeypatch.setattr(services, "inserted", recorded)
     for row, twin in zip(ours[1:], theirs[1:], strict=True):
         twin.pk = row.pk
         model: Any = type(row)
