@@ -674,9 +674,7 @@ def _call_function(sql: str) -> str | None:
 
 def _check_call(sql: str) -> None:
     if _call_function(sql) is None:
-        raise ValueError(
-            f"not `SELECT f(...)` of one function registered by scalar_calls: {sql!r}"
-        )
+        raise ValueError(f"not `SELECT f(...)` of one function registered by scalar_calls: {sql!r}")
 
 
 def _one_select(calls: list[str]) -> str:
