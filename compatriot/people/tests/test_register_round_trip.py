@@ -111,7 +111,7 @@ def test_calls() -> Iterator[None]:
 def _sequence() -> tuple[int, bool]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value, is_called FROM calls_together_seq")
-        return cursor.fetchone()  # type: ignore[no-any-return]
+        return cursor.fetchone()
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
