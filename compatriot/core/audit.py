@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compatriot.core.models import AuditAction, AuditEntry
-from compatriot.core.statements import fixed_statement, insert_keyed_row
+from compatriot.core.statements import fixed_statement, insert_keyed_row, scalar_calls
 from compatriot.core.viewer import Viewer
 
 GENESIS_HASH = "0" * 64
@@ -101,6 +101,7 @@ _APPEND = _append_sql(details="%s")
 # in the select list, returns the entry's id (no function scan nor RETURN QUERY: ~-47,000 of
 # the backend's instructions per write, docs/benchmarks.md, branch apipg, 7 December evening).
 _APPEND_WITHOUT_DETAILS = _append_sql(details="'{}'::jsonb", call="compatriot_audit_entry")
+scalar_calls("compatriot_audit_entry")  # returns the id only; not compatriot_audit_append (a table)
 
 
 def append_statement(entry: AuditEntry) -> tuple[str, list[Any]]:

@@ -24,11 +24,13 @@ from django.utils import timezone
 
 from compatriot.core.selectors import token_look_up
 from compatriot.core.services import TOKEN_TOUCH_EVERY, token_touch
+from compatriot.core.statements import scalar_calls
 from compatriot.core.viewer import Viewer
 
 REFUSED_SQLSTATE = "CPT01"  # raised by compatriot_token_confirm
 CAPACITY = 1000  # tokens remembered per process; the least recently found go first
 _CONFIRM_SQL = "SELECT compatriot_token_confirm(%s)"
+scalar_calls("compatriot_token_confirm")  # returns nothing (void; core migration 0012)
 
 
 class TokenNoLongerValid(Exception):  # noqa: N818  the API answers it 401, as an unknown token

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from json.encoder import encode_basestring_ascii  # the C one where there is one
 from typing import Any, NamedTuple, TypeVar, cast
 from uuid import UUID
@@ -604,18 +605,24 @@ def statements_together(
     after them (`binder`), for statements (and reads) that give every value its type: an
     argument of a function with one signature, a comparison with a column.
 
-    `calls`: every statement is `SELECT <one function call>`; they go as one `SELECT` of the
-    calls, in their order, and the cursor is on its one row (a column per call). PostgreSQL
-    evaluates a select list in order and stops at the first error, as it does statements;
-    each call's own statements still see the earlier calls' rows (a VOLATILE function's
-    statements take a new snapshot each). A statement a call saves is its parse, analysis,
-    plan, portal and snapshot in the backend (~-20,000 instructions each; docs/benchmarks.md,
-    branch apipg5)."""
+    `calls`: every statement is `SELECT f(<arguments>)`, one call of a function registered by
+    `scalar_calls` (anything else is refused with ValueError before anything is sent); they go
+    as one `SELECT` of the calls, in their order, and the cursor is on its one row (a column per
+    call). PostgreSQL's executor evaluates a select list's items left to right and stops at the
+    first error, as it does statements: the manual leaves the order of evaluation of
+    subexpressions undefined, so this is the implementation's behaviour (relied on widely, and
+    pinned by people/tests/test_register_round_trip.py with an error raised at run time). Each
+    call's own statements still see the earlier calls' rows (a VOLATILE function's statements
+    take a new snapshot each). A statement a call saves is its parse, analysis, plan, portal and
+    snapshot in the backend (~-20,000 instructions each; docs/benchmarks.md, branch apipg5)."""
     connection = connections[using]
     if not _sends_together(connection):
         raise NotImplementedError("several statements in one query need PostgreSQL, client-bound")
     if after_commit and connection.in_atomic_block:
         raise transaction.TransactionManagementError("nothing commits inside a transaction")
+    if calls:  # refused before anything is sent (nor the transaction marked for rollback)
+        for statement, _ in statements:
+            _check_call(statement)
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
         # Each statement bound on its own, the text sent without parameters (so no % in it is
         # read as a placeholder): psycopg keeps the parse of a query's placeholders only for
@@ -642,11 +649,37 @@ def statements_together(
         yield cursor
 
 
+# Functions that `statements_together(..., calls=True)` may call: each returns one value and
+# its call is the whole statement. Only such calls keep their meaning in one select list: a
+# set-returning function would repeat the other calls, a FROM function would run before them,
+# a WHERE could skip them all, with no error.
+_SCALAR_CALLS: set[str] = set()
+# The unbound text of one call: `SELECT name(arguments)`, the arguments without parentheses,
+# quotes but whole literals, or semicolons (a bound value is always one literal).
+_ONE_CALL = re.compile(r"SELECT ([a-z_][a-z0-9_]*)\((?:[^()';]|'[^']*')*\)")
+
+
+def scalar_calls(*functions: str) -> None:
+    """Let `statements_together(..., calls=True)` call these functions: each must return one
+    value (not a set, not a table) per call."""
+    _SCALAR_CALLS.update(functions)
+    _call_function.cache_clear()
+
+
+@lru_cache(maxsize=256)  # the statements are texts built once: checked once each
+def _call_function(sql: str) -> str | None:
+    one = _ONE_CALL.fullmatch(sql)
+    return one[1] if one and one[1] in _SCALAR_CALLS else None
+
+
+def _check_call(sql: str) -> None:
+    if _call_function(sql) is None:
+        raise ValueError(f"not `SELECT f(...)` of one function registered by scalar_calls: {sql!r}")
+
+
 def _one_select(calls: list[str]) -> str:
-    """`SELECT f(…)`, `SELECT g(…)` as `SELECT f(…),\ng(…)` (bound texts: only a call's
-    start is read)."""
-    if not all(call.startswith("SELECT ") for call in calls):
-        raise ValueError("only `SELECT <call>` statements go as one select list")
+    """`SELECT f(…)`, `SELECT g(…)` as `SELECT f(…),\ng(…)` (bound texts of statements that
+    `_check_call` accepted)."""
     return "SELECT " + ",\n".join(call[len("SELECT ") :] for call in calls)
 
 

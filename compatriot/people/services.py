@@ -30,6 +30,7 @@ from compatriot.core.statements import (
     inserted,
     mark_inserted,
     new_row,
+    scalar_calls,
     statements_together,
 )
 from compatriot.core.validation import validated_save
@@ -219,6 +220,7 @@ _INSERT_FUNCTIONS: dict[type[Model], str] = {
     Need: "compatriot_insert_need",
     Consent: "compatriot_insert_consent",
 }
+scalar_calls(*_INSERT_FUNCTIONS.values())  # each returns nothing (void): one value per call
 
 
 def _new_rows(actor: Viewer, data: PersonIn) -> tuple[Person, _Details, list[Statement]] | None:

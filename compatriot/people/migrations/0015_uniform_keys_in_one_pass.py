@@ -2,18 +2,19 @@
 that all its rows share in one pass over the rows: a consent's recording user and organisation
 and its withdrawing user, a person's registering organisation and user.
 
-The per-set check of a key (migrations 0004, 0009) collects the statement's distinct keys: one
-scan of the inserted rows and one hash look-up per row for each key column, then a probe of each
+The per-set check of a key (migrations 0004, 0009) collects the statement's distinct keys: one scan
+of the inserted rows and one hash look-up per row for each key column, then a probe of each
 distinct parent. The rows of an import's batch all carry one recorder, one organisation, one
 registering user and no withdrawing user, and these scans cost ~2.5 % of the database's
 instructions per imported row for the consents alone (docs/benchmarks.md, branch importpg5). Now
 the first row's values are read, one scan tells, for each of these columns, whether every row
-carries the same value; such a key is checked by one probe of its parent (locked FOR KEY SHARE,
-as before; a NULL has nothing to check), and a column whose rows differ is checked per distinct
-parent as before. The keys distinct per row stay per set: the consents' person, and the
-person's crisis, whose scan also checks the person's CHECKs (migration 0014). The first few
-rows' pass (the API's writes) is unchanged. Same rows refused, same errors (the missing key
-named is the one value), the same parents locked, the columns checked in the same order.
+carries the same value; such a key needs no other check, since the first rows' loop (migration
+0008, kept, run first) has looked that value up in the first row and locked its parent FOR KEY
+SHARE, or refused it; a column whose rows differ is checked per distinct parent as before. The keys
+distinct per row stay per set: the consents' person, and the person's crisis, whose scan also
+checks the person's CHECKs (migration 0014). The first few rows' pass (the API's writes) is
+unchanged. Same rows refused, same errors (the missing key named is the one value), the same
+parents locked, the columns checked in the same order.
 """
 
 import importlib
@@ -36,15 +37,9 @@ _DECLARED = "    seen integer := 0;\n"
 
 
 def _uniform_check(child: str, column: str, parent: str) -> str:
-    violation = _KEYS_0004._insert_violation(child, column, parent, f"one_{column}")
     return f"""
     IF same_{column} THEN
-        IF one_{column} IS NOT NULL THEN
-            PERFORM FROM {parent} p WHERE p.id = one_{column} FOR KEY SHARE OF p;
-            IF NOT FOUND THEN
-                {violation}
-            END IF;
-        END IF;
+        NULL;  -- the first 16 rows' loop above has checked the first row's value and locked it
     ELSE{_PROBED_0009._probed_set_check(child, column, parent)}
     END IF;"""
 

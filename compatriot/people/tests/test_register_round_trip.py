@@ -8,15 +8,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from compatriot.core import audit
 from compatriot.core.audit import audit_verify
 from compatriot.core.models import AuditEntry, Crisis
-from compatriot.core.statements import after_commit_rows, insert_statement, statements_together
+from compatriot.core.statements import (
+    _call_sql,
+    _check_call,
+    after_commit_rows,
+    insert_statement,
+    scalar_calls,
+    statements_together,
+)
 from compatriot.people.models import Consent, Need, Person, Vulnerability
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,12 +92,34 @@ def test_a_duplicate_source_record_id_writes_nothing(client_a, person_payload, r
     assert after.status_code == 201  # the connection is usable after the refusal
 
 
+@pytest.fixture
+def test_calls() -> Iterator[None]:
+    """upper, lower, abs and nextval, and a function that fails when it runs (plpgsql: never
+    folded while the statement is planned, as `1 / 0` is), callable as `calls=True`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE SEQUENCE calls_together_seq;"
+            " CREATE FUNCTION calls_together_fail(integer) RETURNS integer LANGUAGE plpgsql"
+            " AS $$ BEGIN RAISE division_by_zero; END $$"
+        )
+    scalar_calls("upper", "lower", "abs", "nextval", "calls_together_fail")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SEQUENCE calls_together_seq; DROP FUNCTION calls_together_fail")
+
+
+def _sequence() -> tuple[int, bool]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM calls_together_seq")
+        return cursor.fetchone()
+
+
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_calls_together_are_one_select_evaluated_in_order() -> None:
+def test_calls_together_are_one_select_evaluated_in_order(test_calls: None) -> None:
     calls: list[tuple[str, list[Any]]] = [
         ("SELECT upper(%s)", ["a"]),
         ("SELECT lower(%s)", ["B"]),
-        ("SELECT %s::int", [3]),
+        ("SELECT abs(%s)", [-3]),
     ]
     read: tuple[str, list[Any]] = ("SELECT 1 WHERE %s", [True])
     with statements_together(calls, after_commit=[read], calls=True) as cursor:
@@ -96,30 +127,59 @@ def test_calls_together_are_one_select_evaluated_in_order() -> None:
         assert after_commit_rows(cursor, 1) == [(1,)]
     with transaction.atomic(), statements_together(calls, calls=True) as cursor:
         assert cursor.fetchone() == ("A", "b", 3)
-    # The first failing call stops the rest: the sequence after it (never rolled back) stays.
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE SEQUENCE calls_together_seq")
-    try:
-        failing: list[tuple[str, list[Any]]] = [
-            ("SELECT nextval(%s)", ["calls_together_seq"]),
-            ("SELECT 1 / %s", [0]),
-        ]
-        with (
-            pytest.raises(DataError),
-            statements_together([*failing, *failing[:1]], after_commit=[read], calls=True),
-        ):
-            pass
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT last_value FROM calls_together_seq")
-            assert cursor.fetchone() == (1,)  # the first call's only
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP SEQUENCE calls_together_seq")
+    # The first failing call stops the rest, and the calls before it have run (the sequence is
+    # never rolled back): the select list is evaluated left to right, as PostgreSQL's executor
+    # does (the manual leaves that order undefined: this pins it).
+    nextval = ("SELECT nextval(%s)", ["calls_together_seq"])
+    fail = ("SELECT calls_together_fail(%s)", [0])
     with (
-        pytest.raises(ValueError, match="SELECT <call>"),
-        statements_together([("VALUES (1)", [])], calls=True),
+        pytest.raises(DataError),
+        statements_together([nextval, fail, nextval], after_commit=[read], calls=True),
     ):
         pass
+    assert _sequence() == (1, True)  # the first call ran, the third did not
+    with pytest.raises(DataError), statements_together([fail, nextval], calls=True):
+        pass
+    assert _sequence() == (1, True)  # the call after the failing one did not run
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.parametrize(
+    "statement",
+    [
+        ("VALUES (1)", []),
+        # The reviewer's shapes: each would change which calls run, how often or in what order.
+        ("SELECT * FROM generate_series(1, %s)", [3]),  # the earlier calls run 3 times
+        ("SELECT 1 WHERE %s = 0", [3]),  # no row: no call runs, no error
+        (audit._APPEND, [None] * 9),  # a FROM function runs before the select list
+        ("SELECT generate_series(1, %s)", [3]),  # a set in the select list: repeats the rest
+        ("SELECT nextval(%s) FROM calls_together_seq", ["calls_together_seq"]),
+        ("SELECT upper(%s), lower(%s)", ["a", "b"]),
+        ("SELECT abs((%s))", [1]),
+        ("SELECT not_registered(%s)", [1]),
+        ("SELECT upper(%s); SELECT 1", ["a"]),
+    ],
+)
+def test_calls_together_refuse_anything_but_one_scalar_call(
+    test_calls: None, statement: tuple[str, list[Any]]
+) -> None:
+    nextval = ("SELECT nextval(%s)", ["calls_together_seq"])
+    with (
+        pytest.raises(ValueError, match=re.escape(repr(statement[0]))),
+        statements_together([nextval, statement], calls=True),
+    ):
+        pass
+    assert _sequence() == (1, False)  # nothing was sent
+
+
+def test_the_writes_calls_are_accepted() -> None:
+    """The statements of the one-round-trip write pass `calls`' check (the API tests send them)."""
+    from compatriot.core.claims import _CONFIRM_SQL
+    from compatriot.people.services import _INSERT_FUNCTIONS
+
+    inserts = [_call_sql(name, 3) for name in _INSERT_FUNCTIONS.values()]
+    for sql in [_CONFIRM_SQL, *inserts, audit._APPEND_WITHOUT_DETAILS]:
+        _check_call(sql)
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")

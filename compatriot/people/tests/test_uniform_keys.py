@@ -1,7 +1,10 @@
-"""On PostgreSQL, a statement of many consents or persons checks the keys all its rows share
+"""On PostgreSQL, a statement of many consents or persons finds the keys all its rows share
 (recorder, organisation, withdrawing user; registering organisation and user) with one pass over
-the rows (people migration 0015): a missing parent is still refused, as before, for every way a
-consent or a person is written, and the parent is still locked."""
+the rows and leaves them out of the per-set checks (people migration 0015): the first rows' loop
+(migration 0008), which runs first, has already looked the shared value up in the first row and
+locked its parent. These tests hold that together: a missing parent, shared by every row or
+carried by one, is still refused as before for every way a consent or a person is written, with
+the same errors both ways of 0015, and a shared key's parent is still locked."""
 
 from __future__ import annotations
 
@@ -64,8 +67,9 @@ def copy(rows: list[tuple[Any, ...]]) -> Callable[[], None]:
 
 
 def _refusals(crisis, org_a, user) -> list[str]:
-    """A missing key of each kind, shared by every row of a statement of many or carried by one
-    row of them; returns the errors' messages (with their details)."""
+    """A missing key of each kind, shared by every row of a statement of many (refused by the
+    first rows' loop) or carried by one row of them (by the per-set check); returns the errors'
+    messages (with their details)."""
     persons = [new_person(crisis, org_a).id for _ in range(20)]
     n = len(persons)
     nowhere = uuid.UUID(int=7)
@@ -132,6 +136,7 @@ def test_a_missing_shared_or_single_key_is_refused_by_every_writer(crisis, org_a
 
 @pytest.mark.django_db(transaction=True)
 def test_a_shared_key_s_parent_is_locked(crisis, org_a, make_member) -> None:
+    """The lock is the first rows' loop's (migration 0008, on the first row): 0015 takes none."""
     user = make_member(org_a, "volunteer")
     persons = [new_person(crisis, org_a).id for _ in range(20)]
     with connect() as inserting, connect() as other:
@@ -173,6 +178,9 @@ def test_0015_both_ways_same_errors(crisis, org_a, make_member) -> None:
     leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
     user = make_member(org_a, "volunteer")
     assert _one_passes() == [(True, ["enable_seqscan=off"])] * 2
+    # A shared value is looked up and locked by the first rows' loop only: no probe of its own.
+    for name in ("people_consent_fk_inserted", "people_person_fk_inserted"):
+        assert "= one_" not in _function(name)[0]
     now = _refusals(crisis, org_a, user)
     try:
         _migrate([("people", "0014_person_checks_per_statement")])
