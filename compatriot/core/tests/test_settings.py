@@ -119,6 +119,18 @@ def test_a_kept_sqlite_connection_does_not_keep_a_big_write_ahead_log(monkeypatc
     server.close()
 
 
+@pytest.mark.django_db
+def test_djangos_own_sqlite_connections_carry_the_wal_limit():
+    """The limit above is set by the init_command Django runs on each connection it opens."""
+    from compatriot.settings import SQLITE_WAL_SIZE_LIMIT
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_size_limit")
+        assert cursor.fetchone()[0] == SQLITE_WAL_SIZE_LIMIT
+
+
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
 def test_database_url_selects_postgresql(scheme, tmp_path):
     result = import_settings(
