@@ -191,21 +191,27 @@ async def _one_client(state: LoadState, index: int) -> None:
         f"Authorization: Bearer {args.token}\r\nContent-Type: application/json\r\n"
         "Accept: application/json\r\nContent-Length: %d\r\n\r\n"
     ).encode()
-    loop = asyncio.get_running_loop()
     while state.failure is None:
         if time.perf_counter() >= state.end or state.sent >= args.max_requests:
             break
-        connection = Connection(state, index, request_head)
-        try:
-            await loop.create_connection(lambda c=connection: c, HOST, args.port)
-        except OSError:
-            state.statuses["connect_error"] += 1
-            await asyncio.sleep(0.05)
-            continue
-        state.connections += 1
-        await connection.closed  # after the run's last answer, a close, an error or a timeout
+        await _connect(state, Connection(state, index, request_head))
     if state.failure is not None:
         raise state.failure
+
+
+async def _connect(state: LoadState, connection: Connection) -> None:
+    """Run one connection until it closes: after the run's last answer, the server's close,
+    an error or a timeout."""
+    try:
+        await asyncio.get_running_loop().create_connection(
+            lambda: connection, HOST, state.args.port
+        )
+    except OSError:
+        state.statuses["connect_error"] += 1
+        await asyncio.sleep(0.05)
+        return
+    state.connections += 1
+    await connection.closed
 
 
 async def _watchdog(state: LoadState) -> None:
