@@ -5,16 +5,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ is not a package
-import api_client
+
+def _load_api_client() -> Any:
+    """bench/ is not a package, and putting it on sys.path would let its scripts (tracing,
+    linkage, …) shadow other modules for the rest of the session: load the one file by path."""
+    spec = importlib.util.spec_from_file_location(
+        "api_client", Path(__file__).resolve().parents[1] / "api_client.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    import api_client  # mypy with bench/ on its path
+else:
+    api_client = _load_api_client()
 
 
 def _args(**overrides: Any) -> argparse.Namespace:
