@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ class FakeTransport:
 
     def write(self, data: bytes) -> None:
         self.written.append(data)
+        self.written_at = time.perf_counter()
 
     def close(self) -> None:
         self.closed = True
@@ -125,17 +127,21 @@ def test_answer_split_across_reads(cuts: tuple[int, ...]) -> None:
         answer = _answer("201 Created", _created(FIRST))
         at = cuts or tuple(range(1, len(answer)))  # () is byte by byte
         pieces = [answer[a:b] for a, b in zip((0, *at), (*at, len(answer)), strict=True)]
+        started, sent_at = connection.started, transport.written_at
         for piece in pieces[:-1]:
             connection.data_received(piece)
             assert connection.state.acked == []
             assert len(transport.written) == 1  # nothing more is sent before the whole answer
+        answered_at = time.perf_counter()
         connection.data_received(pieces[-1])
         state = connection.state
         assert state.acked == [(FIRST, "p-1")]
         assert state.statuses == {"201": 1}
         assert state.measured_done == 1
         assert len(state.latencies) == 1
-        assert state.latencies[0] >= 0
+        # The clock started before the bytes were written and stopped at the last piece.
+        assert sent_at >= started
+        assert state.latencies[0] >= answered_at - sent_at
         assert len(transport.written) == 2  # the next request, on the same connection
         assert b"run-000-000000001" in transport.written[1]
         assert not transport.closed
