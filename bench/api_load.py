@@ -8,9 +8,10 @@ For each database (PostgreSQL, SQLite in WAL mode) the benchmark
    and an API token, plus a pool of varied person payloads, each validated by `PersonIn`;
 2. starts gunicorn (or `--server granian|uwsgi`; DEBUG=0, a random SECRET_KEY,
    ALLOWED_HOSTS=127.0.0.1) on a free port of 127.0.0.1 and waits for /api/v1/health;
-3. runs N keep-alive clients in a separate process (one asyncio event loop speaking raw HTTP/1.1,
-   so that the client costs little of the machine's CPU) for a warm-up and then `--seconds`;
-   every request carries a unique `source_record_id`;
+3. runs N keep-alive clients in a separate process (bench/api_client.py: asyncio protocols on
+   uvloop, or the stdlib loop, speaking raw HTTP/1.1, so that the client costs little of the
+   machine's CPU) for a warm-up and then `--seconds`; every request carries a unique
+   `source_record_id`;
 4. reports requests/s, latency percentiles, errors by status, the CPU used by the client, the
    server, PostgreSQL and anything else on the machine, and how many of the clients' connections
    each server worker holds (sampled every 2 s);
@@ -30,7 +31,6 @@ gets, and so that the client's CPU time is its own process's.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import http.client
 import json
@@ -52,17 +52,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import api_client  # bench/, the script's directory
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's code, not an installed copy
 OUT = ROOT / "bench" / "out"
-HOST = "127.0.0.1"
+HOST = api_client.HOST
 # The server: TCP on 127.0.0.1, or with --pg-socket (BENCH_API_PG_SERVER for the helper roles)
 # its Unix socket, the directory percent-encoded as the host (libpq and dj-database-url read it).
 PG_SERVER = os.environ.get("BENCH_API_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 # The benchmark database; --pg-database (or BENCH_API_PG_DATABASE, which the helper roles inherit)
 # names another, so that two checkouts can be measured at the same time.
 PG_DATABASE = os.environ.get("BENCH_API_PG_DATABASE", "compatriot_bench_api")
-SRID_MARK = "@@SRID@@"
+SRID_MARK = api_client.SRID_MARK.decode()
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -369,139 +371,22 @@ def role_setup(args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-class LoadState:
-    def __init__(self, args: argparse.Namespace, templates: list[bytes]) -> None:
-        self.args = args
-        self.templates = templates
-        self.sent = 0
-        self.start = 0.0
-        self.measure_from = 0.0
-        self.end = 0.0
-        self.latencies: list[float] = []
-        self.measured_done = 0
-        self.statuses: Counter[str] = Counter()
-        self.measured_statuses: Counter[str] = Counter()
-        self.acked: list[tuple[str, str]] = []
-        self.unknown: list[tuple[str, str]] = []  # sent, no answer: outcome unknown
-        self.refused: list[tuple[str, str]] = []  # an answer other than 201
-        self.mismatched = 0  # a 201 whose body does not name the record sent
-        self.connections = 0
-
-
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split(b" ", 2)[1])
-    length, close = 0, False
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"connection":
-            close = value.strip().lower() == b"close"
-        elif name == b"transfer-encoding":
-            raise ConnectionError("chunked answers are not expected from this endpoint")
-    body = await reader.readexactly(length) if length else b""
-    return status, close, body
-
-
-async def _one_client(state: LoadState, index: int) -> None:
-    args = state.args
-    mark = SRID_MARK.encode()
-    head = (
-        f"POST /api/v1/persons HTTP/1.1\r\nHost: {HOST}:{args.port}\r\n"
-        f"Authorization: Bearer {args.token}\r\nContent-Type: application/json\r\n"
-        "Accept: application/json\r\nContent-Length: %d\r\n\r\n"
-    ).encode()
-    reader = writer = None
-    while True:
-        now = time.perf_counter()
-        if now >= state.end or state.sent >= args.max_requests:
-            break
-        if writer is None:
-            try:
-                reader, writer = await asyncio.open_connection(HOST, args.port)
-            except OSError:
-                state.statuses["connect_error"] += 1
-                await asyncio.sleep(0.05)
-                continue
-            state.connections += 1
-        seq = state.sent
-        state.sent += 1
-        srid = f"{args.run_id}-{index:03d}-{seq:09d}"
-        body = state.templates[seq % len(state.templates)].replace(mark, srid.encode())
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(args.request_timeout):
-                writer.write(head % len(body) + body)
-                status, close, answer = await _read_response(reader)
-        except (
-            OSError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-            TimeoutError,
-            ValueError,
-        ) as error:
-            kind = "timeout" if isinstance(error, TimeoutError) else "connection_error"
-            state.statuses[kind] += 1
-            if started >= state.measure_from:
-                state.measured_statuses[kind] += 1
-            state.unknown.append((srid, kind))
-            writer.close()
-            reader = writer = None
-            continue
-        finished = time.perf_counter()
-        state.statuses[str(status)] += 1
-        if started >= state.measure_from and finished <= state.end:  # completed in the window
-            state.latencies.append(finished - started)
-            state.measured_statuses[str(status)] += 1
-            state.measured_done += 1
-        if status == 201:
-            record = json.loads(answer)
-            if record.get("source_record_id") != srid:
-                state.mismatched += 1
-            state.acked.append((srid, record.get("id", "")))
-        else:
-            state.refused.append((srid, str(status)))
-        if close:
-            writer.close()
-            reader = writer = None
-    if writer is not None:
-        writer.close()
-
-
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
-async def _run_clients(state: LoadState) -> None:
-    print("started", flush=True)  # the orchestrator's CPU window starts from this line
-    state.start = time.perf_counter()
-    state.measure_from = state.start + state.args.warmup
-    state.end = state.measure_from + state.args.seconds
-    await asyncio.gather(*(_one_client(state, index) for index in range(state.args.clients)))
-
-
 def role_client(args: argparse.Namespace) -> dict[str, Any]:
     templates = [
         line.encode("utf-8")
         for line in Path(args.payloads).read_text(encoding="utf-8").splitlines()
         if line
     ]
-    state = LoadState(args, templates)
+    state = api_client.LoadState(args, templates)
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
     wall_before = time.perf_counter()
-    asyncio.run(_run_clients(state))
+    loop = api_client.run(state, args.loop)
     wall = time.perf_counter() - wall_before
+    figures = api_client.summary(state)
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage_after.ru_utime - usage_before.ru_utime) + (
         usage_after.ru_stime - usage_before.ru_stime
     )
-    measured_seconds = min(args.seconds, max(1e-9, time.perf_counter() - state.measure_from))
     with Path(args.ledger).open("w", encoding="utf-8") as ledger:
         for srid, person_id in state.acked:
             ledger.write(f"A\t{srid}\t{person_id}\n")
@@ -509,28 +394,14 @@ def role_client(args: argparse.Namespace) -> dict[str, Any]:
             ledger.write(f"R\t{srid}\t{status}\n")
         for srid, kind in state.unknown:
             ledger.write(f"U\t{srid}\t{kind}\n")
-    latencies = sorted(state.latencies)
-    errors = {key: n for key, n in state.statuses.items() if key != "201"}
     return {
         "clients": args.clients,
         "seconds": args.seconds,
         "warmup": args.warmup,
-        "sent": state.sent,
-        "requests": state.measured_done,
-        "requests_per_second": state.measured_done / measured_seconds,
-        "writes_per_second": state.measured_statuses.get("201", 0) / measured_seconds,
-        "p50_ms": _percentile(latencies, 0.50) * 1000,
-        "p90_ms": _percentile(latencies, 0.90) * 1000,
-        "p99_ms": _percentile(latencies, 0.99) * 1000,
-        "max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
-        "mean_ms": (sum(latencies) / len(latencies) * 1000) if latencies else float("nan"),
-        "statuses": dict(state.statuses),
-        "measured_statuses": dict(state.measured_statuses),
-        "errors": errors,
-        "acked": len(state.acked),
-        "mismatched_answers": state.mismatched,
-        "connections_opened": state.connections,
+        "loop": loop,
+        **figures,
         "client_cpu_seconds": cpu,
+        "client_user_seconds": usage_after.ru_utime - usage_before.ru_utime,
         "client_wall_seconds": wall,
         "client_cpu_us_per_request": cpu / max(1, state.sent) * 1e6,
     }
@@ -1154,6 +1025,8 @@ def bench_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
             args.run_id,
             "--request-timeout",
             str(args.request_timeout),
+            "--loop",
+            args.loop,
         ]
         client = subprocess.Popen(
             client_cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -1276,6 +1149,12 @@ def main() -> int:
     )
     parser.add_argument("--request-timeout", type=float, default=30.0)
     parser.add_argument(
+        "--loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="the client's event loop; auto: uvloop when installed (the test extra), else asyncio",
+    )
+    parser.add_argument(
         "--templates",
         type=int,
         default=2000,
@@ -1340,11 +1219,12 @@ def main() -> int:
     results = [bench_database(database, args) for database in databases]
     args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
 
+    loops = "/".join(sorted({f"{result['load']['loop']} protocols" for result in results}))
     print()
     print(
         f"machine: {os.cpu_count()} CPUs; server: {args.server} {args.workers} workers × "
         f"{args.threads} threads, DEBUG=0; clients: {args.clients} keep-alive connections "
-        f"(asyncio, one process); {args.warmup:g} s warm-up + {args.seconds:g} s measured"
+        f"({loops}, one process); {args.warmup:g} s warm-up + {args.seconds:g} s measured"
     )
     print(table_header())
     for result in results:
