@@ -4,10 +4,11 @@ For `response={201: PersonOut}` ninja validates the view's result against a mode
 the schema (`response: PersonOut`, a ninja Schema whose root validator runs in Python), dumps it,
 and renders it into the response it made before the view ran. For the busiest write, whose values
 the write itself has just made with the declared types, that is a third of the request's framework
-cost (docs/benchmarks.md, branch apiframe): `json_answer` renders a view's already-dumped answer
-with the API's own renderer (`RENDERER`, which `compatriot.api` hands to the API), with the same
-status and headers ninja gives. The operation keeps its `response=`, so the OpenAPI document still
-names the schema; the view's tests prove its text equals ninja's validated answer.
+cost (docs/benchmarks.md, branch apiframe): `AnswerText` writes the schema's answer from the
+object itself, as the API's own renderer (`RENDERER`, which `compatriot.api` hands to the API)
+writes it, and `text_answer` gives it the same status and headers ninja gives. The operation
+keeps its `response=`, so the OpenAPI document still names the schema; the view's tests prove
+its text equals ninja's validated answer and a read's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -70,29 +72,84 @@ def _datetime_text(value: dt.datetime) -> str:
     return text[:10] + "T" + text[11 : 23 if value.microsecond else 19] + "Z"
 
 
-def text_fields(schema: type[BaseModel]) -> tuple[str, ...]:
-    """The schema's fields declared as a UUID or an aware datetime (or None): what
-    `as_encoded_text` turns to text."""
-    kinds = {uuid.UUID, uuid.UUID | None, dt.datetime, dt.datetime | None}
-    return tuple(name for name, field in schema.model_fields.items() if field.annotation in kinds)
+class AnswerText:
+    """The text `RENDERER` writes for a schema's dump of an object, written from the object's
+    attributes without a dict tree for the encoder to walk: each field's key is encoded once,
+    and each value is written as the encoder writes it (`RENDERER.encoder.encode` for text and
+    anything unusual; UUIDs, datetimes, numbers, None and lists by the same rules, without the
+    encoder's call back into Python for them or its C encoder built per answer): ~20 % fewer
+    instructions than the dict and the encoder (docs/benchmarks.md, branch apianswer).
+
+    For objects whose values the caller made with the schema's declared types (the write that
+    just made them): nothing is validated. `computed` gives a field's value from the object
+    where it is not the attribute of the field's name; `rows` writes a field's list of objects
+    (a list of another schema). The tests prove the text equal to ninja's validated answer."""
+
+    def __init__(
+        self,
+        schema: type[BaseModel],
+        *,
+        computed: Mapping[str, Callable[[Any], Any]] | None = None,
+        rows: Mapping[str, AnswerText] | None = None,
+    ) -> None:
+        encoder = RENDERER.encoder
+        computed, rows = computed or {}, rows or {}
+        if unknown := (set(computed) | set(rows)) - set(schema.model_fields):
+            raise ValueError(f"{schema.__name__} has no fields {sorted(unknown)}")
+        self._item = encoder.item_separator
+        self._fields = tuple(
+            (
+                (self._item if number else "{") + encoder.encode(name) + encoder.key_separator,
+                name,
+                computed.get(name),
+                rows.get(name),
+            )
+            for number, name in enumerate(schema.model_fields)
+        )
+
+    def text(self, obj: Any) -> str:
+        parts: list[str] = []
+        append = parts.append
+        for key, name, compute, rows in self._fields:
+            append(key)
+            value = getattr(obj, name) if compute is None else compute(obj)
+            kind = type(value)
+            if kind is str:
+                append(_ENCODE(value))
+            elif value is None:
+                append("null")
+            elif kind is uuid.UUID:
+                append('"' + str(value) + '"')
+            elif rows is not None:
+                append("[" + self._item.join([rows.text(row) for row in value]) + "]")
+            elif kind is list:
+                items = [
+                    _ENCODE(item) if type(item) is str else _value_text(item) for item in value
+                ]
+                append("[" + self._item.join(items) + "]")
+            elif kind is dt.datetime:
+                append('"' + _datetime_text(value) + '"')
+            else:
+                append(_value_text(value))
+        append("}")
+        return "".join(parts)
 
 
-def as_encoded_text(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """`row` with its UUIDs and datetimes under `names` as the text the renderer's encoder writes
-    for them (`_Encoder.default`), so that the encoder writes plain strings: its `default` is a
-    call back into Python for each such value, ~5,000 instructions, ~7 per answer of the write
-    (docs/benchmarks.md, branch apiwrite of 7 December). Values of other types stay as they are."""
-    for name in names:
-        value = row[name]
-        kind = type(value)
-        if kind is uuid.UUID:
-            row[name] = str(value)
-        elif kind is dt.datetime:
-            row[name] = _datetime_text(value)
-    return row
+def _value_text(value: Any) -> str:
+    """The encoder's text of one value: ints and finite floats by their repr as the encoder
+    writes them (`int.__repr__`, `float.__repr__`), the rest by the encoder itself."""
+    kind = type(value)
+    if kind is int or (kind is float and value - value == 0.0):  # not inf or nan
+        return repr(value)
+    if kind is bool:
+        return "true" if value else "false"
+    return _ENCODE(value)
 
 
-def json_answer(request: HttpRequest, data: object, *, status: int) -> HttpResponse:
-    """`data` as the schema's dump gives it (the schema's fields in its order, its types)."""
-    content = RENDERER.render(request, data, response_status=status)
-    return HttpResponse(content, status=status, content_type=CONTENT_TYPE)
+_ENCODE = RENDERER.encoder.encode
+
+
+def text_answer(text: str, *, status: int) -> HttpResponse:
+    """An answer written by `AnswerText` (ASCII: the encoder's `ensure_ascii`), with the status
+    and headers ninja gives."""
+    return HttpResponse(text.encode("ascii"), status=status, content_type=CONTENT_TYPE)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from compatriot.answers import as_encoded_text, json_answer, text_fields
+from compatriot.answers import AnswerText, text_answer
 from compatriot.auth import BearerToken
 from compatriot.core.api import viewer_of, viewer_or_claim_of
 from compatriot.core.errors import InvalidInputError
@@ -39,6 +40,10 @@ from compatriot.people.schemas import (
 router = Router(tags=["persons"])
 
 
+def _consent_is_active(consent: Consent) -> bool:
+    return consent.withdrawn_at is None
+
+
 def consent_out(consent: Consent) -> dict[str, object]:
     return {
         "id": consent.id,
@@ -47,16 +52,8 @@ def consent_out(consent: Consent) -> dict[str, object]:
         "partner_kinds": consent.partner_kinds,
         "given_at": consent.given_at,
         "withdrawn_at": consent.withdrawn_at,
-        "is_active": consent.withdrawn_at is None,
+        "is_active": _consent_is_active(consent),
     }
-
-
-# The answer's plain attributes: every field of PersonOut but those built below.
-_PERSON_ATTRIBUTES = tuple(
-    name
-    for name in PersonOut.model_fields
-    if name not in {"birth_date", "vulnerabilities", "needs", "consents"}
-)
 
 
 def _related(person: Person, name: str) -> list[Any]:
@@ -69,57 +66,49 @@ def _related(person: Person, name: str) -> list[Any]:
     return list(getattr(person, name).all())
 
 
+# PersonOut's fields that are not the person's attribute of that name: how each is found. Both
+# the read's `person_out` and the write's `PERSON_TEXT` take them from here.
+_PERSON_COMPUTED: dict[str, Callable[[Person], Any]] = {
+    "birth_date": lambda person: format_partial_date(
+        person.birth_date, person.birth_date_precision
+    ),
+    "vulnerabilities": lambda person: _related(person, "vulnerabilities"),
+    "needs": lambda person: _related(person, "needs"),
+    "consents": lambda person: _related(person, "consents"),
+}
+# The answer's plain attributes: every field of PersonOut but those computed.
+_PERSON_ATTRIBUTES = tuple(name for name in PersonOut.model_fields if name not in _PERSON_COMPUTED)
+
+
 def person_out(person: Person) -> dict[str, object]:
     out: dict[str, object] = {name: getattr(person, name) for name in _PERSON_ATTRIBUTES}
-    out["birth_date"] = format_partial_date(person.birth_date, person.birth_date_precision)
-    out["vulnerabilities"] = _related(person, "vulnerabilities")
-    out["needs"] = _related(person, "needs")
-    out["consents"] = [consent_out(consent) for consent in _related(person, "consents")]
+    for name, compute in _PERSON_COMPUTED.items():
+        out[name] = compute(person)
+    out["consents"] = [consent_out(consent) for consent in cast(list[Consent], out["consents"])]
     return out
 
 
-# The write's answer: PersonOut's fields in its order, the details as their schemas' fields;
-# of each, the fields whose UUIDs and datetimes go to the encoder as text (as_encoded_text).
-_ANSWER_FIELDS = tuple(PersonOut.model_fields)
-_NEED_FIELDS = tuple(NeedOut.model_fields)
-_VULNERABILITY_FIELDS = tuple(VulnerabilityOut.model_fields)
-_ANSWER_TEXT, _NEED_TEXT, _VULNERABILITY_TEXT, _CONSENT_TEXT = (
-    text_fields(PersonOut),
-    text_fields(NeedOut),
-    text_fields(VulnerabilityOut),
-    text_fields(ConsentOut),
+# The write's answer, `PersonOut.model_validate(person_out(person)).model_dump()` as the renderer
+# writes it, written from the person the write has just made (its values of the declared types)
+# without validating them again (45 to 75 µs of CPU per request: docs/benchmarks.md, branch
+# apiframe) or building the dict. people/tests/test_answer_bytes.py proves the text equal to
+# ninja's validated answer and to a GET's.
+PERSON_TEXT = AnswerText(
+    PersonOut,
+    computed=_PERSON_COMPUTED,
+    rows={
+        "vulnerabilities": AnswerText(VulnerabilityOut),
+        "needs": AnswerText(NeedOut),
+        "consents": AnswerText(ConsentOut, computed={"is_active": _consent_is_active}),
+    },
 )
-
-
-def person_answer(person: Person) -> dict[str, object]:
-    """What `PersonOut.model_validate(person_out(person)).model_dump()` gives for a person the
-    write has just made, without validating again values the write made with the declared types
-    (45 to 75 µs of CPU per request: docs/benchmarks.md, branch apiframe), its UUIDs and
-    datetimes already as the renderer's text. people/tests/test_answer_bytes.py proves the text
-    equal to ninja's validated answer."""
-    out = person_out(person)
-    out["vulnerabilities"] = [
-        as_encoded_text(
-            {name: getattr(row, name) for name in _VULNERABILITY_FIELDS}, _VULNERABILITY_TEXT
-        )
-        for row in out["vulnerabilities"]  # type: ignore[attr-defined]  # person_out's list
-    ]
-    out["needs"] = [
-        as_encoded_text({name: getattr(row, name) for name in _NEED_FIELDS}, _NEED_TEXT)
-        for row in out["needs"]  # type: ignore[attr-defined]  # person_out's list
-    ]
-    out["consents"] = [
-        as_encoded_text(consent, _CONSENT_TEXT)
-        for consent in out["consents"]  # type: ignore[attr-defined]  # person_out's list
-    ]
-    return as_encoded_text({name: out[name] for name in _ANSWER_FIELDS}, _ANSWER_TEXT)
 
 
 # The token may be claimed from memory: person_register confirms it in the write's own round trip.
 @router.post("/persons", response={201: PersonOut}, auth=BearerToken(claims=True))
 def register_person(request: HttpRequest, data: PersonIn) -> HttpResponse:
     person = services.person_register(viewer_or_claim_of(request), data=data)
-    return json_answer(request, person_answer(person), status=201)
+    return text_answer(PERSON_TEXT.text(person), status=201)
 
 
 @router.get("/persons", response=Page[PersonOut])

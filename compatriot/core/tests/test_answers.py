@@ -1,5 +1,5 @@
-"""The API's renderer writes exactly the text ninja's own JSON renderer writes, for every kind of
-value an answer may carry (compatriot/answers.py)."""
+"""The API's renderer, and AnswerText, write exactly the text ninja's own JSON renderer writes,
+for every kind of value an answer may carry (compatriot/answers.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import enum
 import ipaddress
 import uuid
 import zoneinfo
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from ninja.renderers import JSONRenderer
 from pydantic import BaseModel
 
-from compatriot.answers import RENDERER, as_encoded_text, text_fields
+from compatriot.answers import RENDERER, AnswerText, text_answer
 
 
 class Colour(enum.Enum):
@@ -112,30 +113,69 @@ def test_the_api_renders_with_it() -> None:
     assert api.get_content_type() == "application/json; charset=utf-8"
 
 
-class Dated(BaseModel):
-    id: uuid.UUID
-    other_id: uuid.UUID | None
-    at: dt.datetime
-    until: dt.datetime | None
-    day: dt.date
-    name: str
+class Holder(BaseModel):
+    first: Any
+    items: Any
+    nested: Any
+    computed: Any
+    last: Any
 
 
-def test_text_fields_are_the_uuids_and_datetimes_a_schema_declares() -> None:
-    assert text_fields(Dated) == ("id", "other_id", "at", "until")
+class Row(BaseModel):
+    x: Any
 
 
-@pytest.mark.parametrize("value", VALUES, ids=repr)
-def test_a_value_turned_to_text_first_is_written_as_the_encoder_writes_it(value: Any) -> None:
+_MORE: list[Any] = [
+    float("nan"),
+    float("inf"),
+    -0.0,
+    2**70,
+    False,
+    "\x00\x1f\x7f\x85 \u202eRTL\u202c \ud800 \U0010fffd \\u0000 </script>",
+    ["a", 1, None, [uuid.UUID(int=5)]],
+    ("tuple", 1),
+]
+
+
+@pytest.mark.parametrize("value", VALUES + _MORE, ids=repr)
+def test_answer_text_writes_each_value_as_the_renderer_writes_it(value: Any) -> None:
+    """AnswerText's own paths (text, None, UUIDs, UTC datetimes, lists, numbers) and the
+    encoder's (anything else) give the renderer's text of the same dict tree."""
     request = RequestFactory().get("/")
-    row = as_encoded_text({"field": value, "kept": value}, ("field",))
-    assert row["kept"] is value
-    if type(value) in {uuid.UUID, dt.datetime}:
-        assert isinstance(row["field"], str)  # the encoder's `default` not called for it
-    else:
-        assert row["field"] is value  # a subclass, a date, anything else: the encoder's
-    expected = RENDERER.render(request, {"field": value, "kept": value}, response_status=201)
-    assert RENDERER.render(request, row, response_status=201) == expected
+    writer = AnswerText(
+        Holder,
+        computed={"computed": lambda obj: obj.first},
+        rows={"nested": AnswerText(Row)},
+    )
+    obj = SimpleNamespace(
+        first=value, items=[value, value], nested=[SimpleNamespace(x=value)] * 2, last=value
+    )
+    tree = {
+        "first": value,
+        "items": [value, value],
+        "nested": [{"x": value}] * 2,
+        "computed": value,
+        "last": value,
+    }
+    expected = RENDERER.render(request, tree, response_status=201)
+    assert writer.text(obj).encode("ascii") == expected
+    assert expected == _stock(tree)
+
+
+def test_answer_text_refuses_what_json_cannot_write_and_fields_the_schema_lacks() -> None:
+    with pytest.raises(TypeError):
+        AnswerText(Row).text(SimpleNamespace(x=object()))
+    with pytest.raises(ValueError, match="no fields"):
+        AnswerText(Row, computed={"y": lambda obj: 1})
+    with pytest.raises(ValueError, match="no fields"):
+        AnswerText(Row, rows={"y": AnswerText(Row)})
+
+
+def test_text_answer_has_ninjas_status_and_headers() -> None:
+    response = text_answer('{"a": 1}', status=201)
+    assert response.status_code == 201
+    assert response.content == b'{"a": 1}'
+    assert response["Content-Type"] == "application/json; charset=utf-8"
 
 
 _UTC_TIMES = [
@@ -152,9 +192,10 @@ _UTC_TIMES = [
 
 
 def test_utc_datetimes_are_written_as_the_encoder_writes_them() -> None:
-    """as_encoded_text's datetimes (UTC ones cut from core.literals.utc_text): the encoder's
-    text, for each second twice (the second's text remembered)."""
+    """AnswerText's datetimes (UTC ones cut from core.literals.utc_text): the encoder's text,
+    for each second twice (the second's text remembered)."""
+    writer = AnswerText(Row)
     for _ in range(2):
         for value in _UTC_TIMES:
-            row = as_encoded_text({"at": value}, ("at",))
-            assert row["at"] == JSONRenderer.encoder_class().default(value), value
+            expected = '{"x": "' + JSONRenderer.encoder_class().default(value) + '"}'
+            assert writer.text(SimpleNamespace(x=value)) == expected, value
