@@ -13,11 +13,11 @@ from django.utils import timezone
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from compatriot.core.models import AuditAction
-from compatriot.core.renormalise import Column, Fixed, fixed_numbers
+from compatriot.core.renormalise import Column, Fixed, KeptAsGivenError, fixed_numbers
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
-from compatriot.directory.hsds.load import load_records, location_regions
+from compatriot.directory.hsds.load import load_records, location_regions, phone_number
 from compatriot.directory.hsds.ownership import foreign_records
 from compatriot.directory.hsds.problems import HsdsInvalidError
 from compatriot.directory.hsds.records import Records, to_records
@@ -45,7 +45,7 @@ from compatriot.directory.schemas import (
     ServiceIn,
 )
 from compatriot.directory.selectors import is_profile_verifier
-from compatriot.normalise.phones import to_e164, to_e164_whole
+from compatriot.normalise.phones import to_e164
 
 
 def stale_after_days() -> int:
@@ -443,18 +443,23 @@ def hsds_export(actor: Viewer) -> Records:
 
 def _renormalised_contact_phone(profile: DiasporaProfile) -> Fixed:
     # The profile schemas' `Phone`: no default region.
-    [number], failed = fixed_numbers([profile.contact_phone], to_e164)
-    return number, failed
+    fixed = fixed_numbers([profile.contact_phone], to_e164)
+    return fixed._replace(value=fixed.value[0])
+
+
+def _as_the_loader_reads(raw: str, regions: tuple[str, ...]) -> str:
+    number = phone_number(raw, regions)
+    if number == raw:
+        raise KeptAsGivenError("kept as given")  # an extension, a short code, words
+    return number
 
 
 def _renormalised_number(phone: Phone) -> Fixed:
-    # As the HSDS loader reads a number now (`hsds.load.phone_number`); one it would keep as
-    # given (an extension, a short code) is reported.
+    # As the HSDS loader reads a number now (`hsds.load.phone_number`); one it keeps as given
+    # (an extension, a short code, words) is left and reported so.
     regions = location_regions(phone.location)
-    [number], failed = fixed_numbers(
-        [phone.number], lambda raw: to_e164_whole(raw, default_regions=regions)
-    )
-    return number, failed
+    fixed = fixed_numbers([phone.number], lambda raw: _as_the_loader_reads(raw, regions))
+    return fixed._replace(value=fixed.value[0])
 
 
 # For `compatriot phones normalise`: numbers stored as written before 71aaa80.

@@ -432,5 +432,8 @@ PHONE_COLUMNS = (
         "phones",
         "tracing_request",
         _renormalised_phones,
+        # `_search` compares a request with the persons changed since `checked_until` only: its
+        # numbers changed, the next re-check compares it with every person.
+        reset=(("checked_until", None),),
     ),
 )

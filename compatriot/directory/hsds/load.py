@@ -66,7 +66,10 @@ def location_regions(location: Location | None) -> tuple[str, ...]:
 
 def phone_number(raw: str, regions: tuple[str, ...]) -> str:
     """The number in E.164 where it is one whole number; else as given (HSDS feeds carry
-    extensions, local short codes and words, which the directory shows as written)."""
+    extensions, local short codes and words, which the directory shows as written). A number
+    with letters is kept: the library would read "1-800-FLOWERS" as its keypad's digits."""
+    if any(character.isalpha() for character in raw):
+        return raw
     try:
         return to_e164_whole(raw, default_regions=regions)
     except NormalisationError:

@@ -11,6 +11,7 @@ import pytest
 from compatriot.core.errors import PermissionDeniedError
 from compatriot.core.models import AuditEntry, Organisation, Role
 from compatriot.directory import services
+from compatriot.directory.hsds.load import phone_number
 from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
 from compatriot.directory.hsds.records import TCN_TERM, Records, term_id, to_records
 from compatriot.directory.models import (
@@ -331,3 +332,13 @@ def test_an_import_stores_whole_numbers_in_e164_and_keeps_the_rest_as_given(
                           "number": "\uff11\uff16 671 0007"}]}  # fmt: skip
     services.hsds_import(actor, records=package)
     assert Phone.objects.filter(number="+48166710007").exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "regions"),
+    [("1-800-FLOWERS", ("US",)), ("+1 800 FLOWERS", ()), ("0800 SAMARITANS", ("GB",))],
+)
+def test_an_import_keeps_a_number_with_letters_as_given(raw: str, regions: tuple[str, ...]) -> None:
+    # The library reads a vanity number's letters as its keypad's digits (+18003569377).
+    assert phone_number(raw, regions) == raw
+    assert phone_number("1-800-356-9377", ("US",)) == "+18003569377"

@@ -4,6 +4,7 @@ written again in ASCII E.164, each with an audit entry; good and unparseable one
 from __future__ import annotations
 
 import io
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,13 +12,19 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from compatriot.core.audit import audit_verify
 from compatriot.core.models import AuditEntry
+from compatriot.core.renormalise import renormalise
 from compatriot.directory.models import DiasporaProfile, Location, Phone
 from compatriot.directory.tests.factories import actor_for, make_profile, make_service
 from compatriot.people.models import Person
-from compatriot.tracing.models import TracingRequest
+from compatriot.people.services import PHONE_COLUMNS as PEOPLE_PHONES
+from compatriot.tracing.models import TracingMatch, TracingRequest
+from compatriot.tracing.selectors import searchable_persons
+from compatriot.tracing.services import tracing_recheck
 
 pytestmark = pytest.mark.django_db
 
@@ -126,10 +133,24 @@ def test_the_command_rewrites_only_the_bad_rows_and_audits_each(stored: dict[str
     assert "people.Person.phones: 4 with non-ASCII numbers, rewrote 3, 1 not normalisable" in out
     assert "tracing.TracingRequest.phones: 1 with non-ASCII numbers, rewrote 1, 0 not" in out
     assert "directory.DiasporaProfile.contact_phone: 1 with non-ASCII numbers, rewrote 1" in out
-    assert "directory.Phone.number: 2 with non-ASCII numbers, rewrote 1, 1 not" in out
-    assert str(stored["unparseable"]) in out
-    assert str(stored["extension"]) in out
-    assert all(line.isascii() for line in out.splitlines())  # ids and counts, never a number
+    assert (
+        "directory.Phone.number: 2 with non-ASCII numbers, rewrote 1, 0 not normalisable, 1 kept as given"
+        in out
+    )
+    assert f"not normalisable, left as stored: {stored['unparseable']}" in out
+    assert f"kept as given (as its write path keeps it): {stored['extension']}" in out
+    # Ids and counts, never a number: neither as stored nor as rewritten.
+    numbers = {
+        number
+        for state in (before, _state())
+        for kind in ("persons", "requests", "profiles", "phones")
+        for row in state[kind]
+        for number in (row[1] if isinstance(row[1], list) else [row[1]])
+    }
+    digits = {"".join(str(unicodedata.decimal(c)) for c in n if c.isdecimal()) for n in numbers}
+    assert {"380502621335", "994505551234", "48166710001"} <= digits
+    assert all(line.isascii() for line in out.splitlines())
+    assert not [d for d in digits if len(d) >= 8 and d in out]
 
 
 def test_a_second_run_changes_nothing(stored: dict[str, Any]) -> None:
@@ -140,7 +161,10 @@ def test_a_second_run_changes_nothing(stored: dict[str, Any]) -> None:
 
     assert _state() == after
     assert "people.Person.phones: 1 with non-ASCII numbers, rewrote 0, 1 not" in out
-    assert "directory.Phone.number: 1 with non-ASCII numbers, rewrote 0, 1 not" in out
+    assert (
+        "directory.Phone.number: 1 with non-ASCII numbers, rewrote 0, 0 not normalisable, 1 kept"
+        in out
+    )
 
 
 def test_a_dry_run_writes_nothing_and_counts_what_would_change(stored: dict[str, Any]) -> None:
@@ -163,3 +187,60 @@ def test_the_cli_names_it_phones_normalise() -> None:
         "phones_normalise",
         "--dry-run",
     ]
+
+
+def test_a_chunks_audit_entries_come_after_its_updates(stored: dict[str, Any]) -> None:
+    # The first entry takes the chain's lock until the chunk commits: every audited write on the
+    # platform waits meanwhile, so the updates come first.
+    with CaptureQueriesContext(connection) as queries:
+        report = renormalise(PEOPLE_PHONES[0], dry_run=False)
+
+    assert report.rewritten == 3
+    statements = [q["sql"] for q in queries.captured_queries]
+    updates = [i for i, sql in enumerate(statements) if sql.startswith('UPDATE "people_person"')]
+    entries = [
+        i
+        for i, sql in enumerate(statements)
+        if "core_auditentry" in sql or "compatriot_audit" in sql
+    ]
+    assert len(updates) == 3
+    assert entries
+    assert max(updates) < min(entries)
+    assert AuditEntry.objects.filter(object_type="person", action="update").count() >= 3
+    assert audit_verify().is_intact
+
+
+def test_a_rewritten_request_is_compared_again_with_every_person(
+    stored: dict[str, Any], client_a: Any, sought_person: Callable[..., dict[str, Any]]
+) -> None:
+    sought = uuid.UUID(sought_person(client_a)["id"])  # +994 50 555 1234, the request's number
+    # Compared with the request before this run: the next re-check would skip them, unchanged.
+    TracingRequest.objects.filter(id=stored["request"]).update(checked_until=timezone.now())
+    assert not TracingMatch.objects.filter(person_id=sought).exists()
+    before = dict(Person.objects.values_list("id", "updated_at"))
+
+    _run()
+
+    assert TracingRequest.objects.get(id=stored["request"]).checked_until is None
+    after = dict(Person.objects.values_list("id", "updated_at"))
+    for name in ("full_width", "national", "raw"):  # fixed: changed, so compared again too
+        assert after[stored[name]] > before[stored[name]]
+    assert after[stored["good"]] == before[stored["good"]]
+    assert after[sought] == before[sought]
+    # The next (incremental) re-check compares it with the persons left unchanged as well.
+    report = tracing_recheck()
+    crisis = TracingRequest.objects.get(id=stored["request"]).crisis_id
+    assert report.persons_compared == searchable_persons(crisis).count() == 1
+    assert TracingMatch.objects.filter(request_id=stored["request"], person_id=sought).exists()
+
+
+def test_a_value_that_is_not_a_list_is_reported_and_left(stored: dict[str, Any]) -> None:
+    _store_raw(Person, stored["raw"], "phones", '"+\u0663\u0668\u0660\u0665\u0660\u0662"')
+    corrupt = Person.objects.get(id=stored["raw"]).phones
+    assert isinstance(corrupt, str)
+
+    out = _run()
+
+    assert Person.objects.get(id=stored["raw"]).phones == corrupt
+    assert f"not normalisable, left as stored: {stored['raw']}" in out
+    assert "people.Person.phones: 4 with non-ASCII numbers, rewrote 2, 2 not" in out

@@ -38,11 +38,14 @@ class Command(BaseCommand):
         verb = "would rewrite" if dry_run else "rewrote"
         for column in COLUMNS:
             report = renormalise(column, dry_run=dry_run, chunk=max(1, options["chunk"]))
+            kept = f", {len(report.kept)} kept as given" if report.kept else ""
             self.stdout.write(
                 f"{report.label}: {report.found} with non-ASCII numbers, {verb} "
-                f"{report.rewritten}, {len(report.unparseable)} not normalisable"
+                f"{report.rewritten}, {len(report.unparseable)} not normalisable{kept}"
             )
             for record_id in report.unparseable:
                 self.stdout.write(f"  not normalisable, left as stored: {record_id}")
+            for record_id in report.kept:
+                self.stdout.write(f"  kept as given (as its write path keeps it): {record_id}")
         if dry_run:
             self.stdout.write("dry run: nothing written")
