@@ -13,10 +13,11 @@ from django.utils import timezone
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from compatriot.core.models import AuditAction
+from compatriot.core.renormalise import Column, Fixed, KeptAsGivenError, fixed_numbers
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
-from compatriot.directory.hsds.load import load_records
+from compatriot.directory.hsds.load import load_records, location_regions, phone_number
 from compatriot.directory.hsds.ownership import foreign_records
 from compatriot.directory.hsds.problems import HsdsInvalidError
 from compatriot.directory.hsds.records import Records, to_records
@@ -44,6 +45,7 @@ from compatriot.directory.schemas import (
     ServiceIn,
 )
 from compatriot.directory.selectors import is_profile_verifier
+from compatriot.normalise.phones import to_e164
 
 
 def stale_after_days() -> int:
@@ -437,3 +439,44 @@ def hsds_export(actor: Viewer) -> Records:
             details={table: len(rows) for table, rows in records.items() if rows},
         )
     return records
+
+
+def _renormalised_contact_phone(profile: DiasporaProfile) -> Fixed:
+    # The profile schemas' `Phone`: no default region.
+    fixed = fixed_numbers([profile.contact_phone], to_e164)
+    return fixed._replace(value=fixed.value[0])
+
+
+def _as_the_loader_reads(raw: str, regions: tuple[str, ...]) -> str:
+    number = phone_number(raw, regions)
+    if number == raw:
+        raise KeptAsGivenError("kept as given")  # an extension, a short code, words
+    return number
+
+
+def _renormalised_number(phone: Phone) -> Fixed:
+    # As the HSDS loader reads a number now (`hsds.load.phone_number`); one it keeps as given
+    # (an extension, a short code, words) is left and reported so.
+    regions = location_regions(phone.location)
+    fixed = fixed_numbers([phone.number], lambda raw: _as_the_loader_reads(raw, regions))
+    return fixed._replace(value=fixed.value[0])
+
+
+# For `compatriot phones normalise`: numbers stored as written before 71aaa80.
+PHONE_COLUMNS = (
+    Column(
+        "directory.DiasporaProfile.contact_phone",
+        DiasporaProfile,
+        "contact_phone",
+        "directory.profile",
+        _renormalised_contact_phone,
+    ),
+    Column(
+        "directory.Phone.number",
+        Phone,
+        "number",
+        "directory.phone",
+        _renormalised_number,
+        related=("location",),
+    ),
+)

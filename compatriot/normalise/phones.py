@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from functools import cache
 from itertools import product
 from typing import Any
@@ -33,8 +34,11 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
         raise NormalisationError("is empty")
     if len(text) > 40:
         raise NormalisationError("is too long to be a telephone number")
-    if text.startswith("00"):
+    lead = text[:2]
+    if lead == "00":
         text = "+" + text[2:]
+    elif not lead.isascii():
+        text = _international_prefix(text)
     if (e164 := _as_e164(text)) is not None:
         known = _e164_fast(e164)
         if known is not None:
@@ -54,6 +58,36 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
             "needs an international prefix (+country code) when no country is known"
         )
     raise NormalisationError("is not a valid telephone number")
+
+
+def _international_prefix(text: str) -> str:
+    """`text` with a full-width plus, or "00" in any script's digits ("٠٠", "００"), written "+".
+    The library reads both itself, but only `to_e164` knows that "00" is international when no
+    region is, and its choice of regions needs the "+" (and so does the import's shortcut)."""
+    if text[0] == "\uff0b":
+        return "+" + text[1:]
+    if (
+        len(text) > 1
+        and unicodedata.decimal(text[0], None) == unicodedata.decimal(text[1], None) == 0
+    ):
+        return "+" + text[2:]
+    return text
+
+
+def to_e164_whole(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
+    """`to_e164`, refusing a number that carries an extension ("ext. 12", "x12", "#12"),
+    which E.164 has no room for: a caller that keeps numbers as given otherwise loses nothing."""
+    e164 = to_e164(raw, default_regions=default_regions)
+    text = _international_prefix(raw.strip())
+    for region in (None,) if text.startswith("+") else default_regions:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if number.extension:
+            raise NormalisationError("has an extension, which E.164 cannot hold")
+        break
+    return e164
 
 
 # --- the fast path for numbers already written in E.164 --------------------------------------

@@ -21,6 +21,7 @@ from compatriot.core.errors import (
     NotFoundError,
 )
 from compatriot.core.models import AuditAction, Crisis
+from compatriot.core.renormalise import Column, Fixed, fixed_numbers
 from compatriot.core.statements import (
     Statement,
     after_commit_rows,
@@ -35,6 +36,7 @@ from compatriot.core.statements import (
 )
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
+from compatriot.normalise.phones import to_e164
 from compatriot.people.models import (
     Consent,
     ConsentScope,
@@ -688,3 +690,13 @@ def household_member_add(
         details={"fields": ["household", "relationship"]},
     )
     return person
+
+
+def _renormalised_phones(person: Person) -> Fixed:
+    # The registration's default regions: the location, then the nationalities.
+    regions = tuple(code for code in [person.country, *person.nationalities] if code)
+    return fixed_numbers(person.phones or [], lambda raw: to_e164(raw, default_regions=regions))
+
+
+# For `compatriot phones normalise`: numbers stored as written before 71aaa80.
+PHONE_COLUMNS = (Column("people.Person.phones", Person, "phones", "person", _renormalised_phones),)

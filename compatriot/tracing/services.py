@@ -20,7 +20,9 @@ from django.utils import timezone
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import ConflictError, InvalidInputError
 from compatriot.core.models import STATE_OF_ORIGIN_KINDS, AuditAction, Crisis
+from compatriot.core.renormalise import Column, Fixed, fixed_numbers
 from compatriot.core.viewer import Viewer
+from compatriot.normalise.phones import to_e164
 from compatriot.people.models import Person, PersonCategory
 from compatriot.people.selectors import visible_persons
 from compatriot.tracing import matching
@@ -414,3 +416,24 @@ def notification_mark_read(actor: Viewer, *, notification_ids: list[uuid.UUID]) 
     return TracingNotification.objects.filter(
         id__in=notification_ids, organisation_id=actor.acting_organisation_id, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def _renormalised_phones(request: TracingRequest) -> Fixed:
+    # TracingRequestIn's default regions: the nationality, then the last known country.
+    regions = tuple(code for code in (request.nationality, request.last_known_country) if code)
+    return fixed_numbers(request.phones or [], lambda raw: to_e164(raw, default_regions=regions))
+
+
+# For `compatriot phones normalise`: numbers stored as written before 71aaa80.
+PHONE_COLUMNS = (
+    Column(
+        "tracing.TracingRequest.phones",
+        TracingRequest,
+        "phones",
+        "tracing_request",
+        _renormalised_phones,
+        # `_search` compares a request with the persons changed since `checked_until` only: its
+        # numbers changed, the next re-check compares it with every person.
+        reset=(("checked_until", None),),
+    ),
+)

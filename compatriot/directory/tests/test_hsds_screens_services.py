@@ -11,6 +11,7 @@ import pytest
 from compatriot.core.errors import PermissionDeniedError
 from compatriot.core.models import AuditEntry, Organisation, Role
 from compatriot.directory import services
+from compatriot.directory.hsds.load import phone_number
 from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
 from compatriot.directory.hsds.records import TCN_TERM, Records, term_id, to_records
 from compatriot.directory.models import (
@@ -283,3 +284,61 @@ def test_a_location_naming_no_organization_takes_that_of_a_stored_service_it_ser
 
     location = Location.objects.get(id=package["location"][0]["id"])
     assert location.organization_id == stored.organization_id
+
+
+def test_an_import_stores_whole_numbers_in_e164_and_keeps_the_rest_as_given(
+    make_member: Callable[..., Any], org_a: Organisation
+) -> None:
+    actor = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
+    service = make_service(actor)
+    records = services.hsds_export(actor)
+    tent = Location.objects.get(name="Medyka tent 3")  # in Poland
+    given = {
+        "+48 16 671 0004": (service.id, None),
+        "\uff0b48 16 671 0005": (service.id, None),
+        "\u0661\u0666 671 0003": (None, tent.id),  # national: the location's country, PL
+        "16 671 0006": (service.id, None),  # national, no location: kept
+        "+48 16 671 0000 ext. 12": (service.id, None),  # E.164 would drop the extension
+        "112": (None, tent.id),
+        "call the desk": (service.id, None),
+    }
+    package: Records = {
+        "phone": [
+            {"id": str(uuid.uuid4()), "service_id": str(s) if s else None,
+             "location_id": str(loc) if loc else None, "number": number}
+            for number, (s, loc) in given.items()
+        ]
+    }  # fmt: skip
+    package["phone"].append({**records["phone"][0]})  # already E.164: unchanged
+
+    services.hsds_import(actor, records=package)
+
+    assert sorted(Phone.objects.values_list("number", flat=True)) == sorted(
+        [
+            "+48166710000",
+            "+48166710003",
+            "+48166710004",
+            "+48166710005",
+            "16 671 0006",
+            "+48 16 671 0000 ext. 12",
+            "112",
+            "call the desk",
+        ]
+    )
+    # The location's country read with the package's own location too.
+    package = {"location": [r for r in records["location"] if r["id"] == str(tent.id)],
+               "attribute": [r for r in records["attribute"] if r["link_id"] == str(tent.id)],
+               "phone": [{"id": str(uuid.uuid4()), "location_id": str(tent.id),
+                          "number": "\uff11\uff16 671 0007"}]}  # fmt: skip
+    services.hsds_import(actor, records=package)
+    assert Phone.objects.filter(number="+48166710007").exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "regions"),
+    [("1-800-FLOWERS", ("US",)), ("+1 800 FLOWERS", ()), ("0800 SAMARITANS", ("GB",))],
+)
+def test_an_import_keeps_a_number_with_letters_as_given(raw: str, regions: tuple[str, ...]) -> None:
+    # The library reads a vanity number's letters as its keypad's digits (+18003569377).
+    assert phone_number(raw, regions) == raw
+    assert phone_number("1-800-356-9377", ("US",)) == "+18003569377"

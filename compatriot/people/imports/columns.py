@@ -80,10 +80,11 @@ HXL_TAGS: dict[str, str] = {
 }
 
 _ITEMS = re.compile(r"[;,\s]+")
-# Phones may hold spaces ("+380 50 123 4567"), so spaces separate phones only before a "+" or
-# between pieces that are each a whole number (seven digits or more).
+# Phones may hold spaces ("+380 50 123 4567"), so spaces separate phones only before a "+" (or
+# a full-width "＋", which `to_e164` reads as one) or between pieces that are each a whole
+# number (seven digits or more).
 _PHONE_LISTS = re.compile(r"[;,]")
-_BEFORE_PLUS = re.compile(r"\s+(?=\+)")
+_BEFORE_PLUS = re.compile(r"\s+(?=[+\uff0b])")
 _DIGIT = re.compile(r"\d")
 _WHOLE_NUMBER_DIGITS = 7
 _TEXT_FIELDS = (

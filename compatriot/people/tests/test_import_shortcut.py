@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from compatriot.people.imports import normalising, shortcut
-from compatriot.people.imports.columns import COLUMNS, Header, RowReader
+from compatriot.people.imports.columns import COLUMNS, Header, RowReader, split_phones
 from compatriot.people.imports.normalising import (
     ImportPersonFields,
     PersonRecord,
@@ -54,7 +54,10 @@ AWKWARD: dict[str, list[str]] = {
                "0612345678", "+44 7911 123456", "abc", "1" * 41, "+48609970308 +380961017044",
                "+380502621335", "+3800502621335", "+38050262133", "+38050262133５",
                "+380502621335 +380502621335", "+380502621335  +48609970308",
-               "+380502621335 +3805", "+48609970308 " * 6, "+1 +2 +3 +4 +5 +6"],
+               "+380502621335 +3805", "+48609970308 " * 6, "+1 +2 +3 +4 +5 +6",
+               "\uff0b380502621335", "\u0660\u0660380502621335", "\uff10\uff10380 50 262 1335",
+               "+380502621335 \uff0b48609970308", "\uff0b", "\u0660", "0\u0660221771234567",
+               "\uff10\uff17\uff17\uff11\uff12\uff13\uff14\uff15\uff16\uff17"],
     "email": ["", "Someone@Example.ORG", "not-an-address", "a@b", "a@localhost", "x@[127.0.0.1]",
               "a..b@example.org", "a@exämple.org", "ü@example.org", "a@" + "x" * 250,
               "\"q\"@example.org", "a@[1.2.3.999]", "a@xn--p1ai.xn--p1ai"],
@@ -331,3 +334,28 @@ def test_a_process_keeps_one_cells_shortcut_per_header_from_chunk_to_chunk():
     )
     normalising.clear_caches()
     assert normalising._shortcut(HEADER) is not kept
+
+
+@pytest.mark.parametrize(
+    ("cell", "country", "stored"),
+    [
+        # A full-width plus starts another number, as a "+" does.
+        ("+380502621335 \uff0b48 609 970 308", "SN", ["+380502621335", "+48609970308"]),
+        # "00" in other digits where the country's own prefix is not "00" (the US dials 011).
+        ("\u0660\u0660380502621335", "US", ["+380502621335"]),
+        ("\uff0b380 50 262 1335", "US", ["+380502621335"]),
+    ],
+)
+def test_international_prefixes_in_other_scripts_are_stored_in_ascii(cell, country, stored):
+    quick, schema = _both({**BASE, "phones": cell, "country": country, "nationalities": ""})
+    assert schema is not None
+    assert schema.phones == stored
+    assert quick is None or quick == schema
+
+
+def test_a_full_width_plus_splits_a_cell_of_phones():
+    assert split_phones("+380 50 262 1335 \uff0b48 609 970 308; 0771234567") == [
+        "+380 50 262 1335",
+        "\uff0b48 609 970 308",
+        "0771234567",
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import string
+import sys
 import unicodedata
 
 import phonenumbers
@@ -214,14 +215,25 @@ def test_numbers_already_in_e164_are_judged_as_the_library_judges_them(text):
     assert our_e164(text) == library_e164(text)
 
 
+# Every decimal digit of every script, as its ASCII digit (what `\d` matches, and the library reads).
+ASCII_DIGITS = {
+    code: str(value)
+    for code in range(sys.maxunicode + 1)
+    if (value := unicodedata.decimal(chr(code), None)) is not None
+}
+
+
 def full_path_e164(raw: str, regions: tuple[str, ...]) -> str | None:
     """`to_e164` without its shortcut: the library's parse, validity test and format for every
-    input, regions tried in turn (the reference the shortcut must equal)."""
+    input, regions tried in turn (the reference the shortcut must equal). "+", a full-width
+    "＋", or "00" in any script's digits is international."""
     text = raw.strip()
     if not text or len(text) > 40:
         return None
-    if text.startswith("00"):
+    if text[:2].translate(ASCII_DIGITS) == "00":
         text = "+" + text[2:]
+    elif text.startswith("\uff0b"):
+        text = "+" + text[1:]
     for region in (None,) if text.startswith("+") else regions:
         try:
             number = phonenumbers.parse(text, region)
@@ -284,31 +296,94 @@ def test_written_numbers_are_judged_as_the_full_path_judges_them(number, gaps, r
 OTHER_DIGITS = ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "০১২৩৪৫৬৭৮৯", "０１２３４５６７８９"]
 
 
+# How a number's international prefix is written: "+", the full-width plus of CJK keyboards,
+# or "00" (each zero ASCII or another script's, as the digits after it may be).
+PREFIXES = st.one_of(
+    st.sampled_from(["+", "\uff0b"]),
+    st.tuples(
+        st.sampled_from(["0", *(d[0] for d in OTHER_DIGITS)]),
+        st.sampled_from(["0", *(d[0] for d in OTHER_DIGITS)]),
+    ).map("".join),
+)
+
+
 @settings(max_examples=1500, deadline=None)
 @given(
     st.one_of(EDITED_EXAMPLES, code_and_digits(4, 12)),
     st.sampled_from(OTHER_DIGITS),
     st.lists(st.booleans(), min_size=20, max_size=20),
     GAPS,
+    PREFIXES,
+    ANY_REGIONS,
 )
-@example("+380502621335", OTHER_DIGITS[4], [False] * 11 + [True], [])
-@example("+380502621335", OTHER_DIGITS[0], [True] * 16, [])
-def test_digits_of_other_scripts_are_stored_as_ascii_digits(number, digits, swaps, gaps):
-    """A number written wholly or partly in another script's digits is judged as the library
-    judges it and, when valid, stored in E.164's ASCII digits, never as written."""
-    written = "+" + spaced(
+@example("+380502621335", OTHER_DIGITS[4], [False] * 11 + [True], [], "+", [])
+@example("+380502621335", OTHER_DIGITS[0], [True] * 16, [], "+", [])
+@example("+380502621335", OTHER_DIGITS[0], [True] * 16, [], "\uff0b", [])
+@example("+380502621335", OTHER_DIGITS[0], [True] * 16, [], "\u0660\u0660", [])
+@example("+380502621335", OTHER_DIGITS[4], [True] * 16, [], "\uff10\uff10", ["US"])
+def test_digits_of_other_scripts_are_stored_as_ascii_digits(
+    number, digits, swaps, gaps, prefix, regions
+):
+    """A number written wholly or partly in another script's digits, after any international
+    prefix, is judged as the library judges it and, when valid, stored in E.164's ASCII digits,
+    never as written."""
+    written = prefix + spaced(
         "".join(
             digits[int(digit)] if swap else digit
             for digit, swap in zip(number[1:], swaps, strict=False)
         ),
         gaps,
     )
+    regions = tuple(regions)
     try:
-        ours = to_e164(written)
+        ours = to_e164(written, default_regions=regions)
     except NormalisationError:
         ours = None
-    assert ours == full_path_e164(written, ())
+    assert ours == full_path_e164(written, regions)
     assert ours is None or (ours.isascii() and ours[1:].isdigit())
+
+
+@FEW
+@given(valid_numbers(), PREFIXES, st.sampled_from(OTHER_DIGITS), st.sampled_from([(), ("US",)]))
+def test_an_international_prefix_is_read_in_any_script(generated, prefix, digits, regions):
+    """A full-width "＋" or "00" in any digits is as good as "+", with or without a country known
+    (where "00" is not the country's own international prefix, as in the US)."""
+    _, number = generated
+    e164 = formatted(number, phonenumbers.PhoneNumberFormat.E164)
+    international = formatted(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    in_script = international[1:].translate(str.maketrans("0123456789", digits))
+
+    assert to_e164(prefix + international[1:], default_regions=regions) == e164
+    assert to_e164(prefix + in_script, default_regions=regions) == e164
+    assert to_e164(f" {prefix}{e164[1:]} ", default_regions=regions) == e164
+
+
+@pytest.mark.parametrize(
+    ("raw", "regions", "message"),
+    [
+        ("\uff0b", (), "is not a valid telephone number"),
+        ("\uff0b999 123 456 789", (), "is not a valid telephone number"),
+        ("\u0660\u0660999 123 456 789", (), "is not a valid telephone number"),
+        ("\uff10\uff10380 12", ("UA",), "is not a valid telephone number"),
+        ("\u0660", (), "needs an international prefix"),
+        ("\u0660\u0665\u0660 123 4567", (), "needs an international prefix"),
+        ("\uff0b380" + "1" * 40, (), "is too long"),
+    ],
+)
+def test_bad_numbers_after_such_a_prefix_are_refused_as_others_are(raw, regions, message):
+    with pytest.raises(NormalisationError, match=message):
+        to_e164(raw, default_regions=regions)
+
+
+def test_an_extension_is_refused_where_the_whole_number_is_needed():
+    assert phones.to_e164_whole("\uff0b380 50 262 1335") == "+380502621335"
+    assert phones.to_e164_whole("050 262 1335", default_regions=("UA",)) == "+380502621335"
+    for raw in ("+1 202 555 0134 ext. 12", "+1 202 555 0134 x12", "\uff0b1 202 555 0134 #12"):
+        assert to_e164(raw) == "+12025550134"  # the extension dropped
+        with pytest.raises(NormalisationError, match="extension"):
+            phones.to_e164_whole(raw)
+    with pytest.raises(NormalisationError, match="extension"):
+        phones.to_e164_whole("(202) 555-0134 ext 7", default_regions=("US",))
 
 
 def test_a_full_width_digit_is_not_stored_as_written():
@@ -563,9 +638,11 @@ def _outcome(text: str) -> str | None:
         # ...every region's example numbers with one digit changed, added or dropped...
         EDITED_EXAMPLES,
         # ...and anything near: other digits (Arabic-Indic, full-width), separators, letters.
-        st.text("+0123456789٣５ -x\x00", max_size=18),
+        st.text("+0123456789٣５ -x\x00\uff0b\u0660", max_size=18),
     )
 )
+@example("\uff0b380502621335")  # a full-width plus
+@example("\u0660\u0660380502621335")
 @example("+380502621335")
 @example("+3800502621335")  # the national prefix after the code
 @example("+38050262133５")  # a digit `\d` reads, not ASCII
