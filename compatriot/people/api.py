@@ -44,16 +44,19 @@ def _consent_is_active(consent: Consent) -> bool:
     return consent.withdrawn_at is None
 
 
+# ConsentOut's fields that are not the consent's attribute of that name: both the read's
+# `consent_out` and the write's `PERSON_TEXT` take them from here, so the two cannot drift.
+_CONSENT_COMPUTED: dict[str, Callable[[Consent], Any]] = {"is_active": _consent_is_active}
+_CONSENT_ATTRIBUTES = tuple(
+    name for name in ConsentOut.model_fields if name not in _CONSENT_COMPUTED
+)
+
+
 def consent_out(consent: Consent) -> dict[str, object]:
-    return {
-        "id": consent.id,
-        "scope": consent.scope,
-        "method": consent.method,
-        "partner_kinds": consent.partner_kinds,
-        "given_at": consent.given_at,
-        "withdrawn_at": consent.withdrawn_at,
-        "is_active": _consent_is_active(consent),
-    }
+    out: dict[str, object] = {name: getattr(consent, name) for name in _CONSENT_ATTRIBUTES}
+    for name, compute in _CONSENT_COMPUTED.items():
+        out[name] = compute(consent)
+    return out
 
 
 def _related(person: Person, name: str) -> list[Any]:
@@ -99,7 +102,7 @@ PERSON_TEXT = AnswerText(
     rows={
         "vulnerabilities": AnswerText(VulnerabilityOut),
         "needs": AnswerText(NeedOut),
-        "consents": AnswerText(ConsentOut, computed={"is_active": _consent_is_active}),
+        "consents": AnswerText(ConsentOut, computed=_CONSENT_COMPUTED),
     },
 )
 

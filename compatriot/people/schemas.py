@@ -115,11 +115,28 @@ class NeedPatch(StrictIn):
     details: ShortText | None = None
 
 
+def _unsigned_zero(value: float) -> float:
+    # -0.0 and 0.0 are one place; the databases give 0.0 back, so the write's answer must too.
+    return value + 0.0
+
+
+Coordinate = Annotated[float, AfterValidator(_unsigned_zero)]
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    # The instant as the database gives it back (in UTC), so that a write's answer and a later
+    # read agree; a time without a zone is in the platform's zone (settings.TIME_ZONE, UTC).
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_in_utc)]
+
+
 class ConsentIn(StrictIn):
     scope: ConsentScope
     method: ConsentMethod
     partner_kinds: list[OrganisationKind] = Field(default_factory=list, max_length=20)
-    given_at: dt.datetime | None = None
+    given_at: UtcDatetime | None = None
 
     @model_validator(mode="after")
     def _partners_only_for_sharing(self) -> ConsentIn:
@@ -145,8 +162,8 @@ class PersonFields(StrictIn):
     country: CountryCode | None = None
     admin_area: ShortText = ""
     place_name: ShortText = ""
-    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    latitude: Coordinate | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: Coordinate | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     phones: list[RawPhone] = Field(default_factory=list, max_length=5)
     email: Email = ""
     journey_stage: JourneyStage
@@ -200,8 +217,8 @@ class PersonPatch(StrictIn):
     country: CountryCode | None = None
     admin_area: ShortText | None = None
     place_name: ShortText | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    latitude: Coordinate | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: Coordinate | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     phones: list[RawPhone] | None = Field(default=None, max_length=5)
     email: Email | None = None
     journey_stage: JourneyStage | None = None

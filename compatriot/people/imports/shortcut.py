@@ -212,7 +212,7 @@ def _coordinate(value: str | None, bound: float) -> float | object | None:
         return None
     if not _DECIMAL.fullmatch(value):
         return _REFUSED
-    number = float(value)
+    number = float(value) + 0.0  # -0.0 as 0.0, as the schema's Coordinate
     return number if -bound <= number <= bound else _REFUSED
 
 
@@ -495,8 +495,8 @@ class CellsShortcut:
             latitude: Any = None
             longitude: Any = None
             if latitude_cell:
-                latitude = float(latitude_cell)
-                longitude = float(longitude_cell)
+                latitude = float(latitude_cell) + 0.0  # -0.0 as 0.0, as _coordinate
+                longitude = float(longitude_cell) + 0.0
                 if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
                     return None
         else:

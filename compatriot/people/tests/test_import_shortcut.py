@@ -183,7 +183,9 @@ def test_coordinates_read_as_pydantic_reads_them(text, bound):
 
     from pydantic import Field, TypeAdapter
 
-    adapter = TypeAdapter(Annotated[float, Field(ge=-bound, le=bound, allow_inf_nan=False)])
+    from compatriot.people.schemas import Coordinate
+
+    adapter = TypeAdapter(Annotated[Coordinate, Field(ge=-bound, le=bound, allow_inf_nan=False)])
     quick = shortcut._coordinate(text, bound)
     if quick is shortcut._REFUSED:
         return  # left to the schema
