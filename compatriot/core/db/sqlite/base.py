@@ -1,0 +1,111 @@
+"""Django's SQLite backend with a per-process queue in front of SQLite's write lock.
+
+SQLite's busy handler (Python's ``timeout``) sleeps 1, 2, 5, 10 ... 100 ms between tries and is
+not woken when the lock frees, so a server's threads that wait on ``BEGIN IMMEDIATE`` leave the
+lock idle while they sleep. Here a thread takes a lock of the process, one per database file,
+before ``BEGIN IMMEDIATE`` and gives it back when SQLite says the transaction is over (commit,
+rollback, close): the process's threads queue on it and the next wakes at once. Across processes
+SQLite's own lock still decides. Releasing early is always safe (SQLite's lock still guards the
+data); holding too long is what would stall, hence the release on every exit path, the bounded
+wait, and the release when the wrapper itself goes (a thread gone mid-transaction).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+# One lock per database file for the whole process, made on first use.
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+# sqlite3.connect's own default when OPTIONS has no timeout.
+_SQLITE_DEFAULT_TIMEOUT = 5.0
+
+
+def _file_lock(name: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(name, threading.Lock())
+
+
+class _Hold:
+    """The process lock as held by one connection wrapper: released at most once per take."""
+
+    __slots__ = ("held", "lock")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.lock = lock
+        self.held = False
+
+    def take(self, timeout: float) -> bool:
+        self.held = self.lock.acquire(timeout=timeout)
+        return self.held
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.lock.release()
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _hold: _Hold | None = None
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = super().get_connection_params()
+        self._write_lock_timeout = float(params.get("timeout", _SQLITE_DEFAULT_TIMEOUT))
+        return params
+
+    def _queues_writers(self) -> bool:
+        # Only a BEGIN that takes SQLite's write lock at once; an in-memory database has one
+        # connection (the tests' TestCase holds a transaction for the whole test).
+        return self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db()
+
+    def _start_transaction_under_autocommit(self) -> None:
+        if not self._queues_writers():
+            super()._start_transaction_under_autocommit()
+            return
+        if self._hold is None:
+            self._hold = _Hold(_file_lock(str(self.settings_dict["NAME"])))
+            # A thread that ends inside a transaction leaves its wrapper to the collector;
+            # its sqlite3 connection (and SQLite's lock) goes with it, so does this lock.
+            weakref.finalize(self, self._hold.release)
+        if not self._hold.take(self._write_lock_timeout):
+            with self.wrap_database_errors:
+                raise self.Database.OperationalError("database is locked")
+        try:
+            super()._start_transaction_under_autocommit()
+        finally:
+            self._release_if_done()
+
+    def _release_if_done(self) -> None:
+        if self._hold is None or not self._hold.held:
+            return
+        try:
+            in_transaction = self.connection is not None and self.connection.in_transaction
+        except self.Database.Error:  # closed underneath: no transaction either way
+            in_transaction = False
+        if not in_transaction:
+            self._hold.release()
+
+    # Every way Django ends a transaction ends in one of these three. A failed COMMIT (a
+    # deferred foreign key) leaves the transaction open and the lock held until the rollback.
+    def _commit(self) -> None:
+        try:
+            super()._commit()
+        finally:
+            self._release_if_done()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()
+        finally:
+            self._release_if_done()
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            if self._hold is not None:
+                self._hold.release()
