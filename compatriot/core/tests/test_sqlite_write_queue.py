@@ -19,7 +19,7 @@ ALIAS = "sqlock_test"
 
 
 @pytest.fixture
-def sqlite_file(tmp_path: Path, django_db_blocker) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def sqlite_file(tmp_path: Path, django_db_blocker) -> Iterator[str]:
     """A file database of its own under ALIAS, with the settings' transaction mode."""
     name = str(tmp_path / "queue.sqlite3")
     connections.settings[ALIAS] = connections.configure_settings(
@@ -79,7 +79,7 @@ def _parents() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _in_thread(target) -> list[BaseException]:  # type: ignore[no-untyped-def]
+def _in_thread(target) -> list[BaseException]:
     errors: list[BaseException] = []
 
     def run() -> None:

@@ -49,7 +49,9 @@ class _Hold:
             self.lock.release()
 
 
+# django-stubs declare neither the transaction mode nor the private methods overridden here.
 class DatabaseWrapper(base.DatabaseWrapper):
+    transaction_mode: str | None
     _hold: _Hold | None = None
 
     def get_connection_params(self) -> dict[str, Any]:
@@ -58,13 +60,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return params
 
     def _queues_writers(self) -> bool:
-        # Only a BEGIN that takes SQLite's write lock at once; an in-memory database has one
-        # connection (the tests' TestCase holds a transaction for the whole test).
+        # Only a BEGIN that takes SQLite's write lock at once; an in-memory database (the
+        # tests') belongs to one connection, so there is no one to queue behind.
         return self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db()
 
     def _start_transaction_under_autocommit(self) -> None:
         if not self._queues_writers():
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
             return
         if self._hold is None:
             self._hold = _Hold(_file_lock(str(self.settings_dict["NAME"])))
@@ -75,7 +77,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             with self.wrap_database_errors:
                 raise self.Database.OperationalError("database is locked")
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         finally:
             self._release_if_done()
 
@@ -93,19 +95,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # deferred foreign key) leaves the transaction open and the lock held until the rollback.
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             self._release_if_done()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             self._release_if_done()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]
         finally:
             if self._hold is not None:
                 self._hold.release()
