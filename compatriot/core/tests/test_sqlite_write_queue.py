@@ -79,7 +79,8 @@ def _parents() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _in_thread(target) -> list[BaseException]:
+def _in_threads(target, count: int = 1) -> list[BaseException]:
+    """Runs `target` in `count` threads at once, each closing its connection; their errors."""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -90,9 +91,11 @@ def _in_thread(target) -> list[BaseException]:
         finally:
             connections[ALIAS].close()
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return errors
 
 
@@ -156,7 +159,7 @@ def test_a_thread_dying_in_a_transaction_releases(sqlite_file: str) -> None:
             _insert_parent(1)
             raise RuntimeError("the thread dies")
 
-    [error] = _in_thread(raises)
+    [error] = _in_threads(raises)
     assert isinstance(error, RuntimeError)
     assert not lock.locked()
 
@@ -188,22 +191,7 @@ def test_two_threads_writes_serialise(sqlite_file: str) -> None:
                 (n,) = cursor.fetchone()
                 cursor.execute("UPDATE counter SET n = %s", [n + 1])
 
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            increment()
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            connections[ALIAS].close()
-
-    threads = [threading.Thread(target=run) for _ in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _in_threads(increment, writers) == []
     with connections[ALIAS].cursor() as cursor:
         cursor.execute("SELECT n FROM counter")
         assert cursor.fetchone() == (writers * each,)
