@@ -57,15 +57,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
         self._write_lock_timeout = float(params.get("timeout", _SQLITE_DEFAULT_TIMEOUT))
+        # Only a BEGIN that takes SQLite's write lock at once queues; an in-memory database
+        # (the tests') belongs to one connection, so there is no one to queue behind.
+        self._queues_writers = (
+            self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db()
+        )
         return params
 
-    def _queues_writers(self) -> bool:
-        # Only a BEGIN that takes SQLite's write lock at once; an in-memory database (the
-        # tests') belongs to one connection, so there is no one to queue behind.
-        return self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db()
-
     def _start_transaction_under_autocommit(self) -> None:
-        if not self._queues_writers():
+        if not self._queues_writers:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
             return
         if self._hold is None:
@@ -78,8 +78,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 raise self.Database.OperationalError("database is locked")
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
-        finally:
-            self._release_if_done()
+        except BaseException:  # no BEGIN, no transaction (another process held on)
+            self._hold.release()
+            raise
 
     def _release_if_done(self) -> None:
         if self._hold is None or not self._hold.held:
