@@ -5,6 +5,7 @@ waited on forever. A lock left held would stall every writer of the process."""
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -257,3 +258,26 @@ def test_a_begin_refused_by_another_process_releases(sqlite_file: str) -> None:
     with transaction.atomic(using=ALIAS):
         _insert_parent(2)
     assert _parents() == [2]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_a_forked_child_does_not_inherit_a_held_lock(sqlite_file: str) -> None:
+    """linkage's feature pool forks: a lock held by a thread of the parent has no owner there."""
+    _write_parent(1)  # this thread's wrapper has its hold
+    lock = _file_lock(sqlite_file)
+    lock.acquire()  # as a thread of the parent mid-transaction would
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: a connection of its own, one write
+            status = 1
+            try:
+                connections[ALIAS].connection = None
+                _write_parent(2)
+                status = 0
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        lock.release()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert _parents() == [1, 2]

@@ -12,6 +12,7 @@ wait, and the release when the wrapper itself goes (a thread gone mid-transactio
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from typing import Any
@@ -26,20 +27,36 @@ _SQLITE_DEFAULT_TIMEOUT = 5.0
 
 
 def _file_lock(name: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(name, threading.Lock())
+    lock = _LOCKS.get(name)
+    if lock is None:
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault(name, threading.Lock())
+    return lock
+
+
+def _forget_locks() -> None:
+    # A forked child has only the forking thread: a lock another thread held stays held.
+    global _LOCKS_GUARD
+    _LOCKS.clear()
+    _LOCKS_GUARD = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_locks)
 
 
 class _Hold:
     """The process lock as held by one connection wrapper: released at most once per take."""
 
-    __slots__ = ("held", "lock")
+    __slots__ = ("held", "lock", "name")
 
-    def __init__(self, lock: threading.Lock) -> None:
-        self.lock = lock
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lock = _file_lock(name)
         self.held = False
 
     def take(self, timeout: float) -> bool:
+        # Looked up at every take: after a fork the process's lock is a new one.
+        self.lock = _file_lock(self.name)
         self.held = self.lock.acquire(timeout=timeout)
         return self.held
 
@@ -69,7 +86,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
             return
         if self._hold is None:
-            self._hold = _Hold(_file_lock(str(self.settings_dict["NAME"])))
+            self._hold = _Hold(str(self.settings_dict["NAME"]))
             # A thread that ends inside a transaction leaves its wrapper to the collector;
             # its sqlite3 connection (and SQLite's lock) goes with it, so does this lock.
             weakref.finalize(self, self._hold.release)
