@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import IntegrityError, OperationalError, connections, transaction
 
-from compatriot.core.db.sqlite.base import _file_lock
+from compatriot.core.db.sqlite.base import _file_lock, _Hold
 
 ALIAS = "sqlock_test"
 
@@ -117,11 +117,21 @@ def test_rollback_by_exception_releases(sqlite_file: str) -> None:
     assert _parents() == []
 
 
-def test_error_in_commit_releases(sqlite_file: str) -> None:
+def test_error_in_commit_releases(sqlite_file: str, monkeypatch) -> None:
     """A deferred foreign key fails at COMMIT: the transaction stays open until atomic's rollback."""
     lock = _file_lock(sqlite_file)
+    wrapper = type(connections[ALIAS])
+    rollback = wrapper._rollback  # type: ignore[attr-defined]
+    held_at_rollback: list[bool] = []
+
+    def watched(self) -> None:
+        held_at_rollback.append(lock.locked())
+        rollback(self)
+
+    monkeypatch.setattr(wrapper, "_rollback", watched)
     with pytest.raises(IntegrityError):
         _orphan_child()
+    assert held_at_rollback == [True]  # the failed COMMIT kept it: the transaction was open
     assert not lock.locked()
     assert not connections[ALIAS].connection.in_transaction
     with transaction.atomic(using=ALIAS):  # the next write goes through
@@ -213,7 +223,7 @@ def _holding(release: threading.Event, held: threading.Event) -> threading.Threa
 
     thread = threading.Thread(target=hold)
     thread.start()
-    held.wait()
+    assert held.wait(5), "the holding thread never got into its transaction"
     return thread
 
 
@@ -265,7 +275,7 @@ def test_a_forked_child_does_not_inherit_a_held_lock(sqlite_file: str) -> None:
     """linkage's feature pool forks: a lock held by a thread of the parent has no owner there."""
     _write_parent(1)  # this thread's wrapper has its hold
     lock = _file_lock(sqlite_file)
-    lock.acquire()  # as a thread of the parent mid-transaction would
+    assert lock.acquire(timeout=5)  # as a thread of the parent mid-transaction would
     try:
         pid = os.fork()
         if pid == 0:  # the child: a connection of its own, one write
@@ -281,3 +291,51 @@ def test_a_forked_child_does_not_inherit_a_held_lock(sqlite_file: str) -> None:
         lock.release()
     assert os.waitstatus_to_exitcode(status) == 0
     assert _parents() == [1, 2]
+
+
+def test_a_wait_for_the_process_lock_counts_against_the_timeout(
+    sqlite_file: str, monkeypatch
+) -> None:
+    """What the wait for the process lock took of the timeout is taken from SQLite's own wait
+    (its busy timeout, for that BEGIN only): in all a writer waits no longer than the timeout."""
+    monkeypatch.setattr(_Hold, "take", lambda self, timeout: _take(self, timeout) and 0.125)
+    connection = connections[ALIAS]
+    connection.ensure_connection()
+    statements: list[str] = []
+    connection.connection.set_trace_callback(statements.append)
+    try:
+        _write_parent(1)
+    finally:
+        connection.connection.set_trace_callback(None)
+    begin = statements.index("BEGIN IMMEDIATE")
+    assert statements[begin - 1] == "PRAGMA busy_timeout = 125"
+    assert statements[begin + 1] == "PRAGMA busy_timeout = 500"  # the fixture's 0.5 s again
+    assert _parents() == [1]
+
+
+_take = _Hold.take
+
+
+def test_a_hold_says_what_is_left_of_the_timeout(sqlite_file: str) -> None:
+    lock = _file_lock(sqlite_file)
+    taken = threading.Event()
+
+    def holds_a_while() -> None:
+        lock.acquire()
+        taken.set()
+        threading.Event().wait(0.5)  # the other take finds it held
+        lock.release()
+
+    thread = threading.Thread(target=holds_a_while)
+    thread.start()
+    assert taken.wait(5)
+    hold = _Hold(sqlite_file)
+    left = hold.take(30.0)
+    thread.join()
+    assert left is not None
+    assert 0.0 <= left < 30.0
+    assert hold.take(30.0) == 30.0  # taken again while held: kept, not lost
+    hold.release()
+    assert not lock.locked()
+    assert _Hold(sqlite_file).take(30.0) == 30.0  # free at once: the whole timeout
+    lock.release()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -54,11 +55,18 @@ class _Hold:
         self.lock = _file_lock(name)
         self.held = False
 
-    def take(self, timeout: float) -> bool:
+    def take(self, timeout: float) -> float | None:
+        """Takes the lock within `timeout` seconds: the seconds of it left, None if not taken."""
+        if self.held:  # already this connection's: acquiring again would time out and lose it
+            return timeout
         # Looked up at every take: after a fork the process's lock is a new one.
         self.lock = _file_lock(self.name)
+        if self.lock.acquire(blocking=False):
+            self.held = True
+            return timeout
+        started = time.monotonic()
         self.held = self.lock.acquire(timeout=timeout)
-        return self.held
+        return max(0.0, timeout - (time.monotonic() - started)) if self.held else None
 
     def release(self) -> None:
         if self.held:
@@ -90,14 +98,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # A thread that ends inside a transaction leaves its wrapper to the collector;
             # its sqlite3 connection (and SQLite's lock) goes with it, so does this lock.
             weakref.finalize(self, self._hold.release)
-        if not self._hold.take(self._write_lock_timeout):
+        left = self._hold.take(self._write_lock_timeout)
+        if left is None:
             with self.wrap_database_errors:
                 raise self.Database.OperationalError("database is locked")
         try:
-            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+            if left < self._write_lock_timeout:
+                self._begin_within(left)
+            else:
+                super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:  # no BEGIN, no transaction (another process held on)
             self._hold.release()
             raise
+
+    def _begin_within(self, seconds: float) -> None:
+        """BEGIN with SQLite's own wait cut to what the wait for the process lock left of the
+        timeout, so that a writer waits no longer in all than the timeout says."""
+        self.connection.execute(f"PRAGMA busy_timeout = {max(1, round(seconds * 1000))}")
+        try:
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+        finally:
+            self.connection.execute(
+                f"PRAGMA busy_timeout = {round(self._write_lock_timeout * 1000)}"
+            )
 
     def _release_if_done(self) -> None:
         if self._hold is None or not self._hold.held:
