@@ -107,9 +107,7 @@ def database_config() -> dict[str, Any]:
         return dict(config)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
-        # Django's SQLite backend whose write transactions queue on a lock of the process
-        # before BEGIN IMMEDIATE (docs/operations.md).
-        "ENGINE": "compatriot.core.db.sqlite",
+        "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "compatriot.sqlite3")),
         # Kept across requests as on PostgreSQL: a new connection per request cost ~60 % of an
         # API write's instructions (opening the file, the PRAGMAs, Django's SQL functions, the schema

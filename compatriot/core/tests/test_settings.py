@@ -73,7 +73,7 @@ def test_development_defaults_to_sqlite_in_the_var_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
     assert (loaded["debug"], loaded["secure_cookies"]) == (True, False)
-    assert loaded["engine"] == "compatriot.core.db.sqlite"
+    assert loaded["engine"] == "django.db.backends.sqlite3"
     assert loaded["name"] == str(tmp_path / "compatriot.sqlite3")
 
 

@@ -1,1 +1,0 @@
-"""SQLite backend whose threads queue for the write lock in the process (docs/operations.md)."""
