@@ -85,6 +85,12 @@ def fixed_numbers(numbers: Any, normalise: Callable[[str], str]) -> Fixed:
     return Fixed(list(dict.fromkeys(out)), failed, kept)
 
 
+def fixed_number(number: Any, normalise: Callable[[str], str]) -> Fixed:
+    """`fixed_numbers` of a column holding one number."""
+    fixed = fixed_numbers([number], normalise)
+    return fixed._replace(value=fixed.value[0])
+
+
 def holds_non_ascii(value: Any) -> bool:
     if isinstance(value, str):
         return not value.isascii()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from compatriot.core.models import AuditAction
-from compatriot.core.renormalise import Column, Fixed, KeptAsGivenError, fixed_numbers
+from compatriot.core.renormalise import Column, Fixed, KeptAsGivenError, fixed_number
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
@@ -443,8 +443,7 @@ def hsds_export(actor: Viewer) -> Records:
 
 def _renormalised_contact_phone(profile: DiasporaProfile) -> Fixed:
     # The profile schemas' `Phone`: no default region.
-    fixed = fixed_numbers([profile.contact_phone], to_e164)
-    return fixed._replace(value=fixed.value[0])
+    return fixed_number(profile.contact_phone, to_e164)
 
 
 def _as_the_loader_reads(raw: str, regions: tuple[str, ...]) -> str:
@@ -458,8 +457,7 @@ def _renormalised_number(phone: Phone) -> Fixed:
     # As the HSDS loader reads a number now (`hsds.load.phone_number`); one it keeps as given
     # (an extension, a short code, words) is left and reported so.
     regions = location_regions(phone.location)
-    fixed = fixed_numbers([phone.number], lambda raw: _as_the_loader_reads(raw, regions))
-    return fixed._replace(value=fixed.value[0])
+    return fixed_number(phone.number, lambda raw: _as_the_loader_reads(raw, regions))
 
 
 # For `compatriot phones normalise`: numbers stored as written before 71aaa80.

@@ -52,11 +52,18 @@ _CONSENT_ATTRIBUTES = tuple(
 )
 
 
-def consent_out(consent: Consent) -> dict[str, object]:
-    out: dict[str, object] = {name: getattr(consent, name) for name in _CONSENT_ATTRIBUTES}
-    for name, compute in _CONSENT_COMPUTED.items():
-        out[name] = compute(consent)
+def _fields_of(
+    obj: Any, attributes: tuple[str, ...], computed: dict[str, Callable[[Any], Any]]
+) -> dict[str, object]:
+    """A schema's fields of `obj`: its attributes of those names, then the computed ones."""
+    out: dict[str, object] = {name: getattr(obj, name) for name in attributes}
+    for name, compute in computed.items():
+        out[name] = compute(obj)
     return out
+
+
+def consent_out(consent: Consent) -> dict[str, object]:
+    return _fields_of(consent, _CONSENT_ATTRIBUTES, _CONSENT_COMPUTED)
 
 
 def _related(person: Person, name: str) -> list[Any]:
@@ -84,9 +91,7 @@ _PERSON_ATTRIBUTES = tuple(name for name in PersonOut.model_fields if name not i
 
 
 def person_out(person: Person) -> dict[str, object]:
-    out: dict[str, object] = {name: getattr(person, name) for name in _PERSON_ATTRIBUTES}
-    for name, compute in _PERSON_COMPUTED.items():
-        out[name] = compute(person)
+    out = _fields_of(person, _PERSON_ATTRIBUTES, _PERSON_COMPUTED)
     out["consents"] = [consent_out(consent) for consent in cast(list[Consent], out["consents"])]
     return out
 

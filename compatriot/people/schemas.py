@@ -87,6 +87,11 @@ SourceRecordId = Annotated[
 ]
 
 
+def person_phone_regions(country: str | None, nationalities: list[str]) -> tuple[str, ...]:
+    """A person's phones' default regions: the location's country, then the nationalities."""
+    return tuple(code for code in [country, *nationalities] if code)
+
+
 def normalise_phones(phones: list[str], regions: tuple[str, ...]) -> list[str]:
     normalised: list[str] = []
     for index, raw in enumerate(phones):
@@ -177,9 +182,7 @@ class PersonFields(StrictIn):
     @field_validator("phones")
     @classmethod
     def _phones_e164(cls, phones: list[str], info: ValidationInfo) -> list[str]:
-        regions = tuple(
-            code for code in [info.data.get("country"), *info.data.get("nationalities", [])] if code
-        )
+        regions = person_phone_regions(info.data.get("country"), info.data.get("nationalities", []))
         return normalise_phones(phones, regions)
 
     @model_validator(mode="after")

@@ -63,6 +63,7 @@ from compatriot.people.schemas import (
     PersonPatch,
     VulnerabilityIn,
     normalise_phones,
+    person_phone_regions,
 )
 from compatriot.people.selectors import household_for_write, person_for_write
 
@@ -693,8 +694,7 @@ def household_member_add(
 
 
 def _renormalised_phones(person: Person) -> Fixed:
-    # The registration's default regions: the location, then the nationalities.
-    regions = tuple(code for code in [person.country, *person.nationalities] if code)
+    regions = person_phone_regions(person.country, person.nationalities)  # as the schema's
     return fixed_numbers(person.phones or [], lambda raw: to_e164(raw, default_regions=regions))
 
 

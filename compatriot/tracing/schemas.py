@@ -27,6 +27,13 @@ from compatriot.tracing.models import (
 )
 
 
+def request_phone_regions(
+    nationality: str | None, last_known_country: str | None
+) -> tuple[str, ...]:
+    """A sought person's phones' default regions: the nationality, then the last known country."""
+    return tuple(code for code in (nationality, last_known_country) if code)
+
+
 class TracingRequestIn(StrictIn):
     crisis_id: uuid.UUID
     given_name: NameText = ""
@@ -54,7 +61,7 @@ class TracingRequestIn(StrictIn):
             raise ValueError("seeker_name: name the seeker, or give seeker_person_id")
         if self.seeker_person_id is None and not self.seeker_contact:
             raise ValueError("seeker_contact: say how to reach a seeker who is not registered")
-        regions = tuple(c for c in (self.nationality, self.last_known_country) if c)
+        regions = request_phone_regions(self.nationality, self.last_known_country)
         try:
             self.phones = normalise_phones(self.phones, regions)
         except ValueError as error:

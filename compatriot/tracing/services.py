@@ -37,7 +37,12 @@ from compatriot.tracing.models import (
     TracingNotification,
     TracingRequest,
 )
-from compatriot.tracing.schemas import AnswerIn, TracingCloseIn, TracingRequestIn
+from compatriot.tracing.schemas import (
+    AnswerIn,
+    TracingCloseIn,
+    TracingRequestIn,
+    request_phone_regions,
+)
 from compatriot.tracing.sealing import seal
 from compatriot.tracing.selectors import (
     live_matches,
@@ -419,8 +424,7 @@ def notification_mark_read(actor: Viewer, *, notification_ids: list[uuid.UUID]) 
 
 
 def _renormalised_phones(request: TracingRequest) -> Fixed:
-    # TracingRequestIn's default regions: the nationality, then the last known country.
-    regions = tuple(code for code in (request.nationality, request.last_known_country) if code)
+    regions = request_phone_regions(request.nationality, request.last_known_country)
     return fixed_numbers(request.phones or [], lambda raw: to_e164(raw, default_regions=regions))
 
 
