@@ -1109,7 +1109,7 @@ def table_row(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    global PG_DATABASE, PG_SERVER  # read by the helpers below and by the roles' processes
+    global PG_DATABASE, PG_SERVER, OUT  # read by the helpers below and by the roles' processes
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--clients", type=int, default=32)
@@ -1179,7 +1179,16 @@ def main() -> int:
         default=300.0,
         help="wait up to this long for other work on the machine to stop before each run",
     )
-    parser.add_argument("--json", type=Path, default=OUT / "api_load-results.json")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=OUT,
+        help="where the run's files go (payloads, ledger, SQLite database, logs, results);"
+        " give each of two concurrent runs its own, or they overwrite each other's",
+    )
+    parser.add_argument(
+        "--json", type=Path, help="the results (default OUT-DIR/api_load-results.json)"
+    )
     parser.add_argument(
         "--pg-database",
         default=PG_DATABASE,
@@ -1214,7 +1223,9 @@ def main() -> int:
 
     if not 1 <= args.clients <= 1000 or not 0 < args.seconds <= 3600:
         parser.error("--clients must be 1..1000 and --seconds 0..3600")
+    OUT = args.out_dir.resolve()
     OUT.mkdir(parents=True, exist_ok=True)
+    args.json = args.json or OUT / "api_load-results.json"
     databases = ["postgres", "sqlite"] if args.database == "both" else [args.database]
     results = [bench_database(database, args) for database in databases]
     args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
