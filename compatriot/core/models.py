@@ -194,7 +194,9 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Append-only, hash-chained record of who did what to which record, and why.
+    """Append-only, hash-chained record of who did what to which record, and why. The database
+    refuses updates and deletes outside `core.audit.audit_maintenance()` (migration 0014's
+    triggers; on SQLite an AlterField rebuilds the table without them: create them again).
 
     Details never hold personal values: field names, filters and counts only. On PostgreSQL,
     `entry_hash`, `object_type` and `object_id` are COLLATE "C" (migration 0007, not in the

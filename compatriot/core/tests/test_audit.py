@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from compatriot.core.audit import audit_verify, entry_digest
+from compatriot.core.audit import audit_maintenance, audit_verify, entry_digest
 from compatriot.core.models import ApiToken, AuditEntry, Role
 
 
@@ -213,7 +213,8 @@ def chain(client_a, register_person):
 )
 def test_an_edited_entry_breaks_the_chain_at_that_entry(_case, change, chain):
     middle = chain[2]
-    AuditEntry.objects.filter(id=middle).update(**change)
+    with audit_maintenance():  # the triggers refuse it otherwise (test_audit_append_only.py)
+        AuditEntry.objects.filter(id=middle).update(**change)
 
     report = audit_verify()
 
@@ -223,7 +224,8 @@ def test_an_edited_entry_breaks_the_chain_at_that_entry(_case, change, chain):
 
 
 def test_a_deleted_entry_breaks_the_chain_at_the_next(chain):
-    AuditEntry.objects.filter(id=chain[2]).delete()
+    with audit_maintenance():
+        AuditEntry.objects.filter(id=chain[2]).delete()
 
     report = audit_verify()
 
@@ -246,9 +248,10 @@ def test_a_rehashed_edit_still_breaks_the_link_after_it(chain):
     entry = AuditEntry.objects.get(id=chain[1])
     entry.details = {"forged": True}
     entry.entry_hash = digest_of(entry)
-    AuditEntry.objects.filter(id=entry.id).update(
-        details=entry.details, entry_hash=entry.entry_hash
-    )
+    with audit_maintenance():
+        AuditEntry.objects.filter(id=entry.id).update(
+            details=entry.details, entry_hash=entry.entry_hash
+        )
 
     report = audit_verify()
 
@@ -482,7 +485,8 @@ def test_the_append_statement_binds_either_way(server_side):
 def test_the_admins_time_column_sorts_the_chain_by_id(order, newest_first, chain):
     # `at` has no index (core migration 0011): the admin's "at" column sorts by id, the chain's
     # order, which the primary key serves; an entry whose time runs behind stays in its place.
-    AuditEntry.objects.filter(id=chain[2]).update(at="2000-01-01T00:00Z")
+    with audit_maintenance():
+        AuditEntry.objects.filter(id=chain[2]).update(at="2000-01-01T00:00Z")
     browser = Client()
     browser.force_login(get_user_model().objects.create_superuser("root", "root@example.org"))
 
