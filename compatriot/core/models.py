@@ -230,6 +230,8 @@ class AuditEntry(models.Model):
                 condition=Q(details__has_key="person"),
                 name="audit_details_person_idx",
             ),
+            # The reads naming several persons (details.persons) have a partial GIN index on
+            # PostgreSQL, not in the model state (migration 0015; SQLite has no GIN).
         ]
         # No index on `entry_hash` (migration 0010): nothing reads by it, and two entries can
         # share a hash only by sharing content and predecessor, a fork, which the chain's lock

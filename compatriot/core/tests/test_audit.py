@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 
 from compatriot.core.audit import audit_maintenance, audit_verify, entry_digest
@@ -365,6 +366,7 @@ def test_a_persons_history_is_its_own_entries_and_its_parts_newest_first(
             for entry in AuditEntry.objects.order_by("-id")
             if (entry.object_type, entry.object_id) == ("person", person_id)
             or entry.details.get("person") == person_id
+            or person_id in entry.details.get("persons", [])
         ]
 
     history = [e.id for e in audit_history(viewer, object_type="person", object_id=mine["id"])]
@@ -373,6 +375,35 @@ def test_a_persons_history_is_its_own_entries_and_its_parts_newest_first(
     assert set(history).isdisjoint(expected(other["id"]))
     newest = audit_history(viewer, object_type="person", object_id=mine["id"], limit=2)
     assert [e.id for e in newest] == history[:2]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's indexes")
+def test_a_persons_history_reads_every_arm_by_an_index():
+    """Each arm of `audit_history`'s condition has its index (the object's, details.person's
+    0009, details.persons' 0015): the query's form must keep matching them, or the person page
+    walks the whole chain (docs/benchmarks.md). Sequential scans off: which indexes can serve."""
+    import uuid
+
+    from django.test.utils import CaptureQueriesContext
+
+    from compatriot.core.selectors import audit_history
+    from compatriot.core.viewer import Viewer
+
+    viewer = Viewer(None, None, None, None)
+    with CaptureQueriesContext(connection) as queries:
+        audit_history(viewer, object_type="person", object_id=uuid.UUID(int=1))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "BitmapOr" in plan
+    for index in (
+        "core_audite_object__83eb8a_idx",
+        "audit_details_person_idx",
+        "audit_details_persons_idx",
+    ):
+        assert f"Bitmap Index Scan on {index}" in plan
 
 
 @pytest.mark.django_db
