@@ -85,22 +85,17 @@ SQLITE_BACK = [
 ]
 
 
+def _run(schema_editor, statements: dict[str, list[str]]) -> None:
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
 def create(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE:
-            schema_editor.execute(statement, params=None)
+    _run(schema_editor, {"postgresql": [POSTGRESQL], "sqlite": SQLITE})
 
 
 def drop(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_BACK, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_BACK:
-            schema_editor.execute(statement, params=None)
+    _run(schema_editor, {"postgresql": [POSTGRESQL_BACK], "sqlite": SQLITE_BACK})
 
 
 class Migration(migrations.Migration):
