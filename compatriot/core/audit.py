@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from compatriot.core.models import AuditAction, AuditEntry
@@ -249,6 +250,48 @@ def audit_record(
         )
         insert_keyed_row(entry)  # save(force_insert=True)'s INSERT, built once
         return entry
+
+
+# The flag the append-only triggers (core migration 0014) let changes through under: PostgreSQL,
+# a transaction-local setting; SQLite, whose triggers read no TEMP table nor setting, a row
+# that lives only inside the maintenance transaction (one writer at a time: no one else sees it).
+# Per vendor: whether it is up, raise it, lower it.
+_MAINTENANCE = {
+    "postgresql": (
+        "SELECT current_setting('compatriot.audit_maintenance', true) = 'on'",
+        "SELECT set_config('compatriot.audit_maintenance', 'on', true)",
+        "SELECT set_config('compatriot.audit_maintenance', 'off', true)",
+    ),
+    "sqlite": (
+        "SELECT EXISTS (SELECT 1 FROM compatriot_audit_maintenance)",
+        "INSERT INTO compatriot_audit_maintenance (only_row) VALUES (1)",
+        "DELETE FROM compatriot_audit_maintenance",
+    ),
+}
+
+
+@contextmanager
+def audit_maintenance(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The one way to update or delete audit entries, which the triggers of core migration 0014
+    refuse otherwise: `flush`, a future retention or erasure job, tests that tamper with the
+    chain on purpose. Runs in a transaction (a savepoint inside one); the flag is lowered on
+    the way out (left up when an enclosing block raised it), and an error rolls it back with
+    the rest. A changed or deleted entry still breaks the chain, and verify reports it."""
+    connection = connections[using]
+    is_up, up, down = _MAINTENANCE.get(connection.vendor, ("", "", ""))
+    with transaction.atomic(using=using):
+        if not is_up:
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(is_up)
+            raised = not cursor.fetchone()[0]
+            if raised:
+                cursor.execute(up)
+        yield
+        if raised:
+            with connection.cursor() as cursor:
+                cursor.execute(down)
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,9 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Append-only, hash-chained record of who did what to which record, and why.
+    """Append-only, hash-chained record of who did what to which record, and why. The database
+    refuses updates and deletes outside `core.audit.audit_maintenance()` (migration 0014's
+    triggers; on SQLite an AlterField rebuilds the table without them: create them again).
 
     Details never hold personal values: field names, filters and counts only. On PostgreSQL,
     `entry_hash`, `object_type` and `object_id` are COLLATE "C" (migration 0007, not in the
@@ -228,6 +230,8 @@ class AuditEntry(models.Model):
                 condition=Q(details__has_key="person"),
                 name="audit_details_person_idx",
             ),
+            # The reads naming several persons (details.persons) have a partial GIN index on
+            # PostgreSQL, not in the model state (migration 0015; SQLite has no GIN).
         ]
         # No index on `entry_hash` (migration 0010): nothing reads by it, and two entries can
         # share a hash only by sharing content and predecessor, a fork, which the chain's lock

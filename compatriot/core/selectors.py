@@ -240,16 +240,28 @@ def verified_organisation_list(*, countries: list[str]) -> QuerySet[Organisation
 def audit_history(
     viewer: Viewer, *, object_type: str, object_id: uuid.UUID, limit: int = 50
 ) -> list[AuditEntry]:
-    """Entries about one record and its parts (details.person), newest first. The caller has
-    already read the record through its scoped selector.
+    """Entries about one record and its parts (details.person), and for a person the reads that
+    returned it among others (details.persons), newest first. The caller has already read the
+    record through its scoped selector.
 
-    Each arm of the OR matches an index (the object's, and the partial one on details.person,
-    whose condition the `has_key` repeats), so the database reads the record's few entries
-    instead of walking the whole chain backwards (docs/benchmarks.md: "the person page's audit
-    history read by index")."""
+    Each arm of the OR matches an index on PostgreSQL (the object's, and the partial ones on
+    details.person and details.persons, whose conditions the `has_key`s repeat), so the database
+    reads the record's few entries instead of walking the whole chain backwards
+    (docs/benchmarks.md: "the person page's audit history read by index")."""
     about_part = Q(details__has_key=object_type) & Q(**{f"details__{object_type}": str(object_id)})
-    return list(
-        AuditEntry.objects.filter(
-            Q(object_type=object_type, object_id=str(object_id)) | about_part
-        ).order_by("-id")[:limit]
-    )
+    condition = Q(object_type=object_type, object_id=str(object_id)) | about_part
+    if object_type == "person":
+        condition |= _naming_among_persons(str(object_id))
+    return list(AuditEntry.objects.filter(condition).order_by("-id")[:limit])
+
+
+def _naming_among_persons(person_id: str) -> Q:
+    """Entries that name the person in details.persons: a household's read (each member's record
+    returned), a candidate pair's (both records side by side)."""
+    named = Q(details__has_key="persons")
+    if connection.vendor == "postgresql":
+        # Containment, which the partial GIN index of core migration 0015 serves; `has_key`
+        # repeats its condition so that the planner can prove it.
+        return named & Q(details__persons__contains=[person_id])
+    # SQLite has no JSON containment: the quoted id matches one whole element of the list.
+    return named & Q(details__persons__icontains=f'"{person_id}"')

@@ -214,6 +214,8 @@ def household_get(viewer: Viewer, *, household_id: uuid.UUID) -> tuple[Household
             action=AuditAction.READ,
             object_type="household",
             object_id=household.id,
-            details={"members": len(members)},
+            # Each member's full record is returned: name them (ids only), as a candidate
+            # pair's read does, so that a member's history (core.selectors.audit_history) shows it.
+            details={"members": len(members), "persons": [str(m.id) for m in members]},
         )
     return household, members

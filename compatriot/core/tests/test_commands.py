@@ -11,7 +11,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
 from compatriot.cli import resolve
-from compatriot.core.audit import audit_record
+from compatriot.core.audit import audit_maintenance, audit_record
 from compatriot.core.models import ApiToken, AuditAction, AuditEntry, Role
 from compatriot.core.selectors import viewer_for_token
 from compatriot.core.tokens import hash_token
@@ -85,7 +85,8 @@ def test_audit_verify_reports_intact_then_the_first_broken_entry(org_a, capsys) 
     call_command("audit_verify")
     assert capsys.readouterr().out.strip() == "audit chain intact: 5 entries"
 
-    AuditEntry.objects.filter(id=entries[2].id).update(object_id="forged")
+    with audit_maintenance():
+        AuditEntry.objects.filter(id=entries[2].id).update(object_id="forged")
     with pytest.raises(CommandError, match=f"broken at entry #{entries[2].id}: content"):
         call_command("audit_verify")
 

@@ -286,3 +286,23 @@ def test_org_a_cannot_add_org_b_person(client_a, client_b, household, register_p
     assert response.status_code == 404
     assert response.json()["field"] == "person_id"
     assert row_counts() == before
+
+
+def test_a_members_history_shows_the_household_read(client_a, household, org_a, register_person):
+    """Reading a household returns each member's full record: the entry names the members it
+    returned, so each member's history (the person page) shows that read, and no one else's."""
+    from compatriot.core.selectors import audit_history
+    from compatriot.core.viewer import Viewer
+
+    outsider = register_person(client_a, given_name="Taras")["id"]
+    assert client_a.get(f"/households/{household['id']}").status_code == 200
+    read = AuditEntry.objects.filter(object_type="household", action="read").latest("id")
+    members = [m["id"] for m in household["members"]]
+    assert read.details == {"members": 2, "persons": sorted(members, key=members.index)}
+
+    viewer = Viewer(None, org_a.id, org_a.kind, Role.CASEWORKER, False)
+    for member_id in members:
+        history = audit_history(viewer, object_type="person", object_id=member_id)
+        assert (history[0].id, history[0].action) == (read.id, "read")  # the newest
+    elsewhere = audit_history(viewer, object_type="person", object_id=outsider)
+    assert read.id not in [entry.id for entry in elsewhere]
