@@ -20,10 +20,12 @@ from compatriot.people.models import Consent, Household, Person, VulnerabilityCo
 from compatriot.people.schemas import (
     ConsentIn,
     ConsentOut,
+    HouseholdFilter,
     HouseholdIn,
     HouseholdMemberAdd,
     HouseholdOut,
     HouseholdPatch,
+    HouseholdSummaryOut,
     NeedIn,
     NeedOut,
     NeedPatch,
@@ -214,15 +216,23 @@ def withdraw_consent(
     return consent_out(consent)
 
 
-def household_out(household: Household, members: list[Person]) -> dict[str, object]:
+def _household_fields(household: Household) -> dict[str, object]:
     return {
         "id": household.id,
         "crisis_id": household.crisis_id,
         "registered_by_id": household.registered_by_id,
         "label": household.label,
         "created_at": household.created_at,
-        "members": [person_out(member) for member in members],
     }
+
+
+def household_out(household: Household, members: list[Person]) -> dict[str, object]:
+    return {**_household_fields(household), "members": [person_out(m) for m in members]}
+
+
+def household_summary_out(household: Household, members: list[Person]) -> dict[str, object]:
+    refs = [{"id": member.id, "relationship": member.relationship} for member in members]
+    return {**_household_fields(household), "members": refs}
 
 
 def _household(request: HttpRequest, household_id: uuid.UUID) -> dict[str, object]:
@@ -234,6 +244,21 @@ def _household(request: HttpRequest, household_id: uuid.UUID) -> dict[str, objec
 def register_household(request: HttpRequest, data: HouseholdIn) -> Status:
     household = services.household_register(viewer_of(request), data=data)
     return Status(201, _household(request, household.id))
+
+
+@router.get("/households", response=Page[HouseholdSummaryOut], tags=["households"])
+def list_households(
+    request: HttpRequest, filters: Query[HouseholdFilter], page: Query[PageParams]
+) -> dict[str, object]:
+    count, households = selectors.household_list(
+        viewer_of(request), filters=filters, offset=page.offset, limit=page.limit
+    )
+    return {
+        "count": count,
+        "offset": page.offset,
+        "limit": page.limit,
+        "items": [household_summary_out(household, members) for household, members in households],
+    }
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, tags=["households"])

@@ -324,6 +324,31 @@ class HouseholdOut(OutSchema):
     created_at: dt.datetime
 
 
+class HouseholdMemberRef(OutSchema):
+    id: uuid.UUID
+    relationship: str
+
+
+class HouseholdSummaryOut(OutSchema):
+    """A household in the list: HouseholdOut with its members by id and relationship only (a page
+    with every member's record would weigh as much as 200 household reads). The records:
+    GET /households/{id}, or GET /persons?household={id}."""
+
+    id: uuid.UUID
+    crisis_id: uuid.UUID
+    registered_by_id: uuid.UUID
+    label: str
+    members: list[HouseholdMemberRef]
+    created_at: dt.datetime
+
+
+class HouseholdFilter(BaseModel):
+    """The household list's filters. A household has a crisis and an organisation; its label may
+    name people, so it is no URL filter."""
+
+    crisis: uuid.UUID | None = None
+
+
 class PersonListFilter(BaseModel):
     """Filters that may travel in a URL: codes and ids, never a name."""
 

@@ -11,7 +11,7 @@ scope is reported as not found.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -28,7 +28,7 @@ from compatriot.people.models import (
     Person,
     PersonCategory,
 )
-from compatriot.people.schemas import PersonFilter
+from compatriot.people.schemas import HouseholdFilter, PersonFilter
 
 
 def _shared_with(viewer: Viewer) -> Q | None:
@@ -181,17 +181,77 @@ def person_for_write(viewer: Viewer, *, person_id: uuid.UUID, field: str = "pers
     return person
 
 
+def _households_seen_through(viewer: Viewer, persons: QuerySet[Person]) -> QuerySet[Household]:
+    """The households the viewer may see, given the persons it may see: those its organisation
+    registered, and those with a member it may see (the rule `household_get` applies to one)."""
+    if viewer.organisation_id is None:
+        return Household.objects.none()
+    return Household.objects.filter(
+        Q(registered_by_id=viewer.organisation_id)
+        | Exists(persons.filter(household_id=OuterRef("pk")))
+    )
+
+
+def visible_households(viewer: Viewer) -> QuerySet[Household]:
+    return _households_seen_through(viewer, visible_persons(viewer))
+
+
+def household_list(
+    viewer: Viewer, *, filters: HouseholdFilter, offset: int = 0, limit: int = 50
+) -> tuple[int, list[tuple[Household, list[Person]]]]:
+    """A page of the households the viewer may see, newest first, each with the ids and
+    relationships of the members it may see: the households and their members in two queries,
+    whatever the page's size."""
+    persons = visible_persons(viewer)
+    households = _households_seen_through(viewer, persons)
+    if filters.crisis:
+        households = households.filter(crisis_id=filters.crisis)
+    count = households.count()
+    page = list(households.order_by("-created_at", "id")[offset : offset + limit])
+    members: dict[uuid.UUID, list[Person]] = {household.id: [] for household in page}
+    if page:
+        listed = persons.filter(household_id__in=list(members)).only(
+            "id", "household_id", "relationship"
+        )
+        for person in listed.order_by("created_at", "id"):
+            members[cast(uuid.UUID, person.household_id)].append(person)
+    with transaction.atomic():
+        audit_record(
+            viewer,
+            action=AuditAction.LIST,
+            object_type="household",
+            # As the persons list: the filter and numbers. The page names members by id and
+            # relationship only; their records are read, and audited, through GET
+            # /households/{id} or the persons list.
+            details={
+                "filters": filters.model_dump(mode="json", exclude_none=True),
+                "count": count,
+                "returned": len(page),
+                "members": sum(len(found) for found in members.values()),
+            },
+        )
+    return count, [(household, members[household.id]) for household in page]
+
+
 def household_for_write(
     viewer: Viewer, *, household_id: uuid.UUID, field: str = "household_id"
 ) -> Household:
+    """Lock a household for change. As for persons (`person_for_write`): only the registering
+    organisation changes it; a partner who can see it is told so (403), anyone else that it does
+    not exist (404)."""
     household = (
         Household.objects.select_for_update()
         .filter(id=household_id, registered_by_id=viewer.organisation_id)
         .first()
     )
-    if household is None:
-        raise NotFoundError("No such household.", field=field)
-    return household
+    if household is not None:
+        return household
+    # Not the viewer's own: the scope (one more query) only decides how to refuse.
+    if visible_households(viewer).filter(id=household_id).exists():
+        raise PermissionDeniedError(
+            "Only the organisation that registered this household may change it.", field=field
+        )
+    raise NotFoundError("No such household.", field=field)
 
 
 def household_get(viewer: Viewer, *, household_id: uuid.UUID) -> tuple[Household, list[Person]]:

@@ -167,7 +167,7 @@ def test_openapi_describes_the_person_endpoints(anonymous, db):
     paths = schema["paths"]
     assert set(paths["/api/v1/persons"]) == {"get", "post"}
     assert set(paths["/api/v1/persons/{person_id}"]) == {"get", "patch"}
-    assert set(paths["/api/v1/households"]) == {"post"}
+    assert set(paths["/api/v1/households"]) == {"get", "post"}
     assert "/api/v1/health" in paths
     assert schema["components"]["securitySchemes"]["BearerToken"] == {
         "type": "http",

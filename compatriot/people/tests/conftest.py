@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -25,3 +26,15 @@ def share(make_client: Callable[..., ApiClient], org_a: Organisation) -> Callabl
 
     share_with.coordinator = coordinator  # type: ignore[attr-defined]  # to revoke with
     return share_with
+
+
+@pytest.fixture
+def member(person_payload: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A household member's body: a person's, with a relationship and without the crisis."""
+
+    def make(relationship: str, **overrides: Any) -> dict[str, Any]:
+        data = person_payload(relationship=relationship, **overrides)
+        del data["crisis_id"]
+        return data
+
+    return make

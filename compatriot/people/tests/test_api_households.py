@@ -11,16 +11,6 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def member(person_payload):
-    def make(relationship, **overrides):
-        data = person_payload(relationship=relationship, **overrides)
-        del data["crisis_id"]
-        return data
-
-    return make
-
-
-@pytest.fixture
 def family(member):
     return [
         member("head", given_name="Olena", family_name="Коваленко", nationalities=["UA"]),
@@ -249,29 +239,62 @@ def test_rename_a_household(client_a, household):
     }
 
 
+@pytest.mark.parametrize(
+    ("sight", "status", "code"),
+    [
+        ("not shared", 404, "NOT_FOUND"),
+        # org_b reads it (a member's consent names NGOs): told it may not change it, as for persons.
+        ("shared", 403, "PERMISSION_DENIED"),
+        ("consent withdrawn", 404, "NOT_FOUND"),
+    ],
+)
 @pytest.mark.parametrize("_case", ["rename", "add own person", "register into it"])
 def test_org_b_cannot_touch_org_a_household(
-    _case, client_b, household, register_person, person_payload, row_counts
+    _case,
+    sight,
+    status,
+    code,
+    client_a,
+    client_b,
+    household,
+    register_person,
+    person_payload,
+    row_counts,
+    share,
+    org_b,
 ):
+    if sight != "not shared":
+        head = household["members"][0]["id"]
+        consent = {"scope": "sharing", "method": "verbal", "partner_kinds": ["ngo"]}
+        consent_id = client_a.post(f"/persons/{head}/consents", consent).json()["id"]
+        share(org_b)
+        if sight == "consent withdrawn":
+            client_a.post(f"/persons/{head}/consents/{consent_id}/withdraw")
     own_person = register_person(client_b)["id"]
-    household_id = household["id"]
+    read = client_b.get(f"/households/{household['id']}")
+    assert read.status_code == (200 if sight == "shared" else 404)
     before = row_counts()
 
-    if _case == "rename":
-        response = client_b.patch(f"/households/{household_id}", {"label": "Mine"})
-    elif _case == "add own person":
-        response = client_b.post(
-            f"/households/{household_id}/members",
-            {"person_id": own_person, "relationship": "child"},
-        )
-    else:
-        response = client_b.post(
+    def change(household_id):
+        if _case == "rename":
+            return client_b.patch(f"/households/{household_id}", {"label": "Mine"})
+        if _case == "add own person":
+            return client_b.post(
+                f"/households/{household_id}/members",
+                {"person_id": own_person, "relationship": "child"},
+            )
+        return client_b.post(
             "/persons", person_payload(household_id=household_id, relationship="child")
         )
 
-    assert response.status_code == 404
-    assert response.json()["field"] == "household_id"
+    response = change(household["id"])
+
+    assert response.status_code == status
+    assert (response.json()["code"], response.json()["field"]) == (code, "household_id")
+    if status == 404:  # exactly as if it did not exist
+        assert response.content == change(UNKNOWN_ID).content
     assert row_counts() == before
+    assert Household.objects.get(id=household["id"]).label == ""
     assert Person.objects.get(id=own_person).household_id is None
 
 

@@ -321,7 +321,7 @@ def test_invalid_uuid_in_a_patch_path(client_a, row_counts):
         ("limit not a number", {"limit": "all"}, "limit"),
     ],
 )
-@pytest.mark.parametrize("endpoint", ["/persons", "/crises", "/organisations"])
+@pytest.mark.parametrize("endpoint", ["/persons", "/households", "/crises", "/organisations"])
 def test_page_bounds(_case, params, field, endpoint, client_a, row_counts):
     before = row_counts()
 

@@ -215,4 +215,5 @@ def test_a_shared_household_shows_only_consenting_members(
     assert response.status_code == 200
     assert [m["given_name"] for m in response.json()["members"]] == ["Chukwuemeka"]
     assert len(client_a.get(f"/households/{household['id']}").json()["members"]) == 2
-    assert client_b.patch(f"/households/{household['id']}", {"label": "x"}).status_code == 404
+    # Seen but not org_b's: refused as for persons (403), not hidden (404).
+    assert client_b.patch(f"/households/{household['id']}", {"label": "x"}).status_code == 403
