@@ -24,13 +24,12 @@ from django.utils import timezone
 
 from compatriot.core.audit import audit_record
 from compatriot.core.models import AuditAction
+from compatriot.core.renormalise import CHUNK  # small: a chunk's audit entries hold the lock
 from compatriot.core.viewer import Viewer
 from compatriot.people.models import Person
 from compatriot.people.records import NAME_FIELDS, derived_name_fields
 
 SYSTEM = Viewer(None, None, None, None, purpose="names normalised again")
-# Small, as `compatriot phones normalise`'s: a chunk's audit entries hold the chain's lock.
-CHUNK = 100
 DERIVED = ("given_name_latin", "family_name_latin", "search_text")
 
 

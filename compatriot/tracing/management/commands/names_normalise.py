@@ -9,25 +9,15 @@ otherwise are also re-checked against every person by the next `compatriot traci
 
 from __future__ import annotations
 
-from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
-from compatriot.people.names_again import CHUNK, names_renormalise
+from compatriot.core.renormalise import RenormaliseCommand
+from compatriot.people.names_again import names_renormalise
 from compatriot.tracing.services import names_recheck_reset
 
 
-class Command(BaseCommand):
+class Command(RenormaliseCommand):
     help = "Derive again the persons' Latin name forms and search text where they change."
-
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "--dry-run", action="store_true", help="count what would change; write nothing"
-        )
-        parser.add_argument(
-            "--chunk", type=int, default=CHUNK, help="rows per transaction (default %(default)s)"
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         dry_run = options["dry_run"]
