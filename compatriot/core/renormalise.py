@@ -9,10 +9,12 @@ written. A value that still does not normalise is left as it is and its record r
 from __future__ import annotations
 
 import uuid
+from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,6 +28,19 @@ SYSTEM = Viewer(None, None, None, None, purpose="phone numbers normalised again"
 # Small: a chunk's audit entries hold the chain's lock (every audited write waits) from the
 # first of them until the chunk commits.
 CHUNK = 100
+
+
+class RenormaliseCommand(BaseCommand):
+    """A `compatriot ... normalise` command: `--dry-run` and `--chunk`, its rows per
+    transaction."""
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--dry-run", action="store_true", help="count what would change; write nothing"
+        )
+        parser.add_argument(
+            "--chunk", type=int, default=CHUNK, help="rows per transaction (default %(default)s)"
+        )
 
 
 class KeptAsGivenError(NormalisationError):

@@ -114,10 +114,13 @@ def _filtered(persons: QuerySet[Person], filters: PersonFilter) -> QuerySet[Pers
             needs__category=filters.need, needs__status__in=["open", "in_progress"]
         )
     if filters.q:
-        for token, key in query_terms(filters.q):
-            persons = persons.filter(
-                Q(search_text__contains=" " + token) | Q(search_text__contains=" ~" + key + " ")
-            )
+        # Each query word matches by one of its spellings: as a token prefix or by its skeleton.
+        for spellings in query_terms(filters.q):
+            match = Q()
+            for token, key in spellings:
+                match |= Q(search_text__contains=" " + token)
+                match |= Q(search_text__contains=" ~" + key + " ")
+            persons = persons.filter(match)
     return persons.distinct() if (filters.vulnerability or filters.need) else persons
 
 

@@ -22,8 +22,10 @@ from compatriot.core.errors import ConflictError, InvalidInputError
 from compatriot.core.models import STATE_OF_ORIGIN_KINDS, AuditAction, Crisis
 from compatriot.core.renormalise import Column, Fixed, fixed_numbers
 from compatriot.core.viewer import Viewer
+from compatriot.normalise.names import to_latin
 from compatriot.normalise.phones import to_e164
 from compatriot.people.models import Person, PersonCategory
+from compatriot.people.names_again import previous_latin
 from compatriot.people.selectors import visible_persons
 from compatriot.tracing import matching
 from compatriot.tracing.models import (
@@ -441,3 +443,20 @@ PHONE_COLUMNS = (
         reset=(("checked_until", None),),
     ),
 )
+
+
+def names_recheck_reset(*, dry_run: bool) -> int:
+    """For `compatriot names normalise`: the active requests whose sought names transliterate
+    otherwise since the change of 8 December 2026 (`people.names_again`) have their
+    `checked_until` cleared, so that the next re-check compares them with every person (the
+    match keys are read from the names then, never stored). How many."""
+    ids = [
+        pk
+        for pk, given, family in TracingRequest.objects.filter(
+            status__in=ACTIVE_STATUSES, checked_until__isnull=False
+        ).values_list("pk", "given_name", "family_name")
+        if any(previous_latin(name) != to_latin(name) for name in (given, family))
+    ]
+    if not dry_run:
+        TracingRequest.objects.filter(pk__in=ids).update(checked_until=None)
+    return len(ids)

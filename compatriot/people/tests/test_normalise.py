@@ -75,6 +75,15 @@ def test_search_text_holds_every_latin_token(name):
         assert f" ~{skeleton(token)} " in text
 
 
+def finds(text: str, query: str) -> bool:
+    """What the person search does (people.selectors): every query word matches the search text
+    by one of its spellings, as a token prefix or by its skeleton."""
+    return all(
+        any(f" {token}" in text or f" ~{key} " in text for token, key in spellings)
+        for spellings in query_terms(query)
+    )
+
+
 @FEW
 @given(names)
 @example("Мамедов")
@@ -84,8 +93,120 @@ def test_a_name_finds_itself_as_written_and_in_latin(name):
     text = search_text(name)
 
     for query in (name, to_latin(name), to_latin(name).upper()):
-        for token, key in query_terms(query):
-            assert f" {token}" in text or f" ~{key} " in text
+        assert finds(text, query)
+
+
+# Names in the scripts whose transliteration needs more than anyascii's letter by letter: Han
+# and Hangul (a syllable per character), Serbian Cyrillic and South Slavic Latin (đ, ђ, ћ, џ),
+# Vietnamese (its đ is a d), and others.
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+HANGUL = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
+SERBIAN_CYRILLIC = st.sampled_from("абвгдђежзијклљмнњопрстћуфхцчџшАБВГДЂЕЖЗИЈКЛЉМНЊОПРСТЋУФХЦЧЏШ")
+SOUTH_SLAVIC_LATIN = st.sampled_from("abcčćddžđefghijklljmnnjoprsštuvzžĐČĆŠŽ")
+VIETNAMESE = st.sampled_from("aăâbcdđeêghiklmnoôơpqrstuưvxyĐạảãặỗứừệ")
+SCRIPT_WORDS = st.one_of(
+    st.text(HAN, min_size=1, max_size=4),
+    st.text(HANGUL, min_size=1, max_size=4),
+    st.text(SERBIAN_CYRILLIC, min_size=1, max_size=8),
+    st.text(SOUTH_SLAVIC_LATIN, min_size=1, max_size=8),
+    st.text(VIETNAMESE, min_size=1, max_size=6),
+    st.text(st.sampled_from("محمدأحسينعلي"), min_size=1, max_size=6),
+    st.text(NAME_ALPHABET, min_size=1, max_size=8),
+)
+script_names = st.lists(SCRIPT_WORDS, min_size=1, max_size=3).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(script_names)
+@example("张伟")
+@example("김민준")
+@example("Ђорђе Ђорђевић")
+@example("Đorđe Đinđić")
+@example("Đặng Văn Đức")
+def test_a_name_in_any_script_is_found_by_its_own_transliteration(name):
+    """The record is found by its written form, its Latin form (as stored and shown), that form
+    in capitals, and a CJK name also by its syllables written together ("Zhangwei")."""
+    text = search_text(name)
+    latin = to_latin(name)
+
+    assert finds(text, name)
+    assert finds(text, latin)
+    assert finds(text, latin.upper())
+    for word in name.split():
+        if all(HAN_OR_HANGUL(char) for char in word) and len(word) <= 6:
+            assert finds(text, to_latin(word).replace(" ", ""))
+
+
+def HAN_OR_HANGUL(char: str) -> bool:  # noqa: N802  # a predicate read as a set's name
+    return "\u4e00" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7a3"
+
+
+@pytest.mark.parametrize(
+    ("written", "latin"),
+    [
+        ("Ђорђе", "Djordje"),
+        ("Đorđe", "Djordje"),
+        ("ĐORĐE", "DJORDJE"),
+        ("Đinđić", "Djindjic"),
+        ("Ћирић", "Ciric"),
+        ("Ćirić", "Ciric"),
+        # Vietnamese đ is a d: by a vowel's mark, or a word that is one Vietnamese syllable.
+        ("Đặng Văn Đức", "Dang Van Duc"),
+        ("Đinh", "Dinh"),
+        ("张伟", "Zhang Wei"),
+        ("欧阳娜娜", "Ou Yang Na Na"),
+        ("김민준", "Gim Min Jun"),
+        ("Wang 伟", "Wang Wei"),
+    ],
+)
+def test_latin_forms_of_south_slavic_han_and_hangul(written, latin):
+    assert to_latin(written) == latin
+
+
+@pytest.mark.parametrize(
+    ("record", "query"),
+    [
+        ("Ђорђе", "Đorđe"),
+        ("Đorđe", "Ђорђе"),
+        ("Ђорђе", "Djordje"),
+        ("Đorđe", "Dorde"),  # đ typed without its stroke
+        ("Dorde", "Đorđe"),
+        ("Ћирић", "Ćirić"),
+        ("Џафер", "Džafer"),
+        ("张伟", "Zhang Wei"),
+        ("张伟", "Zhangwei"),
+        ("张伟", "Wei Zhang"),
+        ("欧阳娜娜", "Ouyang Nana"),
+        ("김민준", "Kim Minjun"),
+        ("김민준", "Minjun Kim"),
+        ("김민준", "Gim Min Jun"),
+        ("김", "Kim"),
+        ("이", "Lee"),
+        ("이", "Yi"),
+        ("박", "Park"),
+        ("최", "Choi"),
+        ("정", "Jung"),
+        ("Kim", "김"),  # a Hangul query finds the common spelling
+        ("Lee Seojun", "이서준"),
+        ("Park", "박"),
+    ],
+)
+def test_names_found_whichever_script_the_record_and_query_are_in(record, query):
+    assert finds(search_text(record, to_latin(record)), query)
+
+
+@pytest.mark.parametrize(
+    ("record", "query"),
+    [
+        ("Đặng", "Djang"),  # Vietnamese đ is a d only
+        ("김민준", "Lee"),
+        ("박", "Kim"),
+        ("民", "Park"),  # Korean spellings are for Hangul names, not Han
+        ("张伟", "Zhang Li"),
+    ],
+)
+def test_other_names_are_not_found(record, query):
+    assert not finds(search_text(record, to_latin(record)), query)
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,70 @@ def test_name_search_across_scripts(_case, query, expected, client_a, people):
     assert response.json()["count"] == len(expected)
 
 
+# Records whose Latin form anyascii alone spelled so that the other script's spelling missed
+# them: Serbian đ (anyascii "d") against Cyrillic ђ ("dj"); Han and Hangul spelled as one word;
+# Korean surnames in the Revised Romanization only (Gim, I, Bag) where passports write Kim, Lee,
+# Park.
+SCRIPTS = {
+    "djordje cyrillic": ("Ђорђе", "Петровић"),
+    "djordje latin": ("Đorđe", "Petrović"),
+    "zhang wei": ("张伟", ""),
+    "kim minjun": ("김민준", ""),
+    "lee": ("서준", "이"),
+    "park": ("지민", "박"),
+    "lee latin": ("Seojun", "Lee"),
+    "dang": ("Văn", "Đặng"),
+}
+
+
+@pytest.fixture
+def scripts(client_a, register_person):
+    return {
+        label: register_person(client_a, given_name=given, family_name=family)["id"]
+        for label, (given, family) in SCRIPTS.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Đorđe", {"djordje cyrillic", "djordje latin"}),
+        ("Ђорђе Петровић", {"djordje cyrillic", "djordje latin"}),
+        ("Djordje", {"djordje cyrillic", "djordje latin"}),
+        ("Dorde", {"djordje cyrillic", "djordje latin"}),
+        ("Zhang Wei", {"zhang wei"}),
+        ("Zhangwei", {"zhang wei"}),
+        ("Kim Minjun", {"kim minjun"}),
+        ("Minjun", {"kim minjun"}),
+        ("Gim Min Jun", {"kim minjun"}),
+        ("Lee Seojun", {"lee", "lee latin"}),
+        ("이서준", {"lee", "lee latin"}),
+        ("Park Jimin", {"park"}),
+        ("Dang", {"dang"}),
+        ("Djang", set()),
+    ],
+)
+def test_name_search_across_serbian_han_and_hangul(query, expected, client_a, scripts):
+    response = client_a.post("/persons/search", {"q": query})
+
+    assert response.status_code == 200
+    assert {item["id"] for item in response.json()["items"]} == {
+        scripts[label] for label in expected
+    }
+
+
+def test_the_latin_form_of_han_and_hangul_is_spelled_a_syllable_a_word(client_a, register_person):
+    chinese = register_person(client_a, given_name="伟", family_name="张伟")
+    korean = register_person(client_a, given_name="민준", family_name="김")
+    serbian = register_person(client_a, given_name="Đorđe", family_name="Ђорђевић")
+
+    assert (chinese["given_name_latin"], chinese["family_name_latin"]) == ("Wei", "Zhang Wei")
+    assert (korean["given_name_latin"], korean["family_name_latin"]) == ("Min Jun", "Gim")
+    assert (serbian["given_name_latin"], serbian["family_name_latin"]) == ("Djordje", "Djordjevic")
+    # As written, beside them.
+    assert (korean["given_name"], korean["family_name"]) == ("민준", "김")
+
+
 @pytest.mark.parametrize("query", ["Olena Kovalenko", "Mohammed", "Pooja"])
 def test_name_search_of_org_b_finds_only_its_own(query, client_b, people):
     response = client_b.post("/persons/search", {"q": query})

@@ -9,12 +9,9 @@ it reads each one's columns.
 
 from __future__ import annotations
 
-from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
-from compatriot.core.renormalise import CHUNK, renormalise
+from compatriot.core.renormalise import RenormaliseCommand, renormalise
 from compatriot.directory.services import PHONE_COLUMNS as DIRECTORY_PHONES
 from compatriot.people.services import PHONE_COLUMNS as PEOPLE_PHONES
 from compatriot.tracing.services import PHONE_COLUMNS as TRACING_PHONES
@@ -22,16 +19,8 @@ from compatriot.tracing.services import PHONE_COLUMNS as TRACING_PHONES
 COLUMNS = (*PEOPLE_PHONES, *TRACING_PHONES, *DIRECTORY_PHONES)
 
 
-class Command(BaseCommand):
+class Command(RenormaliseCommand):
     help = "Normalise again the stored phone numbers that hold non-ASCII characters."
-
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "--dry-run", action="store_true", help="count what would change; write nothing"
-        )
-        parser.add_argument(
-            "--chunk", type=int, default=CHUNK, help="rows per transaction (default %(default)s)"
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         dry_run = options["dry_run"]
