@@ -28,10 +28,6 @@ SYSTEM = Viewer(None, None, None, None, purpose="phone numbers normalised again"
 CHUNK = 100
 
 
-class KeptAsGivenError(NormalisationError):
-    """A number its write path keeps as given (an HSDS extension, short code, words)."""
-
-
 class Fixed(NamedTuple):
     """A row's value fixed; whether some number in it still does not normalise, and whether
     some number is one its write path keeps as given on purpose."""
@@ -74,17 +70,15 @@ def fixed_numbers(numbers: Any, normalise: Callable[[str], str]) -> Fixed:
     if not isinstance(numbers, list):
         return Fixed(numbers, failed=True)
     out: list[str] = []
-    failed = kept = False
+    failed = False
     for number in numbers:
         if isinstance(number, str) and not number.isascii():
             try:
                 number = normalise(number)
-            except KeptAsGivenError:
-                kept = True
             except NormalisationError:
                 failed = True
         out.append(number)
-    return Fixed(list(dict.fromkeys(out)), failed, kept)
+    return Fixed(list(dict.fromkeys(out)), failed)
 
 
 def fixed_number(number: Any, normalise: Callable[[str], str]) -> Fixed:
