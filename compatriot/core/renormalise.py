@@ -43,10 +43,6 @@ class RenormaliseCommand(BaseCommand):
         )
 
 
-class KeptAsGivenError(NormalisationError):
-    """A number its write path keeps as given (an HSDS extension, short code, words)."""
-
-
 class Fixed(NamedTuple):
     """A row's value fixed; whether some number in it still does not normalise, and whether
     some number is one its write path keeps as given on purpose."""
@@ -54,6 +50,8 @@ class Fixed(NamedTuple):
     value: Any
     failed: bool = False
     kept: bool = False
+    # Other fields of the row set with it (a directory phone's extension, split off its number).
+    others: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,17 +85,15 @@ def fixed_numbers(numbers: Any, normalise: Callable[[str], str]) -> Fixed:
     if not isinstance(numbers, list):
         return Fixed(numbers, failed=True)
     out: list[str] = []
-    failed = kept = False
+    failed = False
     for number in numbers:
         if isinstance(number, str) and not number.isascii():
             try:
                 number = normalise(number)
-            except KeptAsGivenError:
-                kept = True
             except NormalisationError:
                 failed = True
         out.append(number)
-    return Fixed(list(dict.fromkeys(out)), failed, kept)
+    return Fixed(list(dict.fromkeys(out)), failed)
 
 
 def fixed_number(number: Any, normalise: Callable[[str], str]) -> Fixed:
@@ -139,38 +135,43 @@ def renormalise(column: Column, *, dry_run: bool, chunk: int = CHUNK) -> Report:
             rows = manager.filter(pk__in=ids).order_by("pk").select_related(*column.related)
             if not dry_run:
                 rows = rows.select_for_update(of=("self",))
-            written = [row.pk for row in rows if _renormalise_row(column, row, dry_run, report)]
-            for pk in written:
+            written = [
+                (row.pk, fields)
+                for row in rows
+                if (fields := _renormalise_row(column, row, dry_run, report))
+            ]
+            for pk, fields in written:
                 audit_record(
                     SYSTEM,
                     action=AuditAction.UPDATE,
                     object_type=column.object_type,
                     object_id=pk,
-                    details={"fields": [column.field]},  # the field's name, never its numbers
+                    details={"fields": fields},  # the fields' names, never their numbers
                 )
 
 
-def _renormalise_row(column: Column, row: Any, dry_run: bool, report: Report) -> bool:
-    """Whether the row was written (its audit entry is the caller's)."""
+def _renormalise_row(column: Column, row: Any, dry_run: bool, report: Report) -> list[str]:
+    """The fields written (none: the row was not; its audit entry is the caller's)."""
     value = getattr(row, column.field)
     if not holds_non_ascii(value):
-        return False  # read again under its lock: fixed meanwhile, or the test's false positive
+        return []  # read again under its lock: fixed meanwhile, or the test's false positive
     report.found += 1
     fixed = column.fix(row)
     if fixed.failed:
         report.unparseable.append(row.pk)
     elif fixed.kept:
         report.kept.append(row.pk)
-    if fixed.value == value:
-        return False
+    others = {name: new for name, new in fixed.others if getattr(row, name) != new}
+    if fixed.value == value and not others:
+        return []
     report.rewritten += 1
     if dry_run:
-        return False
+        return []
     names = {f.name for f in column.model._meta.get_fields()}
-    values: dict[str, Any] = {column.field: fixed.value, **dict(column.reset)}
+    values: dict[str, Any] = {column.field: fixed.value, **others, **dict(column.reset)}
     if "version" in names:
         values["version"] = F("version") + 1
     if "updated_at" in names:
         values["updated_at"] = timezone.now()
     column.model._default_manager.filter(pk=row.pk).update(**values)
-    return True
+    return [column.field, *others] if fixed.value != value else list(others)

@@ -51,7 +51,8 @@ def service_out(service: Service) -> dict[str, Any]:
         "organization_name": service.organization.name,
         "required_documents": [d.document for d in service.required_documents.all()],
         "languages": [language.code for language in service.languages.all()],
-        "phones": [phone.number for phone in service.phones.all()],
+        "phones": [phone.display for phone in service.phones.all()],
+        "phone_numbers": list(service.phones.all()),
         "locations": [link.location for link in service.at_locations.all()],
     }
 

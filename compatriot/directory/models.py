@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -376,12 +377,30 @@ class Phone(models.Model):
         on_delete=models.CASCADE,
         related_name="phones",
     )
-    number = models.CharField(max_length=30)
+    # E.164; or a short code or a number with letters as written (directory/phones.py).
+    number = models.CharField(max_length=40)
+    # HSDS `extension`: E.164 has no room for one, so it is kept apart (ASCII digits).
+    extension = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]*$", "must be digits only")],
+    )
     type = models.CharField(max_length=20, blank=True)
     description = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
-        return self.number
+        return self.display
+
+    @property
+    def display(self) -> str:
+        """The number as shown and as the API answers it: "+48221234567 ext. 89"."""
+        return f"{self.number} ext. {self.extension}" if self.extension else self.number
+
+    @property
+    def tel_uri(self) -> str:
+        """RFC 3966: the extension as `;ext=`, which phones dial after the number."""
+        number = self.number.replace(" ", "")
+        return f"tel:{number};ext={self.extension}" if self.extension else f"tel:{number}"
 
 
 class Schedule(models.Model):

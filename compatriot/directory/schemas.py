@@ -21,20 +21,25 @@ from compatriot.directory.models import (
     ServiceStatus,
 )
 from compatriot.normalise import NormalisationError
-from compatriot.normalise.phones import to_e164
+from compatriot.normalise.phones import to_e164_whole
 from compatriot.people.schemas import Email
 
 
 def _phone(value: str) -> str:
+    """A profile's contact phone: one whole number in E.164 (one with an extension is refused,
+    not stored without it; the profile has no field for one)."""
     if not value.strip():
         return ""
     try:
-        return to_e164(value)
+        return to_e164_whole(value)
     except NormalisationError as error:
         raise ValueError(str(error)) from error
 
 
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
+# A service's phone as given: read by `services` with the service's default region
+# (directory/phones.py), once its locations are known.
+ServicePhone = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
 Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^(https?://\S+)?$")]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -222,7 +227,7 @@ class ServiceFields(StrictIn):
     fees_description: LongText = ""
     required_documents: list[ShortText] = Field(default_factory=list, max_length=20)
     languages: list[LanguageCode] = Field(default_factory=list, max_length=30)
-    phones: list[Phone] = Field(default_factory=list, max_length=10)
+    phones: list[ServicePhone] = Field(default_factory=list, max_length=10)
     locations: list[LocationIn] = Field(default_factory=list, max_length=50)
     schedules: list[ScheduleIn] = Field(default_factory=list, max_length=20)
     cost_options: list[CostOptionIn] = Field(default_factory=list, max_length=10)
@@ -260,6 +265,11 @@ class LocationOut(OutSchema):
     country: str
 
 
+class PhoneOut(OutSchema):
+    number: str  # E.164; or a short code or a number with letters, as written
+    extension: str  # digits, or ""
+
+
 class ServiceOut(OutSchema):
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -278,7 +288,10 @@ class ServiceOut(OutSchema):
     last_verified_on: dt.date | None
     required_documents: list[str]
     languages: list[str]
+    # Each as text ("+48221234567 ext. 89", as it may be sent back), and number and extension
+    # apart (HSDS `phone`).
     phones: list[str]
+    phone_numbers: list[PhoneOut]
     locations: list[LocationOut]
 
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from compatriot.core.audit import audit_record
 from compatriot.core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from compatriot.core.models import AuditAction
-from compatriot.core.renormalise import Column, Fixed, KeptAsGivenError, fixed_number
+from compatriot.core.renormalise import Column, Fixed, fixed_number
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
 from compatriot.directory.geo import lat_band
-from compatriot.directory.hsds.load import load_records, location_regions, phone_number
+from compatriot.directory.hsds.load import load_records
 from compatriot.directory.hsds.ownership import foreign_records
 from compatriot.directory.hsds.problems import HsdsInvalidError
 from compatriot.directory.hsds.records import Records, to_records
@@ -36,6 +36,7 @@ from compatriot.directory.models import (
     ServiceAtLocation,
     ServiceLanguage,
 )
+from compatriot.directory.phones import read_number, stored_phone_regions
 from compatriot.directory.points import refresh_service_points
 from compatriot.directory.schemas import (
     CapacityIn,
@@ -45,7 +46,8 @@ from compatriot.directory.schemas import (
     ServiceIn,
 )
 from compatriot.directory.selectors import is_profile_verifier
-from compatriot.normalise.phones import to_e164
+from compatriot.normalise import NormalisationError
+from compatriot.normalise.phones import to_e164_whole
 
 
 def stale_after_days() -> int:
@@ -317,7 +319,6 @@ def _service_details(service: Service, data: ServiceFields) -> None:
     old_locations = list(service.at_locations.values_list("location_id", flat=True))
     ServiceAtLocation.objects.filter(service=service).delete()
     Location.objects.filter(id__in=old_locations, services_at__isnull=True).delete()
-    Phone.objects.bulk_create(Phone(service=service, number=number) for number in data.phones)
     ServiceLanguage.objects.bulk_create(
         ServiceLanguage(service=service, code=code) for code in dict.fromkeys(data.languages)
     )
@@ -338,6 +339,22 @@ def _service_details(service: Service, data: ServiceFields) -> None:
         _place(location)
         validated_save(location)
         ServiceAtLocation.objects.create(service=service, location=location)
+    _service_phones(service, data.phones)
+
+
+def _service_phones(service: Service, given: list[str]) -> None:
+    """The service's phones, read as the HSDS loader reads them and with the same default
+    region (`phones.stored_phone_regions`: after the locations, whose countries it reads); a
+    phone that is not a number is refused, by its position."""
+    phones = [Phone(service=service, number=raw) for raw in given]
+    for position, (phone, regions) in enumerate(
+        zip(phones, stored_phone_regions(phones), strict=True), start=1
+    ):
+        try:
+            phone.number, phone.extension = read_number(phone.number, regions)
+        except NormalisationError as error:
+            raise InvalidInputError(f"phone {position}: {error}", field="phones") from error
+    Phone.objects.bulk_create(phones)
 
 
 _SERVICE_LISTS = {
@@ -442,22 +459,23 @@ def hsds_export(actor: Viewer) -> Records:
 
 
 def _renormalised_contact_phone(profile: DiasporaProfile) -> Fixed:
-    # The profile schemas' `Phone`: no default region.
-    return fixed_number(profile.contact_phone, to_e164)
-
-
-def _as_the_loader_reads(raw: str, regions: tuple[str, ...]) -> str:
-    number = phone_number(raw, regions)
-    if number == raw:
-        raise KeptAsGivenError("kept as given")  # an extension, a short code, words
-    return number
+    # The profile schemas' `Phone`: no default region, an extension refused (not dropped).
+    return fixed_number(profile.contact_phone, to_e164_whole)
 
 
 def _renormalised_number(phone: Phone) -> Fixed:
-    # As the HSDS loader reads a number now (`hsds.load.phone_number`); one it keeps as given
-    # (an extension, a short code, words) is left and reported so.
-    regions = location_regions(phone.location)
-    return fixed_number(phone.number, lambda raw: _as_the_loader_reads(raw, regions))
+    # As every write path reads a number now (`phones.read_number`, with the phone's default
+    # region), its extension moved to `extension`; one that is not a number is left as the HSDS
+    # loader leaves it, as given, and reported so (so is one whose stored extension the number
+    # would contradict).
+    [regions] = stored_phone_regions([phone])
+    try:
+        number, extension = read_number(phone.number, regions)
+    except NormalisationError:
+        return Fixed(phone.number, kept=True)
+    if extension and phone.extension:
+        return Fixed(phone.number, kept=True)
+    return Fixed(number, others=(("extension", extension or phone.extension),))
 
 
 # For `compatriot phones normalise`: numbers stored as written before 71aaa80.
@@ -475,6 +493,5 @@ PHONE_COLUMNS = (
         "number",
         "directory.phone",
         _renormalised_number,
-        related=("location",),
     ),
 )

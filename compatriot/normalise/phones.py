@@ -90,6 +90,23 @@ def to_e164_whole(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
     return e164
 
 
+def split_extension(raw: str) -> tuple[str, str]:
+    """`raw` (stripped) without the extension the library reads at its end ("ext. 12", "x12",
+    "#12", ";ext=12", "доб. 12", ", 12"...), and that extension in ASCII digits ("" if none).
+    The library's own reading (`to_e164` would drop what it finds there), so that a caller keeps
+    every extension it would drop: a part it does not read as one stays in the number."""
+    text = raw.strip()
+    extension, main = phonenumberutil._maybe_strip_extension(text)
+    if not extension:
+        return text, ""
+    return main.strip(), ascii_digits(extension)
+
+
+def ascii_digits(text: str) -> str:
+    """`text` with every decimal digit of any script ("٣", "５") written in ASCII."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 # --- the fast path for numbers already written in E.164 --------------------------------------
 #
 # Most imported numbers, and most the API is sent, are already "+<country code><national

@@ -22,7 +22,8 @@ _MEMBER = re.compile(r"^members\[(?P<index>\d+)\]\.?(?P<field>.*)$")
 
 
 def _form_field(form: forms.BaseForm, name: str | None) -> str | None:
-    name = SCHEMA_TO_FORM.get(name, name) if name else None
+    if name and name not in form.fields:  # the form's own field of that name first
+        name = SCHEMA_TO_FORM.get(name, name)
     if name not in form.fields or form.fields[name].widget.is_hidden:
         return None  # shown at the top of the form
     return name

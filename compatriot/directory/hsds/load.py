@@ -31,9 +31,8 @@ from compatriot.directory.models import (
     ServiceCategory,
     ServiceLanguage,
 )
+from compatriot.directory.phones import phone_number, stored_phone_regions
 from compatriot.directory.points import refresh_service_points
-from compatriot.normalise import NormalisationError
-from compatriot.normalise.phones import to_e164_whole
 
 
 def _s(record: dict[str, Any], name: str) -> str:
@@ -58,38 +57,37 @@ def _link(value: Any) -> uuid.UUID:
     return uuid.UUID(str(value))
 
 
-def location_regions(location: Location | None) -> tuple[str, ...]:
-    """A phone's default region: its location's country, when known."""
-    country = location.country.strip().upper() if location is not None else ""
-    return (country,) if len(country) == 2 else ()
+def _extension(value: Any) -> str:
+    """HSDS `extension` (a number) as its digits; anything else kept for the model's check to
+    refuse on the field."""
+    if value is None or value == "":
+        return ""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and value >= 0 and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
-def phone_number(raw: str, regions: tuple[str, ...]) -> str:
-    """The number in E.164 where it is one whole number; else as given (HSDS feeds carry
-    extensions, local short codes and words, which the directory shows as written). A number
-    with letters is kept: the library would read "1-800-FLOWERS" as its keypad's digits."""
-    if any(character.isalpha() for character in raw):
-        return raw
-    try:
-        return to_e164_whole(raw, default_regions=regions)
-    except NormalisationError:
-        return raw
-
-
-def _phone_regions(
-    records: Records, locations: list[Location]
-) -> dict[uuid.UUID | None, tuple[str, ...]]:
-    """Per location id, the default regions of its phones: its country (the package's
-    locations, then those already stored)."""
-    by_id: dict[uuid.UUID | None, Location | None] = {loc.id: loc for loc in locations}
-    wanted = {
-        location_id
+def _phones(records: Records) -> list[Phone]:
+    """The package's phones, each read as every write path reads one (`phones.phone_number`,
+    with its default region from what is stored around it: the package's locations and links
+    are saved by then). A record's own `extension` wins; where its number carries another, the
+    number is kept as given, so that neither is lost."""
+    phones = [
+        Phone(
+            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),
+            location_id=_uuid(r.get("location_id")),
+            organization_id=_uuid(r.get("organization_id")), number=_s(r, "number"),
+            extension=_extension(r.get("extension")), type=_s(r, "type"),
+            description=_s(r, "description"),
+        )
         for r in records.get("phone", [])
-        if (location_id := _uuid(r.get("location_id"))) is not None and location_id not in by_id
-    }
-    for chunk in id_chunks(list(wanted)):
-        by_id.update((loc.id, loc) for loc in Location.objects.filter(id__in=chunk))
-    return {location_id: location_regions(loc) for location_id, loc in by_id.items()}
+    ]  # fmt: skip
+    for phone, regions in zip(phones, stored_phone_regions(phones), strict=True):
+        number, extension = phone_number(phone.number, regions)
+        if not (extension and phone.extension):
+            phone.number, phone.extension = number, phone.extension or extension
+    return phones
 
 
 def _attributes(records: Records) -> dict[str, dict[str, str]]:
@@ -270,17 +268,7 @@ def load_records(actor: Viewer, records: Records) -> dict[str, int]:
         )
         for r in records.get("service_at_location", [])
     )  # fmt: skip
-    regions = _phone_regions(records, locations)
-    _save_all(
-        Phone(
-            id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),
-            location_id=_uuid(r.get("location_id")),
-            organization_id=_uuid(r.get("organization_id")),
-            number=phone_number(_s(r, "number"), regions.get(_uuid(r.get("location_id")), ())),
-            type=_s(r, "type"), description=_s(r, "description"),
-        )
-        for r in records.get("phone", [])
-    )  # fmt: skip
+    _save_all(_phones(records))
     _save_all(
         Schedule(
             id=_uuid(r["id"]), service_id=_uuid(r.get("service_id")),

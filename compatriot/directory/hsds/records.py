@@ -185,7 +185,9 @@ def to_records() -> Records:
             "service_id": str(phone.service_id) if phone.service_id else None,
             "location_id": str(phone.location_id) if phone.location_id else None,
             "organization_id": str(phone.organization_id) if phone.organization_id else None,
-            "number": phone.number, "type": phone.type, "description": phone.description,
+            "number": phone.number,
+            "extension": int(phone.extension) if phone.extension else None,  # HSDS: a number
+            "type": phone.type, "description": phone.description,
         }))  # fmt: skip
     for schedule in Schedule.objects.order_by("id"):
         records["schedule"].append(_compact({

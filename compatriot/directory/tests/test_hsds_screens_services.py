@@ -11,7 +11,6 @@ import pytest
 from compatriot.core.errors import PermissionDeniedError
 from compatriot.core.models import AuditEntry, Organisation, Role
 from compatriot.directory import services
-from compatriot.directory.hsds.load import phone_number
 from compatriot.directory.hsds.problems import HsdsInvalidError, Problem
 from compatriot.directory.hsds.records import TCN_TERM, Records, term_id, to_records
 from compatriot.directory.models import (
@@ -24,6 +23,7 @@ from compatriot.directory.models import (
     ServiceAtLocation,
     ServiceLanguage,
 )
+from compatriot.directory.phones import phone_number
 from compatriot.directory.schemas import NearQuery
 from compatriot.directory.selectors import service_ids_near
 from compatriot.directory.tests.factories import actor_for, make_service
@@ -286,7 +286,7 @@ def test_a_location_naming_no_organization_takes_that_of_a_stored_service_it_ser
     assert location.organization_id == stored.organization_id
 
 
-def test_an_import_stores_whole_numbers_in_e164_and_keeps_the_rest_as_given(
+def test_an_import_stores_numbers_in_e164_with_their_extensions_apart(
     make_member: Callable[..., Any], org_a: Organisation
 ) -> None:
     actor = actor_for(org_a, make_member(org_a, Role.COORDINATOR))
@@ -297,9 +297,12 @@ def test_an_import_stores_whole_numbers_in_e164_and_keeps_the_rest_as_given(
         "+48 16 671 0004": (service.id, None),
         "\uff0b48 16 671 0005": (service.id, None),
         "\u0661\u0666 671 0003": (None, tent.id),  # national: the location's country, PL
-        "16 671 0006": (service.id, None),  # national, no location: kept
-        "+48 16 671 0000 ext. 12": (service.id, None),  # E.164 would drop the extension
+        "16 671 0006": (service.id, None),  # national: the country of the service's locations
+        "+48 16 671 0000 ext. 12": (service.id, None),  # E.164 has no room for the extension
+        "+48 16 671 0001 x\u0663": (service.id, None),
         "112": (None, tent.id),
+        "116 000": (service.id, None),
+        "1-800-FLOWERS": (service.id, None),
         "call the desk": (service.id, None),
     }
     package: Records = {
@@ -310,21 +313,36 @@ def test_an_import_stores_whole_numbers_in_e164_and_keeps_the_rest_as_given(
         ]
     }  # fmt: skip
     package["phone"].append({**records["phone"][0]})  # already E.164: unchanged
+    package["phone"].append({"id": str(uuid.uuid4()), "service_id": str(service.id),
+                             "number": "+48 16 671 0002", "extension": 7.0})  # fmt: skip
 
     services.hsds_import(actor, records=package)
 
-    assert sorted(Phone.objects.values_list("number", flat=True)) == sorted(
+    assert sorted(Phone.objects.values_list("number", "extension")) == sorted(
         [
-            "+48166710000",
-            "+48166710003",
-            "+48166710004",
-            "+48166710005",
-            "16 671 0006",
-            "+48 16 671 0000 ext. 12",
-            "112",
-            "call the desk",
+            ("+48166710000", ""),
+            ("+48166710003", ""),
+            ("+48166710004", ""),
+            ("+48166710005", ""),
+            ("+48166710006", ""),
+            ("+48166710000", "12"),
+            ("+48166710001", "3"),
+            ("+48166710002", "7"),
+            ("112", ""),
+            ("116 000", ""),
+            ("1-800-FLOWERS", ""),
+            ("call the desk", ""),
         ]
     )
+    # The extension goes out as HSDS's own field, and comes back the same.
+    exported = services.hsds_export(actor)["phone"]
+    assert {(p["number"], p.get("extension")) for p in exported} >= {
+        ("+48166710000", 12),
+        ("+48166710000", None),
+    }
+    Phone.objects.all().delete()
+    services.hsds_import(actor, records={"phone": exported})
+    assert ("+48166710000", "12") in Phone.objects.values_list("number", "extension")
     # The location's country read with the package's own location too.
     package = {"location": [r for r in records["location"] if r["id"] == str(tent.id)],
                "attribute": [r for r in records["attribute"] if r["link_id"] == str(tent.id)],
@@ -340,5 +358,5 @@ def test_an_import_stores_whole_numbers_in_e164_and_keeps_the_rest_as_given(
 )
 def test_an_import_keeps_a_number_with_letters_as_given(raw: str, regions: tuple[str, ...]) -> None:
     # The library reads a vanity number's letters as its keypad's digits (+18003569377).
-    assert phone_number(raw, regions) == raw
-    assert phone_number("1-800-356-9377", ("US",)) == "+18003569377"
+    assert phone_number(raw, regions) == (raw, "")
+    assert phone_number("1-800-356-9377", ("US",)) == ("+18003569377", "")

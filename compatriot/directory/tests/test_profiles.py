@@ -136,3 +136,13 @@ def test_unverified_profiles_stay_off_the_public_map(client_a: Any, anonymous: A
     client_a.post("/directory/profiles", profile_payload())
     features = anonymous.get("/directory/geojson").json()["features"]
     assert [f for f in features if f["properties"]["layer"] == "diaspora_profile"] == []
+
+
+def test_a_contact_phone_with_an_extension_is_refused_not_cut(client_a: Any) -> None:
+    # E.164 has no room for the extension, and a profile no field for one.
+    payload = profile_payload(contact_phone="+48 601 234 567 ext. 12")
+    answer = client_a.post("/directory/profiles", payload)
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "contact_phone"
+    assert "extension" in answer.json()["message"]
+    assert not DiasporaProfile.objects.exists()

@@ -91,6 +91,12 @@ def stored(
     ids["extension"] = Phone.objects.create(
         service=service, number="\uff0b48 16 671 0000 ext. \u0665"
     ).id
+    ids["words"] = Phone.objects.create(
+        service=service, number="\u0434\u0437\u0432\u043e\u043d\u0456\u0442\u044c"
+    ).id
+    # A service without a location: its managing organisation operates in Poland only.
+    lone = make_service(actor, organization={"name": "Hotline", "description": "-"}, locations=[])
+    ids["lone"] = Phone.objects.create(service=lone, number="\u0661\u0666 671 0008").id
     return ids
 
 
@@ -109,24 +115,31 @@ def test_the_command_rewrites_only_the_bad_rows_and_audits_each(stored: dict[str
     assert TracingRequest.objects.get(id=stored["request"]).phones == ["+994505551234"]
     assert DiasporaProfile.objects.get(id=stored["profile"]).contact_phone == "+48601234567"
     assert Phone.objects.get(id=stored["phone"]).number == "+48166710001"  # the location's PL
-    assert Phone.objects.get(id=stored["extension"]).number.endswith("ext. \u0665")
+    extension = Phone.objects.get(id=stored["extension"])
+    assert (extension.number, extension.extension) == ("+48166710000", "5")
+    assert Phone.objects.get(id=stored["lone"]).number == "+48166710008"  # the manager's PL
 
     versions = {pk: version for pk, _, version in before["persons"]}
     assert Person.objects.get(id=stored["full_width"]).version == versions[stored["full_width"]] + 1
     assert Person.objects.get(id=stored["good"]).version == versions[stored["good"]]
     written = AuditEntry.objects.order_by("id")[entries:]
+    expected = [
+        (kind, name, {"fields": fields})
+        for kind, name, fields in [
+            ("person", "full_width", ["phones"]),
+            ("person", "national", ["phones"]),
+            ("person", "raw", ["phones"]),
+            ("tracing_request", "request", ["phones"]),
+            ("directory.profile", "profile", ["contact_phone"]),
+            ("directory.phone", "phone", ["number"]),
+            ("directory.phone", "extension", ["number", "extension"]),
+            ("directory.phone", "lone", ["number"]),
+        ]
+    ]
     assert sorted(
         (e.object_type, e.object_id, e.action, str(e.details)) for e in written
     ) == sorted(
-        (kind, str(stored[name]), "update", str({"fields": [field]}))
-        for kind, name, field in [
-            ("person", "full_width", "phones"),
-            ("person", "national", "phones"),
-            ("person", "raw", "phones"),
-            ("tracing_request", "request", "phones"),
-            ("directory.profile", "profile", "contact_phone"),
-            ("directory.phone", "phone", "number"),
-        ]
+        (kind, str(stored[name]), "update", str(details)) for kind, name, details in expected
     )
     assert audit_verify().is_intact
 
@@ -134,11 +147,11 @@ def test_the_command_rewrites_only_the_bad_rows_and_audits_each(stored: dict[str
     assert "tracing.TracingRequest.phones: 1 with non-ASCII numbers, rewrote 1, 0 not" in out
     assert "directory.DiasporaProfile.contact_phone: 1 with non-ASCII numbers, rewrote 1" in out
     assert (
-        "directory.Phone.number: 2 with non-ASCII numbers, rewrote 1, 0 not normalisable, 1 kept as given"
+        "directory.Phone.number: 4 with non-ASCII numbers, rewrote 3, 0 not normalisable, 1 kept as given"
         in out
     )
     assert f"not normalisable, left as stored: {stored['unparseable']}" in out
-    assert f"kept as given (as its write path keeps it): {stored['extension']}" in out
+    assert f"kept as given (as its write path keeps it): {stored['words']}" in out
     # Ids and counts, never a number: neither as stored nor as rewritten.
     numbers = {
         number
@@ -148,7 +161,7 @@ def test_the_command_rewrites_only_the_bad_rows_and_audits_each(stored: dict[str
         for number in (row[1] if isinstance(row[1], list) else [row[1]])
     }
     digits = {"".join(str(unicodedata.decimal(c)) for c in n if c.isdecimal()) for n in numbers}
-    assert {"380502621335", "994505551234", "48166710001"} <= digits
+    assert {"380502621335", "994505551234", "48166710001", "48166710008"} <= digits
     assert all(line.isascii() for line in out.splitlines())
     assert not [d for d in digits if len(d) >= 8 and d in out]
 

@@ -276,3 +276,23 @@ def test_a_file_that_is_no_package_is_explained(coordinator: Client) -> None:
     response = _upload(coordinator, empty.getvalue(), "evil.zip")
     assert response.status_code == 200
     assert "datapackage.json" in response.context["problems"][0].reason
+
+
+def test_a_phones_extension_is_kept_and_shown_and_a_national_number_read(
+    coordinator: Client, client: Client
+) -> None:
+    phones = "+48 17 000 11 22 ext. 15\n17 000 11 23\n116 000"  # national: the location's PL
+    response = coordinator.post("/workspace/directory/services/new/", FORM | {"phones": phones})
+    assert response.status_code == 302, response.context["form"].errors
+    service = Service.objects.get()
+    assert sorted(service.phones.values_list("number", "extension")) == [
+        ("+48170001122", "15"),
+        ("+48170001123", ""),
+        ("116 000", ""),
+    ]
+    page = coordinator.get(response["Location"]).content.decode()
+    assert "+48170001122 ext. 15" in page
+    edit = coordinator.get(f"/workspace/directory/services/{service.id}/edit/")
+    assert "+48170001122 ext. 15" in edit.context["form"].initial["phones"]
+    public = client.post("/directory/", {"latitude": "50.0375", "longitude": "22.0049"})
+    assert 'href="tel:+48170001122;ext=15"' in public.content.decode()

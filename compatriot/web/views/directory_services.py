@@ -115,7 +115,7 @@ def _service_initial(service: Service) -> tuple[dict[str, Any], dict[str, list[d
         "status": service.status,
         "url": service.url,
         "email": service.email,
-        "phones": "\n".join(phone.number for phone in service.phones.all()),
+        "phones": "\n".join(phone.display for phone in service.phones.all()),
         "languages": ", ".join(language.code for language in service.languages.all()),
         "serves_third_country_nationals": "" if tcn is None else ("yes" if tcn else "no"),
         "eligibility_description": service.eligibility_description,
