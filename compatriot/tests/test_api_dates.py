@@ -184,3 +184,14 @@ def test_a_tokens_expiry_without_a_zone_is_utc_and_must_lie_ahead(client_a: ApiC
     past = client_a.post("/tokens", {"name": "past", "expires_at": "2020-01-01T00:00:00"})
     _refused(past, "expires_at")
     assert past.json()["message"] == "must be in the future"
+
+
+@pytest.mark.django_db
+def test_a_window_with_and_without_a_zone_is_compared_in_utc(
+    client_a: ApiClient, crisis: Crisis
+) -> None:
+    body = {"crisis_id": str(crisis.id), "category": "transport"}
+    backwards = {"earliest": "2030-01-01T12:00:00", "latest": "2030-01-01T13:00:00+02:00"}
+    response = client_a.post("/assistance/requests", {**body, **backwards})
+    _refused(response, "latest")
+    assert response.json()["message"].endswith("latest is before earliest")
