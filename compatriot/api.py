@@ -28,6 +28,7 @@ from compatriot.core.errors import DomainError
 from compatriot.directory.api import router as directory_router
 from compatriot.linkage.api import router as linkage_router
 from compatriot.people.api import router as people_router
+from compatriot.queries import known_query_only
 from compatriot.tracing.api import router as tracing_router
 
 # The operations whose URL patterns Django tries first. It tries the API's ~120 patterns in order
@@ -77,6 +78,8 @@ api = CompatriotAPI(
     urls_namespace="api-v1",
     renderer=RENDERER,  # the one compatriot.answers renders with
 )
+# Before the routers are bound (at the first URL resolution): every router's operations get it.
+api.add_decorator(known_query_only, mode="operation")
 api.add_router("/", core_router)
 api.add_router("/", people_router)
 api.add_router("/", cases_router)

@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
 from compatriot.assistance.engine.model import CATEGORIES, REQUIREMENTS
+from compatriot.core.types import Instant
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import language_code
 
@@ -54,8 +55,8 @@ class RequestIn(_Window):
     destination_latitude: float | None = Field(None, ge=-90, le=90)
     destination_longitude: float | None = Field(None, ge=-180, le=180)
     languages: list[str] = Field(default_factory=list, max_length=20)
-    earliest: datetime | None = None
-    latest: datetime | None = None
+    earliest: Instant | None = None
+    latest: Instant | None = None
     urgency: Literal["low", "medium", "high", "critical"] | None = None
     requirements: list[RequirementName] = Field(default_factory=list, max_length=4)
 
@@ -73,8 +74,8 @@ class RequestPatch(_Window):
     destination_latitude: float | None = Field(None, ge=-90, le=90)
     destination_longitude: float | None = Field(None, ge=-180, le=180)
     languages: list[str] | None = Field(None, max_length=20)
-    earliest: datetime | None = None
-    latest: datetime | None = None
+    earliest: Instant | None = None
+    latest: Instant | None = None
     requirements: list[RequirementName] | None = Field(None, max_length=4)
 
     @field_validator("languages")
@@ -142,13 +143,13 @@ class OfferIn(_Window):
     longitude: float = Field(ge=-180, le=180)
     destination_latitude: float | None = Field(None, ge=-90, le=90)
     destination_longitude: float | None = Field(None, ge=-180, le=180)
-    departure_at: datetime | None = None
+    departure_at: Instant | None = None
     radius_km: float = Field(ge=0, le=20_038)
     languages: list[str] = Field(default_factory=list, max_length=30)
-    available_from: datetime | None = None
-    available_until: datetime | None = None
+    available_from: Instant | None = None
+    available_until: Instant | None = None
     tags: list[str] = Field(default_factory=list, max_length=30)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
     _langs = field_validator("languages")(_languages)
 
@@ -157,10 +158,10 @@ class OfferPatch(_Window):
     capacity: int | None = Field(None, ge=1, le=100_000)
     radius_km: float | None = Field(None, ge=0, le=20_038)
     languages: list[str] | None = Field(None, max_length=30)
-    available_from: datetime | None = None
-    available_until: datetime | None = None
+    available_from: Instant | None = None
+    available_until: Instant | None = None
     tags: list[str] | None = Field(None, max_length=30)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
     @field_validator("languages")
     @classmethod

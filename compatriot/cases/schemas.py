@@ -18,7 +18,7 @@ from compatriot.cases.models import (
     ReferralStatus,
 )
 from compatriot.core.schemas import OutSchema, StrictIn
-from compatriot.core.types import CountryCode, LongText, ShortText
+from compatriot.core.types import CountryCode, Day, LongText, PastDay, ShortText
 from compatriot.people.models import ConsentMethod
 
 # Shapes checked before any lookup: a reference is letters, digits and dashes; a follow key is
@@ -36,7 +36,7 @@ class ConcernIn(StrictIn):
     place_name: ShortText = ""
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    occurred_on: dt.date | None = None
+    occurred_on: PastDay | None = None
     people_affected: int = Field(default=1, ge=1, le=100_000)
     nationalities: list[CountryCode] = Field(default_factory=list, max_length=20)
     reporter_contact: ShortText = ""
@@ -309,8 +309,8 @@ class ReferralDetailOut(ReferralOut):
 
 class MonitoringFilter(StrictIn):
     crisis: uuid.UUID | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 class MonitoringGroup(OutSchema):

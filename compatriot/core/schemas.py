@@ -8,7 +8,14 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from compatriot.core.models import CrisisKind, CrisisPhase, OrganisationKind, Role
-from compatriot.core.types import CountryCode, LanguageCode, LongText, ShortText
+from compatriot.core.types import (
+    CountryCode,
+    CrisisDay,
+    Instant,
+    LanguageCode,
+    LongText,
+    ShortText,
+)
 
 
 class StrictIn(BaseModel):
@@ -28,8 +35,8 @@ class CrisisIn(StrictIn):
     kind: CrisisKind
     phase: CrisisPhase = CrisisPhase.EMERGENCY
     affected_countries: list[CountryCode] = Field(default_factory=list, max_length=60)
-    started_on: dt.date
-    ended_on: dt.date | None = None
+    started_on: CrisisDay
+    ended_on: CrisisDay | None = None
     description: LongText = ""
 
     @model_validator(mode="after")
@@ -44,8 +51,8 @@ class CrisisPatch(StrictIn):
     kind: CrisisKind | None = None
     phase: CrisisPhase | None = None
     affected_countries: list[CountryCode] | None = Field(default=None, max_length=60)
-    started_on: dt.date | None = None
-    ended_on: dt.date | None = None
+    started_on: CrisisDay | None = None
+    ended_on: CrisisDay | None = None
     description: LongText | None = None
 
 
@@ -130,7 +137,8 @@ class MembershipOut(OutSchema):
 
 class TokenIn(StrictIn):
     name: ShortText = Field(min_length=1)
-    expires_at: dt.datetime | None = None
+    # In UTC (a time without a zone is UTC); the service checks it lies ahead.
+    expires_at: Instant | None = None
 
 
 class TokenOut(OutSchema):

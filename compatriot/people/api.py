@@ -12,7 +12,6 @@ from ninja import Query, Router, Status
 from compatriot.answers import AnswerText, text_answer
 from compatriot.auth import BearerToken
 from compatriot.core.api import viewer_of, viewer_or_claim_of
-from compatriot.core.errors import InvalidInputError
 from compatriot.normalise.dates import format_partial_date
 from compatriot.pagination import Page, PageParams
 from compatriot.people import selectors, services
@@ -38,6 +37,7 @@ from compatriot.people.schemas import (
     VulnerabilityIn,
     VulnerabilityOut,
 )
+from compatriot.queries import refuses_query
 
 router = Router(tags=["persons"])
 
@@ -87,6 +87,9 @@ _PERSON_COMPUTED: dict[str, Callable[[Person], Any]] = {
     "vulnerabilities": lambda person: _related(person, "vulnerabilities"),
     "needs": lambda person: _related(person, "needs"),
     "consents": lambda person: _related(person, "consents"),
+    # Null unless the viewer may see the primary record (selectors.show_merge_heads); a write
+    # that has just registered the person has none.
+    "merged_into_id": lambda person: getattr(person, selectors.SHOWN_MERGED_INTO, None),
 }
 # The answer's plain attributes: every field of PersonOut but those computed.
 _PERSON_ATTRIBUTES = tuple(name for name in PersonOut.model_fields if name not in _PERSON_COMPUTED)
@@ -122,19 +125,15 @@ def register_person(request: HttpRequest, data: PersonIn) -> HttpResponse:
 
 
 @router.get("/persons", response=Page[PersonOut])
+@refuses_query(q="Names never go in URLs: send name searches to POST /persons/search.")
 def list_persons(
     request: HttpRequest, filters: Query[PersonListFilter], page: Query[PageParams]
 ) -> dict[str, object]:
-    if "q" in request.GET:
-        raise InvalidInputError(
-            "Names never go in URLs: send name searches to POST /persons/search.", field="q"
-        )
+    viewer = viewer_of(request)
     count, persons = selectors.person_list(
-        viewer_of(request),
-        filters=PersonFilter(**filters.model_dump()),
-        offset=page.offset,
-        limit=page.limit,
+        viewer, filters=PersonFilter(**filters.model_dump()), offset=page.offset, limit=page.limit
     )
+    selectors.show_merge_heads(viewer, persons)
     return {
         "count": count,
         "offset": page.offset,
@@ -146,12 +145,14 @@ def list_persons(
 @router.post("/persons/search", response=Page[PersonOut])
 def search_persons(request: HttpRequest, data: PersonSearch) -> dict[str, object]:
     """The list with its filters in the body: use this for name searches (`q`)."""
+    viewer = viewer_of(request)
     count, persons = selectors.person_list(
-        viewer_of(request),
+        viewer,
         filters=PersonFilter(**data.model_dump(exclude={"limit", "offset"})),
         offset=data.offset,
         limit=data.limit,
     )
+    selectors.show_merge_heads(viewer, persons)
     return {
         "count": count,
         "offset": data.offset,
@@ -162,14 +163,19 @@ def search_persons(request: HttpRequest, data: PersonSearch) -> dict[str, object
 
 @router.get("/persons/{person_id}", response=PersonOut)
 def get_person(request: HttpRequest, person_id: uuid.UUID) -> dict[str, object]:
-    return person_out(selectors.person_get(viewer_of(request), person_id=person_id))
+    viewer = viewer_of(request)
+    person = selectors.person_get(viewer, person_id=person_id)
+    selectors.show_merge_heads(viewer, [person])
+    return person_out(person)
 
 
 @router.patch("/persons/{person_id}", response=PersonOut)
 def update_person(
     request: HttpRequest, person_id: uuid.UUID, data: PersonPatch
 ) -> dict[str, object]:
-    person = services.person_update(viewer_of(request), person_id=person_id, data=data)
+    viewer = viewer_of(request)
+    person = services.person_update(viewer, person_id=person_id, data=data)
+    selectors.show_merge_heads(viewer, [person])
     return person_out(person)
 
 
@@ -236,7 +242,9 @@ def household_summary_out(household: Household, members: list[Person]) -> dict[s
 
 
 def _household(request: HttpRequest, household_id: uuid.UUID) -> dict[str, object]:
-    household, members = selectors.household_get(viewer_of(request), household_id=household_id)
+    viewer = viewer_of(request)
+    household, members = selectors.household_get(viewer, household_id=household_id)
+    selectors.show_merge_heads(viewer, members)
     return household_out(household, members)
 
 

@@ -20,7 +20,7 @@ from pydantic import (
 
 from compatriot.core.models import OrganisationKind
 from compatriot.core.schemas import OutSchema, StrictIn
-from compatriot.core.types import CountryCode, LanguageCode, NameText, ShortText
+from compatriot.core.types import CountryCode, LanguageCode, NameText, PastInstant, ShortText
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.dates import PartialDate, parse_partial_date
 from compatriot.normalise.phones import to_e164
@@ -128,20 +128,11 @@ def _unsigned_zero(value: float) -> float:
 Coordinate = Annotated[float, AfterValidator(_unsigned_zero)]
 
 
-def _in_utc(value: dt.datetime) -> dt.datetime:
-    # The instant as the database gives it back (in UTC), so that a write's answer and a later
-    # read agree; a time without a zone is in the platform's zone (settings.TIME_ZONE, UTC).
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-UtcDatetime = Annotated[dt.datetime, AfterValidator(_in_utc)]
-
-
 class ConsentIn(StrictIn):
     scope: ConsentScope
     method: ConsentMethod
     partner_kinds: list[OrganisationKind] = Field(default_factory=list, max_length=20)
-    given_at: UtcDatetime | None = None
+    given_at: PastInstant | None = None
 
     @model_validator(mode="after")
     def _partners_only_for_sharing(self) -> ConsentIn:

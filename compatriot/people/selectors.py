@@ -11,6 +11,7 @@ scope is reported as not found.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django.db import transaction
@@ -156,6 +157,27 @@ def person_get(viewer: Viewer, *, person_id: uuid.UUID) -> Person:
     with transaction.atomic():
         audit_record(viewer, action=AuditAction.READ, object_type="person", object_id=person.id)
     return person
+
+
+# The attribute `show_merge_heads` sets on a person: its `merged_into_id` as the viewer may see it.
+SHOWN_MERGED_INTO = "shown_merged_into_id"
+
+
+def show_merge_heads(viewer: Viewer, persons: Iterable[Person]) -> None:
+    """Set SHOWN_MERGED_INTO on each person for an answer: the primary record of its merged group
+    (`merged_into_id`) when the viewer may see that record, else None, so that the id of a record
+    out of their scope is not given away (as compatriot.linkage's merges shown are). One query,
+    none when no person is merged."""
+    persons = list(persons)
+    heads = {person.merged_into_id for person in persons if person.merged_into_id}
+    seen = (
+        set(visible_persons(viewer).filter(id__in=heads).values_list("id", flat=True))
+        if heads
+        else set()
+    )
+    for person in persons:
+        head = person.merged_into_id
+        setattr(person, SHOWN_MERGED_INTO, head if head in seen else None)
 
 
 def person_group(viewer: Viewer, *, person: Person) -> list[Person]:
