@@ -142,7 +142,7 @@ class Header:
     them ("'notes'", "column 7 (no name)")."""
 
     positions: dict[str, int]
-    width: int = 0
+    width: int
     ignored: tuple[str, ...] = ()
 
     @classmethod

@@ -155,8 +155,9 @@ def _open_xlsx(path: Path) -> Table:
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise UnreadableFileError(f"{path.name}: not a readable .xlsx workbook") from error
     sheet = workbook.worksheets[0]
-    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-    for number, values in rows:
+    with_formulas = _has_formula(sheet)
+    rows = enumerate(_xlsx_values(sheet, with_types=with_formulas), start=1)
+    for number, (values, _) in rows:
         if any(value not in (None, "") for value in values):
             try:
                 header = Header.parse([_xlsx_text(value) for value in values])
@@ -165,7 +166,7 @@ def _open_xlsx(path: Path) -> Table:
                 raise UnreadableFileError(f"{path.name}: {error}") from error
             estimate = (sheet.max_row - number) if sheet.max_row else None
             table = Table(header, iter(()), estimate)
-            formulas = _formula_rows(path, sheet, skip=number)
+            formulas = _formula_rows(path, skip=number) if with_formulas else None
             table.rows = _xlsx_rows(workbook, rows, formulas, table, header_row=number)
             return table
     workbook.close()
@@ -177,24 +178,38 @@ def _open_xlsx(path: Path) -> Table:
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
-def _formula_rows(path: Path, sheet: Any, *, skip: int) -> tuple[Any, Iterator[Any]] | None:
+def _has_formula(sheet: Any) -> bool:
+    """Whether the sheet's XML holds a formula (most sheets hold none: then it is read once)."""
+    with sheet.parent._archive.open(sheet._worksheet_path) as xml:  # openpyxl's own path
+        tail = b""
+        while block := xml.read(1 << 20):
+            if _FORMULA.search(tail + block):
+                return True
+            tail = block[-16:]
+    return False
+
+
+def _xlsx_values(
+    sheet: Any, *, with_types: bool
+) -> Iterator[tuple[tuple[Any, ...], tuple[str, ...]]]:
+    """Each row's values, and with `with_types` their cells' types: a formula's cell without a
+    cached value is a number (`n`, the type of a cell without one) holding nothing, where a
+    formula that computed an empty text is a text (`str`) holding nothing."""
+    if not with_types:
+        return ((values, ()) for values in sheet.iter_rows(values_only=True))
+    return (
+        (tuple(cell.value for cell in row), tuple(cell.data_type for cell in row))
+        for row in sheet.iter_rows()
+    )
+
+
+def _formula_rows(path: Path, *, skip: int) -> tuple[Any, Iterator[Any]]:
     """A second opening of the workbook and its first sheet's cells in the rows after the
-    first `skip`, formulas as formulas, when the sheet has a formula at all (most have none:
-    then None, and the sheet is read once).
+    first `skip`, formulas as formulas.
 
     A workbook opened for its values gives a formula's cached result, and nothing (an empty
     cell) when the program that wrote it did not compute it: only the formulas show which
     empty cells were formulas, in a second reading of the same rows, in step with the first."""
-    with sheet.parent._archive.open(sheet._worksheet_path) as xml:  # openpyxl's own path
-        found = False
-        tail = b""
-        while block := xml.read(1 << 20):
-            if _FORMULA.search(tail + block):
-                found = True
-                break
-            tail = block[-16:]
-    if not found:
-        return None
     workbook = load_workbook(path, read_only=True, data_only=False)
     rows = workbook.worksheets[0].iter_rows()
     for _ in range(skip):
@@ -204,7 +219,7 @@ def _formula_rows(path: Path, sheet: Any, *, skip: int) -> tuple[Any, Iterator[A
 
 def _xlsx_rows(
     workbook: Any,
-    rows: Iterator[tuple[int, tuple[Any, ...]]],
+    rows: Iterator[tuple[int, tuple[tuple[Any, ...], tuple[str, ...]]]],
     formulas: tuple[Any, Iterator[Any]] | None,
     table: Table,
     *,
@@ -214,9 +229,9 @@ def _xlsx_rows(
     birth_date = table.header.positions.get("birth_date")
     formula_rows = formulas[1] if formulas is not None else None
     try:
-        for number, values in rows:
+        for number, (values, types) in rows:
             formula_cells = next(formula_rows, ()) if formula_rows is not None else ()
-            if formula_cells and (column := _uncomputed(values, formula_cells, columns)):
+            if formula_cells and (column := _uncomputed(values, types, formula_cells, columns)):
                 table.unreadable.append(
                     Rejection(
                         number,
@@ -247,13 +262,17 @@ def _xlsx_rows(
 
 
 def _uncomputed(
-    values: tuple[Any, ...], formula_cells: tuple[Any, ...], columns: list[tuple[str, int]]
+    values: tuple[Any, ...],
+    types: tuple[str, ...],
+    formula_cells: tuple[Any, ...],
+    columns: list[tuple[str, int]],
 ) -> str | None:
     """The first imported column whose cell is a formula without a cached value."""
     for name, index in columns:
         if (
             index < len(values)
             and values[index] is None
+            and types[index] == "n"
             and index < len(formula_cells)
             and getattr(formula_cells[index], "data_type", None) == "f"
         ):

@@ -251,20 +251,22 @@ def test_an_xlsx_formula_without_a_computed_value_is_refused(tmp_path, crisis, m
     sheet.append(["s2", '=CONCAT("A","da")', "Obi", "in_transit", "student"])
     sheet.append(["s3", '=CONCAT("B","en")', "Obi", "in_transit", "student"])
     sheet.append(["s4", "Cy", "Obi", "in_transit", "student", "=1+1"])  # not imported
+    sheet.append(["s5", "Di", '=IF(TRUE,"","Obi")', "in_transit", "student"])
     path = tmp_path / "people.xlsx"
     workbook.save(path)
     _with_cached_value(path, "B3", "Ben")
+    _with_cached_value(path, "C5", "")  # computed: an empty text
 
     lines = import_file(path, crisis, member, org_a, with_ignored=True)
 
     assert lines == [
-        "created 2, updated 0, unchanged 0, rejected 1",
+        "created 3, updated 0, unchanged 0, rejected 1",
         "ignored columns: 'notes'",
         "line 2: given_name: is a formula without a computed value (open the file in a "
         "spreadsheet and save it, or paste the values instead of the formulas)",
     ]
-    names = dict(Person.objects.values_list("source_record_id", "given_name"))
-    assert names == {"s3": "Ben", "s4": "Cy"}
+    names = Person.objects.values_list("source_record_id", "given_name", "family_name")
+    assert sorted(names) == [("s3", "Ben", "Obi"), ("s4", "Cy", "Obi"), ("s5", "Di", "")]
 
 
 def test_an_xlsx_birth_date_with_a_time_of_day_is_refused_clearly(tmp_path, crisis, member, org_a):
