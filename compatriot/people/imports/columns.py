@@ -9,6 +9,7 @@ to "import". See docs/formats.md for the full description.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,35 +104,80 @@ _VERBATIM_FIELDS = ("birth_date", "country", "latitude", "longitude")
 
 @dataclass(frozen=True)
 class Rejection:
-    """A row not imported, and why: the column at fault and a message without its value."""
+    """A row not imported, and why: the column at fault and a message without its value.
+    `last_line`: the record's last line when it spans several (a quoted line break)."""
 
     line: int
     field: str
     message: str
+    last_line: int = 0
 
     def __str__(self) -> str:
+        if self.last_line > self.line:
+            return f"lines {self.line}\u2013{self.last_line}: {self.field}: {self.message}"
         return f"line {self.line}: {self.field}: {self.message}"
+
+    @property
+    def lines(self) -> int:
+        """How many lines of the file the rejected record covers."""
+        return max(self.last_line - self.line, 0) + 1
 
 
 class HeaderError(ValueError):
     """The file cannot be imported at all: its header lacks a required column."""
 
 
+# How close (difflib's ratio) an unknown column's name must be to a known column the header
+# lacks to be taken for a misspelling of it: "phone" for "phones", "birthdate" for "birth_date",
+# "nationality" for "nationalities", "household" for "household_ref".
+_NEAR_MISS = 0.8
+
+
 @dataclass(frozen=True)
 class Header:
-    """Where each known column is in a row; unknown columns are not looked at."""
+    """Where each known column is in a row; unknown columns are not looked at.
+
+    `width`: the number of the header's cells up to its last named one (a row with a value past
+    it is refused: its cells are shifted). `ignored`: the columns not read, as a report names
+    them ("'notes'", "column 7 (no name)")."""
 
     positions: dict[str, int]
+    width: int
+    ignored: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, names: Sequence[object]) -> Header:
         positions: dict[str, int] = {}
+        unknown: list[tuple[int, str]] = []
+        width = 0
         for index, raw in enumerate(names):
             name = str(raw if raw is not None else "").strip().lstrip("\ufeff").lower()
+            if name:
+                width = index + 1
             if name in positions:
                 raise HeaderError(f"the header names the column '{name}' twice")
             if name in COLUMNS or name in OPTIONAL_COLUMNS:
                 positions[name] = index
+            else:
+                unknown.append((index, name))
+        missing = [name for name in COLUMNS + OPTIONAL_COLUMNS if name not in positions]
+        misspelt = [
+            f"'{name}' (did you mean '{close[0]}'?)"
+            for _, name in unknown
+            if name and (close := difflib.get_close_matches(name, missing, 1, _NEAR_MISS))
+        ]
+        if misspelt:
+            # Its data would be dropped from every row: refused before anything is stored.
+            columns, each = ("columns", "each") if len(misspelt) > 1 else ("column", "it")
+            raise HeaderError(
+                f"unknown {columns} {', '.join(misspelt)}: rename {each} to the column it is "
+                "meant to be, or to a name further from the import columns to have it ignored"
+            )
+        ignored = tuple(
+            f"'{name}'" if name else f"column {index + 1} (no name)"
+            for index, name in unknown
+            if index < width
+        )
         for name in REQUIRED_COLUMNS:
             if name not in positions:
                 raise HeaderError(
@@ -140,16 +186,71 @@ class Header:
                 )
         if not any(name in positions for name in NAME_COLUMNS):
             raise HeaderError("the header has neither a 'given_name' nor a 'family_name' column")
-        return cls(positions)
+        return cls(positions, width, ignored)
 
     @classmethod
     def full(cls) -> Header:
         """Every column in its written order: rows given as dicts are laid out like this."""
-        return cls({name: index for index, name in enumerate(COLUMNS + OPTIONAL_COLUMNS)})
+        names = COLUMNS + OPTIONAL_COLUMNS
+        return cls({name: index for index, name in enumerate(names)}, len(names))
+
+    def overflow(self, row: Sequence[str]) -> str | None:
+        """Why a row longer than the header is refused: a value past the header's last named
+        column means the row's cells are shifted (an unquoted comma in a cell), and every cell
+        after the comma is in the wrong column. Empty cells past it (spreadsheets write them)
+        are no value. A shorter row is read as if its missing cells were empty."""
+        cells = len(row)
+        while cells > self.width and not row[cells - 1].strip():
+            cells -= 1
+        if cells <= self.width:
+            return None
+        return f"has {cells} cells, the header has {self.width}"
 
     def cells(self, row: Sequence[str]) -> dict[str, str]:
         size = len(row)
         return {name: row[index].strip() for name, index in self.positions.items() if index < size}
+
+
+# Formula injection (OWASP "CSV Injection"): a spreadsheet runs a CSV cell that starts with one
+# of these as a formula. An export writes such a cell after an apostrophe, which a spreadsheet
+# shows as text; an import drops an apostrophe followed by one of them, so that a file exported
+# here imports as it was. A cell that is only a number ("-12.5", "+48600100200") runs nothing
+# and is written as it is, for the programs that read coordinates and phones as numbers.
+FORMULA_STARTS = "=+-@\t\r"
+# Apostrophes, then what starts a formula: a guarded cell starts so (after its apostrophe, a
+# cell may itself start with apostrophes before a formula's start: "'=x" is written "''=x").
+_APOSTROPHES_THEN_FORMULA = re.compile("'+[" + re.escape(FORMULA_STARTS) + "]")
+# Its last apostrophe and what follows: what a search looks for (a pattern that starts with a
+# repeat is not scanned for its first character, this one is: 0.2 against 4.5 µs per row).
+_APOSTROPHE_THEN_FORMULA = re.compile("'[" + re.escape(FORMULA_STARTS) + "]")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?").fullmatch
+
+
+def guard_cell(text: str) -> str:
+    """`text` as an exported CSV cell: after an apostrophe when a spreadsheet would run it, or
+    when it starts with apostrophes that an import would take for one (`unguard_cell`)."""
+    first = text[:1]
+    if first == "'":
+        return "'" + text if _APOSTROPHES_THEN_FORMULA.match(text) else text
+    if first and first in FORMULA_STARTS and not _PLAIN_NUMBER(text):
+        return "'" + text
+    return text
+
+
+def unguard_cell(text: str) -> str:
+    """An imported cell without the apostrophe `guard_cell` put before it."""
+    if text[:1] == "'" and _APOSTROPHES_THEN_FORMULA.match(text):
+        return text[1:]
+    return text
+
+
+def unguard_row(row: list[str]) -> list[str]:
+    """The row's cells through `unguard_cell`; the row itself when none can be guarded (one
+    search of the joined cells, in C, and no step per cell: apostrophes are common inside
+    names, and rare before a formula's start)."""
+    if _APOSTROPHE_THEN_FORMULA.search("\x00".join(row)) is None:
+        return row
+    return [unguard_cell(cell) for cell in row]
 
 
 def is_hashtag_row(cells: Sequence[str]) -> bool:

@@ -19,10 +19,22 @@ from dataclasses import dataclass, field
 from itertools import chain, compress, count, islice, repeat
 from typing import BinaryIO
 
-from compatriot.people.imports.columns import Rejection, is_hashtag_row
+from compatriot.people.imports.columns import Header, Rejection, is_hashtag_row, unguard_row
 
 # A line as a text stream opened with newline="" delivers it: ended by "\r\n", "\r" or "\n".
 _TEXT_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+# In a raw block (no quote; a carriage return only before a line feed), apostrophes before what
+# starts a formula (`columns.FORMULA_STARTS` but the carriage return, which there ends a line):
+# a guarded cell when they start one (after a comma, a line feed or nothing), its first one the
+# guard. Apostrophes are common inside names ("O'Brien") and rare before these; a pattern that
+# starts with the apostrophe is scanned for it alone (0.2 µs per row of 165 bytes with half an
+# apostrophe), where one that starts with the comma or line start tried itself at every byte (7
+# to 9 µs per row, measured on this branch): the byte before is looked at only for a match.
+_APOSTROPHES_THEN_FORMULA = re.compile(rb"'+(?=[=+\-@\t])")
+# The search for a block that may hold one: a pattern that starts with a repeat is not
+# scanned for its first character (4.5 µs per row), this one is.
+_APOSTROPHE_THEN_FORMULA = re.compile(rb"'[=+\-@\t]")
+_CELL_STARTS = b",\n"
 # A carriage return that does not start a CRLF (a text stream opened with newline="" ends a line
 # there).
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -54,29 +66,71 @@ def records(
     unreadable: list[Rejection],
     after_header: bool = False,
     done: Iterable[bool] | None = None,
+    header: Header | None = None,
+    spans: dict[int, int] | None = None,
 ) -> Iterator[tuple[int, list[str]]]:
     """The non-empty records of `reader`, each numbered by the line it starts on (`first_line`:
     the number of the line the reader reads next), skipping an HXL hashtag row right after the
-    header. A record the reader cannot split is reported in `unreadable` (the reader goes on
-    after it). With `done`, stop after the first record for which its next value is true."""
+    header, their cells through `unguard_row`. A record the reader cannot split is reported in
+    `unreadable` with the lines it covers (the reader goes on after it). With `done`, stop
+    after the first record for which its next value is true.
+
+    A record over several lines has a quoted cell holding a line break. No import column may
+    hold one, so with `header` such a record is reported, with all its lines, when the break
+    is in one of the header's columns: that is what a quote left open looks like (the cell runs
+    on over the following lines, and their records into it), and reading its lines as records
+    of their own would guess where the cell was meant to end. `spans` gets the last line of
+    every other record over several lines (a line break in a column not imported), by its
+    first, so that a rejection of it names all its lines."""
     offset = first_line - reader.line_num  # type: ignore[attr-defined]
     start = first_line
     first = after_header
     stop = iter(done) if done is not None else None
+    known = sorted(header.positions.items(), key=lambda item: item[1]) if header else []
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as error:  # the reader skips the row and goes on
-            unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
+            last = offset + reader.line_num - 1  # type: ignore[attr-defined]
+            if last > start:  # the cell that grew too long had opened a quote
+                lines = last - start + 1
+                message = f"unbalanced quote: a quoted cell runs over {lines} lines ({error})"
+                unreadable.append(Rejection(start, "row", message, last))
+            else:
+                unreadable.append(Rejection(start, "row", f"cannot be read ({error})"))
         else:
+            last = offset + reader.line_num - 1  # type: ignore[attr-defined]
             if any(row) and not (first and is_hashtag_row(row)):
-                yield start, row
+                broken = _broken_column(row, known) if last > start else None
+                if broken is not None:
+                    unreadable.append(
+                        Rejection(
+                            start,
+                            broken,
+                            f"holds a line break: a quoted cell runs over {last - start + 1} "
+                            "lines (a quote left open?)",
+                            last,
+                        )
+                    )
+                else:
+                    if last > start and spans is not None:
+                        spans[start] = last
+                    yield start, unguard_row(row)
         first = False
-        start = offset + reader.line_num  # type: ignore[attr-defined]
+        start = last + 1
         if stop is not None and next(stop):
             return
+
+
+def _broken_column(row: list[str], known: list[tuple[str, int]]) -> str | None:
+    """The first of the `known` columns (name, position) whose cell holds a line break."""
+    size = len(row)
+    for name, index in known:
+        if index < size and ("\n" in row[index] or "\r" in row[index]):
+            return name
+    return None
 
 
 def parse_raw(raw: RawRows) -> ParsedRows:
@@ -99,16 +153,33 @@ def raw_records(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rej
     machine cost ~24,000 instructions per bench row, a tenth of a worker (docs/benchmarks.md,
     branch importpy, evening). A line longer than the reader's field limit (which it would
     report as unreadable) sends the whole block to the reader; a row of empty cells is skipped
-    as the reader's records are (its line is only commas)."""
-    lines = raw.data.split(b"\n")
+    as the reader's records are (its line is only commas).
+
+    A cell guarded against formula injection (`unguard_cell`) loses its apostrophe in the
+    bytes: a raw line's cells are its pieces between commas, and a search of the block in C
+    finds none in most blocks."""
+    data = raw.data
+    if b"'" in data and _APOSTROPHE_THEN_FORMULA.search(data) is not None:
+        data = _unguarded(data)
+    lines = data.split(b"\n")
     if not lines[-1]:
         lines.pop()  # the block's last line feed ends its last line
-    if b"\r" in raw.data:  # each one ends a line (CRLF): faster dropped line by line
+    if b"\r" in data:  # each one ends a line (CRLF): faster dropped line by line
         lines = list(map(bytes.rstrip, lines, repeat(b"\r")))
     if max(map(len, lines), default=0) > csv.field_size_limit():  # bytes: at least its characters
         return _read_raw(raw)
     rows = map(str.split, map(bytes.decode, lines), repeat(","))
     return compress(zip(count(raw.first_line), rows), map(bytes.strip, lines, repeat(b","))), []
+
+
+def _unguarded(data: bytes) -> bytes:
+    """A raw block without the apostrophes that guard its cells (`unguard_cell`)."""
+
+    def drop(match: re.Match[bytes]) -> bytes:
+        at = match.start()
+        return match[0][1:] if at == 0 or data[at - 1] in _CELL_STARTS else match[0]
+
+    return _APOSTROPHES_THEN_FORMULA.sub(drop, data)
 
 
 def _read_raw(raw: RawRows) -> tuple[Iterator[tuple[int, list[str]]], list[Rejection]]:
@@ -153,9 +224,17 @@ class _Lines:
             yield self.past_head
 
 
-def blocks(stream: BinaryIO, *, first_line: int, size: int) -> Iterator[RawRows | ParsedRows]:
+def blocks(
+    stream: BinaryIO,
+    *,
+    first_line: int,
+    size: int,
+    header: Header | None = None,
+    spans: dict[int, int] | None = None,
+) -> Iterator[RawRows | ParsedRows]:
     """The records of a CSV file (after its header, at line `first_line`) in blocks of about
-    `size` lines: raw where they can be, else parsed here."""
+    `size` lines: raw where they can be, else parsed here (`records`, with `header` and
+    `spans`)."""
     line = first_line
     after_header = True
     while lines := list(islice(stream, size)):
@@ -175,6 +254,8 @@ def blocks(stream: BinaryIO, *, first_line: int, size: int) -> Iterator[RawRows 
                 unreadable=parsed.unreadable,
                 after_header=after_header,
                 done=source.ended(),
+                header=header,
+                spans=spans,
             )
         )
         after_header = False

@@ -23,7 +23,7 @@ from compatriot.core.audit import audit_record
 from compatriot.core.models import AuditAction
 from compatriot.core.viewer import Viewer
 from compatriot.normalise.dates import format_partial_date
-from compatriot.people.imports.columns import COLUMNS, HXL_TAGS
+from compatriot.people.imports.columns import COLUMNS, HXL_TAGS, guard_cell
 from compatriot.people.models import Consent, ConsentScope, Need, Person, Vulnerability
 from compatriot.people.schemas import PersonFilter
 from compatriot.people.selectors import one_per_group, visible_persons
@@ -131,7 +131,9 @@ def _write_csv(rows: Iterable[dict[str, Any]], stream: IO[str], *, hxl: bool) ->
     if hxl:
         writer.writerow([HXL_TAGS[name] for name in COLUMNS])
     for row in rows:
-        writer.writerow([_text(row[name]) for name in COLUMNS])
+        # A cell a spreadsheet would run as a formula is written after an apostrophe (read
+        # back without it on import).
+        writer.writerow([guard_cell(_text(row[name])) for name in COLUMNS])
 
 
 def _write_xlsx(rows: Iterable[dict[str, Any]], target: Path | IO[bytes]) -> None:

@@ -16,7 +16,7 @@ import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    # The file's columns that were not read (not import columns), in the file's order, as the
+    # report names them (`Header.ignored`).
+    ignored_columns: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -55,6 +58,13 @@ class ImportReport:
             f"created {self.created}, updated {self.updated}, "
             f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
         )
+
+    @property
+    def ignored(self) -> str:
+        """The line that names the ignored columns ("" when none was)."""
+        if not self.ignored_columns:
+            return ""
+        return "ignored columns: " + ", ".join(self.ignored_columns)
 
     def add(self, outcome: BatchOutcome) -> None:
         self.created += outcome.created
@@ -103,7 +113,16 @@ def import_file(
         storage=storage,
         connections=connections,
     )
-    report.rejected = sorted([*report.rejected, *table.unreadable], key=lambda r: r.line)
+    rejected = [*report.rejected, *table.unreadable]
+    if table.spans:  # a record over several lines is reported with all its lines
+        rejected = [
+            replace(r, last_line=table.spans[r.line])
+            if r.line in table.spans and not r.last_line
+            else r
+            for r in rejected
+        ]
+    report.rejected = sorted(rejected, key=lambda r: r.line)
+    report.ignored_columns = table.header.ignored
     return report
 
 

@@ -572,7 +572,13 @@ def normalise_chunk(task: ChunkTask) -> NormalisedChunk:
         chunk.consent_rows,
     )
     copy_text = task.copy_text
+    header = task.header
+    width = header.width
     for line, row in rows:
+        # One comparison per row: only a row longer than the header is looked at.
+        if len(row) > width and (overflow := header.overflow(row)) is not None:
+            rejected.append(Rejection(line, "row", overflow))
+            continue
         # The shortcut straight from the cells; the schema's input only for a row it leaves.
         values = quick(row)
         if values is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,13 @@ from typing import Any
 from openpyxl import load_workbook
 
 from compatriot.core.errors import InvalidInputError
-from compatriot.people.imports.columns import Header, HeaderError, Rejection, is_hashtag_row
+from compatriot.people.imports.columns import (
+    Header,
+    HeaderError,
+    Rejection,
+    is_hashtag_row,
+    unguard_cell,
+)
 from compatriot.people.imports.csvblocks import ParsedRows, RawRows, blocks, records
 
 # The UTF-8 check's reads: each block's decoded text is made and dropped, and 1 MiB blocks (the
@@ -42,8 +49,12 @@ class Table:
     header: Header
     rows: Iterator[tuple[int, list[str]]]
     estimated_rows: int | None
-    # Rows the CSV reader could not split (e.g. a cell over its size limit), filled as read.
+    # Rows the CSV reader could not split (e.g. a cell over its size limit), CSV records with a
+    # line break in an imported column, XLSX rows with a cell that cannot be read; filled as
+    # read.
     unreadable: list[Rejection] = field(default_factory=list)
+    # The last line of each CSV record over several lines, by its first (filled as read).
+    spans: dict[int, int] = field(default_factory=dict)
     # Instead of `rows`, for a CSV file: blocks of its lines, raw or parsed (with their own
     # unreadable rows), of about `block_lines` lines each.
     blocks: Callable[[int], Iterator[RawRows | ParsedRows]] | None = None
@@ -105,7 +116,7 @@ def _open_csv(path: Path) -> Table:
         stream.close()
         raise UnreadableFileError(f"{path.name}: {error}") from error
     table = Table(header, iter(()), max(lines - 1, 0))
-    table.rows = _csv_rows(stream, reader, table.unreadable)
+    table.rows = _csv_rows(stream, reader, table)
     return table
 
 
@@ -120,18 +131,21 @@ def _open_csv_blocks(path: Path, first: bytes, lines: int) -> Table:
     def read(size: int) -> Iterator[RawRows | ParsedRows]:
         with path.open("rb") as stream:
             stream.readline(_HEADER_LINE_LIMIT)
-            yield from blocks(stream, first_line=2, size=size)
+            yield from blocks(stream, first_line=2, size=size, header=header, spans=table.spans)
 
     table.blocks = read
     return table
 
 
-def _csv_rows(
-    stream: Any, reader: Any, unreadable: list[Rejection]
-) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(stream: Any, reader: Any, table: Table) -> Iterator[tuple[int, list[str]]]:
     with stream:
         yield from records(
-            reader, first_line=reader.line_num + 1, unreadable=unreadable, after_header=True
+            reader,
+            first_line=reader.line_num + 1,
+            unreadable=table.unreadable,
+            after_header=True,
+            header=table.header,
+            spans=table.spans,
         )
 
 
@@ -141,8 +155,9 @@ def _open_xlsx(path: Path) -> Table:
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise UnreadableFileError(f"{path.name}: not a readable .xlsx workbook") from error
     sheet = workbook.worksheets[0]
-    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-    for number, values in rows:
+    with_formulas = _has_formula(sheet)
+    rows = enumerate(_xlsx_values(sheet, with_types=with_formulas), start=1)
+    for number, (values, _) in rows:
         if any(value not in (None, "") for value in values):
             try:
                 header = Header.parse([_xlsx_text(value) for value in values])
@@ -150,21 +165,119 @@ def _open_xlsx(path: Path) -> Table:
                 workbook.close()
                 raise UnreadableFileError(f"{path.name}: {error}") from error
             estimate = (sheet.max_row - number) if sheet.max_row else None
-            return Table(header, _xlsx_rows(workbook, rows, header_row=number), estimate)
+            table = Table(header, iter(()), estimate)
+            formulas = _formula_rows(path, skip=number) if with_formulas else None
+            table.rows = _xlsx_rows(workbook, rows, formulas, table, header_row=number)
+            return table
     workbook.close()
     raise UnreadableFileError(f"{path.name}: the first sheet is empty")
 
 
+# A formula element in a worksheet's XML (`<f>`, `<f t="shared" .../>`, with or without a
+# namespace prefix).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formula(sheet: Any) -> bool:
+    """Whether the sheet's XML holds a formula (most sheets hold none: then it is read once)."""
+    with sheet.parent._archive.open(sheet._worksheet_path) as xml:  # openpyxl's own path
+        tail = b""
+        while block := xml.read(1 << 20):
+            if _FORMULA.search(tail + block):
+                return True
+            tail = block[-16:]
+    return False
+
+
+def _xlsx_values(
+    sheet: Any, *, with_types: bool
+) -> Iterator[tuple[tuple[Any, ...], tuple[str, ...]]]:
+    """Each row's values, and with `with_types` their cells' types: a formula's cell without a
+    cached value is a number (`n`, the type of a cell without one) holding nothing, where a
+    formula that computed an empty text is a text (`str`) holding nothing."""
+    if not with_types:
+        return ((values, ()) for values in sheet.iter_rows(values_only=True))
+    return (
+        (tuple(cell.value for cell in row), tuple(cell.data_type for cell in row))
+        for row in sheet.iter_rows()
+    )
+
+
+def _formula_rows(path: Path, *, skip: int) -> tuple[Any, Iterator[Any]]:
+    """A second opening of the workbook and its first sheet's cells in the rows after the
+    first `skip`, formulas as formulas.
+
+    A workbook opened for its values gives a formula's cached result, and nothing (an empty
+    cell) when the program that wrote it did not compute it: only the formulas show which
+    empty cells were formulas, in a second reading of the same rows, in step with the first."""
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    rows = workbook.worksheets[0].iter_rows()
+    for _ in range(skip):
+        next(rows, None)
+    return workbook, rows
+
+
 def _xlsx_rows(
-    workbook: Any, rows: Iterator[tuple[int, tuple[Any, ...]]], *, header_row: int
+    workbook: Any,
+    rows: Iterator[tuple[int, tuple[tuple[Any, ...], tuple[str, ...]]]],
+    formulas: tuple[Any, Iterator[Any]] | None,
+    table: Table,
+    *,
+    header_row: int,
 ) -> Iterator[tuple[int, list[str]]]:
+    columns = sorted(table.header.positions.items(), key=lambda item: item[1])
+    birth_date = table.header.positions.get("birth_date")
+    formula_rows = formulas[1] if formulas is not None else None
     try:
-        for number, values in rows:
-            cells = [_xlsx_text(value) for value in values]
+        for number, (values, types) in rows:
+            formula_cells = next(formula_rows, ()) if formula_rows is not None else ()
+            if formula_cells and (column := _uncomputed(values, types, formula_cells, columns)):
+                table.unreadable.append(
+                    Rejection(
+                        number,
+                        column,
+                        "is a formula without a computed value (open the file in a spreadsheet "
+                        "and save it, or paste the values instead of the formulas)",
+                    )
+                )
+                continue
+            if birth_date is not None and birth_date < len(values):
+                moment = values[birth_date]
+                if isinstance(moment, dt.datetime) and moment.time() != dt.time(0):
+                    table.unreadable.append(
+                        Rejection(
+                            number,
+                            "birth_date",
+                            "is a date with a time of day: give the date alone (YYYY-MM-DD)",
+                        )
+                    )
+                    continue
+            cells = [unguard_cell(_xlsx_text(value)) for value in values]
             if any(cells) and not (number == header_row + 1 and is_hashtag_row(cells)):
                 yield number, cells
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas[0].close()
+
+
+def _uncomputed(
+    values: tuple[Any, ...],
+    types: tuple[str, ...],
+    formula_cells: tuple[Any, ...],
+    columns: list[tuple[str, int]],
+) -> str | None:
+    """The first imported column whose cell is a formula without a cached value."""
+    for name, index in columns:
+        if (
+            index < len(values)
+            and values[index] is None
+            and types[index] == "n"
+            and index < len(formula_cells)
+            and getattr(formula_cells[index], "data_type", None) == "f"
+        ):
+            return name
+    return None
 
 
 def _xlsx_text(value: Any) -> str:

@@ -16,7 +16,7 @@ from compatriot.core.models import AuditEntry, Crisis, Role, SharingAgreement
 from compatriot.core.viewer import Viewer
 from compatriot.people.imports.columns import COLUMNS, HXL_TAGS
 from compatriot.people.imports.exporter import ExportFormat, export_persons
-from compatriot.people.models import Consent
+from compatriot.people.models import Consent, Person
 from compatriot.people.schemas import PersonFilter
 from compatriot.people.tests.test_import import CYRILLIC, GOOD, import_file, stored, write_csv
 
@@ -205,3 +205,65 @@ def test_an_interrupted_export_is_audited_with_what_was_read(imported, member, o
 
     entry = AuditEntry.objects.filter(action="export").get()
     assert entry.details == {"format": "csv", "count": 2, "filters": {}, "interrupted": True}
+
+
+# Values a spreadsheet would run as formulas, each in a cell of its own, and values that only
+# look like them: the CSV and HXL exports guard the former, and both re-import unchanged.
+HOSTILE = [
+    {
+        **THIRD,
+        "source_record_id": "h1",
+        "given_name": "+cmd|calc",
+        "family_name": "@SUM(1+1)",
+        "phones": "+48600100200 +380501234567",
+        "latitude": "-33.9",
+        "longitude": "-70.6",
+    },
+    # Stored as "'=already": an import drops the first apostrophe before "=".
+    {**THIRD, "source_record_id": "h2", "given_name": "-2+3", "family_name": "''=already"},
+    {**THIRD, "source_record_id": "h3", "given_name": "'Apostrophe", "family_name": "O'Brien"},
+]
+
+
+@pytest.fixture
+def hostile(imported, tmp_path, crisis, member, org_a):
+    path = write_csv(tmp_path / "hostile.csv", HOSTILE)
+    assert import_file(path, crisis, member, org_a)[0] == (
+        "created 3, updated 0, unchanged 0, rejected 0"
+    )
+
+
+@pytest.mark.usefixtures("hostile")
+@pytest.mark.parametrize("export_format", ["csv", "hxl"])
+def test_cells_a_spreadsheet_would_run_are_guarded_and_reimport_unchanged(
+    tmp_path, crisis, member, org_a, export_format
+):
+    path = tmp_path / "export.csv"
+    export(member, org_a, export_format=export_format, output=str(path))
+
+    header, *rows = rows_of(path.read_text(encoding="utf-8"))
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    names = {srid: (row["given_name"], row["family_name"]) for srid, row in by_id.items()}
+    assert names["r3"] == ('\'=HYPERLINK("http://example.org")', "Okafor")
+    assert names["h1"] == ("'+cmd|calc", "'@SUM(1+1)")
+    assert names["h2"] == ("'-2+3", "''=already")  # its own apostrophe kept on import
+    assert names["h3"] == ("'Apostrophe", "O'Brien")  # nothing a spreadsheet runs
+    # Two numbers would be summed; one number, a coordinate: only numbers, written as they are.
+    assert by_id["h1"]["phones"] == "'+48600100200 +380501234567"
+    assert (by_id["h1"]["latitude"], by_id["h1"]["longitude"]) == ("-33.9", "-70.6")
+    assert by_id["r1"]["phones"] == "+380501234567"
+
+    before = stored(org_a)
+    assert import_file(path, crisis, member, org_a) == [
+        "created 0, updated 0, unchanged 6, rejected 0"
+    ]
+    assert stored(org_a) == before
+    names = {
+        srid: (given, family)
+        for srid, given, family in Person.objects.values_list(
+            "source_record_id", "given_name", "family_name"
+        )
+    }
+    assert names["h1"] == ("+cmd|calc", "@SUM(1+1)")
+    assert names["h2"] == ("-2+3", "'=already")
+    assert names["h3"] == ("'Apostrophe", "O'Brien")

@@ -1,7 +1,7 @@
 """`compatriot import persons FILE --crisis C --org O --as-user U`: import a CSV or XLSX file.
 
-Prints `created N, updated N, unchanged N, rejected N`, then each rejected row as
-`line L: column: reason` (or writes them to --rejects FILE.csv). Fails (non-zero exit) only when
+Prints `created N, updated N, unchanged N, rejected N`, then the columns it ignored, then each
+rejected row as `line L: column: reason` (`lines L–M: …` for a record over several lines) (or writes them to --rejects FILE.csv). Fails (non-zero exit) only when
 the file cannot be read at all; rejected rows are part of a successful import.
 """
 
@@ -100,6 +100,8 @@ class Command(CompatriotCommand):
                     "the batches before it are stored. Run the import again to finish it."
                 ) from error
         lines = [report.summary]
+        if report.ignored:
+            lines.append(report.ignored)
         if options["rejects"] is not None:
             _write_rejects(Path(options["rejects"]), report.rejected)
             lines.append(f"rejected rows written to {options['rejects']}")
@@ -111,5 +113,5 @@ class Command(CompatriotCommand):
 def _write_rejects(path: Path, rejected: list[Rejection]) -> None:
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["line", "field", "reason"])
-        writer.writerows([r.line, r.field, r.message] for r in rejected)
+        writer.writerow(["line", "field", "reason", "last_line"])
+        writer.writerows([r.line, r.field, r.message, r.last_line or ""] for r in rejected)
