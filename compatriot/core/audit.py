@@ -76,6 +76,21 @@ def _payload(values: _EntryValues, previous_hash: str) -> str:
     )
 
 
+def _digest_of(entry: AuditEntry) -> str:
+    """`entry_digest` of an entry's own values and previous hash."""
+    return entry_digest(
+        at=entry.at,
+        actor_user_id=entry.actor_user_id,
+        actor_organisation_id=entry.actor_organisation_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        purpose=entry.purpose,
+        details=entry.details,
+        previous_hash=entry.previous_hash,
+    )
+
+
 def _digest_prefix(values: _EntryValues) -> str:
     """`entry_digest`'s JSON up to the previous hash: `[..., details,`. The database appends the
     previous hash as a JSON string and `]`, and hashes the UTF-8 bytes (migration core 0004)."""
@@ -236,17 +251,7 @@ def audit_record(
             _append_postgresql(entry)
             return entry
         entry.previous_hash = locked_chain_tail()
-        entry.entry_hash = entry_digest(
-            at=entry.at,
-            actor_user_id=entry.actor_user_id,
-            actor_organisation_id=entry.actor_organisation_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            purpose=entry.purpose,
-            details=entry.details,
-            previous_hash=entry.previous_hash,
-        )
+        entry.entry_hash = _digest_of(entry)
         insert_keyed_row(entry)  # save(force_insert=True)'s INSERT, built once
         return entry
 
@@ -312,17 +317,7 @@ def audit_verify(
                 checked, entry.id, "previous_hash does not match the entry before", head
             )
         try:
-            recomputed = entry_digest(
-                at=entry.at,
-                actor_user_id=entry.actor_user_id,
-                actor_organisation_id=entry.actor_organisation_id,
-                action=entry.action,
-                object_type=entry.object_type,
-                object_id=entry.object_id,
-                purpose=entry.purpose,
-                details=entry.details,
-                previous_hash=entry.previous_hash,
-            )
+            recomputed = _digest_of(entry)
         except _UNREADABLE:
             return ChainReport(checked, entry.id, _UNREADABLE_REASON, head)
         if recomputed != entry.entry_hash:
