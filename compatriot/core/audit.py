@@ -287,13 +287,14 @@ def _entries(batch_size: int) -> Iterator[AuditEntry | int]:
             batch = list(after[:batch_size])
         except _UNREADABLE:
             # One at a time, to name the entry at fault (ids always read: an integer key).
+            batch = []
             for entry_id in after.values_list("id", flat=True)[:batch_size]:
                 try:
-                    yield AuditEntry.objects.get(id=entry_id)
+                    batch.append(AuditEntry.objects.get(id=entry_id))
                 except _UNREADABLE:
+                    yield from batch
                     yield entry_id
                     return
-            return  # read alone, every entry could be: the batch failed for another reason
         if not batch:
             return
         yield from batch

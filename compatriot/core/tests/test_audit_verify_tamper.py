@@ -56,15 +56,16 @@ def test_an_entry_that_cannot_be_read_is_a_broken_link_not_a_traceback(entries, 
         pytest.skip(f"{connection.vendor} has fewer such values")
     column, value = cases[case]
     statement = f"UPDATE core_auditentry SET {column} = %s WHERE id = %s"  # noqa: S608  ours
-    tamper(statement, (value, entries[2].id))
+    tamper(statement, (value, entries[3].id))
 
-    report = audit_verify(batch_size=2)
+    report = audit_verify(batch_size=2)  # the second of its batch: the first is still checked
     whole = audit_verify()
 
-    assert (report.first_broken_id, report.checked) == (entries[2].id, 2)
+    assert (report.first_broken_id, report.checked) == (entries[3].id, 3)
+    assert report.head == (entries[2].id, entries[2].entry_hash)
     assert report.reason == "cannot be read as an entry (a value of the wrong type)"
     assert whole == report
-    with pytest.raises(CommandError, match=f"broken at entry #{entries[2].id}: cannot be read"):
+    with pytest.raises(CommandError, match=f"broken at entry #{entries[3].id}: cannot be read"):
         _verify()
 
 
