@@ -1,7 +1,7 @@
 """Settings, read from the environment only.
 
 Development defaults are safe for a laptop: SQLite in var/, DEBUG on, localhost only.
-A production start (DEBUG=0) refuses the development secret key.
+A production start (DEBUG=0) refuses the development secret key, and a blank or weak one.
 """
 
 from __future__ import annotations
@@ -31,11 +31,28 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def weak_secret_key(key: str) -> str | None:
+    """Why `key` is too weak to sign sessions and tokens with, or None: Django's own criteria
+    (its check security.W009), which only warns where a production start must refuse."""
+    if key.startswith("django-insecure-"):
+        return "is one Django generated for development (django-insecure-...)"
+    if len(key) < 50:
+        return "is shorter than 50 characters"
+    if len(set(key)) < 5:
+        return "has fewer than 5 different characters"
+    return None
+
+
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured(
         "Refusing to start with DEBUG=0 and the development SECRET_KEY: set SECRET_KEY."
+    )
+if not DEBUG and (weakness := weak_secret_key(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"Refusing to start with DEBUG=0: SECRET_KEY {weakness}. Set SECRET_KEY to a long random "
+        "value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

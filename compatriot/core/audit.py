@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections, transaction
 from django.utils import timezone
 
 from compatriot.core.models import AuditAction, AuditEntry
@@ -74,6 +74,21 @@ def _payload(values: _EntryValues, previous_hash: str) -> str:
             details,
             previous_hash,
         ]
+    )
+
+
+def _digest_of(entry: AuditEntry) -> str:
+    """`entry_digest` of an entry's own values and previous hash."""
+    return entry_digest(
+        at=entry.at,
+        actor_user_id=entry.actor_user_id,
+        actor_organisation_id=entry.actor_organisation_id,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        purpose=entry.purpose,
+        details=entry.details,
+        previous_hash=entry.previous_hash,
     )
 
 
@@ -237,17 +252,7 @@ def audit_record(
             _append_postgresql(entry)
             return entry
         entry.previous_hash = locked_chain_tail()
-        entry.entry_hash = entry_digest(
-            at=entry.at,
-            actor_user_id=entry.actor_user_id,
-            actor_organisation_id=entry.actor_organisation_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            purpose=entry.purpose,
-            details=entry.details,
-            previous_hash=entry.previous_hash,
-        )
+        entry.entry_hash = _digest_of(entry)
         insert_keyed_row(entry)  # save(force_insert=True)'s INSERT, built once
         return entry
 
@@ -299,44 +304,91 @@ class ChainReport:
     checked: int
     first_broken_id: int | None
     reason: str
+    # The last entry checked, as (id, entry_hash): the chain's head when intact, which an
+    # operator keeps elsewhere and gives back as `expect_head`: deleting the newest entries
+    # leaves a shorter chain that is intact on its own.
+    head: tuple[int, str] = (0, GENESIS_HASH)
 
     @property
     def is_intact(self) -> bool:
         return self.first_broken_id is None
 
 
-def _entries(batch_size: int) -> Iterator[AuditEntry]:
+# What reading or hashing a tampered row may raise: SQLite keeps any value in any column (a text
+# where a time or a UUID is expected), PostgreSQL a time Python cannot hold ('infinity', year
+# 10000), which the driver refuses as it reads the row. Such an entry is a broken link.
+_UNREADABLE = (AttributeError, TypeError, ValueError, OverflowError, DataError)
+_UNREADABLE_REASON = "cannot be read as an entry (a value of the wrong type)"
+
+
+def _entries(batch_size: int) -> Iterator[AuditEntry | int]:
+    """The entries in id order; where one cannot be read, its id, and nothing after it."""
     last_id = 0
     while True:
-        batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        after = AuditEntry.objects.filter(id__gt=last_id).order_by("id")
+        try:
+            batch = list(after[:batch_size])
+        except _UNREADABLE:
+            # One at a time, to name the entry at fault (ids always read: an integer key).
+            batch = []
+            for entry_id in after.values_list("id", flat=True)[:batch_size]:
+                try:
+                    batch.append(AuditEntry.objects.get(id=entry_id))
+                except _UNREADABLE:
+                    yield from batch
+                    yield entry_id
+                    return
         if not batch:
             return
         yield from batch
         last_id = batch[-1].id
 
 
-def audit_verify(*, batch_size: int = 5000, progress: Any = None) -> ChainReport:
-    """Walk the chain in order and report the first entry whose link or content does not hold."""
+def audit_verify(
+    *, batch_size: int = 5000, progress: Any = None, expect_head: tuple[int, str] | None = None
+) -> ChainReport:
+    """Walk the chain in order and report the first entry whose link or content does not hold,
+    or that cannot be read. With `expect_head` (an earlier report's `head`), the chain must
+    also still hold that entry with that hash."""
     expected_previous = GENESIS_HASH
     checked = 0
+    head = (0, GENESIS_HASH)
     for entry in _entries(batch_size):
+        if isinstance(entry, int):
+            return ChainReport(checked, entry, _UNREADABLE_REASON, head)
         if entry.previous_hash != expected_previous:
-            return ChainReport(checked, entry.id, "previous_hash does not match the entry before")
-        recomputed = entry_digest(
-            at=entry.at,
-            actor_user_id=entry.actor_user_id,
-            actor_organisation_id=entry.actor_organisation_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            purpose=entry.purpose,
-            details=entry.details,
-            previous_hash=entry.previous_hash,
-        )
+            return ChainReport(
+                checked, entry.id, "previous_hash does not match the entry before", head
+            )
+        try:
+            recomputed = _digest_of(entry)
+        except _UNREADABLE:
+            return ChainReport(checked, entry.id, _UNREADABLE_REASON, head)
         if recomputed != entry.entry_hash:
-            return ChainReport(checked, entry.id, "content does not match its hash")
+            return ChainReport(checked, entry.id, "content does not match its hash", head)
+        if (
+            expect_head is not None
+            and entry.id >= expect_head[0] > head[0]  # the first entry at or past its id
+            and (entry.id, entry.entry_hash) != expect_head
+        ):
+            return ChainReport(checked, expect_head[0], _not_the_head(expect_head, entry), head)
         expected_previous = entry.entry_hash
+        head = (entry.id, entry.entry_hash)
         checked += 1
         if progress is not None:
             progress.update(1)
-    return ChainReport(checked, None, "intact")
+    if expect_head is not None and head[0] < expect_head[0]:
+        return ChainReport(
+            checked,
+            expect_head[0],
+            f"the expected head is missing: the chain ends at entry #{head[0]} "
+            "(the newest entries were deleted)",
+            head,
+        )
+    return ChainReport(checked, None, "intact", head)
+
+
+def _not_the_head(expect_head: tuple[int, str], entry: AuditEntry) -> str:
+    if entry.id != expect_head[0]:
+        return f"the expected head is missing: the chain goes from before it to entry #{entry.id}"
+    return "is not the expected head: its hash differs (the chain was rewritten up to it)"

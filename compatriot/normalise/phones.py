@@ -60,6 +60,25 @@ def to_e164(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
     raise NormalisationError("is not a valid telephone number")
 
 
+# A letter of any script: a word character that is neither a digit nor "_".
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def to_e164_digits(raw: str, *, default_regions: tuple[str, ...] = ()) -> str:
+    """`to_e164` for a person's or a sought person's number, refusing one written with letters
+    ("+380 50 PRIVATE", "+48 600 CALL ME", "дзвоніть"), which the library would dial as on a
+    keypad into a number nobody gave. Only an extension's label at the end ("ext. 12", "x12",
+    "доб. 12": the library's own reading of one) may hold letters."""
+    if _LETTER.search(raw) is not None:
+        _, number = phonenumberutil._maybe_strip_extension(raw.strip())
+        if _LETTER.search(number) is not None:
+            raise NormalisationError(
+                "contains letters: write the number in digits (an extension may follow "
+                '"ext." or "x")'
+            )
+    return to_e164(raw, default_regions=default_regions)
+
+
 def _international_prefix(text: str) -> str:
     """`text` with a full-width plus, or "00" in any script's digits ("٠٠", "００"), written "+".
     The library reads both itself, but only `to_e164` knows that "00" is international when no

@@ -23,7 +23,7 @@ from compatriot.core.schemas import OutSchema, StrictIn
 from compatriot.core.types import CountryCode, LanguageCode, NameText, PastInstant, ShortText
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.dates import PartialDate, parse_partial_date
-from compatriot.normalise.phones import to_e164
+from compatriot.normalise.phones import to_e164_digits
 from compatriot.people.models import (
     ConsentMethod,
     ConsentScope,
@@ -96,7 +96,7 @@ def normalise_phones(phones: list[str], regions: tuple[str, ...]) -> list[str]:
     normalised: list[str] = []
     for index, raw in enumerate(phones):
         try:
-            normalised.append(to_e164(raw, default_regions=regions))
+            normalised.append(to_e164_digits(raw, default_regions=regions))
         except NormalisationError as error:
             raise ValueError(f"phone {index + 1}: {error}") from error
     return list(dict.fromkeys(normalised))

@@ -36,7 +36,7 @@ from compatriot.core.statements import (
 )
 from compatriot.core.validation import validated_save
 from compatriot.core.viewer import Viewer
-from compatriot.normalise.phones import to_e164
+from compatriot.normalise.phones import to_e164_digits
 from compatriot.people.models import (
     Consent,
     ConsentScope,
@@ -695,7 +695,9 @@ def household_member_add(
 
 def _renormalised_phones(person: Person) -> Fixed:
     regions = person_phone_regions(person.country, person.nationalities)  # as the schema's
-    return fixed_numbers(person.phones or [], lambda raw: to_e164(raw, default_regions=regions))
+    return fixed_numbers(
+        person.phones or [], lambda raw: to_e164_digits(raw, default_regions=regions)
+    )
 
 
 # For `compatriot phones normalise`: numbers stored as written before 71aaa80.

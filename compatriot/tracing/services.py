@@ -23,7 +23,7 @@ from compatriot.core.models import STATE_OF_ORIGIN_KINDS, AuditAction, Crisis
 from compatriot.core.renormalise import Column, Fixed, fixed_numbers
 from compatriot.core.viewer import Viewer
 from compatriot.normalise.names import to_latin
-from compatriot.normalise.phones import to_e164
+from compatriot.normalise.phones import to_e164_digits
 from compatriot.people.models import Person, PersonCategory
 from compatriot.people.names_again import previous_latin
 from compatriot.people.selectors import visible_persons
@@ -427,7 +427,9 @@ def notification_mark_read(actor: Viewer, *, notification_ids: list[uuid.UUID]) 
 
 def _renormalised_phones(request: TracingRequest) -> Fixed:
     regions = request_phone_regions(request.nationality, request.last_known_country)
-    return fixed_numbers(request.phones or [], lambda raw: to_e164(raw, default_regions=regions))
+    return fixed_numbers(
+        request.phones or [], lambda raw: to_e164_digits(raw, default_regions=regions)
+    )
 
 
 # For `compatriot phones normalise`: numbers stored as written before 71aaa80.

@@ -3,12 +3,14 @@ resolved into the Viewer the command acts as."""
 
 from __future__ import annotations
 
+import sys
 import uuid
 from argparse import ArgumentParser
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from compatriot.core.errors import DomainError
 from compatriot.core.models import Crisis, Organisation
@@ -29,6 +31,13 @@ def _by_name_or_id(model: type[Any], value: str, label: str) -> Any:
 class CompatriotCommand(BaseCommand):
     uses_viewer = True
     uses_crisis = False
+
+    def progress_bar(self, unit: str) -> tqdm[Any]:
+        """A progress bar on stderr, drawn only when stderr is a terminal (tqdm's `disable=None`):
+        never in a log file, nor in what a pipe reads from stdout."""
+        # tqdm redraws its line with "\r": give it the raw stream, not Django's line wrapper.
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        return tqdm(unit=unit, file=stream, disable=None, dynamic_ncols=True)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         if self.uses_viewer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_audit_verify_reports_intact_then_the_first_broken_entry(org_a, capsys) 
         for n in range(5)
     ]
     call_command("audit_verify")
-    assert capsys.readouterr().out.strip() == "audit chain intact: 5 entries"
+    assert capsys.readouterr().out.splitlines()[0] == "audit chain intact: 5 entries"
 
     with audit_maintenance():
         AuditEntry.objects.filter(id=entries[2].id).update(object_id="forged")
@@ -157,3 +158,30 @@ def test_serve_without_reuse_port_shares_one_listener(monkeypatch, capsys) -> No
 
     assert _gunicorn_config(ran[1][1]).reuse_port is False
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("days", ["0", "-3"])
+def test_token_create_refuses_an_expiry_of_no_days_or_fewer(days, make_member, org_a) -> None:
+    # 0 once made a token that never expires (a truthiness test).
+    user = make_member(org_a, Role.VOLUNTEER)
+    arguments = ["--as-user", user.username, "--org", org_a.name, "--expires-days", days]
+
+    with pytest.raises(CommandError, match="--expires-days must be at least 1"):
+        call_command("token_create", *arguments)
+    assert ApiToken.objects.count() == 0
+
+
+def test_token_create_expires_after_the_days_given(make_member, org_a, time_machine) -> None:
+    time_machine.move_to("2026-12-08 12:00:00+00:00", tick=False)
+    user = make_member(org_a, Role.VOLUNTEER)
+
+    call_command("token_create", "--as-user", user.username, "--org", org_a.name)
+    call_command(
+        "token_create", "--as-user", user.username, "--org", org_a.name, "--expires-days", "1"
+    )
+
+    expiries = list(ApiToken.objects.values_list("expires_at", flat=True))
+    assert sorted(expiries, key=lambda at: at is not None) == [
+        None,
+        dt.datetime(2026, 12, 9, 12, tzinfo=dt.UTC),
+    ]

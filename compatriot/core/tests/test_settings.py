@@ -59,8 +59,28 @@ def test_production_refuses_the_development_secret_key(_case, environment, tmp_p
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "weakness"),
+    [
+        ("", "is shorter than 50 characters"),
+        ("   ", "is shorter than 50 characters"),
+        ("changeme", "is shorter than 50 characters"),
+        ("x" * 49 + "y", "has fewer than 5 different characters"),
+        ("abcd" * 20, "has fewer than 5 different characters"),
+        ("django-insecure-" + "k3y" * 20, "is one Django generated for development"),
+    ],
+)
+def test_production_refuses_a_blank_or_weak_secret_key(key, weakness, tmp_path):
+    result = import_settings(tmp_path, DEBUG="0", SECRET_KEY=key)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"Refusing to start with DEBUG=0: SECRET_KEY {weakness}" in result.stderr
+    assert key.strip() == "" or key not in result.stderr  # the key itself is never shown
+
+
 def test_production_starts_with_a_secret_key(tmp_path):
-    result = import_settings(tmp_path, DEBUG="0", SECRET_KEY="a-real-secret-" + "x" * 40)
+    result = import_settings(tmp_path, DEBUG="0", SECRET_KEY="a-real-secret-" + "x" * 36)
 
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)

@@ -21,7 +21,7 @@ from compatriot.linkage.engine.keys import joined_skeleton, latin_tokens, name_t
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2
 from compatriot.normalise.dates import parse_partial_date
-from compatriot.normalise.phones import to_e164
+from compatriot.normalise.phones import to_e164_digits
 
 FIELDS = (
     "id", "given_name", "family_name", "date_of_birth", "sex", "nationality", "phone",
@@ -84,7 +84,7 @@ def _phones(raw: str, regions: tuple[str, ...], line: int, problems: list[Proble
         if not part.strip():
             continue
         try:
-            numbers.append(to_e164(part, default_regions=regions))
+            numbers.append(to_e164_digits(part, default_regions=regions))
         except NormalisationError as error:
             problems.append(Problem(line, "phone", str(error)))
     return sorted(set(numbers))

@@ -372,3 +372,17 @@ def test_a_level_no_training_pair_reached_says_nothing() -> None:
     pipeline._unobserved_levels_say_nothing(linker)
     assert unseen.m_probability == pytest.approx(0.001)
     assert trained.m_probability == pytest.approx(0.6)
+
+
+def test_a_phone_with_letters_is_reported_not_dialled_as_on_a_keypad() -> None:
+    # "+48 600 CALL ME" would read as +48 600 225 563: a made-up number to link people on.
+    prepared = prepare(
+        records(
+            ("1", "Soufiane", "Benjelloun", "1967-12-23", "male", "MA", "+48 600 CALL ME"),
+            ("2", "Sofiane", "Ben Jelloun", "1967", "male", "MA", "+48 600 225 563"),
+        )
+    )
+    assert [(p.line, p.field, p.reason.split(":")[0]) for p in prepared.problems] == [
+        (2, "phone", "contains letters")
+    ]
+    assert prepared.frame["phones"].tolist() == [None, ["00225563"]]  # last eight digits

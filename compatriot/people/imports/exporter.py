@@ -9,7 +9,7 @@ columns, so an export re-imports; the export itself is audited (format, filters,
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -107,18 +107,28 @@ def person_row(person: Person) -> dict[str, Any]:
     }
 
 
+_PROGRESS_EVERY = 500  # rows per call of `progress`: a progress bar's update costs ~1 µs
+
+
 class _Counted:
     """The rows read from the database so far: what left is audited even if writing fails."""
 
-    def __init__(self, persons: QuerySet[Person], chunk_size: int) -> None:
+    def __init__(
+        self, persons: QuerySet[Person], chunk_size: int, progress: Callable[[int], None] | None
+    ) -> None:
         self.persons = persons
         self.chunk_size = chunk_size
+        self.progress = progress
         self.count = 0
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for person in self.persons.iterator(chunk_size=self.chunk_size):
             self.count += 1
+            if self.progress is not None and self.count % _PROGRESS_EVERY == 0:
+                self.progress(_PROGRESS_EVERY)
             yield person_row(person)
+        if self.progress is not None and self.count % _PROGRESS_EVERY:
+            self.progress(self.count % _PROGRESS_EVERY)
 
 
 def _text(value: Any) -> str:
@@ -162,10 +172,17 @@ def export_persons(
     export_format: ExportFormat,
     filters: PersonFilter,
     chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> int:
     """Write the persons `viewer` may see (narrowed by `filters`) to `output` and return how
-    many. CSV and HXL take a text stream or a path; XLSX a binary stream or a path."""
-    rows = _Counted(_persons(viewer, filters), chunk_size)
+    many. CSV and HXL take a text stream or a path; XLSX a binary stream or a path.
+    `on_total` is called first with how many persons there are (one more query: only when
+    given), `progress(n)` as each n rows are read, as `import_file` calls them."""
+    persons = _persons(viewer, filters)
+    if on_total is not None:
+        on_total(persons.count())
+    rows = _Counted(persons, chunk_size, progress)
     recorded = filters.model_dump(mode="json", exclude_none=True, exclude={"q"})
     complete = False
     try:

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar, get_args
 from compatriot.normalise import NormalisationError
 from compatriot.normalise.codes import country_alpha2, language_code
 from compatriot.normalise.dates import parse_partial_date
-from compatriot.normalise.phones import plain_e164_validity, to_e164
+from compatriot.normalise.phones import plain_e164_validity, to_e164_digits
 from compatriot.normalise.text import clean_text
 from compatriot.people.imports.columns import (
     COLUMNS,
@@ -223,7 +223,7 @@ def _phones(raw_phones: list[str], regions: tuple[str, ...]) -> list[str] | None
     try:
         # One number (most rows): `normalise_phones` without its loop and de-duplication.
         return (
-            [to_e164(raw_phones[0], default_regions=regions)]
+            [to_e164_digits(raw_phones[0], default_regions=regions)]
             if len(raw_phones) == 1
             else normalise_phones(raw_phones, regions)
         )

@@ -170,6 +170,24 @@ def test_spaced_phone_numbers_are_stored_in_e164_and_a_wrong_one_names_its_field
     assert row_counts() == before
 
 
+@pytest.mark.parametrize("written", ["+380 50 PRIVATE", "+48 600 CALL ME", "+380 50 ДЗВОНИ"])
+def test_a_phone_with_letters_is_refused_not_dialled_as_on_a_keypad(
+    written, client_a, person_payload, row_counts
+):
+    """The library would store "+380 50 PRIVATE" as +380507748283, a number nobody gave."""
+    before = row_counts()
+
+    response = client_a.post("/persons", person_payload(phones=["+380 50 123 4567", written]))
+    extension = client_a.post("/persons", person_payload(phones=["+380 50 123 4567 ext. 12"]))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "phones"
+    assert "phone 2: contains letters" in response.json()["message"]
+    assert extension.status_code == 201, extension.json()
+    assert extension.json()["phones"] == ["+380501234567"]  # as before: the extension dropped
+    assert row_counts()["Person"] == before["Person"] + 1
+
+
 def test_update_a_person(client_a, register_person):
     created = register_person(client_a)
 

@@ -267,3 +267,62 @@ def test_cells_a_spreadsheet_would_run_are_guarded_and_reimport_unchanged(
     assert names["h1"] == ("+cmd|calc", "@SUM(1+1)")
     assert names["h2"] == ("-2+3", "'=already")
     assert names["h3"] == ("'Apostrophe", "O'Brien")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_is_shown_a_progress_bar_with_the_total(imported, member, org_a):
+    """On stderr, and only where it is a terminal: never in the export on stdout."""
+    out, err = io.StringIO(), _Terminal()
+
+    call_command("export_persons", org=org_a.name, as_user=member.username, stdout=out, stderr=err)
+    _, quiet = export(member, org_a)
+
+    assert "100%" in err.getvalue()
+    assert "3/3" in err.getvalue()
+    assert err.getvalue().endswith("exported 3 persons\n")
+    assert [row[0] for row in rows_of(out.getvalue())] == ["source_record_id", "r1", "r2", "r3"]
+    assert quiet == "exported 3 persons\n"  # not a terminal: no bar
+
+
+def test_progress_is_told_the_total_then_the_rows_read(imported, member, org_a, monkeypatch):
+    from compatriot.people.imports import exporter
+
+    monkeypatch.setattr(exporter, "_PROGRESS_EVERY", 2)
+    actor = Viewer(member.id, org_a.id, org_a.kind, Role.VOLUNTEER, False, "test")
+    calls: list[tuple[str, int]] = []
+
+    export_persons(
+        actor,
+        output=io.StringIO(),
+        export_format=ExportFormat.CSV,
+        filters=PersonFilter(),
+        progress=lambda n: calls.append(("read", n)),
+        on_total=lambda total: calls.append(("total", total)),
+    )
+
+    assert calls == [("total", 3), ("read", 2), ("read", 1)]
+
+
+@pytest.mark.parametrize(
+    ("export_format", "where", "reason"),
+    [
+        ("xlsx", "missing/x.xlsx", "No such file or directory"),
+        ("csv", "missing/x.csv", "No such file or directory"),
+        ("hxl", ".", "Is a directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written_fails_before_anything_is_exported(
+    imported, tmp_path, member, org_a, export_format, where, reason
+):
+    output = tmp_path / where
+    audited = AuditEntry.objects.count()
+
+    with pytest.raises(CommandError, match=f"--output {output}: cannot be written \\({reason}\\)"):
+        export(member, org_a, export_format=export_format, output=str(output))
+
+    assert AuditEntry.objects.count() == audited
+    assert not (tmp_path / "missing").exists()

@@ -324,6 +324,29 @@ def test_bom_and_repeated_source_record_ids(tmp_path, crisis, member, org_a):
                      "line 3: source_record_id: repeats the record of line 2"]  # fmt: skip
 
 
+def test_a_phone_with_letters_is_rejected_with_its_line_and_reason(tmp_path, crisis, member, org_a):
+    """Whichever path a row takes (the shortcut's one number, a cell of several, national
+    numbers), letters are refused, never dialled as on a keypad; an extension's label is not."""
+    rows = [
+        bad("p1", phones="+380 50 PRIVATE"),  # the keypad's +380507748283
+        bad("p2", phones="+48 600 CALL ME; +380 50 123 4567"),
+        bad("p3", phones="050 ДЗВОНИ 4567"),
+        bad("p4", phones="+380 50 123 4567 ext. 12"),
+    ]
+    path = write_csv(tmp_path / "letters.csv", rows)
+
+    lines = import_file(path, crisis, member, org_a)
+
+    assert lines == [
+        "created 1, updated 0, unchanged 0, rejected 3",
+        *(f"line {n}: phones: phone 1: contains letters: write the number in digits "
+          '(an extension may follow "ext." or "x")' for n in (2, 3, 4)),
+    ]  # fmt: skip
+    assert list(Person.objects.values_list("source_record_id", "phones")) == [
+        ("p4", ["+380501234567"])
+    ]
+
+
 def test_record_of_another_crisis_is_rejected(tmp_path, crisis, member, org_a):
     other = Crisis.objects.create(
         name="Other crisis", kind="disaster", started_on=dt.date(2023, 2, 6)

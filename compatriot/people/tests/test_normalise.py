@@ -507,6 +507,41 @@ def test_an_extension_is_refused_where_the_whole_number_is_needed():
         phones.to_e164_whole("(202) 555-0134 ext 7", default_regions=("US",))
 
 
+LETTERS = st.text(st.characters(categories=["L"]), min_size=1, max_size=8)  # any script
+EXTENSION_LABELS = ["ext. ", "ext", " x", "#", ";ext=", " доб. ", " extension ", " ｅｘｔ "]
+
+
+@FEW
+@given(valid_numbers(), LETTERS, st.integers(0, 10), st.booleans())
+@example(("UA", phonenumbers.parse("+380507748283")), "PRIVATE", 3, False)  # the keypad's 7748283
+@example(("PL", phonenumbers.parse("+48600225563")), "ДЗВОНИ", 9, True)
+def test_a_number_with_letters_is_refused_and_only_an_extension_label_may_have_them(
+    generated, word, position, national
+):
+    """Letters of any script, between the number's groups or after them, are refused (never
+    read as a keypad's digits); an extension's label after the number is read as `to_e164`
+    reads it. (Letters with exactly one group after them could be an extension's label.)"""
+    region, number = generated
+    formats = phonenumbers.PhoneNumberFormat
+    style = formats.NATIONAL if national else formats.INTERNATIONAL
+    groups = formatted(number, style).split(" ")
+    cut = min(position, len(groups))
+    if cut == len(groups) - 1:
+        cut = len(groups)
+    written = " ".join([*groups[:cut], word, *groups[cut:]])
+    regions = (region,)
+
+    with pytest.raises(NormalisationError, match="contains letters"):
+        phones.to_e164_digits(written, default_regions=regions)
+    for label in EXTENSION_LABELS:
+        with_extension = formatted(number, style) + label + "12"
+        assert phones.to_e164_digits(with_extension, default_regions=regions) == to_e164(
+            with_extension, default_regions=regions
+        )
+        with pytest.raises(NormalisationError, match="contains letters"):
+            phones.to_e164_digits(f"{written}{label}12", default_regions=regions)
+
+
 def test_a_full_width_digit_is_not_stored_as_written():
     assert to_e164("+38050262133５") == "+380502621335"
     assert to_e164("+٣٨٠٥٠٢٦٢١٣٣٥") == "+380502621335"

@@ -88,6 +88,7 @@ def test_the_list_is_the_handling_organisations_own(
         ("age and birth date", {"age": 30}, "age"),
         ("impossible age", {"birth_date": None, "age": 300}, "age"),
         ("bad phone", {"phones": ["12"]}, "phones"),
+        ("phone with letters", {"phones": ["+994 50 555 CALL"]}, "phones"),
         ("no seeker", {"seeker_name": "", "seeker_contact": ""}, "seeker_name"),
         ("no seeker contact", {"seeker_contact": ""}, "seeker_contact"),
         ("unknown field", {"favourite_colour": "blue"}, "favourite_colour"),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import sys
 from argparse import ArgumentParser
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import CommandError
 from pydantic import ValidationError
@@ -55,11 +56,23 @@ class Command(CompatriotCommand):
             first = error.errors()[0]
             field = ".".join(str(part) for part in first["loc"])
             raise CommandError(f"--{field.replace('_', '-')}: {first['msg']}") from error
-        target = output if output is not None else getattr(self.stdout, "_out", sys.stdout)
+        # The file opened before anything is read, so that a path that cannot be written fails
+        # at once, with nothing exported nor audited (XLSX was written only at the end).
+        opened: AbstractContextManager[Any] = nullcontext()
+        if output is None:
+            target = getattr(self.stdout, "_out", sys.stdout)
+        else:
+            target = opened = _opened(output, export_format)
         try:
-            count = export_persons(
-                actor, output=target, export_format=export_format, filters=filters
-            )
+            with self.progress_bar("person") as bar, opened:
+                count = export_persons(
+                    actor,
+                    output=target,
+                    export_format=export_format,
+                    filters=filters,
+                    progress=None if bar.disable else bar.update,
+                    on_total=None if bar.disable else lambda total: setattr(bar, "total", total),
+                )
         except BrokenPipeError:  # `... | head`: the reader has all it wanted
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115  Python flushes stdout at exit
             return ""
@@ -68,3 +81,16 @@ class Command(CompatriotCommand):
             self.stderr.write(summary)
             return ""
         return f"{summary} to {output}"
+
+
+def _opened(output: Path, export_format: ExportFormat) -> IO[Any]:
+    """`output` opened for writing (CSV and HXL as UTF-8 text, XLSX as bytes), or a CommandError
+    naming --output: a missing directory, no permission, a directory given as the file."""
+    try:
+        if export_format == ExportFormat.XLSX:
+            return output.open("wb")
+        return output.open("w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise CommandError(
+            f"--output {output}: cannot be written ({error.strerror or error}); nothing exported."
+        ) from error

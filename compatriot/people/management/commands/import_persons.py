@@ -8,14 +8,12 @@ the file cannot be read at all; rejected rows are part of a successful import.
 from __future__ import annotations
 
 import csv
-import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
 from django.db import IntegrityError
-from tqdm import tqdm
 
 from compatriot.core.errors import DomainError
 from compatriot.core.management.base import CompatriotCommand
@@ -73,9 +71,7 @@ class Command(CompatriotCommand):
             raise CommandError("--batch-size must be at least 1.")
         if options["connections"] < 1:
             raise CommandError("--connections must be at least 1.")
-        # tqdm redraws its line with "\r": give it the raw stream, not Django's line wrapper.
-        stream = getattr(self.stderr, "_out", sys.stderr)
-        with tqdm(unit="row", file=stream, disable=None, dynamic_ncols=True) as bar:
+        with self.progress_bar("row") as bar:
             try:
                 report = import_file(
                     actor,
