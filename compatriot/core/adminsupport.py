@@ -52,9 +52,8 @@ def _is_platform_admin(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.is_superuser)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never written: records that are derived, sealed, or personal data with no service
-    for an administrator's write. Actions that call a service stay available."""
+class _NoWrites:
+    """Viewing only: no add, change or delete, whatever the user's permissions."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -66,7 +65,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """Shown, never written: records that are derived, sealed, or personal data with no service
+    for an administrator's write. Actions that call a service stay available."""
+
+
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -77,15 +81,6 @@ class ReadOnlyInline(admin.TabularInline):
             for field in self.model._meta.concrete_fields
             if not field.primary_key and field.name != self.fk_name
         ]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AuditedReads(admin.ModelAdmin):

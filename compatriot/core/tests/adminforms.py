@@ -36,3 +36,9 @@ def form_data(response: Any) -> dict[str, Any]:
         for name in management.fields:
             data[management.add_prefix(name)] = management[name].value()
     return data
+
+
+def act(browser: Client, changelist: str, action: str, *objects: Any) -> Any:
+    """Run a list page's action on `objects`, as its form does."""
+    selected = [str(obj.pk) for obj in objects]
+    return browser.post(changelist, {"action": action, "_selected_action": selected, "index": "0"})

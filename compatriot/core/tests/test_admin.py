@@ -9,17 +9,14 @@ import pytest
 
 from compatriot.core.audit import audit_verify
 from compatriot.core.models import AuditAction, AuditEntry, Crisis, SharingAgreement
-from compatriot.core.tests.adminforms import form_data, superuser_browser
+from compatriot.core.tests.adminforms import act, form_data, superuser_browser
 
 pytestmark = pytest.mark.django_db
 
 
 def test_verifying_an_organisation_records_who_and_when(org_a) -> None:
     browser, admin = superuser_browser()
-    response = browser.post(
-        "/admin/core/organisation/",
-        {"action": "verify", "_selected_action": [str(org_a.id)], "index": "0"},
-    )
+    response = act(browser, "/admin/core/organisation/", "verify", org_a)
     assert response.status_code == 302
     org_a.refresh_from_db()
     assert org_a.is_verified
@@ -32,10 +29,7 @@ def test_verifying_an_organisation_records_who_and_when(org_a) -> None:
         True,
     )
 
-    browser.post(
-        "/admin/core/organisation/",
-        {"action": "unverify", "_selected_action": [str(org_a.id)], "index": "0"},
-    )
+    act(browser, "/admin/core/organisation/", "unverify", org_a)
     org_a.refresh_from_db()
     assert (org_a.is_verified, org_a.verified_by_id, org_a.verified_at) == (False, None, None)
     assert audit_verify().is_intact
@@ -117,10 +111,7 @@ def test_a_sharing_agreement_is_revoked_only_by_the_service(org_a, org_b, crisis
     browser, admin = superuser_browser()
     url = f"/admin/core/sharingagreement/{agreement.id}/change/"
     assert browser.post(url, {"revoked_at_0": "2026-01-01"}).status_code == 403
-    response = browser.post(
-        "/admin/core/sharingagreement/",
-        {"action": "revoke", "_selected_action": [str(agreement.id)], "index": "0"},
-    )
+    response = act(browser, "/admin/core/sharingagreement/", "revoke", agreement)
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.revoked_at is not None

@@ -11,7 +11,7 @@ import pytest
 
 from compatriot.core.audit import audit_verify
 from compatriot.core.models import AuditAction, AuditEntry
-from compatriot.core.tests.adminforms import form_data, superuser_browser
+from compatriot.core.tests.adminforms import act, form_data, superuser_browser
 from compatriot.people.models import Consent, Person
 from compatriot.people.records import derived_name_fields
 
@@ -135,10 +135,7 @@ def _consent(person: dict[str, Any], scope: str) -> Consent:
 def test_a_consent_is_withdrawn_only_by_the_service_and_never_reactivated(person) -> None:
     browser, admin = superuser_browser()
     sharing = _consent(person, "sharing")
-    response = browser.post(
-        "/admin/people/consent/",
-        {"action": "withdraw", "_selected_action": [str(sharing.id)], "index": "0"},
-    )
+    response = act(browser, "/admin/people/consent/", "withdraw", sharing)
     assert response.status_code == 302
     sharing.refresh_from_db()
     assert sharing.withdrawn_at is not None
@@ -190,3 +187,17 @@ def test_staff_who_are_not_platform_administrators_change_nothing(person) -> Non
     data = {"given_name": "Changed"}
     assert browser.post(_person_url(person["id"]), data).status_code == 403
     assert Person.objects.get(id=person["id"]).given_name == person["given_name"]
+
+
+def test_saving_the_page_unchanged_changes_nothing(person) -> None:
+    browser, _ = superuser_browser()
+    data = form_data(browser.get(_person_url(person["id"])))
+    assert data["birth_date"] == "2001-05"  # the API's partial date, not a calendar day
+    assert browser.post(_person_url(person["id"]), data).status_code == 302
+    saved = Person.objects.get(id=person["id"])
+    assert (saved.version, str(saved.birth_date), saved.birth_date_precision) == (
+        person["version"],
+        "2001-05-01",
+        "month",
+    )
+    assert not AuditEntry.objects.filter(action=AuditAction.UPDATE).exists()
