@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.apps import apps
@@ -78,7 +78,10 @@ def _special(model: type[models.Model]) -> dict[str, Any]:
     return {}
 
 
-def _a_row(model: type[models.Model], **given: Any) -> models.Model:
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def _a_row(model: type[_Row], **given: Any) -> _Row:
     values = {**_special(model), **given}
     for index, field in enumerate(model._meta.concrete_fields):
         if field.primary_key or field.has_default() or field.null:
@@ -128,7 +131,7 @@ def _user() -> Any:
 def _case() -> Case:
     owner = _organisation()
     person = _a_row(Person, registered_by=owner, given_name="A")
-    return _a_row(Case, owner_organisation=owner, person=person)  # type: ignore[return-value]
+    return _a_row(Case, owner_organisation=owner, person=person)
 
 
 # Each row with its own related rows (nullable ones too: the changelist's automatic
