@@ -9,7 +9,7 @@ changing needs, vulnerabilities and consents are the API's and the web's: read-o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
@@ -27,8 +27,13 @@ from compatriot.core.adminsupport import (
 from compatriot.core.models import Organisation
 from compatriot.normalise.dates import DatePrecision, PartialDate
 from compatriot.people.models import Consent, Household, Need, Person, Vulnerability
-from compatriot.people.schemas import HouseholdPatch, PersonPatch
-from compatriot.people.services import consent_withdraw, household_update, person_update
+
+if TYPE_CHECKING:
+    from compatriot.people.schemas import HouseholdPatch, PersonPatch
+
+# The services and schemas are imported when an administrator saves, not with this module: every
+# process imports it at start-up (Django's admin autodiscovery), import workers too (as in
+# directory/admin.py).
 
 
 class VulnerabilityInline(ReadOnlyInline):
@@ -104,12 +109,16 @@ class PersonAdmin(AuditedReads, ServiceAdmin):
         return obj.registered_by
 
     def schema_for(self, obj: Person) -> type[PersonPatch]:
+        from compatriot.people.schemas import PersonPatch  # see above
+
         return PersonPatch
 
     def schema_input(self, form: forms.ModelForm) -> dict[str, Any]:
         return {**super().schema_input(form), "version": form.cleaned_data.get("expected_version")}
 
     def write(self, request: HttpRequest, obj: Person, data: PersonPatch) -> Person:
+        from compatriot.people.services import person_update  # see above
+
         viewer = admin_viewer(request, acting_for=obj.registered_by)
         return person_update(viewer, person_id=obj.id, data=data)
 
@@ -128,9 +137,13 @@ class HouseholdAdmin(AuditedReads, ServiceAdmin):
         return obj.registered_by
 
     def schema_for(self, obj: Household) -> type[HouseholdPatch]:
+        from compatriot.people.schemas import HouseholdPatch  # see above
+
         return HouseholdPatch
 
     def write(self, request: HttpRequest, obj: Household, data: HouseholdPatch) -> Household:
+        from compatriot.people.services import household_update  # see above
+
         viewer = admin_viewer(request, acting_for=obj.registered_by)
         return household_update(viewer, household_id=obj.id, data=data)
 
@@ -148,6 +161,8 @@ class VulnerabilityAdmin(ReadOnlyAdmin):
 
 
 def _withdraw(request: HttpRequest, consent: Consent) -> object:
+    from compatriot.people.services import consent_withdraw  # see above
+
     person = consent.person
     viewer = admin_viewer(request, acting_for=person.registered_by)
     return consent_withdraw(viewer, person_id=person.id, consent_id=consent.id)
