@@ -9,13 +9,15 @@ from compatriot.assistance.models import (
     Notification,
     Offer,
 )
+from compatriot.core.adminsupport import ReadOnlyAdmin
 
 
 @admin.register(AssistanceRequest)
-class AssistanceRequestAdmin(admin.ModelAdmin):
+class AssistanceRequestAdmin(ReadOnlyAdmin):
+    """A person's request: written by assistance/services.py only (API, web)."""
+
     list_display = ("id", "category", "people", "status", "derived_priority", "priority_override")
     list_filter = ("category", "status")
-    raw_id_fields = ("person", "household", "need")
 
 
 @admin.register(Offer)
@@ -27,11 +29,16 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(ReadOnlyAdmin):
     list_display = ("id", "request", "offer", "people", "status", "kind")
     list_filter = ("status", "kind")
-    readonly_fields = ("request", "offer", "people", "status", "kind")
 
 
-admin.site.register(Notification)
-admin.site.register(MatchingRun)
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    pass
+
+
+@admin.register(MatchingRun)
+class MatchingRunAdmin(ReadOnlyAdmin):
+    """Derived by the matching engine."""

@@ -6,10 +6,17 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from compatriot.core.adminsupport import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceAdmin,
+    admin_viewer,
+    service_action,
+)
 from compatriot.core.models import (
     ApiToken,
     AuditEntry,
@@ -18,7 +25,15 @@ from compatriot.core.models import (
     Organisation,
     SharingAgreement,
 )
-from compatriot.core.services import token_generation_first
+from compatriot.core.schemas import CrisisIn, CrisisPatch, OrganisationPatch
+from compatriot.core.services import (
+    crisis_create,
+    crisis_update,
+    organisation_update,
+    organisation_verify,
+    sharing_agreement_revoke,
+    token_generation_first,
+)
 
 
 class TokenGenerationFirst(admin.ModelAdmin):
@@ -44,25 +59,69 @@ class TokenGenerationFirst(admin.ModelAdmin):
 
 
 @admin.register(Crisis)
-class CrisisAdmin(admin.ModelAdmin):
+class CrisisAdmin(ServiceAdmin):
+    """Created and changed by crisis_create and crisis_update (countries validated as the API's)."""
+
     list_display = ["name", "kind", "phase", "started_on", "ended_on"]
     list_filter = ["kind", "phase"]
     search_fields = ["name"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def schema_for(self, obj: Crisis) -> type[CrisisIn | CrisisPatch]:
+        return CrisisIn if obj._state.adding else CrisisPatch
+
+    def write(self, request: HttpRequest, obj: Crisis, data: Any) -> Crisis:
+        if obj._state.adding:
+            return crisis_create(admin_viewer(request), data=data)
+        return crisis_update(admin_viewer(request), crisis_id=obj.id, data=data)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
+    """Shown here; changed on the memberships' own admin pages."""
+
     model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role", "is_active", "created_at"]
+
+
+def _verify(request: HttpRequest, organisation: Organisation) -> object:
+    return organisation_verify(
+        admin_viewer(request), organisation_id=organisation.id, is_verified=True
+    )
+
+
+def _unverify(request: HttpRequest, organisation: Organisation) -> object:
+    return organisation_verify(
+        admin_viewer(request), organisation_id=organisation.id, is_verified=False
+    )
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(TokenGenerationFirst):
+class OrganisationAdmin(ServiceAdmin):
+    """Changed by organisation_update; verified and unverified by organisation_verify (the
+    actions), which records who verified it and when. Organisations register themselves (API,
+    web): organisation_create makes its caller the organisation's admin, which a platform
+    administrator is not. Never deleted here (no service)."""
+
     list_display = ["name", "kind", "is_verified", "verified_at"]
     list_filter = ["kind", "is_verified"]
     search_fields = ["name", "org_identifier"]
-    readonly_fields = ["verified_by", "verified_at"]
+    readonly_fields = ["is_verified", "verified_by", "verified_at", "created_at", "updated_at"]
     inlines = [MembershipInline]
+    actions = [
+        service_action("Verify the selected organisations", _verify),
+        service_action("Withdraw the verification of the selected organisations", _unverify),
+    ]
+    blank_is_none = frozenset({"website"})
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # the schema checks it
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def schema_for(self, obj: Organisation) -> type[OrganisationPatch]:
+        return OrganisationPatch
+
+    def write(self, request: HttpRequest, obj: Organisation, data: Any) -> Organisation:
+        return organisation_update(admin_viewer(request), organisation_id=obj.id, data=data)
 
 
 @admin.register(Membership)
@@ -101,10 +160,19 @@ class UserAdmin(TokenGenerationFirst, auth_admin.UserAdmin):
     pass
 
 
+def _revoke(request: HttpRequest, agreement: SharingAgreement) -> object:
+    viewer = admin_viewer(request, acting_for=agreement.provider)
+    return sharing_agreement_revoke(viewer, agreement_id=agreement.id)
+
+
 @admin.register(SharingAgreement)
-class SharingAgreementAdmin(admin.ModelAdmin):
+class SharingAgreementAdmin(ReadOnlyAdmin):
+    """An agreement opens the provider's records to the recipient: made by the provider (API,
+    web); revoked here only by sharing_agreement_revoke, in the provider's stead (the action)."""
+
     list_display = ["provider", "recipient", "crisis", "purpose", "created_at", "revoked_at"]
-    autocomplete_fields = ["provider", "recipient", "crisis"]
+    list_select_related = ["provider", "recipient", "crisis"]
+    actions = [service_action("Revoke the selected sharing agreements", _revoke)]
 
 
 @admin.register(AuditEntry)

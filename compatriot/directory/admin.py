@@ -6,15 +6,22 @@ from typing import Any
 
 from django.contrib import admin
 
+from compatriot.core.adminsupport import ReadOnlyAdmin, ReadOnlyInline
 from compatriot.directory.models import (
     Capacity,
+    CostOption,
     DiasporaFocalPoint,
     DiasporaProfile,
     DirectoryOrganization,
     Location,
+    Phone,
+    ProfileConfirmationMail,
+    RequiredDocument,
+    Schedule,
     Service,
     ServiceAtLocation,
     ServiceLanguage,
+    ServicePoint,
 )
 
 # _services_on_use: the services (and the directory's schemas under them) are imported when an
@@ -54,6 +61,28 @@ class ServiceAtLocationInline(admin.TabularInline):
     raw_id_fields = ["location"]
 
 
+# A service's phones, schedules, documents and costs are replaced together by service_replace
+# (API, HSDS import), which validates and normalises them (phone numbers to E.164): shown here.
+class PhoneInline(ReadOnlyInline):
+    model = Phone
+    fk_name = "service"
+    fields = ["number", "type", "description"]
+
+
+class ScheduleInline(ReadOnlyInline):
+    model = Schedule
+    fk_name = "service"
+    fields = ["freq", "byday", "opens_at", "closes_at", "description"]
+
+
+class RequiredDocumentInline(ReadOnlyInline):
+    model = RequiredDocument
+
+
+class CostOptionInline(ReadOnlyInline):
+    model = CostOption
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = [
@@ -66,7 +95,14 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ["category", "status", "serves_third_country_nationals"]
     search_fields = ["name"]
     raw_id_fields = ["organization"]
-    inlines = [LanguageInline, ServiceAtLocationInline]
+    inlines = [
+        LanguageInline,
+        ServiceAtLocationInline,
+        PhoneInline,
+        ScheduleInline,
+        RequiredDocumentInline,
+        CostOptionInline,
+    ]
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         from compatriot.directory.services import refresh_service_points  # see _services_on_use
@@ -96,3 +132,20 @@ class LocationAdmin(admin.ModelAdmin):
         place_location(obj)  # the search band follows the coordinates
         super().save_model(request, obj, form, change)
         refresh_service_points(location_ids=[obj.id])
+
+
+@admin.register(ServicePoint)
+class ServicePointAdmin(ReadOnlyAdmin):
+    """Derived from services and locations (refresh_service_points): the map's search rows."""
+
+    list_display = ["id", "service", "location", "category", "lat_band"]
+    list_filter = ["category"]
+    list_select_related = ["service", "location"]
+
+
+@admin.register(ProfileConfirmationMail)
+class ProfileConfirmationMailAdmin(ReadOnlyAdmin):
+    """The stale-profile mails' record (directory/mail.py): who was asked, about which staleness."""
+
+    list_display = ["profile", "recipient", "last_confirmed_at", "sent_at"]
+    list_select_related = ["profile", "recipient"]
