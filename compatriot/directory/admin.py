@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 
 from compatriot.core.adminsupport import ReadOnlyAdmin, ReadOnlyInline
 from compatriot.directory.models import (
@@ -95,6 +96,7 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ["category", "status", "serves_third_country_nationals"]
     search_fields = ["name"]
     raw_id_fields = ["organization"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
     inlines = [
         LanguageInline,
         ServiceAtLocationInline,
@@ -115,6 +117,7 @@ class ServiceAdmin(admin.ModelAdmin):
 class DirectoryOrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "managed_by"]
     search_fields = ["name"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
 
 
 @admin.register(Location)
